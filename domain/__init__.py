@@ -1,0 +1,1 @@
+"""Pure domain: values, messages and rules. Imports nothing from actors/ or infra/."""

@@ -1,0 +1,315 @@
+"""Value objects: markets, books, forecasts, signals, orders, fills, positions, ledger entries.
+
+Prices are YES-side dollars in (0, 1) unless a name says otherwise; counts are contracts with
+0.01 granularity; every amount is a `Decimal`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, AwareDatetime, Field
+
+from domain.base import Frozen
+from domain.money import ONE, ZERO
+
+
+def _probability(value: Decimal) -> Decimal:
+    if not ZERO <= value <= ONE:
+        raise ValueError(f"{value} is not in [0, 1]")
+    return value
+
+
+def _price(value: Decimal) -> Decimal:
+    if not ZERO < value < ONE:
+        raise ValueError(f"price {value} is not strictly between $0 and $1")
+    return value
+
+
+def _non_negative(value: Decimal) -> Decimal:
+    if value < 0:
+        raise ValueError(f"{value} is negative")
+    return value
+
+
+Probability = Annotated[Decimal, AfterValidator(_probability)]
+Price = Annotated[Decimal, AfterValidator(_price)]
+Count = Annotated[Decimal, AfterValidator(_non_negative)]
+Amount = Decimal
+
+
+class Side(StrEnum):
+    """Which contract: YES pays $1 if the event happens, NO pays $1 if it does not."""
+
+    YES = "yes"
+    NO = "no"
+
+    @property
+    def opposite(self) -> Side:
+        return Side.NO if self is Side.YES else Side.YES
+
+
+class MarketStatus(StrEnum):
+    """Kalshi's Market.status vocabulary (the object's, not the list filter's)."""
+
+    INITIALIZED = "initialized"
+    INACTIVE = "inactive"
+    ACTIVE = "active"
+    CLOSED = "closed"
+    DETERMINED = "determined"
+    DISPUTED = "disputed"
+    AMENDED = "amended"
+    FINALIZED = "finalized"
+    SETTLED = "settled"  # legacy (Nov 2025)
+
+
+class MarketResult(StrEnum):
+    YES = "yes"
+    NO = "no"
+    SCALAR = "scalar"
+    VOID = "void"
+    NONE = ""
+
+
+class Market(Frozen):
+    """One binary market as the venue describes it."""
+
+    ticker: str
+    event_ticker: str
+    title: str = ""
+    subtitle: str = ""
+    rules: str = ""
+    status: MarketStatus
+    yes_bid: Decimal | None = None
+    yes_ask: Decimal | None = None
+    no_bid: Decimal | None = None
+    no_ask: Decimal | None = None
+    last_price: Decimal | None = None
+    volume: Count = ZERO
+    volume_24h: Count = ZERO
+    open_interest: Count = ZERO
+    open_time: AwareDatetime | None = None
+    close_time: AwareDatetime
+    result: MarketResult = MarketResult.NONE
+    venue: str = "kalshi"
+
+    @property
+    def spread(self) -> Decimal | None:
+        if self.yes_bid is None or self.yes_ask is None:
+            return None
+        return self.yes_ask - self.yes_bid
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is MarketStatus.ACTIVE
+
+
+class BookLevel(Frozen):
+    price: Price
+    count: Count
+
+
+class OrderBook(Frozen):
+    """Bids only, as Kalshi quotes them: a YES bid at X is a NO ask at 1 - X."""
+
+    ticker: str
+    yes_bids: tuple[BookLevel, ...] = ()
+    no_bids: tuple[BookLevel, ...] = ()
+
+    @property
+    def best_yes_bid(self) -> Decimal | None:
+        return max((level.price for level in self.yes_bids), default=None)
+
+    @property
+    def best_no_bid(self) -> Decimal | None:
+        return max((level.price for level in self.no_bids), default=None)
+
+    @property
+    def best_yes_ask(self) -> Decimal | None:
+        best_no = self.best_no_bid
+        return None if best_no is None else ONE - best_no
+
+    @property
+    def best_no_ask(self) -> Decimal | None:
+        best_yes = self.best_yes_bid
+        return None if best_yes is None else ONE - best_yes
+
+    def ask(self, side: Side) -> Decimal | None:
+        return self.best_yes_ask if side is Side.YES else self.best_no_ask
+
+
+class Forecast(Frozen):
+    """A fair probability for YES, with who made it and what it cost."""
+
+    ticker: str
+    probability: Probability
+    confidence: Probability = Decimal("0.5")
+    rationale: str = ""
+    model: str
+    prompt_version: str = ""
+    offline: bool = False
+    cost: Amount = ZERO
+    made_at: AwareDatetime
+
+
+class TradeSignal(Frozen):
+    """A sized intent to buy `count` contracts of `side` at up to `limit_price` (that side's price)."""
+
+    ticker: str
+    side: Side
+    limit_price: Price
+    count: Count = Field(gt=0)
+    probability: Probability
+    edge: Decimal
+    kelly_fraction: Decimal
+    fee: Amount
+    cost: Amount  # limit_price * count + fee: the most this order can take from the bankroll
+
+    @property
+    def yes_price(self) -> Decimal:
+        """The V2 order endpoint quotes every order at its YES price."""
+        return self.limit_price if self.side is Side.YES else ONE - self.limit_price
+
+
+class OrderStatus(StrEnum):
+    RESTING = "resting"
+    CANCELED = "canceled"
+    EXECUTED = "executed"
+
+
+class OrderAck(Frozen):
+    """The V2 create-order answer: what filled at once and what rests."""
+
+    order_id: str
+    client_order_id: str
+    fill_count: Count
+    remaining_count: Count
+    average_fill_price: Decimal | None = None  # YES-side dollars
+    average_fee_paid: Decimal | None = None
+    ts_ms: int | None = None
+
+
+class OrderReport(Frozen):
+    """An order as the venue reports it (GET /portfolio/orders)."""
+
+    order_id: str
+    client_order_id: str = ""
+    ticker: str
+    side: Side
+    action: str = "buy"
+    status: OrderStatus
+    yes_price: Decimal
+    fill_count: Count
+    remaining_count: Count
+    initial_count: Count
+    fill_cost: Amount = ZERO
+    fees: Amount = ZERO
+    created_time: AwareDatetime | None = None
+
+
+class FillReport(Frozen):
+    fill_id: str
+    order_id: str
+    ticker: str
+    side: Side
+    action: str = "buy"
+    count: Count
+    yes_price: Decimal
+    no_price: Decimal
+    fee: Amount = ZERO
+    is_taker: bool = True
+    created_time: AwareDatetime
+
+    @property
+    def price(self) -> Decimal:
+        return self.yes_price if self.side is Side.YES else self.no_price
+
+
+class PositionReport(Frozen):
+    """A venue position: `position` is signed, positive YES contracts, negative NO contracts."""
+
+    ticker: str
+    position: Decimal
+    market_exposure: Amount = ZERO
+    realized_pnl: Amount = ZERO
+    fees_paid: Amount = ZERO
+    total_traded: Amount = ZERO
+
+    @property
+    def side(self) -> Side | None:
+        if self.position > 0:
+            return Side.YES
+        if self.position < 0:
+            return Side.NO
+        return None
+
+    @property
+    def count(self) -> Decimal:
+        return abs(self.position)
+
+
+class SettlementReport(Frozen):
+    ticker: str
+    event_ticker: str = ""
+    market_result: MarketResult
+    yes_count: Count
+    no_count: Count
+    yes_total_cost: Amount = ZERO
+    no_total_cost: Amount = ZERO
+    revenue: Amount  # dollars (the wire sends integer cents)
+    fee_cost: Amount = ZERO
+    settled_time: AwareDatetime
+
+
+class Balance(Frozen):
+    balance: Amount
+    portfolio_value: Amount | None = None
+
+
+class PositionStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+    RECOVERED = "recovered"
+
+
+class Position(Frozen):
+    """The bot's own record of a holding."""
+
+    id: int | None = None
+    ticker: str
+    side: Side
+    count: Count
+    cost: Amount  # what the bankroll paid for it, fees included
+    status: PositionStatus
+    client_order_id: str | None = None
+    opened_at: AwareDatetime
+    closed_at: AwareDatetime | None = None
+    payout: Amount | None = None
+
+    @property
+    def realized_pnl(self) -> Decimal | None:
+        return None if self.payout is None else self.payout - self.cost
+
+
+class LedgerReason(StrEnum):
+    """Why the balance moved. Every change is one row with one of these."""
+
+    INITIAL = "initial"
+    RESERVE = "reserve"
+    RELEASE = "release"
+    SETTLEMENT = "settlement"
+    API_COST = "api_cost"
+    RECOVERED = "recovered"
+    ADJUSTMENT = "adjustment"
+
+
+class LedgerEntry(Frozen):
+    id: int | None = None
+    ts: datetime
+    change: Amount
+    reason: LedgerReason
+    balance: Amount
+    ref: str = ""
