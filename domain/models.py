@@ -313,3 +313,63 @@ class LedgerEntry(Frozen):
     reason: LedgerReason
     balance: Amount
     ref: str = ""
+
+
+class ExecutionStatus(StrEnum):
+    """An order attempt's life. `intent` is written before anything is sent."""
+
+    INTENT = "intent"
+    RESTING = "resting"
+    PARTIAL = "partial"
+    FILLED = "filled"
+    REJECTED = "rejected"
+    AMBIGUOUS = "ambiguous"
+    CANCELED = "canceled"
+
+    @property
+    def in_flight(self) -> bool:
+        """Sent (or maybe sent) with an outcome not yet final: the market stays blocked."""
+        return self in {ExecutionStatus.INTENT, ExecutionStatus.AMBIGUOUS, ExecutionStatus.RESTING}
+
+
+class Execution(Frozen):
+    """One order attempt, keyed by the client order id the bot chose before sending."""
+
+    client_order_id: str
+    correlation_id: str = ""
+    ticker: str
+    side: Side
+    limit_price: Price
+    count: Count
+    reserved: Amount
+    status: ExecutionStatus
+    venue_order_id: str | None = None
+    filled_count: Count = ZERO
+    fill_cost: Amount = ZERO
+    fees: Amount = ZERO
+    error_code: str | None = None
+    error_message: str | None = None
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class PnlEvent(Frozen):
+    id: int | None = None
+    ts: AwareDatetime
+    ticker: str
+    position_id: int | None = None
+    cost: Amount
+    payout: Amount
+    realized_pnl: Amount
+    note: str = ""
+
+
+class Heartbeat(Frozen):
+    """The `status` row: when the bot last succeeded, last failed, and what it is doing."""
+
+    last_success_at: AwareDatetime | None = None
+    last_error_at: AwareDatetime | None = None
+    last_error: str | None = None
+    heartbeat_at: AwareDatetime | None = None
+    cycle: int = 0
+    venue: str = ""
