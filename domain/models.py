@@ -156,7 +156,7 @@ class Forecast(Frozen):
 
 
 class TradeSignal(Frozen):
-    """A sized intent to buy `count` contracts of `side` at up to `limit_price` (that side's price)."""
+    """A sized intent: buy `count` contracts of `side`, paying at most `limit_price` each."""
 
     ticker: str
     side: Side

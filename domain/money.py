@@ -24,7 +24,7 @@ class MoneyFormatError(ValueError):
 
 def to_decimal(value: object, *, field: str = "value") -> Decimal:
     """Parse an exact decimal from a string, int or Decimal; refuse floats and non-finite values."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise MoneyFormatError(f"{field}: {value!r} is not an exact amount (floats are refused)")
     if isinstance(value, Decimal):
         result = value

@@ -1,0 +1,116 @@
+"""Fee-aware edge and fractional Kelly sizing for binary contracts.
+
+Buying one contract of a side at price P with fee F per contract costs c = P + F and pays $1
+if that side wins. With q the forecast probability that it wins, the edge is q - c and the
+Kelly fraction of bankroll is (q - c) / (1 - c). The bot bets a fraction of that (fractional
+Kelly), capped per order, and never when the edge after fees is not positive.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_FLOOR, Decimal
+
+from pydantic import Field
+
+from domain.base import Frozen
+from domain.fees import TAKER_RATE, taker_fee
+from domain.models import OrderBook, Side, TradeSignal
+from domain.money import ONE, ZERO, floor_to_step
+from domain.risk import DenyReason
+
+
+class SizingLimits(Frozen):
+    kelly_multiplier: Decimal = Field(default=Decimal("0.25"), gt=0, le=1)
+    max_fraction_per_order: Decimal = Field(default=Decimal("0.05"), gt=0, le=1)
+    max_order_cost: Decimal = Field(default=Decimal("50"), gt=0)
+    min_edge: Decimal = Field(default=Decimal("0.03"), ge=0, lt=1)
+    count_step: Decimal = Field(default=Decimal(1), gt=0)
+    fee_rate: Decimal = Field(default=TAKER_RATE, ge=0, lt=1)
+
+
+class NoTrade(Frozen):
+    ticker: str
+    reason: DenyReason
+    detail: str = ""
+
+
+def kelly_fraction(win_probability: Decimal, cost_per_contract: Decimal) -> Decimal:
+    """Full-Kelly fraction of bankroll for a $1 binary payout; 0 unless the edge is positive."""
+    if not ZERO < cost_per_contract < ONE:
+        return ZERO
+    edge = win_probability - cost_per_contract
+    if edge <= 0:
+        return ZERO
+    return min(ONE, edge / (ONE - cost_per_contract))
+
+
+def _probability_of(side: Side, yes_probability: Decimal) -> Decimal:
+    return yes_probability if side is Side.YES else ONE - yes_probability
+
+
+def _best_side(book: OrderBook, yes_probability: Decimal) -> tuple[Side, Decimal] | None:
+    """The side whose ask gives the larger raw edge (before fees), if either side has an ask."""
+    priced = [(side, book.ask(side)) for side in (Side.YES, Side.NO)]
+    candidates = [(side, ask) for side, ask in priced if ask is not None and ZERO < ask < ONE]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda item: _probability_of(item[0], yes_probability) - item[1])
+
+
+def size_order(
+    ticker: str,
+    yes_probability: Decimal,
+    book: OrderBook,
+    bankroll: Decimal,
+    limits: SizingLimits,
+    kelly_scale: Decimal = ONE,
+) -> TradeSignal | NoTrade:
+    """Size a taker order on the better side of `book`, or say why not.
+
+    `kelly_scale` (in [0, 1]) shrinks the Kelly multiplier further, e.g. for a forecaster
+    whose track record is poor.
+    """
+    chosen = _best_side(book, yes_probability)
+    if chosen is None:
+        return NoTrade(ticker=ticker, reason=DenyReason.NO_PRICE, detail="no ask on either side")
+    side, price = chosen
+    q = _probability_of(side, yes_probability)
+    approx_fee = limits.fee_rate * price * (ONE - price)
+    full_kelly = kelly_fraction(q, price + approx_fee)
+    if full_kelly <= 0:
+        return NoTrade(ticker=ticker, reason=DenyReason.NO_EDGE, detail=f"{side} q={q} ask={price}")
+    scaled_kelly = full_kelly * limits.kelly_multiplier * kelly_scale
+    fraction = min(scaled_kelly, limits.max_fraction_per_order)
+    budget = min(bankroll * fraction, limits.max_order_cost)
+    if budget <= 0:
+        return NoTrade(ticker=ticker, reason=DenyReason.SIZE_ZERO, detail="no bankroll to size")
+    count = floor_to_step(budget / (price + approx_fee), limits.count_step)
+    while count > 0:
+        fee = taker_fee(count, price, limits.fee_rate)
+        cost = price * count + fee
+        if cost <= budget:
+            break
+        count -= limits.count_step
+    if count <= 0:
+        return NoTrade(ticker=ticker, reason=DenyReason.SIZE_ZERO, detail=f"budget {budget}")
+    edge = q - cost / count
+    if edge <= 0:
+        return NoTrade(ticker=ticker, reason=DenyReason.NO_EDGE, detail=f"edge after fees {edge}")
+    if edge < limits.min_edge:
+        return NoTrade(
+            ticker=ticker,
+            reason=DenyReason.EDGE_BELOW_MIN,
+            detail=f"edge {edge.quantize(Decimal('0.0001'), rounding=ROUND_FLOOR)}"
+            f" < {limits.min_edge}",
+        )
+    return TradeSignal(
+        ticker=ticker,
+        side=side,
+        limit_price=price,
+        count=count,
+        probability=yes_probability,
+        edge=edge,
+        kelly_fraction=fraction,
+        fee=fee,
+        cost=cost,
+    )

@@ -1,0 +1,99 @@
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.fees import taker_fee
+from domain.models import BookLevel, OrderBook, Side, TradeSignal
+from domain.risk import DenyReason
+from domain.sizing import NoTrade, SizingLimits, kelly_fraction, size_order
+
+D = Decimal
+probabilities = st.decimals(min_value=0, max_value=1, places=3)
+prices = st.decimals(min_value=D("0.01"), max_value=D("0.99"), places=2)
+bankrolls = st.decimals(min_value=0, max_value=D(100000), places=2)
+
+
+def book(yes_bid: Decimal | None, no_bid: Decimal | None) -> OrderBook:
+    level = lambda p: (BookLevel(price=p, count=D(100)),) if p is not None else ()  # noqa: E731
+    return OrderBook(ticker="T", yes_bids=level(yes_bid), no_bids=level(no_bid))
+
+
+def test_kelly_textbook_case() -> None:
+    # 60 % to win a $1 contract costing $0.50: f* = (0.6 - 0.5) / 0.5 = 0.2
+    assert kelly_fraction(D("0.6"), D("0.5")) == D("0.2")
+
+
+@given(probabilities, st.decimals(min_value=D("-0.5"), max_value=D("1.5"), places=3))
+def test_kelly_stays_in_unit_interval_and_is_zero_without_edge(q: Decimal, c: Decimal) -> None:
+    f = kelly_fraction(q, c)
+    assert D(0) <= f <= D(1)
+    if q <= c:
+        assert f == 0
+
+
+def test_buys_yes_when_forecast_is_above_the_yes_ask() -> None:
+    # YES ask = 1 - best NO bid = 0.40; forecast 0.60
+    signal = size_order("T", D("0.60"), book(D("0.38"), D("0.60")), D(1000), SizingLimits())
+    assert isinstance(signal, TradeSignal)
+    assert signal.side is Side.YES
+    assert signal.limit_price == D("0.40")
+    assert signal.fee == taker_fee(signal.count, D("0.40"))
+    assert signal.cost == signal.limit_price * signal.count + signal.fee
+
+
+def test_buys_no_when_forecast_is_below_the_yes_bid() -> None:
+    # NO ask = 1 - best YES bid = 0.45; forecast YES 0.30 -> NO wins with 0.70
+    signal = size_order("T", D("0.30"), book(D("0.55"), D("0.40")), D(1000), SizingLimits())
+    assert isinstance(signal, TradeSignal)
+    assert signal.side is Side.NO
+    assert signal.limit_price == D("0.45")
+    assert signal.yes_price == D("0.55")
+
+
+def test_no_trade_when_fees_eat_the_edge() -> None:
+    # YES ask 0.50, forecast 0.51: raw edge 0.01, fee ~0.0175 per contract
+    decision = size_order("T", D("0.51"), book(D("0.48"), D("0.50")), D(1000), SizingLimits())
+    assert isinstance(decision, NoTrade)
+    assert decision.reason is DenyReason.NO_EDGE
+
+
+def test_no_trade_below_min_edge() -> None:
+    limits = SizingLimits(min_edge=D("0.10"))
+    decision = size_order("T", D("0.60"), book(D("0.50"), D("0.48")), D(1000), limits)
+    assert isinstance(decision, NoTrade)
+    assert decision.reason is DenyReason.EDGE_BELOW_MIN
+
+
+def test_no_trade_without_prices() -> None:
+    decision = size_order("T", D("0.9"), book(None, None), D(1000), SizingLimits())
+    assert isinstance(decision, NoTrade)
+    assert decision.reason is DenyReason.NO_PRICE
+
+
+def test_kelly_scale_shrinks_the_bet() -> None:
+    loose = SizingLimits(max_fraction_per_order=D(1), max_order_cost=D(10**6))
+    full = size_order("T", D("0.70"), book(D("0.38"), D("0.60")), D(1000), loose)
+    half = size_order(
+        "T", D("0.70"), book(D("0.38"), D("0.60")), D(1000), loose, kelly_scale=D("0.5")
+    )
+    assert isinstance(full, TradeSignal)
+    assert isinstance(half, TradeSignal)
+    assert half.count < full.count
+
+
+@given(probabilities, prices, prices, bankrolls)
+def test_sizing_invariants(
+    q: Decimal, yes_bid: Decimal, no_bid: Decimal, bankroll: Decimal
+) -> None:
+    limits = SizingLimits(max_order_cost=D(200), max_fraction_per_order=D("0.1"))
+    decision = size_order("T", q, book(yes_bid, no_bid), bankroll, limits)
+    if isinstance(decision, NoTrade):
+        return
+    win = q if decision.side is Side.YES else 1 - q
+    per_contract = decision.cost / decision.count
+    assert win - per_contract >= limits.min_edge > 0  # never bets on a non-positive edge
+    assert D(0) < decision.kelly_fraction <= limits.max_fraction_per_order
+    assert decision.cost <= min(limits.max_order_cost, bankroll * limits.max_fraction_per_order)
+    assert decision.fee == taker_fee(decision.count, decision.limit_price)
+    assert decision.count == decision.count.to_integral_value()  # count_step 1
