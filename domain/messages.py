@@ -8,11 +8,25 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Self
+from decimal import Decimal
+from typing import Literal, Self
 
 from pydantic import AwareDatetime, Field
 
 from domain.base import Frozen
+from domain.models import (
+    Execution,
+    ExecutionStatus,
+    Heartbeat,
+    LedgerEntry,
+    LedgerReason,
+    Market,
+    PnlEvent,
+    Position,
+    PositionStats,
+    PositionStatus,
+)
+from domain.risk import DenyReason
 
 
 def new_id() -> str:
@@ -38,3 +52,260 @@ class Ping(Message):
 
 class Pong(Message):
     actor: str
+
+
+# Writes Storage applies inside one transaction ---------------------------------------------
+
+
+class LedgerRow(Frozen):
+    """A ledger row as Bankroll decided it; Storage gives it an id."""
+
+    ts: AwareDatetime
+    change: Decimal
+    reason: LedgerReason
+    balance: Decimal
+    ref_type: str | None = None
+    ref_id: str | None = None
+
+
+class InsertExecution(Frozen):
+    execution: Execution
+
+
+class UpdateExecution(Frozen):
+    """Only the fields given change."""
+
+    client_order_id: str
+    updated_at: AwareDatetime
+    status: ExecutionStatus | None = None
+    venue_order_id: str | None = None
+    filled_count: Decimal | None = None
+    fill_cost: Decimal | None = None
+    fees: Decimal | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+
+
+class InsertPosition(Frozen):
+    position: Position
+
+
+class UpdatePosition(Frozen):
+    """A position grows (a resting order filled later) or changes status."""
+
+    position_id: int
+    count: Decimal | None = None
+    cost: Decimal | None = None
+    status: PositionStatus | None = None
+
+
+class ClosePosition(Frozen):
+    position_id: int
+    closed_at: AwareDatetime
+    payout: Decimal
+
+
+class InsertPnl(Frozen):
+    event: PnlEvent
+
+
+class InsertSnapshots(Frozen):
+    ts: AwareDatetime
+    markets: tuple[Market, ...]
+    raw: tuple[str, ...] = ()
+
+
+class RecordHeartbeat(Frozen):
+    heartbeat: Heartbeat
+
+
+class InsertDeadLetter(Frozen):
+    ts: AwareDatetime
+    actor: str
+    message_kind: str
+    message_id: str
+    error: str
+
+
+Write = (
+    InsertExecution
+    | UpdateExecution
+    | InsertPosition
+    | UpdatePosition
+    | ClosePosition
+    | InsertPnl
+    | InsertSnapshots
+    | RecordHeartbeat
+    | InsertDeadLetter
+)
+
+
+class CommitWork(Message):
+    """One transaction: an optional ledger row plus the writes that belong with it."""
+
+    ledger: LedgerRow | None = None
+    writes: tuple[Write, ...] = ()
+
+
+class WorkCommitted(Message):
+    ledger_entry: LedgerEntry | None = None
+    positions: tuple[Position, ...] = ()  # inserted positions, with their ids
+
+
+class GetLedger(Message):
+    pass
+
+
+class GetLastLedgerEntry(Message):
+    pass
+
+
+class LedgerTotals(Frozen):
+    rows: int
+    total_change: Decimal
+    last_balance: Decimal
+
+
+class GetLedgerTotals(Message):
+    pass
+
+
+class GetPositions(Message):
+    statuses: tuple[PositionStatus, ...] = ()  # empty: all
+
+
+class GetExecutions(Message):
+    statuses: tuple[ExecutionStatus, ...] = ()  # empty: all
+
+
+class GetHeartbeat(Message):
+    pass
+
+
+class GetPnlEvents(Message):
+    pass
+
+
+# Bankroll: the only owner of the balance ---------------------------------------------------
+
+
+class BalanceCommand(Message):
+    """A balance change; `writes` commit in the same transaction as its ledger row."""
+
+    amount: Decimal = Field(ge=0)
+    ref_type: str | None = None
+    ref_id: str | None = None
+    writes: tuple[Write, ...] = ()
+
+
+class ReserveFunds(BalanceCommand):
+    """Take `amount` for an order; refused at or below zero balance, or beyond it."""
+
+
+class ReleaseFunds(BalanceCommand):
+    """Give back what an order did not use."""
+
+
+class CreditFunds(BalanceCommand):
+    """Money in: a settlement payout (or an operator adjustment)."""
+
+    reason: Literal[LedgerReason.SETTLEMENT, LedgerReason.ADJUSTMENT] = LedgerReason.SETTLEMENT
+
+
+class DebitFunds(BalanceCommand):
+    """Money out that is not a reservation: a recovered position's cost."""
+
+    reason: Literal[LedgerReason.RECOVERED, LedgerReason.ADJUSTMENT] = LedgerReason.RECOVERED
+
+
+class ChargeApiCost(BalanceCommand):
+    """An LLM call's cost, booked when it happens; accepted even when the bankroll is locked."""
+
+
+class BalanceChanged(Message):
+    entry: LedgerEntry
+    positions: tuple[Position, ...] = ()
+
+    @property
+    def balance(self) -> Decimal:
+        return self.entry.balance
+
+
+class FundsRefused(Message):
+    reason: DenyReason
+    balance: Decimal
+    requested: Decimal
+
+
+class GetBankroll(Message):
+    pass
+
+
+class BankrollSnapshot(Message):
+    balance: Decimal
+    locked: bool
+    ledger_rows: int
+
+
+# Positions: the single owner of the book and of market claims ------------------------------
+
+
+class ClaimMarket(Message):
+    """Reserve `ticker` for one order: refused if held, already claimed, or over exposure."""
+
+    ticker: str
+    client_order_id: str
+    cost: Decimal = Field(ge=0)
+    max_total_exposure: Decimal | None = None
+
+
+class MarketClaimed(Message):
+    ticker: str
+    client_order_id: str
+
+
+class ClaimRefused(Message):
+    ticker: str
+    reason: DenyReason
+    detail: str = ""
+
+
+class ReleaseClaim(Message):
+    """The order behind a claim ended without a position."""
+
+    ticker: str
+    client_order_id: str
+
+
+class PositionOpened(Message):
+    """A committed position (with its id) joins the book; any claim on its market ends."""
+
+    position: Position
+
+
+class PositionClosed(Message):
+    position_id: int
+    ticker: str
+    realized_pnl: Decimal
+
+
+class ReloadBook(Message):
+    """Rebuild the book from the database (after reconciliation changed it)."""
+
+
+class GetBook(Message):
+    pass
+
+
+class BookSnapshot(Message):
+    positions: tuple[Position, ...]
+    claimed: tuple[str, ...]
+    exposure: Decimal
+    stats: PositionStats
+
+    def holds(self, ticker: str) -> bool:
+        return ticker in self.claimed or any(p.ticker == ticker for p in self.positions)
+
+
+class GetPositionStats(Message):
+    pass

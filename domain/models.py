@@ -312,7 +312,8 @@ class LedgerEntry(Frozen):
     change: Amount
     reason: LedgerReason
     balance: Amount
-    ref: str = ""
+    ref_type: str | None = None  # what caused it: "execution", "position", "forecast", ...
+    ref_id: str | None = None
 
 
 class ExecutionStatus(StrEnum):
@@ -373,3 +374,12 @@ class Heartbeat(Frozen):
     heartbeat_at: AwareDatetime | None = None
     cycle: int = 0
     venue: str = ""
+
+
+class PositionStats(Frozen):
+    """Cumulative results of closed positions, reloaded from the database on start."""
+
+    trades: int = 0
+    wins: int = 0
+    losses: int = 0
+    realized_pnl: Amount = ZERO

@@ -1,0 +1,151 @@
+"""Storage: the only writer. One message is one transaction; replies are frozen snapshots.
+
+It opens the database in its own thread on start and closes it on stop, so a restart gets a
+fresh engine and no ORM object ever crosses a thread.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from actors.base import BaseActor, handles
+from domain.messages import (
+    ClosePosition,
+    CommitWork,
+    GetExecutions,
+    GetHeartbeat,
+    GetLastLedgerEntry,
+    GetLedger,
+    GetLedgerTotals,
+    GetPnlEvents,
+    GetPositions,
+    GetPositionStats,
+    InsertDeadLetter,
+    InsertExecution,
+    InsertPnl,
+    InsertPosition,
+    InsertSnapshots,
+    LedgerTotals,
+    RecordHeartbeat,
+    UpdateExecution,
+    UpdatePosition,
+    WorkCommitted,
+    Write,
+)
+from domain.models import (
+    Execution,
+    Heartbeat,
+    LedgerEntry,
+    PnlEvent,
+    Position,
+    PositionStats,
+)
+from infra.db.repository import Database, Repository
+
+
+def _apply(repo: Repository, write: Write) -> Position | None:
+    """Apply one write; return the inserted position (with its id) when there is one."""
+    match write:
+        case InsertExecution(execution=execution):
+            repo.insert_execution(execution)
+        case UpdateExecution():
+            changes = write.model_dump(exclude={"client_order_id"}, exclude_none=True)
+            repo.update_execution(write.client_order_id, **changes)
+        case InsertPosition(position=position):
+            return repo.insert_position(position)
+        case UpdatePosition():
+            changes = write.model_dump(exclude={"position_id"}, exclude_none=True)
+            repo.update_position(write.position_id, **changes)
+        case ClosePosition(position_id=position_id, closed_at=closed_at, payout=payout):
+            repo.close_position(position_id, closed_at, payout)
+        case InsertPnl(event=event):
+            repo.insert_pnl(event)
+        case InsertSnapshots(ts=ts, markets=markets, raw=raw):
+            repo.insert_market_snapshots(ts, markets, raw)
+        case RecordHeartbeat(heartbeat=heartbeat):
+            repo.record_heartbeat(heartbeat)
+        case InsertDeadLetter():
+            repo.insert_dead_letter(
+                write.ts, write.actor, write.message_kind, write.message_id, write.error
+            )
+    return None
+
+
+class Storage(BaseActor):
+    name = "storage"
+
+    def __init__(self, path: Path, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.path = path
+        self._db: Database | None = None
+
+    def started(self) -> None:
+        self._db = Database.open(self.path)
+
+    def on_stop(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            raise RuntimeError("storage is not open")
+        return self._db
+
+    @handles(CommitWork)
+    def _on_commit(self, command: CommitWork) -> WorkCommitted:
+        with self.db.unit_of_work() as repo:
+            entry = None
+            if command.ledger is not None:
+                row = command.ledger
+                entry = repo.append_ledger(
+                    row.ts, row.change, row.reason, row.balance, row.ref_type, row.ref_id
+                )
+            inserted = [_apply(repo, write) for write in command.writes]
+        positions = tuple(p for p in inserted if p is not None)
+        return WorkCommitted(ledger_entry=entry, positions=positions).caused(command)
+
+    @handles(GetLedgerTotals)
+    def _on_totals(self, _query: GetLedgerTotals) -> LedgerTotals:
+        with self.db.read() as repo:
+            rows, total, last = repo.ledger_totals()
+        return LedgerTotals(rows=rows, total_change=total, last_balance=last)
+
+    @handles(GetLedger)
+    def _on_ledger(self, _query: GetLedger) -> tuple[LedgerEntry, ...]:
+        with self.db.read() as repo:
+            return tuple(repo.ledger_entries())
+
+    @handles(GetLastLedgerEntry)
+    def _on_last(self, _query: GetLastLedgerEntry) -> LedgerEntry | None:
+        with self.db.read() as repo:
+            return repo.last_ledger_entry()
+
+    @handles(GetPositions)
+    def _on_positions(self, query: GetPositions) -> tuple[Position, ...]:
+        with self.db.read() as repo:
+            positions = repo.all_positions()
+        wanted = set(query.statuses)
+        return tuple(p for p in positions if not wanted or p.status in wanted)
+
+    @handles(GetExecutions)
+    def _on_executions(self, query: GetExecutions) -> tuple[Execution, ...]:
+        with self.db.read() as repo:
+            return tuple(repo.executions_with_status(*query.statuses))
+
+    @handles(GetHeartbeat)
+    def _on_heartbeat(self, _query: GetHeartbeat) -> Heartbeat | None:
+        with self.db.read() as repo:
+            return repo.heartbeat()
+
+    @handles(GetPositionStats)
+    def _on_stats(self, _query: GetPositionStats) -> PositionStats:
+        with self.db.read() as repo:
+            return PositionStats.model_validate(repo.position_stats().model_dump())
+
+    @handles(GetPnlEvents)
+    def _on_pnl(self, _query: GetPnlEvents) -> tuple[PnlEvent, ...]:
+        with self.db.read() as repo:
+            return tuple(repo.pnl_events())

@@ -1,0 +1,11 @@
+"""Errors that decide control flow (the freqtrade/Nautilus taxonomy, scaled down)."""
+
+from __future__ import annotations
+
+
+class InvariantViolation(RuntimeError):
+    """State is corrupt (e.g. the ledger does not add up): stop, do not trade on it."""
+
+
+class OperatorInterventionRequired(RuntimeError):
+    """Configuration or credentials need a person: halt and exit non-zero."""

@@ -1,0 +1,97 @@
+"""The SQLite engine: per-connection PRAGMAs, real transactions, WAL checked at open.
+
+Python 3.11's sqlite3 driver runs in "legacy transaction control": it issues no BEGIN before
+SELECT or DDL, so a unit of work is not really atomic. SQLAlchemy's documented fix is used: the
+driver's own transaction handling is switched off (`isolation_level = None`) and SQLAlchemy's
+`begin` event emits BEGIN itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from sqlite3 import Connection as DBAPIConnection
+
+from sqlalchemy import URL, Connection, Engine, create_engine, event
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from infra.db.errors import JournalModeError
+
+BUSY_TIMEOUT_MS = 5000
+
+# Per connection. synchronous=FULL: a write is on disk before it is acknowledged (with WAL,
+# NORMAL could lose the last transactions on power loss, and the ledger promises they survive).
+CONNECTION_PRAGMAS = (
+    "PRAGMA foreign_keys=ON",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+    "PRAGMA synchronous=FULL",
+)
+
+
+def _on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+    dbapi_connection.isolation_level = None  # SQLAlchemy, not the driver, issues BEGIN
+    cursor = dbapi_connection.cursor()
+    try:
+        for pragma in CONNECTION_PRAGMAS:
+            cursor.execute(pragma)
+    finally:
+        cursor.close()
+
+
+def _on_begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+def create_engine_for(path: Path) -> Engine:
+    """An engine for the database file at `path`, in WAL mode (set on first open, then checked)."""
+    engine = create_engine(URL.create("sqlite", database=str(path)))
+    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "begin", _on_begin)
+    try:
+        _ensure_wal(engine, path)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def _ensure_wal(engine: Engine, path: Path) -> None:
+    # journal_mode is stored in the file, so this is a no-op after the first open; it must run
+    # outside a transaction, hence the raw driver connection.
+    with engine.connect() as connection:
+        driver = connection.connection.dbapi_connection
+        assert driver is not None
+        mode = driver.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+    if str(mode).lower() != "wal":
+        raise JournalModeError(
+            f"database {path} is in journal mode {mode!r}, not WAL; it may be on a file system "
+            "that does not support WAL (a network share?). Use a --db file on a local disk."
+        )
+
+
+_SYNCHRONOUS_NAMES = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}
+
+
+@dataclass(frozen=True)
+class Pragmas:
+    journal_mode: str
+    foreign_keys: int
+    synchronous: str
+
+
+EXPECTED_PRAGMAS = Pragmas(journal_mode="wal", foreign_keys=1, synchronous="FULL")
+
+
+def read_pragmas(engine: Engine) -> Pragmas:
+    """The settings a connection from `engine` actually has (for tests and a start-up check)."""
+    with engine.connect() as connection:
+
+        def value(name: str) -> str | int:
+            return connection.exec_driver_sql(f"PRAGMA {name}").scalar_one()
+
+        synchronous = int(value("synchronous"))
+        return Pragmas(
+            journal_mode=str(value("journal_mode")).lower(),
+            foreign_keys=int(value("foreign_keys")),
+            synchronous=_SYNCHRONOUS_NAMES.get(synchronous, str(synchronous)),
+        )

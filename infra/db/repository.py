@@ -1,0 +1,395 @@
+"""Units of work over the database, returning frozen domain objects and never ORM instances.
+
+Statements return plain rows (`RETURNING` for writes), so every object handed out carries
+exactly what was stored (times truncated to the millisecond, amounts as stored) and no ORM state
+can leak across threads or go stale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, NamedTuple, TypeVar
+
+from sqlalchemy import Engine, func, insert, select, type_coerce, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from domain.base import Frozen
+from domain.models import (
+    Execution,
+    ExecutionStatus,
+    Heartbeat,
+    LedgerEntry,
+    LedgerReason,
+    Market,
+    PnlEvent,
+    Position,
+    PositionStats,
+    PositionStatus,
+)
+from domain.money import ZERO
+from infra.db.engine import EXPECTED_PRAGMAS, Pragmas, create_engine_for, read_pragmas
+from infra.db.errors import DatabaseError
+from infra.db.tables import (
+    STATUS_ROW_ID,
+    Base,
+    DeadLetterRow,
+    ExecutionRow,
+    LedgerRow,
+    MarketSnapshotRow,
+    PnlRow,
+    PositionRow,
+    StatusRow,
+)
+from infra.db.types import MicroDollars
+
+M = TypeVar("M", bound=Frozen)
+
+ACTIVE_STATUSES = (PositionStatus.OPEN, PositionStatus.RECOVERED)
+
+
+class NotFoundError(LookupError):
+    """The row a change was aimed at does not exist."""
+
+
+class LedgerBalanceError(ValueError):
+    """A ledger row whose balance is not the previous balance plus its change."""
+
+
+class LedgerTotals(NamedTuple):
+    rows: int
+    total_change: Decimal
+    last_balance: Decimal  # zero for an empty ledger, as the invariant implies
+
+
+def _columns(entity: type[Base]) -> list[Any]:
+    return list(entity.__table__.c)
+
+
+def _to_domain(model: type[M], row: Mapping[str, Any]) -> M:
+    return model.model_validate({name: row[name] for name in model.model_fields})
+
+
+class Repository:
+    """Every query and write the bot makes, inside the caller's one transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def _one(self, statement: Any) -> Mapping[str, Any]:
+        return self._session.execute(statement).mappings().one()
+
+    def _maybe_one(self, statement: Any) -> Mapping[str, Any] | None:
+        return self._session.execute(statement).mappings().one_or_none()
+
+    def _all(self, statement: Any) -> list[Mapping[str, Any]]:
+        return list(self._session.execute(statement).mappings())
+
+    # ledger
+
+    def append_ledger(
+        self,
+        ts: datetime,
+        change: Decimal,
+        reason: LedgerReason,
+        balance: Decimal,
+        ref_type: str | None = None,
+        ref_id: str | None = None,
+    ) -> LedgerEntry:
+        """Append one audit row; refuses a `balance` that is not the last balance plus `change`."""
+        previous = self._session.scalars(
+            select(LedgerRow.balance).order_by(LedgerRow.id.desc()).limit(1)
+        ).first()
+        expected = (ZERO if previous is None else previous) + change
+        if balance != expected:
+            raise LedgerBalanceError(
+                f"ledger balance {balance} != previous {previous} + change {change}"
+            )
+        row = self._one(
+            insert(LedgerRow)
+            .values(
+                ts=ts,
+                change=change,
+                reason=LedgerReason(reason).value,
+                balance=balance,
+                ref_type=ref_type,
+                ref_id=ref_id,
+            )
+            .returning(*_columns(LedgerRow))
+        )
+        return _to_domain(LedgerEntry, row)
+
+    def last_ledger_entry(self) -> LedgerEntry | None:
+        row = self._maybe_one(select(*_columns(LedgerRow)).order_by(LedgerRow.id.desc()).limit(1))
+        return None if row is None else _to_domain(LedgerEntry, row)
+
+    def ledger_entries(self) -> list[LedgerEntry]:
+        return [
+            _to_domain(LedgerEntry, row)
+            for row in self._all(select(*_columns(LedgerRow)).order_by(LedgerRow.id))
+        ]
+
+    def ledger_totals(self) -> LedgerTotals:
+        """Row count, sum of changes and last balance, summed by SQLite in integer micro-dollars."""
+        last_balance = (
+            select(LedgerRow.balance).order_by(LedgerRow.id.desc()).limit(1).scalar_subquery()
+        )
+        rows, total, last = self._session.execute(
+            select(func.count(LedgerRow.id), func.sum(LedgerRow.change), last_balance)
+        ).one()
+        return LedgerTotals(
+            rows=rows,
+            total_change=ZERO if total is None else total,
+            last_balance=ZERO if last is None else last,
+        )
+
+    # executions
+
+    def insert_execution(self, execution: Execution) -> Execution:
+        row = self._one(
+            insert(ExecutionRow).values(**execution.model_dump()).returning(*_columns(ExecutionRow))
+        )
+        return _to_domain(Execution, row)
+
+    def get_execution(self, client_order_id: str) -> Execution | None:
+        row = self._maybe_one(
+            select(*_columns(ExecutionRow)).where(ExecutionRow.client_order_id == client_order_id)
+        )
+        return None if row is None else _to_domain(Execution, row)
+
+    def update_execution(self, client_order_id: str, /, **changes: Any) -> Execution:
+        """Apply `changes` (validated as an `Execution`) to the execution with this id."""
+        if "client_order_id" in changes:
+            raise ValueError("an execution's client_order_id never changes")
+        current = self.get_execution(client_order_id)
+        if current is None:
+            raise NotFoundError(f"no execution with client_order_id {client_order_id!r}")
+        updated = current.replace(**changes)
+        row = self._one(
+            update(ExecutionRow)
+            .where(ExecutionRow.client_order_id == client_order_id)
+            .values({name: getattr(updated, name) for name in changes})
+            .returning(*_columns(ExecutionRow))
+        )
+        return _to_domain(Execution, row)
+
+    def executions_with_status(self, *statuses: ExecutionStatus) -> list[Execution]:
+        rows = self._all(
+            select(*_columns(ExecutionRow))
+            .where(ExecutionRow.status.in_([ExecutionStatus(s).value for s in statuses]))
+            .order_by(ExecutionRow.id)
+        )
+        return [_to_domain(Execution, row) for row in rows]
+
+    # positions
+
+    def insert_position(self, position: Position) -> Position:
+        """Store a new position and return it with its id.
+
+        Raises `sqlalchemy.exc.IntegrityError` if the ticker already has an active position.
+        """
+        if position.id is not None:
+            raise ValueError(f"position {position.id} already has an id; use update_position")
+        row = self._one(
+            insert(PositionRow)
+            .values(**position.model_dump(exclude={"id"}))
+            .returning(*_columns(PositionRow))
+        )
+        return _to_domain(Position, row)
+
+    def get_position(self, position_id: int) -> Position | None:
+        row = self._maybe_one(select(*_columns(PositionRow)).where(PositionRow.id == position_id))
+        return None if row is None else _to_domain(Position, row)
+
+    def update_position(self, position_id: int, /, **changes: Any) -> Position:
+        """Apply `changes` (validated as a `Position`), e.g. more contracts after a late fill."""
+        if "id" in changes:
+            raise ValueError("a position's id never changes")
+        current = self.get_position(position_id)
+        if current is None:
+            raise NotFoundError(f"no position with id {position_id}")
+        updated = current.replace(**changes)
+        row = self._one(
+            update(PositionRow)
+            .where(PositionRow.id == position_id)
+            .values({name: getattr(updated, name) for name in changes})
+            .returning(*_columns(PositionRow))
+        )
+        return _to_domain(Position, row)
+
+    def close_position(self, position_id: int, closed_at: datetime, payout: Decimal) -> Position:
+        current = self.get_position(position_id)
+        if current is None:
+            raise NotFoundError(f"no position with id {position_id}")
+        if current.status not in ACTIVE_STATUSES:
+            raise ValueError(f"position {position_id} is already {current.status.value}")
+        return self.update_position(
+            position_id, status=PositionStatus.CLOSED, closed_at=closed_at, payout=payout
+        )
+
+    def open_positions(self) -> list[Position]:
+        """Positions still held: open, or recovered from the venue."""
+        return self._positions(PositionRow.status.in_([s.value for s in ACTIVE_STATUSES]))
+
+    def position_for_ticker(self, ticker: str) -> Position | None:
+        """The ticker's active position (the schema allows at most one)."""
+        row = self._maybe_one(
+            select(*_columns(PositionRow)).where(
+                PositionRow.ticker == ticker,
+                PositionRow.status.in_([s.value for s in ACTIVE_STATUSES]),
+            )
+        )
+        return None if row is None else _to_domain(Position, row)
+
+    def all_positions(self) -> list[Position]:
+        return self._positions()
+
+    def _positions(self, *criteria: Any) -> list[Position]:
+        rows = self._all(select(*_columns(PositionRow)).where(*criteria).order_by(PositionRow.id))
+        return [_to_domain(Position, row) for row in rows]
+
+    def position_stats(self) -> PositionStats:
+        pnl = type_coerce(PositionRow.payout - PositionRow.cost, MicroDollars())
+        trades, wins, losses, realized = self._session.execute(
+            select(
+                func.count(PositionRow.id),
+                func.count(PositionRow.id).filter(PositionRow.payout > PositionRow.cost),
+                func.count(PositionRow.id).filter(PositionRow.payout < PositionRow.cost),
+                func.sum(pnl),
+            ).where(PositionRow.status == PositionStatus.CLOSED.value)
+        ).one()
+        return PositionStats(
+            trades=trades,
+            wins=wins,
+            losses=losses,
+            realized_pnl=ZERO if realized is None else realized,
+        )
+
+    # market snapshots, P&L, dead letters
+
+    def insert_market_snapshots(
+        self, ts: datetime, markets: Sequence[Market], raw: Sequence[str] = ()
+    ) -> int:
+        """Store the markets seen at `ts`; returns how many.
+
+        `raw`, when given, holds the venue's JSON text for each market (parallel to `markets`);
+        without it the `raw` column is NULL.
+        """
+        if raw and len(raw) != len(markets):
+            raise ValueError(f"{len(markets)} markets but {len(raw)} raw objects")
+        rows = [
+            {
+                "ts": ts,
+                "venue": market.venue,
+                "ticker": market.ticker,
+                "event_ticker": market.event_ticker,
+                "status": market.status.value,
+                "yes_bid": market.yes_bid,
+                "yes_ask": market.yes_ask,
+                "no_bid": market.no_bid,
+                "no_ask": market.no_ask,
+                "last_price": market.last_price,
+                "volume": market.volume,
+                "open_interest": market.open_interest,
+                "close_time": market.close_time,
+                "raw": raw[index] if raw else None,
+            }
+            for index, market in enumerate(markets)
+        ]
+        if rows:
+            self._session.execute(insert(MarketSnapshotRow), rows)
+        return len(rows)
+
+    def insert_pnl(self, event: PnlEvent) -> PnlEvent:
+        row = self._one(
+            insert(PnlRow).values(**event.model_dump(exclude={"id"})).returning(*_columns(PnlRow))
+        )
+        return _to_domain(PnlEvent, row)
+
+    def pnl_events(self) -> list[PnlEvent]:
+        rows = self._all(select(*_columns(PnlRow)).order_by(PnlRow.id))
+        return [_to_domain(PnlEvent, row) for row in rows]
+
+    def insert_dead_letter(
+        self, ts: datetime, actor: str, message_kind: str, message_id: str, error: str
+    ) -> int:
+        """Record a message that crashed `actor`; returns the row id."""
+        return self._session.execute(
+            insert(DeadLetterRow)
+            .values(
+                ts=ts, actor=actor, message_kind=message_kind, message_id=message_id, error=error
+            )
+            .returning(DeadLetterRow.id)
+        ).scalar_one()
+
+    # status (heartbeat)
+
+    def record_heartbeat(self, heartbeat: Heartbeat) -> Heartbeat:
+        """Replace the status row with `heartbeat`."""
+        return self._update_status(**heartbeat.model_dump())
+
+    def record_success(self, at: datetime) -> Heartbeat:
+        return self._update_status(last_success_at=at)
+
+    def record_error(self, at: datetime, error: str) -> Heartbeat:
+        """Record a failure; `error` must already be free of secrets (it is shown to operators)."""
+        return self._update_status(last_error_at=at, last_error=error)
+
+    def heartbeat(self) -> Heartbeat | None:
+        row = self._maybe_one(select(*_columns(StatusRow)))
+        return None if row is None else _to_domain(Heartbeat, row)
+
+    def _update_status(self, **values: Any) -> Heartbeat:
+        statement = sqlite_insert(StatusRow).values(
+            {"id": STATUS_ROW_ID, "cycle": 0, "venue": "", **values}
+        )
+        row = self._one(
+            statement.on_conflict_do_update(index_elements=[StatusRow.id], set_=values).returning(
+                *_columns(StatusRow)
+            )
+        )
+        return _to_domain(Heartbeat, row)
+
+
+class Database:
+    """Owns the engine; hands out one `Repository` per unit of work."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @classmethod
+    def open(cls, path: Path) -> Database:
+        """Open a migrated database file and check its PRAGMAs are what durability needs."""
+        engine = create_engine_for(path)
+        pragmas = read_pragmas(engine)
+        if pragmas != EXPECTED_PRAGMAS:
+            engine.dispose()
+            raise DatabaseError(f"database {path}: expected {EXPECTED_PRAGMAS}, got {pragmas}")
+        return cls(engine)
+
+    def pragmas(self) -> Pragmas:
+        return read_pragmas(self._engine)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Repository]:
+        """One session, one transaction: committed on a clean exit, rolled back on an exception."""
+        with Session(self._engine) as session, session.begin():
+            yield Repository(session)
+
+    @contextmanager
+    def read(self) -> Iterator[Repository]:
+        """One consistent read transaction; any write inside it fails (PRAGMA query_only)."""
+        with Session(self._engine) as session:
+            connection = session.connection()
+            connection.exec_driver_sql("PRAGMA query_only=ON")
+            try:
+                yield Repository(session)
+            finally:
+                connection.exec_driver_sql("PRAGMA query_only=OFF")

@@ -1,0 +1,193 @@
+"""The schema: typed declarative tables, every constraint named.
+
+Only `infra.db` uses these classes; everything else sees the frozen domain objects that
+`infra.db.repository` builds from them. A change here needs a migration in `migrations/versions`
+(the drift test fails until there is one).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, MetaData, Text, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from domain.models import ExecutionStatus, LedgerReason, PositionStatus, Side
+from infra.db.types import CentiContracts, MicroDollars, UtcTimestamp
+
+# Batch migrations on SQLite copy tables and drop constraints by name, so none may be unnamed.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Money = Annotated[Decimal, MicroDollars]
+Contracts = Annotated[Decimal, CentiContracts]
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {  # noqa: RUF012 (SQLAlchemy reads it as a class attribute)
+        Money: MicroDollars(),
+        Contracts: CentiContracts(),
+        datetime: UtcTimestamp(),
+        str: Text(),
+    }
+
+
+def one_of(column: str, values: type[StrEnum], name: str | None = None) -> CheckConstraint:
+    """A named CHECK that `column` holds one of the enum's values."""
+    allowed = ", ".join(f"'{member.value}'" for member in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=name or column)
+
+
+ACTIVE_POSITION = "status IN ('open', 'recovered')"
+
+
+class MarketSnapshotRow(Base):
+    """One market as the scanner saw it at `ts`, with the venue's JSON object in `raw` if kept."""
+
+    __tablename__ = "market_snapshots"
+    __table_args__ = (Index(None, "ticker", "ts"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ts: Mapped[datetime]
+    venue: Mapped[str]
+    ticker: Mapped[str]
+    event_ticker: Mapped[str]
+    status: Mapped[str]
+    yes_bid: Mapped[Money | None]
+    yes_ask: Mapped[Money | None]
+    no_bid: Mapped[Money | None]
+    no_ask: Mapped[Money | None]
+    last_price: Mapped[Money | None]
+    volume: Mapped[Contracts]
+    open_interest: Mapped[Contracts]
+    close_time: Mapped[datetime]
+    raw: Mapped[str | None]
+
+
+class LedgerRow(Base):
+    """The bankroll's append-only audit: one row per balance change, `balance` after it."""
+
+    __tablename__ = "bankroll_history"
+    __table_args__ = (one_of("reason", LedgerReason),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ts: Mapped[datetime]
+    change: Mapped[Money]
+    reason: Mapped[str]
+    balance: Mapped[Money]
+    ref_type: Mapped[str | None]
+    ref_id: Mapped[str | None]
+
+
+class ExecutionRow(Base):
+    """One order attempt, written as `intent` before anything is sent to the venue."""
+
+    __tablename__ = "executions"
+    __table_args__ = (
+        one_of("side", Side),
+        one_of("status", ExecutionStatus),
+        Index(None, "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_order_id: Mapped[str] = mapped_column(unique=True)
+    correlation_id: Mapped[str]
+    ticker: Mapped[str]
+    side: Mapped[str]
+    limit_price: Mapped[Money]
+    count: Mapped[Contracts]
+    reserved: Mapped[Money]
+    status: Mapped[str]
+    # A UNIQUE column admits any number of NULLs: unique once the venue has assigned one.
+    venue_order_id: Mapped[str | None] = mapped_column(unique=True)
+    filled_count: Mapped[Contracts]
+    fill_cost: Mapped[Money]
+    fees: Mapped[Money]
+    error_code: Mapped[str | None]
+    error_message: Mapped[str | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class PositionRow(Base):
+    """The bot's own book; at most one open (or recovered) position per ticker."""
+
+    __tablename__ = "positions"
+    __table_args__ = (
+        one_of("side", Side),
+        one_of("status", PositionStatus),
+        Index(
+            "uq_positions_ticker_active",
+            "ticker",
+            unique=True,
+            sqlite_where=text(ACTIVE_POSITION),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticker: Mapped[str]
+    side: Mapped[str]
+    count: Mapped[Contracts]
+    cost: Mapped[Money]
+    status: Mapped[str]
+    client_order_id: Mapped[str | None] = mapped_column(
+        ForeignKey("executions.client_order_id"), index=True
+    )
+    opened_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    payout: Mapped[Money | None]
+
+
+class PnlRow(Base):
+    """A realized profit or loss, usually a settled position."""
+
+    __tablename__ = "pnl_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ts: Mapped[datetime]
+    ticker: Mapped[str]
+    position_id: Mapped[int | None] = mapped_column(ForeignKey("positions.id"), index=True)
+    cost: Mapped[Money]
+    payout: Mapped[Money]
+    realized_pnl: Mapped[Money]
+    note: Mapped[str]
+
+
+STATUS_ROW_ID = 1
+
+
+class StatusRow(Base):
+    """The single heartbeat row an operator (or a watchdog) reads to see the bot is alive."""
+
+    __tablename__ = "status"
+    __table_args__ = (CheckConstraint(f"id = {STATUS_ROW_ID}", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_success_at: Mapped[datetime | None]
+    last_error_at: Mapped[datetime | None]
+    last_error: Mapped[str | None]
+    heartbeat_at: Mapped[datetime | None]
+    cycle: Mapped[int]
+    venue: Mapped[str]
+
+
+class DeadLetterRow(Base):
+    """A message that crashed an actor; kept for the operator, never redelivered."""
+
+    __tablename__ = "dead_letters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ts: Mapped[datetime]
+    actor: Mapped[str]
+    message_kind: Mapped[str]
+    message_id: Mapped[str]
+    error: Mapped[str]

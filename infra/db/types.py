@@ -1,0 +1,69 @@
+"""Column types that keep money, counts and time exact on SQLite.
+
+SQLite has no decimal type and SQLAlchemy's `Numeric` goes through float on it, so money is
+stored as integer micro-dollars and counts as integer centi-contracts. Time is stored as text in
+the one canonical format (`domain.clock.format_utc`), which also sorts chronologically.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, Dialect, Text
+from sqlalchemy.types import TypeDecorator
+
+from domain.clock import format_utc, parse_utc
+from domain.money import MoneyFormatError, from_centis, from_micros, to_centis, to_micros
+
+
+def _require_decimal(value: object, what: str) -> Decimal:
+    if not isinstance(value, Decimal):
+        raise MoneyFormatError(f"{what} must be a Decimal, got {type(value).__name__} {value!r}")
+    return value
+
+
+class MicroDollars(TypeDecorator[Decimal]):
+    """Dollars as integer micro-dollars; refuses floats and amounts finer than $0.000001."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, _dialect: Dialect) -> int | None:
+        return None if value is None else to_micros(_require_decimal(value, "an amount"))
+
+    def process_result_value(self, value: int | None, _dialect: Dialect) -> Decimal | None:
+        return None if value is None else from_micros(value)
+
+
+class CentiContracts(TypeDecorator[Decimal]):
+    """Contract counts as integer hundredths; refuses floats and counts finer than 0.01."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, _dialect: Dialect) -> int | None:
+        return None if value is None else to_centis(_require_decimal(value, "a count"))
+
+    def process_result_value(self, value: int | None, _dialect: Dialect) -> Decimal | None:
+        return None if value is None else from_centis(value)
+
+
+class UtcTimestamp(TypeDecorator[datetime]):
+    """An aware datetime as "YYYY-MM-DDTHH:MM:SS.mmmZ" (truncated to the millisecond).
+
+    Naive datetimes are refused: a time without a zone cannot be put on the UTC line.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, _dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"a timestamp must be a datetime, got {type(value).__name__}")
+        return format_utc(value)
+
+    def process_result_value(self, value: str | None, _dialect: Dialect) -> datetime | None:
+        return None if value is None else parse_utc(value)

@@ -1,0 +1,99 @@
+"""loguru to the console and a rotating file, stdlib logging (Pykka's too) routed into it.
+
+Pykka reports actor crashes through the stdlib `pykka` logger, which has only a NullHandler:
+without the intercept an actor could die silently.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from loguru import logger
+
+if TYPE_CHECKING:
+    from loguru import Record
+
+CONSOLE_FORMAT = (
+    "<green>{time:HH:mm:ss.SSS}</green> <level>{level: <8}</level> "
+    "<cyan>{extra[actor]: <10}</cyan> {message}"
+)
+FILE_FORMAT = "{time:YYYY-MM-DDTHH:mm:ss.SSS!UTC}Z {level: <8} {extra[actor]: <10} {message}"
+
+
+class InterceptHandler(logging.Handler):
+    """loguru's documented bridge: re-emit each stdlib record through loguru."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            level: str | int = logger.level(record.levelname).name
+        except ValueError:
+            level = record.levelno
+        frame, depth = inspect.currentframe(), 0
+        while frame is not None and (depth == 0 or frame.f_code.co_filename == logging.__file__):
+            frame = frame.f_back
+            depth += 1
+        logger.bind(actor=record.name).opt(depth=depth, exception=record.exc_info).log(
+            level, record.getMessage()
+        )
+
+
+class Redactor:
+    """Replaces every registered secret with '***' in messages before any sink sees them."""
+
+    def __init__(self) -> None:
+        self._secrets: set[str] = set()
+
+    def add(self, secrets: Iterable[str | None]) -> None:
+        self._secrets.update(s for s in secrets if s and len(s) >= 4)
+
+    def __call__(self, record: Record) -> None:
+        for secret in self._secrets:
+            if secret in record["message"]:
+                record["message"] = record["message"].replace(secret, "***")
+
+
+redactor = Redactor()
+
+
+def setup_logging(
+    level: str = "INFO",
+    log_file: Path | None = None,
+    *,
+    json: bool = False,
+    secrets: Iterable[str | None] = (),
+) -> None:
+    """Configure every sink once at start-up; safe to call again (it replaces the sinks)."""
+    redactor.add(secrets)
+    logger.remove()
+    logger.configure(extra={"actor": "main"}, patcher=redactor)
+    logger.add(
+        sys.stderr,
+        level=level,
+        format=CONSOLE_FORMAT,
+        serialize=json,
+        backtrace=False,
+        diagnose=False,  # variable values in tracebacks could carry secrets
+    )
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        logger.add(
+            log_file,
+            level="DEBUG",
+            format=FILE_FORMAT,
+            serialize=json,
+            rotation="10 MB",
+            retention=5,
+            encoding="utf-8",
+            enqueue=True,
+            backtrace=False,
+            diagnose=False,
+        )
+    logging.basicConfig(handlers=[InterceptHandler()], level=logging.INFO, force=True)
+    logging.getLogger("pykka").setLevel(logging.INFO)
+    for noisy in ("urllib3", "sqlalchemy", "alembic", "httpx", "anthropic", "openai"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

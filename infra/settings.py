@@ -1,0 +1,185 @@
+"""Configuration: defaults < TOML file < environment < command-line flags.
+
+Credentials come from their usual environment variables (KALSHI_API_KEY_ID,
+KALSHI_PRIVATE_KEY_PATH, ANTHROPIC_API_KEY, OPENAI_API_KEY) or the file; every other setting
+can be set as PMT_<FIELD> or PMT_<SECTION>__<FIELD> (e.g. PMT_RISK__MIN_EDGE=0.05).
+Secrets are SecretStr: they print as '**********'.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from contextvars import ContextVar
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+Venue = Literal["sim", "demo", "live"]
+LogLevel = Literal["TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL"]
+
+DATA_DIR = Path("data")
+_config_file: ContextVar[Path | None] = ContextVar("config_file", default=None)
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says which field and what is allowed."""
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RiskSettings(Section):
+    kelly_multiplier: Decimal = Field(Decimal("0.25"), gt=0, le=1)
+    max_fraction_per_order: Decimal = Field(Decimal("0.05"), gt=0, le=1)
+    max_order_cost: Decimal = Field(Decimal(50), gt=0)
+    min_edge: Decimal = Field(Decimal("0.03"), ge=0, lt=1)
+    max_orders_per_cycle: int = Field(10, ge=0)
+    max_notional_per_cycle: Decimal = Field(Decimal(200), ge=0)
+    max_total_exposure: Decimal = Field(Decimal(500), ge=0)
+    count_step: Decimal = Field(Decimal(1), gt=0)
+
+
+class RateLimitSettings(Section):
+    """Kalshi token buckets (Basic tier defaults): tokens per second, bucket size, cost."""
+
+    read_rate: Decimal = Field(Decimal(200), gt=0)
+    read_burst: Decimal = Field(Decimal(200), gt=0)
+    write_rate: Decimal = Field(Decimal(100), gt=0)
+    write_burst: Decimal = Field(Decimal(200), gt=0)
+    request_cost: Decimal = Field(Decimal(10), gt=0)
+    cancel_cost: Decimal = Field(Decimal(2), gt=0)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PMT_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    venue: Venue | None = None
+    db: Path | None = None
+    exchange_url: str | None = None
+    log_level: LogLevel = "INFO"
+    log_file: Path | None = None
+    log_json: bool = False
+    cycles: int | None = Field(None, ge=0)
+    cycle_interval: Decimal = Field(Decimal(60), gt=0)
+    initial_bankroll: Decimal = Field(Decimal(1000), gt=0)
+    confirm_live: bool = False
+    request_timeout: Decimal = Field(Decimal(10), gt=0)
+
+    kalshi_api_key_id: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("KALSHI_API_KEY_ID", "kalshi_api_key_id")
+    )
+    kalshi_private_key_path: Path | None = Field(
+        None, validation_alias=AliasChoices("KALSHI_PRIVATE_KEY_PATH", "kalshi_private_key_path")
+    )
+    anthropic_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("ANTHROPIC_API_KEY", "anthropic_api_key")
+    )
+    openai_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("OPENAI_API_KEY", "openai_api_key")
+    )
+
+    risk: RiskSettings = RiskSettings()
+    rate_limits: RateLimitSettings = RateLimitSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,  # noqa: ARG003 (no .env support)
+        file_secret_settings: PydanticBaseSettingsSource,  # noqa: ARG003
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _TomlSource(settings_cls))
+
+    def secret_values(self) -> list[str]:
+        """The raw secrets, only so the log redactor can mask them."""
+        secrets = (self.kalshi_api_key_id, self.anthropic_api_key, self.openai_api_key)
+        return [secret.get_secret_value() for secret in secrets if secret is not None]
+
+    @property
+    def has_kalshi_credentials(self) -> bool:
+        return self.kalshi_api_key_id is not None and self.kalshi_private_key_path is not None
+
+    @property
+    def resolved_venue(self) -> Venue:
+        """`sim` when no Kalshi credentials are configured, otherwise `demo` unless told."""
+        if self.venue is not None:
+            return self.venue
+        return "demo" if self.has_kalshi_credentials else "sim"
+
+    @property
+    def database_path(self) -> Path:
+        """One database file per venue by default, so paper and live books never mix."""
+        return self.db if self.db is not None else default_database(self.resolved_venue)
+
+
+def default_database(venue: Venue) -> Path:
+    return DATA_DIR / f"pm-trader-{venue}.db"
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    """The TOML file named by --config (or PMT_CONFIG), read once per load."""
+
+    def __init__(self, settings_cls: type[BaseSettings]) -> None:
+        super().__init__(settings_cls)
+        path = _config_file.get()
+        self._data: dict[str, Any] = _read_toml(path) if path is not None else {}
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:  # noqa: ARG002
+        return self._data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self._data)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file {path} does not exist (check --config)") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from exc
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Load and validate; raise ConfigError naming each bad field and what it allows."""
+    given = {key: value for key, value in overrides.items() if value is not None}
+    token = _config_file.set(config_file)
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc)) from None
+    finally:
+        _config_file.reset(token)
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """One line per problem: the field's dotted name, what was wrong, never the secret value."""
+    lines = ["invalid configuration:"]
+    for error in exc.errors(include_url=False, include_input=False):
+        field = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        message = error["msg"]
+        if error["type"] == "extra_forbidden":
+            message = "unknown setting (check the spelling)"
+        if error["type"] == "literal_error":
+            allowed = error.get("ctx", {}).get("expected", "")
+            message = f"must be one of {allowed}"
+        lines.append(f"  {field}: {message}")
+    return "\n".join(lines)

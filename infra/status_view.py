@@ -1,0 +1,45 @@
+"""`main.py status`: the book as the database has it, read without starting any actor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from domain.money import usd
+from infra.db.repository import Database
+
+
+def render_status(path: Path, console: Console) -> bool:
+    """Print bankroll, ledger check, open positions and heartbeat; True if the ledger adds up."""
+    db = Database.open(path)
+    try:
+        with db.read() as repo:
+            rows, total, last = repo.ledger_totals()
+            positions = repo.open_positions()
+            heartbeat = repo.heartbeat()
+    finally:
+        db.close()
+    ok = rows > 0 and total == last
+    console.print(f"[bold]Database[/bold] {path}")
+    console.print(f"[bold]Bankroll[/bold] {usd(last)}  ({rows} ledger rows)")
+    verdict = "[green]adds up[/green]" if ok else "[red]DOES NOT ADD UP[/red]"
+    console.print(
+        f"[bold]Ledger[/bold]   sum of changes {usd(total)} vs balance {usd(last)}: {verdict}"
+    )
+    table = Table(title=f"Open positions ({len(positions)})")
+    for column in ("ticker", "side", "count", "cost", "status", "opened"):
+        table.add_column(column)
+    for p in positions:
+        table.add_row(p.ticker, p.side, f"{p.count}", usd(p.cost), p.status, f"{p.opened_at:%F %T}")
+    console.print(table)
+    if heartbeat is None:
+        console.print("[bold]Heartbeat[/bold] none yet")
+    else:
+        console.print(
+            f"[bold]Heartbeat[/bold] {heartbeat.heartbeat_at} (cycle {heartbeat.cycle},"
+            f" venue {heartbeat.venue}); last success {heartbeat.last_success_at};"
+            f" last error {heartbeat.last_error_at} {heartbeat.last_error or ''}"
+        )
+    return ok
