@@ -1,0 +1,125 @@
+"""The program as a user runs it: a real subprocess, a real database file."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_main(
+    *args: str, env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("PMT_", "KALSHI_"))}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "expected"),
+    [
+        (["--venue", "paper"], {}, "venue: must be one of 'sim', 'demo' or 'live'"),
+        (["--cycles", "-1"], {}, "cycles: Input should be greater than or equal to 0"),
+        (["--log-level", "LOUD"], {}, "log_level: must be one of"),
+        ([], {"PMT_RISK__MIN_EDGE": "2"}, "risk.min_edge: Input should be less than 1"),
+        ([], {"PMT_INITIAL_BANKROLL": "lots"}, "initial_bankroll: Input should be a valid decimal"),
+        (
+            ["--config", "/nonexistent/bot.toml"],
+            {},
+            "config file /nonexistent/bot.toml does not exist",
+        ),
+    ],
+)
+def test_bad_configuration_exits_2_naming_the_field(
+    args: list[str], env: dict[str, str], expected: str, tmp_path: Path
+) -> None:
+    result = run_main(*args, "--db", str(tmp_path / "x.db"), env=env)
+    assert result.returncode == 2, result.stderr
+    assert expected in result.stderr
+    assert not (tmp_path / "x.db").exists(), "nothing may start on a bad configuration"
+
+
+def test_bad_toml_file_exits_2(tmp_path: Path) -> None:
+    config = tmp_path / "bot.toml"
+    config.write_text('initial_bankroll = "100"\n[risk]\nkelly_multiplier = 3\nbogus = 1\n')
+    result = run_main("--config", str(config), "--db", str(tmp_path / "x.db"))
+    assert result.returncode == 2
+    assert "risk.kelly_multiplier: Input should be less than or equal to 1" in result.stderr
+    assert "risk.bogus: unknown setting" in result.stderr
+
+
+def test_cycles_zero_leaves_a_migrated_wal_database_whose_ledger_adds_up(tmp_path: Path) -> None:
+    db = tmp_path / "new" / "book.db"
+    result = run_main("--cycles", "0", "--db", str(db), env={"PMT_INITIAL_BANKROLL": "321.09"})
+    assert result.returncode == 0, result.stderr
+    assert "$321.09" in result.stdout
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+        total, last = conn.execute(
+            "SELECT SUM(change), (SELECT balance FROM bankroll_history ORDER BY id DESC LIMIT 1)"
+            " FROM bankroll_history"
+        ).fetchone()
+    finally:
+        conn.close()
+    assert total == last == 321_090_000  # micro-dollars
+
+    status = run_main("status", "--db", str(db))
+    assert status.returncode == 0, status.stderr
+    assert "$321.09" in status.stdout
+    assert "adds up" in status.stdout
+
+
+def test_secrets_never_reach_the_output(tmp_path: Path) -> None:
+    secret = "sk-ant-very-secret-value-123"
+    result = run_main(
+        "--cycles",
+        "0",
+        "--db",
+        str(tmp_path / "s.db"),
+        "--log-level",
+        "DEBUG",
+        env={"ANTHROPIC_API_KEY": secret},
+    )
+    assert result.returncode == 0, result.stderr
+    assert secret not in result.stdout + result.stderr
+
+
+def test_a_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    db = tmp_path / "book.db"
+    assert run_main("--cycles", "0", "--db", str(db)).returncode == 0
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE alembic_version SET version_num = 'ffffffffffff'")
+    conn.commit()
+    conn.close()
+    before = db.read_bytes()
+    result = run_main("--cycles", "0", "--db", str(db))
+    assert result.returncode == 1
+    assert "ffffffffffff" in result.stderr
+    assert "newer" in result.stderr
+    assert db.read_bytes() == before
+
+
+def test_a_corrupt_database_is_refused_and_left_alone(tmp_path: Path) -> None:
+    db = tmp_path / "book.db"
+    db.write_bytes(b"this is not a database" * 100)
+    before = db.read_bytes()
+    result = run_main("--cycles", "0", "--db", str(db))
+    assert result.returncode == 1
+    assert str(db) in result.stderr
+    assert db.read_bytes() == before
