@@ -20,6 +20,7 @@ from domain.messages import (
     BalanceCommand,
     BankrollSnapshot,
     ChargeApiCost,
+    CommitBatch,
     CommitWork,
     CreditFunds,
     DebitFunds,
@@ -47,6 +48,7 @@ class Bankroll(BaseActor):
         clock: Clock,
         *,
         storage_timeout: float = 10.0,
+        max_batch: int = 64,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -54,6 +56,7 @@ class Bankroll(BaseActor):
         self.initial_bankroll = initial_bankroll
         self.clock = clock
         self.storage_timeout = storage_timeout
+        self.max_batch = max_batch
         self.balance = ZERO
         self.rows = 0
 
@@ -91,68 +94,151 @@ class Bankroll(BaseActor):
         ref_type: str | None,
         ref_id: str | None,
     ) -> BalanceChanged:
-        new_balance = self.balance + change
+        """Commit one change on its own (used to seed the ledger)."""
+        work = self._work(command, change, reason, self.balance + change, ref_type, ref_id)
+        [reply] = self._commit_batch([(command, work)])
+        return reply
+
+    def _work(
+        self,
+        command: BalanceCommand | None,
+        change: Decimal,
+        reason: LedgerReason,
+        balance: Decimal,
+        ref_type: str | None,
+        ref_id: str | None,
+    ) -> CommitWork:
         row = LedgerRow(
             ts=self.clock.now(),
             change=change,
             reason=reason,
-            balance=new_balance,
+            balance=balance,
             ref_type=ref_type,
             ref_id=ref_id,
         )
         work = CommitWork(ledger=row, writes=command.writes if command else ())
-        if command is not None:
-            work = work.caused(command)
+        return work.caused(command) if command is not None else work
+
+    def _commit_batch(
+        self, pending: list[tuple[BalanceCommand | None, CommitWork]]
+    ) -> list[BalanceChanged]:
+        """One transaction for all of `pending`; the balance moves only once it is durable."""
+        works = tuple(work for _, work in pending)
         try:
-            committed: WorkCommitted = ask(self.storage, work, self.storage_timeout)
+            committed: tuple[WorkCommitted, ...] = ask(
+                self.storage, CommitBatch(works=works), self.storage_timeout
+            )
         except Exception:
             # The commit may or may not have landed: believe only the database.
             self._load()
             raise
-        if committed.ledger_entry is None or committed.ledger_entry.balance != new_balance:
-            raise InvariantViolation(f"storage recorded {committed.ledger_entry!r} for {row!r}")
-        self.balance, self.rows = new_balance, self.rows + 1
-        reply = BalanceChanged(entry=committed.ledger_entry, positions=committed.positions)
-        return reply.caused(command) if command is not None else reply
+        replies = []
+        for (command, work), result in zip(pending, committed, strict=True):
+            entry = result.ledger_entry
+            if entry is None or work.ledger is None or entry.balance != work.ledger.balance:
+                raise InvariantViolation(f"storage recorded {entry!r} for {work.ledger!r}")
+            reply = BalanceChanged(entry=entry, positions=result.positions)
+            replies.append(reply.caused(command) if command is not None else reply)
+        self.balance, self.rows = replies[-1].entry.balance, self.rows + len(replies)
+        return replies
 
-    def _apply(self, command: BalanceCommand, sign: int, reason: LedgerReason) -> BalanceChanged:
-        return self._commit(
-            command,
-            command.amount * sign,
-            reason,
-            ref_type=command.ref_type,
-            ref_id=command.ref_id,
-        )
+    # Group commit ------------------------------------------------------------------------
+
+    def _take_queued_commands(self) -> list[Any]:
+        """Envelopes of balance commands already waiting right behind the current one.
+
+        This actor is its inbox's only consumer, so peeking at the head and then taking it
+        cannot race; producers only append at the other end.
+        """
+        taken: list[Any] = []
+        inbox = self.actor_inbox
+        while len(taken) < self.max_batch - 1:
+            try:
+                head = inbox.queue[0]  # type: ignore[attr-defined]
+            except IndexError:
+                break
+            if not isinstance(getattr(head, "message", None), BalanceCommand):
+                break
+            taken.append(inbox.get_nowait())
+        return taken
+
+    def _decide(
+        self, command: BalanceCommand, balance: Decimal
+    ) -> tuple[Decimal, LedgerReason] | FundsRefused:
+        """The signed change `command` makes to `balance`, or why it is refused."""
+        match command:
+            case ReserveFunds():
+                reason = None
+                if balance <= 0:
+                    reason = DenyReason.BANKROLL_LOCKED
+                elif command.amount > balance:
+                    reason = DenyReason.INSUFFICIENT_FUNDS
+                if reason is not None:
+                    self.log.info("refused to reserve {}: {}", usd(command.amount), reason)
+                    return FundsRefused(
+                        reason=reason, balance=balance, requested=command.amount
+                    ).caused(command)
+                return -command.amount, LedgerReason.RESERVE
+            case ReleaseFunds():
+                return command.amount, LedgerReason.RELEASE
+            case CreditFunds():
+                return command.amount, command.reason
+            case DebitFunds():
+                return -command.amount, command.reason
+            case ChargeApiCost():
+                return -command.amount, LedgerReason.API_COST
+        raise TypeError(f"not a balance command: {command!r}")
+
+    def _on_balance_command(self, command: BalanceCommand) -> BalanceChanged | FundsRefused:
+        """Handle `command` and every balance command queued behind it in one transaction."""
+        envelopes = self._take_queued_commands()
+        commands = [command, *(envelope.message for envelope in envelopes)]
+        replies: list[BalanceChanged | FundsRefused | None] = []
+        pending: list[tuple[BalanceCommand | None, CommitWork]] = []
+        balance = self.balance
+        for each in commands:
+            decision = self._decide(each, balance)
+            if isinstance(decision, FundsRefused):
+                replies.append(decision)
+                continue
+            change, reason = decision
+            balance += change
+            pending.append(
+                (each, self._work(each, change, reason, balance, each.ref_type, each.ref_id))
+            )
+            replies.append(None)
+        try:
+            committed = iter(self._commit_batch(pending)) if pending else iter(())
+        except Exception:
+            for envelope in envelopes:
+                if envelope.reply_to is not None:
+                    envelope.reply_to.set_exception()
+            raise
+        final = [reply if reply is not None else next(committed) for reply in replies]
+        for envelope, reply in zip(envelopes, final[1:], strict=True):
+            if envelope.reply_to is not None:
+                envelope.reply_to.set(reply)
+        return final[0]
 
     @handles(ReserveFunds)
     def _on_reserve(self, command: ReserveFunds) -> BalanceChanged | FundsRefused:
-        reason = None
-        if self.locked:
-            reason = DenyReason.BANKROLL_LOCKED
-        elif command.amount > self.balance:
-            reason = DenyReason.INSUFFICIENT_FUNDS
-        if reason is not None:
-            self.log.info("refused to reserve {}: {}", usd(command.amount), reason)
-            return FundsRefused(
-                reason=reason, balance=self.balance, requested=command.amount
-            ).caused(command)
-        return self._apply(command, -1, LedgerReason.RESERVE)
+        return self._on_balance_command(command)
 
     @handles(ReleaseFunds)
-    def _on_release(self, command: ReleaseFunds) -> BalanceChanged:
-        return self._apply(command, 1, LedgerReason.RELEASE)
+    def _on_release(self, command: ReleaseFunds) -> BalanceChanged | FundsRefused:
+        return self._on_balance_command(command)
 
     @handles(CreditFunds)
-    def _on_credit(self, command: CreditFunds) -> BalanceChanged:
-        return self._apply(command, 1, command.reason)
+    def _on_credit(self, command: CreditFunds) -> BalanceChanged | FundsRefused:
+        return self._on_balance_command(command)
 
     @handles(DebitFunds)
-    def _on_debit(self, command: DebitFunds) -> BalanceChanged:
-        return self._apply(command, -1, command.reason)
+    def _on_debit(self, command: DebitFunds) -> BalanceChanged | FundsRefused:
+        return self._on_balance_command(command)
 
     @handles(ChargeApiCost)
-    def _on_api_cost(self, command: ChargeApiCost) -> BalanceChanged:
-        return self._apply(command, -1, LedgerReason.API_COST)
+    def _on_api_cost(self, command: ChargeApiCost) -> BalanceChanged | FundsRefused:
+        return self._on_balance_command(command)
 
     @handles(GetBankroll)
     def _on_get(self, query: GetBankroll) -> BankrollSnapshot:

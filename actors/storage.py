@@ -6,12 +6,14 @@ fresh engine and no ORM object ever crosses a thread.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from actors.base import BaseActor, handles
 from domain.messages import (
     ClosePosition,
+    CommitBatch,
     CommitWork,
     GetExecutions,
     GetHeartbeat,
@@ -72,6 +74,21 @@ def _apply(repo: Repository, write: Write) -> Position | None:
     return None
 
 
+def _commit(repo: Repository, works: Sequence[CommitWork]) -> tuple[WorkCommitted, ...]:
+    """Apply units of work inside the caller's transaction: ledger rows first, in one go."""
+    rows = [work.ledger for work in works if work.ledger is not None]
+    entries = iter(
+        repo.append_ledger_entries([LedgerEntry.model_validate(row.model_dump()) for row in rows])
+    )
+    results = []
+    for work in works:
+        entry = next(entries) if work.ledger is not None else None
+        inserted = [_apply(repo, write) for write in work.writes]
+        positions = tuple(p for p in inserted if p is not None)
+        results.append(WorkCommitted(ledger_entry=entry, positions=positions).caused(work))
+    return tuple(results)
+
+
 class Storage(BaseActor):
     name = "storage"
 
@@ -97,15 +114,13 @@ class Storage(BaseActor):
     @handles(CommitWork)
     def _on_commit(self, command: CommitWork) -> WorkCommitted:
         with self.db.unit_of_work() as repo:
-            entry = None
-            if command.ledger is not None:
-                row = command.ledger
-                entry = repo.append_ledger(
-                    row.ts, row.change, row.reason, row.balance, row.ref_type, row.ref_id
-                )
-            inserted = [_apply(repo, write) for write in command.writes]
-        positions = tuple(p for p in inserted if p is not None)
-        return WorkCommitted(ledger_entry=entry, positions=positions).caused(command)
+            [result] = _commit(repo, [command])
+        return result
+
+    @handles(CommitBatch)
+    def _on_batch(self, command: CommitBatch) -> tuple[WorkCommitted, ...]:
+        with self.db.unit_of_work() as repo:
+            return _commit(repo, command.works)
 
     @handles(GetLedgerTotals)
     def _on_totals(self, _query: GetLedgerTotals) -> LedgerTotals:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sqlite3
+import statistics
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -72,19 +73,27 @@ def actor_changes(path: Path, n: int, clients: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-n", type=int, default=2000, help="changes per measurement")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (median kept)")
     parser.add_argument("--dir", type=Path, default=None, help="where to put the files")
     args = parser.parse_args()
     setup_logging("WARNING")
+    client_counts = (1, 8, 32)
+    raw_rates: list[float] = []
+    actor_rates: dict[int, list[float]] = {clients: [] for clients in client_counts}
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         base = Path(tmp)
-        raw = raw_commits(base / "raw.db", args.n)
-        print(f"raw sqlite single-row commits : {raw:10.0f} /s")
-        for clients in (1, 8):
-            rate = actor_changes(base / f"actors-{clients}.db", args.n, clients)
-            print(
-                f"actors, {clients} client thread(s)   : {rate:10.0f} /s"
-                f"  ratio to raw {rate / raw:.2f}"
-            )
+        for round_no in range(args.rounds):
+            raw_rates.append(raw_commits(base / f"raw-{round_no}.db", args.n))
+            for clients in client_counts:
+                path = base / f"actors-{clients}-{round_no}.db"
+                actor_rates[clients].append(actor_changes(path, args.n, clients))
+    raw = statistics.median(raw_rates)
+    print(f"median of {args.rounds} interleaved rounds, {args.n} durable changes each")
+    print(f"raw sqlite single-row commits : {raw:8.0f} /s")
+    for clients in client_counts:
+        rate = statistics.median(actor_rates[clients])
+        ratio = rate / raw
+        print(f"actors, {clients:2d} client thread(s) : {rate:8.0f} /s  ratio to raw {ratio:.2f}")
 
 
 if __name__ == "__main__":

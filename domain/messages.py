@@ -42,8 +42,14 @@ class Message(Frozen):
     ts: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))
 
     def caused(self, parent: Message) -> Self:
-        """This message re-stamped as caused by `parent`, in `parent`'s workflow."""
-        return self.replace(correlation_id=parent.correlation_id, causation_id=parent.message_id)
+        """This message re-stamped as caused by `parent`, in `parent`'s workflow.
+
+        Only the two id strings change, both taken from an already validated message, so a
+        plain copy is safe here (every message passes through this on the hot path).
+        """
+        return self.model_copy(
+            update={"correlation_id": parent.correlation_id, "causation_id": parent.message_id}
+        )
 
 
 class Ping(Message):
@@ -145,6 +151,12 @@ class CommitWork(Message):
 
     ledger: LedgerRow | None = None
     writes: tuple[Write, ...] = ()
+
+
+class CommitBatch(Message):
+    """Several units of work in one transaction (group commit): all land or none do."""
+
+    works: tuple[CommitWork, ...]
 
 
 class WorkCommitted(Message):

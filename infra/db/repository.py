@@ -14,9 +14,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import Engine, func, insert, select, type_coerce, update
+from sqlalchemy import Connection, Engine, func, insert, select, type_coerce, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
 
 from domain.base import Frozen
 from domain.models import (
@@ -52,6 +51,10 @@ M = TypeVar("M", bound=Frozen)
 ACTIVE_STATUSES = (PositionStatus.OPEN, PositionStatus.RECOVERED)
 
 
+_LAST_BALANCE = select(LedgerRow.balance).order_by(LedgerRow.id.desc()).limit(1)
+_INSERT_LEDGER = insert(LedgerRow).returning(*LedgerRow.__table__.c, sort_by_parameter_order=True)
+
+
 class NotFoundError(LookupError):
     """The row a change was aimed at does not exist."""
 
@@ -77,17 +80,17 @@ def _to_domain(model: type[M], row: Mapping[str, Any]) -> M:
 class Repository:
     """Every query and write the bot makes, inside the caller's one transaction."""
 
-    def __init__(self, session: Session) -> None:
-        self._session = session
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
 
     def _one(self, statement: Any) -> Mapping[str, Any]:
-        return self._session.execute(statement).mappings().one()
+        return self._connection.execute(statement).mappings().one()
 
     def _maybe_one(self, statement: Any) -> Mapping[str, Any] | None:
-        return self._session.execute(statement).mappings().one_or_none()
+        return self._connection.execute(statement).mappings().one_or_none()
 
     def _all(self, statement: Any) -> list[Mapping[str, Any]]:
-        return list(self._session.execute(statement).mappings())
+        return list(self._connection.execute(statement).mappings())
 
     # ledger
 
@@ -101,27 +104,41 @@ class Repository:
         ref_id: str | None = None,
     ) -> LedgerEntry:
         """Append one audit row; refuses a `balance` that is not the last balance plus `change`."""
-        previous = self._session.scalars(
-            select(LedgerRow.balance).order_by(LedgerRow.id.desc()).limit(1)
-        ).first()
-        expected = (ZERO if previous is None else previous) + change
-        if balance != expected:
-            raise LedgerBalanceError(
-                f"ledger balance {balance} != previous {previous} + change {change}"
-            )
-        row = self._one(
-            insert(LedgerRow)
-            .values(
-                ts=ts,
-                change=change,
-                reason=LedgerReason(reason).value,
-                balance=balance,
-                ref_type=ref_type,
-                ref_id=ref_id,
-            )
-            .returning(*_columns(LedgerRow))
+        entry = LedgerEntry(
+            ts=ts, change=change, reason=reason, balance=balance, ref_type=ref_type, ref_id=ref_id
         )
-        return _to_domain(LedgerEntry, row)
+        [stored] = self.append_ledger_entries([entry])
+        return stored
+
+    def append_ledger_entries(self, entries: Sequence[LedgerEntry]) -> list[LedgerEntry]:
+        """Append rows in order with one statement; each balance must continue the chain.
+
+        The hot path of every balance change (and of group commits): one SELECT, one INSERT.
+        """
+        if not entries:
+            return []
+        previous = self._connection.execute(_LAST_BALANCE).scalar()
+        running = ZERO if previous is None else previous
+        for entry in entries:
+            running += entry.change
+            if entry.balance != running:
+                raise LedgerBalanceError(
+                    f"ledger balance {entry.balance} != previous {running - entry.change}"
+                    f" + change {entry.change}"
+                )
+        values = [
+            {
+                "ts": entry.ts,
+                "change": entry.change,
+                "reason": LedgerReason(entry.reason).value,
+                "balance": entry.balance,
+                "ref_type": entry.ref_type,
+                "ref_id": entry.ref_id,
+            }
+            for entry in entries
+        ]
+        rows = self._connection.execute(_INSERT_LEDGER, values).mappings().all()
+        return [_to_domain(LedgerEntry, row) for row in rows]
 
     def last_ledger_entry(self) -> LedgerEntry | None:
         row = self._maybe_one(select(*_columns(LedgerRow)).order_by(LedgerRow.id.desc()).limit(1))
@@ -138,7 +155,7 @@ class Repository:
         last_balance = (
             select(LedgerRow.balance).order_by(LedgerRow.id.desc()).limit(1).scalar_subquery()
         )
-        rows, total, last = self._session.execute(
+        rows, total, last = self._connection.execute(
             select(func.count(LedgerRow.id), func.sum(LedgerRow.change), last_balance)
         ).one()
         return LedgerTotals(
@@ -254,7 +271,7 @@ class Repository:
 
     def position_stats(self) -> PositionStats:
         pnl = type_coerce(PositionRow.payout - PositionRow.cost, MicroDollars())
-        trades, wins, losses, realized = self._session.execute(
+        trades, wins, losses, realized = self._connection.execute(
             select(
                 func.count(PositionRow.id),
                 func.count(PositionRow.id).filter(PositionRow.payout > PositionRow.cost),
@@ -301,7 +318,7 @@ class Repository:
             for index, market in enumerate(markets)
         ]
         if rows:
-            self._session.execute(insert(MarketSnapshotRow), rows)
+            self._connection.execute(insert(MarketSnapshotRow), rows)
         return len(rows)
 
     def insert_pnl(self, event: PnlEvent) -> PnlEvent:
@@ -318,7 +335,7 @@ class Repository:
         self, ts: datetime, actor: str, message_kind: str, message_id: str, error: str
     ) -> int:
         """Record a message that crashed `actor`; returns the row id."""
-        return self._session.execute(
+        return self._connection.execute(
             insert(DeadLetterRow)
             .values(
                 ts=ts, actor=actor, message_kind=message_kind, message_id=message_id, error=error
@@ -379,17 +396,16 @@ class Database:
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Repository]:
-        """One session, one transaction: committed on a clean exit, rolled back on an exception."""
-        with Session(self._engine) as session, session.begin():
-            yield Repository(session)
+        """One transaction: committed on a clean exit, rolled back on an exception."""
+        with self._engine.begin() as connection:
+            yield Repository(connection)
 
     @contextmanager
     def read(self) -> Iterator[Repository]:
         """One consistent read transaction; any write inside it fails (PRAGMA query_only)."""
-        with Session(self._engine) as session:
-            connection = session.connection()
+        with self._engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA query_only=ON")
             try:
-                yield Repository(session)
+                yield Repository(connection)
             finally:
                 connection.exec_driver_sql("PRAGMA query_only=OFF")
