@@ -1,0 +1,181 @@
+"""One market's book: market-maker liquidity plus resting sim-account orders, and taker plans.
+
+Prices are integer cents of the YES side. A bid (buy YES at P) takes NO bids at >= 100 - P,
+i.e. YES asks <= P; an ask (buy NO at 100 - P) takes YES bids >= P. Within a price, resting
+account orders (oldest first) come before the market maker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from domain import fees
+from domain.money import COUNT_STEP, ZERO, floor_to_step
+from infra.sim.models import BookSide, MarketState, Order, SelfTradePrevention, Status
+from infra.sim.quotes import Levels, quote
+
+YES, NO = "yes", "no"
+_CENT_PRICES = tuple(Decimal(c) / 100 for c in range(100))
+
+
+def taker_fee(count: Decimal, yes_cents: int) -> Decimal:
+    """Kalshi's standard taker fee for one fill: ceil to the cent of 0.07 x C x P x (1 - P)."""
+    return fees.taker_fee(count, _CENT_PRICES[yes_cents])
+
+
+def roll_epoch(market: MarketState, epoch: int) -> None:
+    """A new re-quote: the market maker's consumed liquidity is replenished."""
+    if market.mm_epoch != epoch:
+        market.mm_consumed.clear()
+        market.mm_epoch = epoch
+
+
+def mm_levels(market: MarketState, epoch: int) -> tuple[Levels, Levels]:
+    """What the market maker still offers now: (YES bids, NO bids) after consumption."""
+    if market.status is not Status.ACTIVE:
+        return {}, {}
+    if market.pinned is not None:
+        return dict(market.pinned.yes), dict(market.pinned.no)
+    yes, no = quote(market, epoch)
+    if market.mm_epoch != epoch or not market.mm_consumed:
+        return dict(yes), dict(no)
+    used = market.mm_consumed
+    return (
+        {p: s - used.get((YES, p), ZERO) for p, s in yes.items() if s > used.get((YES, p), ZERO)},
+        {p: s - used.get((NO, p), ZERO) for p, s in no.items() if s > used.get((NO, p), ZERO)},
+    )
+
+
+def consume_mm(market: MarketState, epoch: int, side: str, price: int, qty: Decimal) -> None:
+    if market.pinned is not None:
+        levels = market.pinned.yes if side == YES else market.pinned.no
+        left = levels.get(price, ZERO) - qty
+        if left > 0:
+            levels[price] = left
+        else:
+            levels.pop(price, None)
+        return
+    roll_epoch(market, epoch)
+    market.mm_consumed[(side, price)] = market.mm_consumed.get((side, price), ZERO) + qty
+
+
+def book_levels(market: MarketState, epoch: int) -> tuple[Levels, Levels]:
+    """The displayed book, bids only: (YES bids, NO bids), market maker plus resting orders."""
+    yes, no = mm_levels(market, epoch)
+    for order in market.resting:
+        if order.book_side is BookSide.BID:
+            yes[order.price_cents] = yes.get(order.price_cents, ZERO) + order.remaining
+        else:
+            no[100 - order.price_cents] = no.get(100 - order.price_cents, ZERO) + order.remaining
+    return yes, no
+
+
+@dataclass(slots=True)
+class Maker:
+    """Liquidity a taker can hit: a resting order, or a market-maker level (`order` None)."""
+
+    yes_cents: int
+    available: Decimal
+    order: Order | None = None
+    mm_side: str = ""
+    mm_price: int = 0
+
+    def sort_key(self, descending: bool) -> tuple[int, int, int]:
+        price = -self.yes_cents if descending else self.yes_cents
+        return (price, self.order is None, self.order.seq if self.order else 0)
+
+
+def makers_against(
+    market: MarketState, epoch: int, taker_side: BookSide, limit_cents: int
+) -> list[Maker]:
+    """Crossing liquidity for a taker, best price first."""
+    yes_levels, no_levels = mm_levels(market, epoch)
+    makers: list[Maker] = []
+    if taker_side is BookSide.BID:
+        for no_cents, size in no_levels.items():
+            if 100 - no_cents <= limit_cents:
+                makers.append(Maker(100 - no_cents, size, None, NO, no_cents))
+        for order in market.resting:
+            if order.book_side is BookSide.ASK and order.price_cents <= limit_cents:
+                makers.append(Maker(order.price_cents, order.remaining, order))
+        makers.sort(key=lambda m: m.sort_key(descending=False))
+    else:
+        for yes_cents, size in yes_levels.items():
+            if yes_cents >= limit_cents:
+                makers.append(Maker(yes_cents, size, None, YES, yes_cents))
+        for order in market.resting:
+            if order.book_side is BookSide.BID and order.price_cents >= limit_cents:
+                makers.append(Maker(order.price_cents, order.remaining, order))
+        makers.sort(key=lambda m: m.sort_key(descending=True))
+    return makers
+
+
+def side_price(book_side: BookSide, yes_cents: int) -> Decimal:
+    """What one contract costs the party on `book_side` at a trade of YES price `yes_cents`."""
+    cents = yes_cents if book_side is BookSide.BID else 100 - yes_cents
+    return Decimal(cents) / 100
+
+
+@dataclass(slots=True)
+class Step:
+    maker: Maker
+    qty: Decimal
+    taker_fee: Decimal
+
+
+@dataclass(slots=True)
+class Plan:
+    """What a taker order would do, computed before anything changes (FoK needs the dry run)."""
+
+    steps: list[Step] = field(default_factory=list)
+    filled: Decimal = ZERO
+    self_cross: bool = False  # stopped at its own resting order (taker_at_cross)
+    cancel_makers: list[Order] = field(default_factory=list)  # own makers (stp=maker), unfunded
+
+
+def plan_taker(
+    makers: list[Maker],
+    *,
+    account: str,
+    side: BookSide,
+    quantity: Decimal,
+    stp: SelfTradePrevention,
+    budget: Decimal,
+    balance_of: Callable[[str], Decimal],
+) -> Plan:
+    """Walk the crossing liquidity. Stops early when the taker cannot pay for the next fill."""
+    plan = Plan()
+    remaining, spent = quantity, ZERO
+    maker_spent: dict[str, Decimal] = {}
+    for maker in makers:
+        if remaining <= 0:
+            break
+        order = maker.order
+        qty = min(remaining, maker.available)
+        if order is not None:
+            if order.account == account:
+                if stp is SelfTradePrevention.MAKER:
+                    plan.cancel_makers.append(order)
+                    continue
+                plan.self_cross = True
+                break
+            price = side_price(order.book_side, maker.yes_cents)
+            free = balance_of(order.account) - maker_spent.get(order.account, ZERO)
+            affordable = floor_to_step(max(free, ZERO) / price, COUNT_STEP)
+            if affordable < qty:
+                plan.cancel_makers.append(order)
+                qty = affordable
+            if qty <= 0:
+                continue
+            maker_spent[order.account] = maker_spent.get(order.account, ZERO) + qty * price
+        fee = taker_fee(qty, maker.yes_cents)
+        cost = qty * side_price(side, maker.yes_cents) + fee
+        if spent + cost > budget:
+            break
+        plan.steps.append(Step(maker, qty, fee))
+        remaining -= qty
+        spent += cost
+        plan.filled += qty
+    return plan

@@ -1,0 +1,58 @@
+"""Settings for one simulated exchange."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+DEFAULT_BALANCE = Decimal("1000")
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    """Everything that shapes a sim run. Same seed + same start_time = same markets and results.
+
+    Rate-limit defaults are Kalshi's Basic tier (token buckets, 10 tokens a request, 2 a cancel).
+    `start_time` None means "the wall clock at construction, floored to the minute"; pass a fixed
+    time when tickers (which embed dates) must be identical across runs.
+    """
+
+    seed: int = 0
+    markets: int = 200
+    host: str = "127.0.0.1"
+    port: int = 0
+    initial_balance: Decimal = DEFAULT_BALANCE
+    read_rate: float = 200.0
+    read_burst: float = 200.0
+    write_rate: float = 100.0
+    write_burst: float = 200.0
+    request_cost: int = 10
+    cancel_cost: int = 2
+    time_scale: float = 60.0
+    start_time: datetime | None = None
+    # Sim seconds between market-maker re-quotes; resting orders are checked at every re-quote.
+    quote_interval_seconds: float = 60.0
+    # Sim seconds from close to determination (the result becomes known).
+    determination_delay_seconds: float = 600.0
+    # Share of Kalshi markets that get a linked Polymarket (Gamma) twin.
+    gamma_link_fraction: float = 0.3
+    # Accepted skew of KALSHI-ACCESS-TIMESTAMP against the real wall clock, either way.
+    timestamp_tolerance_seconds: float = 5.0
+    # Injectable time sources (tests): the token buckets' monotonic clock, the wall clock used
+    # for signature timestamps, and the wall source that drives time_scale.
+    rate_clock: Callable[[], float] = field(default=time.monotonic, repr=False)
+    auth_clock: Callable[[], float] = field(default=time.time, repr=False)
+    scale_clock: Callable[[], float] = field(default=time.monotonic, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.markets < 1:
+            raise ValueError("markets must be >= 1")
+        if self.request_cost < 1 or self.cancel_cost < 1:
+            raise ValueError("request costs must be >= 1")
+        if self.quote_interval_seconds <= 0:
+            raise ValueError("quote_interval_seconds must be > 0")
+        if self.initial_balance < 0:
+            raise ValueError("initial_balance must be >= 0")

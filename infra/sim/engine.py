@@ -1,0 +1,615 @@
+"""The exchange's state machine: catalogue, lifecycle, accounts, orders and matching.
+
+One re-entrant lock guards everything. Every entry point first calls `sync()`, which replays
+the sim clock up to now in time order: resting orders are matched against each market-maker
+re-quote they missed, markets close, are determined and finalized (paying out), and replacement
+markets are listed so a long run always has open markets. Because all of this is driven by the
+sim clock and seeded hashes, a test that only calls `advance()` sees the same run every time.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+
+from domain.money import COUNT_STEP, ZERO, floor_to_step
+from infra.sim.book import (
+    NO,
+    YES,
+    Maker,
+    Plan,
+    Step,
+    book_levels,
+    consume_mm,
+    makers_against,
+    mm_levels,
+    plan_taker,
+    roll_epoch,
+    side_price,
+    taker_fee,
+)
+from infra.sim.catalog import DAY, HOUR, Catalog
+from infra.sim.clock import SimClock
+from infra.sim.config import SimConfig
+from infra.sim.gamma import GammaBook
+from infra.sim.ledger import apply_trade, position_for, settle
+from infra.sim.models import (
+    Account,
+    BookSide,
+    EventState,
+    Fill,
+    MarketState,
+    Order,
+    OrderStatus,
+    PinnedBook,
+    SelfTradePrevention,
+    Status,
+    TimeInForce,
+)
+from infra.sim.orders import OrderRequest
+from infra.sim.rng import text_seed
+from infra.sim.stats import StatsRecorder
+from infra.sim.wire import ApiError, not_found
+
+# Resting orders are matched at most this many missed re-quotes back after a long jump.
+MAX_EPOCHS_PER_SYNC = 5_000
+_CLOSE, _DETERMINE, _FINALIZE = "close", "determine", "finalize"
+
+
+class Exchange:
+    """All mutable sim state. Callers hold `lock` (or use `synced()`) while touching it."""
+
+    def __init__(self, config: SimConfig, clock: SimClock, recorder: StatsRecorder) -> None:
+        self.lock = threading.RLock()
+        self.config = config
+        self.clock = clock
+        self.recorder = recorder
+        self.catalog = Catalog(config.seed)
+        self.series = self.catalog.series
+        self.events: list[EventState] = []
+        self.events_by_ticker: dict[str, EventState] = {}
+        self.markets: list[MarketState] = []  # index = seq - 1
+        self.markets_by_ticker: dict[str, MarketState] = {}
+        self.accounts: dict[str, Account] = {}
+        self.orders_by_id: dict[str, Order] = {}
+        self.gamma = GammaBook(config.seed, config.gamma_link_fraction)
+        self.active_count = 0
+        self.now_ts = clock.timestamp()
+        self._heap: list[tuple[float, int, str, str]] = []
+        self._heap_counter = 0
+        self._ids = random.Random(config.seed ^ 0x0D15_EA5E)
+        self._seq = 0
+        self._resting_markets: dict[str, MarketState] = {}
+        self._populate()
+
+    # -- time --------------------------------------------------------------------------------
+
+    def epoch_of(self, ts: float) -> int:
+        return int(ts // self.config.quote_interval_seconds)
+
+    @property
+    def epoch(self) -> int:
+        return self.epoch_of(self.now_ts)
+
+    @contextmanager
+    def synced(self) -> Iterator[Exchange]:
+        """Hold the lock with the state brought up to the current sim time."""
+        with self.lock:
+            self.sync()
+            yield self
+
+    def sync(self) -> None:
+        """Replay everything due up to the sim clock's now, in time order."""
+        with self.lock:
+            now = max(self.now_ts, self.clock.timestamp())
+            while self._heap and self._heap[0][0] <= now:
+                ts, _, kind, ticker = heapq.heappop(self._heap)
+                self._run(kind, ticker, ts)
+            for market in list(self._resting_markets.values()):
+                self._match_resting_until(market, now)
+            self.now_ts = now
+
+    def _schedule(self, ts: float, kind: str, ticker: str) -> None:
+        self._heap_counter += 1
+        heapq.heappush(self._heap, (ts, self._heap_counter, kind, ticker))
+
+    def _next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    def _new_id(self) -> str:
+        return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
+
+    # -- catalogue and lifecycle -------------------------------------------------------------
+
+    def _populate(self) -> None:
+        start = self.now_ts
+        history_target = max(1, self.config.markets // 20)
+        historical = 0
+        while historical < history_target:
+            created = start - self.catalog.uniform(4 * DAY, 10 * DAY)
+            close = created + self.catalog.uniform(HOUR, 2 * DAY)
+            _, markets = self._list_event(created, close)
+            for market in markets:
+                self._close(market, close, replenish=False)
+                self._determine(market, close + self.config.determination_delay_seconds)
+                self._finalize(market, close + DAY)
+            historical += len(markets)
+        self._heap.clear()
+        while self.active_count < self.config.markets:
+            created = start - self.catalog.uniform(0.0, DAY)
+            self._list_event(created, start + self.catalog.duration())
+        decoys = max(3, self.config.markets // 25)
+        self.gamma.add_decoys(decoys, start, self.catalog.uniform)
+
+    def _list_event(self, created: float, close: float) -> tuple[EventState, list[MarketState]]:
+        event, markets = self.catalog.new_event(created, close)
+        self.events.append(event)
+        self.events_by_ticker[event.event_ticker] = event
+        for market in markets:
+            self.markets.append(market)
+            self.markets_by_ticker[market.ticker] = market
+            self.gamma.maybe_link(market, event)
+        self.active_count += len(markets)
+        self._schedule(event.strike_ts, _CLOSE, event.event_ticker)
+        return event, markets
+
+    def _run(self, kind: str, ticker: str, ts: float) -> None:
+        if kind == _CLOSE:
+            for market_ticker in self.events_by_ticker[ticker].market_tickers:
+                market = self.markets_by_ticker[market_ticker]
+                if market.status is Status.ACTIVE:
+                    self._match_resting_until(market, ts)
+                    self._close(market, ts)
+            self._schedule(ts + self.config.determination_delay_seconds, _DETERMINE, ticker)
+        elif kind == _DETERMINE:
+            for market_ticker in self.events_by_ticker[ticker].market_tickers:
+                market = self.markets_by_ticker[market_ticker]
+                if market.status is Status.CLOSED:
+                    self._determine(market, ts)
+                    self._schedule(ts + market.settlement_timer_seconds, _FINALIZE, market.ticker)
+        elif kind == _FINALIZE:
+            market = self.markets_by_ticker[ticker]
+            if market.status is Status.DETERMINED:
+                self._finalize(market, ts)
+
+    def _close(self, market: MarketState, ts: float, *, replenish: bool = True) -> None:
+        for order in list(market.resting):
+            self._cancel(order, ts)
+        market.status = Status.CLOSED
+        market.close_ts = min(market.close_ts, ts)
+        market.touch(ts)
+        self.active_count -= 1
+        if replenish:
+            self._replenish(ts)
+
+    def _replenish(self, ts: float) -> None:
+        """Keep about `config.markets` markets open by listing new events as old ones close."""
+        while self.active_count < self.config.markets:
+            self._list_event(ts, ts + self.catalog.duration())
+
+    def _outcome(self, market: MarketState) -> str:
+        u = self.events_by_ticker[market.event_ticker].outcome_u
+        return "yes" if market.result_lo <= u < market.result_lo + market.probability else "no"
+
+    def _determine(self, market: MarketState, ts: float, result: str | None = None) -> None:
+        market.result = result or self._outcome(market)
+        market.status = Status.DETERMINED
+        market.determined_ts = ts
+        market.touch(ts)
+
+    def _finalize(self, market: MarketState, ts: float) -> None:
+        market.status = Status.FINALIZED
+        market.settled_ts = ts
+        market.touch(ts)
+        for account in self.accounts.values():
+            position = account.positions.get(market.ticker)
+            if position is not None and not position.settled:
+                settle(account, position, result=market.result, seq=self._next_seq(), ts=ts)
+
+    # -- accounts ----------------------------------------------------------------------------
+
+    def open_account(self, key_id: str, balance: Decimal) -> Account:
+        with self.lock:
+            account = self.accounts.get(key_id)
+            if account is None:
+                user_id = str(uuid.UUID(int=text_seed(key_id) << 64 | 0x4000, version=4))
+                account = Account(key_id, user_id, balance, self.now_ts)
+                self.accounts[key_id] = account
+            return account
+
+    def account(self, key_id: str) -> Account:
+        account = self.accounts.get(key_id)
+        if account is None:
+            raise ApiError(401, "authentication_error", "authentication error", "NOT_FOUND")
+        return account
+
+    def market(self, ticker: str) -> MarketState:
+        market = self.markets_by_ticker.get(ticker)
+        if market is None:
+            raise not_found(f"market {ticker} not found", "market_not_found")
+        return market
+
+    def top_prices(self, market: MarketState) -> tuple[int | None, int | None]:
+        """(best YES bid, best NO bid) in cents, market maker and resting orders together."""
+        yes, no = book_levels(market, self.epoch)
+        return (max(yes) if yes else None), (max(no) if no else None)
+
+    # -- orders ------------------------------------------------------------------------------
+
+    def place(self, key_id: str, request: OrderRequest) -> tuple[Order, list[Fill]]:
+        """Create, match and maybe rest an order. Returns the order and its immediate fills."""
+        with self.synced():
+            account = self.account(key_id)
+            if request.client_order_id:
+                self.recorder.order_attempt(request.client_order_id)
+            market = self.market(request.ticker)
+            if request.client_order_id and request.client_order_id in account.client_order_ids:
+                raise ApiError(
+                    409,
+                    "order_already_exists",
+                    "order already exists",
+                    f"client_order_id {request.client_order_id} was already used",
+                )
+            if market.status is not Status.ACTIVE:
+                raise ApiError(400, "market_closed", "market closed", f"{market.ticker} is closed")
+            if request.expiration_ts is not None and request.expiration_ts <= self.now_ts:
+                raise ApiError(
+                    400,
+                    "invalid_order",
+                    "invalid order",
+                    "Expiration timestamp must be in the future",
+                )
+            count = self._order_count(account, market, request)
+            limit_price = side_price(request.side, request.price_cents)
+            if account.balance < count * limit_price + taker_fee(count, request.price_cents):
+                raise ApiError(
+                    400,
+                    "available_balance_too_low",
+                    "available balance too low",
+                    "insufficient balance for the order's maximum cost",
+                )
+            epoch = self.epoch
+            roll_epoch(market, epoch)
+            makers = makers_against(market, epoch, request.side, request.price_cents)
+            if request.post_only and makers:
+                raise ApiError(400, "invalid_order", "invalid order", "post only cross")
+            order = self._new_order(account, request, count)
+            return order, self._execute(account, market, order, makers)
+
+    def _order_count(self, account: Account, market: MarketState, request: OrderRequest) -> Decimal:
+        if not request.reduce_only:
+            return request.count
+        position = account.positions.get(market.ticker)
+        held = ZERO if position is None or position.settled else position.position
+        # A bid (buy YES) reduces a NO position; an ask (buy NO) reduces a YES position.
+        reducible = -held if request.side is BookSide.BID else held
+        return min(request.count, max(reducible, ZERO))
+
+    def _new_order(self, account: Account, request: OrderRequest, count: Decimal) -> Order:
+        order = Order(
+            seq=self._next_seq(),
+            order_id=self._new_id(),
+            account=account.key_id,
+            user_id=account.user_id,
+            client_order_id=request.client_order_id,
+            ticker=request.ticker,
+            book_side=request.side,
+            price_cents=request.price_cents,
+            initial=request.count,
+            time_in_force=request.time_in_force,
+            self_trade_prevention=request.self_trade_prevention,
+            post_only=request.post_only,
+            reduce_only=request.reduce_only,
+            expiration_ts=None if request.expiration_ts is None else float(request.expiration_ts),
+            created_ts=self.now_ts,
+            updated_ts=self.now_ts,
+            remaining=count,
+        )
+        account.orders.append(order)
+        self.orders_by_id[order.order_id] = order
+        if request.client_order_id:
+            account.client_order_ids.add(request.client_order_id)
+            self.recorder.order_created(request.client_order_id)
+        return order
+
+    def _execute(
+        self, account: Account, market: MarketState, order: Order, makers: list[Maker]
+    ) -> list[Fill]:
+        plan = plan_taker(
+            makers,
+            account=account.key_id,
+            side=order.book_side,
+            quantity=order.remaining,
+            stp=order.self_trade_prevention,
+            budget=account.balance,
+            balance_of=lambda key: self.accounts[key].balance,
+        )
+        now = self.now_ts
+        if order.time_in_force is TimeInForce.FILL_OR_KILL and plan.filled < order.remaining:
+            self._finish(order, OrderStatus.CANCELED, now)
+            return []
+        for maker in plan.cancel_makers:
+            if maker.status is OrderStatus.RESTING and maker.account == account.key_id:
+                self._cancel(maker, now)
+        fills = [self._trade(market, order, step, now) for step in plan.steps]
+        market.traded += plan.filled
+        for maker in plan.cancel_makers:  # unfunded makers of other accounts
+            if maker.status is OrderStatus.RESTING:
+                self._cancel(maker, now)
+        self._after_taking(market, order, plan, now)
+        return fills
+
+    def _after_taking(self, market: MarketState, order: Order, plan: Plan, now: float) -> None:
+        if order.remaining <= 0:
+            filled = order.filled > 0
+            self._finish(order, OrderStatus.EXECUTED if filled else OrderStatus.CANCELED, now)
+            return
+        blocked = plan.self_cross or self._still_crosses(market, order)
+        if order.time_in_force is not TimeInForce.GOOD_TILL_CANCELED or blocked:
+            self._finish(order, OrderStatus.CANCELED, now)
+            return
+        market.resting.append(order)
+        market.checked_epoch = max(market.checked_epoch, self.epoch)
+        self._resting_markets[market.ticker] = market
+        market.touch()
+
+    def _still_crosses(self, market: MarketState, order: Order) -> bool:
+        """True if liquidity still crosses (the taker ran out of money): never rest crossed."""
+        return bool(makers_against(market, self.epoch, order.book_side, order.price_cents))
+
+    def _finish(self, order: Order, status: OrderStatus, ts: float) -> None:
+        order.status = status
+        order.remaining = ZERO
+        order.updated_ts = ts
+
+    def _trade(self, market: MarketState, taker: Order, step: Step, ts: float) -> Fill:
+        maker = step.maker
+        fill = self._fill(market, taker, maker.yes_cents, step.qty, step.taker_fee, True, ts)
+        if maker.order is not None:
+            self._fill(market, maker.order, maker.yes_cents, step.qty, ZERO, False, ts)
+        else:
+            consume_mm(market, self.epoch_of(ts), maker.mm_side, maker.mm_price, step.qty)
+        return fill
+
+    def _fill(
+        self,
+        market: MarketState,
+        order: Order,
+        yes_cents: int,
+        qty: Decimal,
+        fee: Decimal,
+        is_taker: bool,
+        ts: float,
+    ) -> Fill:
+        account = self.accounts[order.account]
+        price = side_price(order.book_side, yes_cents)
+        position = position_for(account, market.ticker, market.event_ticker)
+        apply_trade(
+            account,
+            position,
+            buys_yes=order.book_side is BookSide.BID,
+            count=qty,
+            price=price,
+            fee=fee,
+            ts=ts,
+        )
+        order.remaining -= qty
+        order.filled += qty
+        order.updated_ts = ts
+        if is_taker:
+            order.taker_cost += qty * price
+            order.taker_fees += fee
+        else:
+            order.maker_cost += qty * price
+            order.maker_fees += fee
+        fill_id = self._new_id()
+        fill = Fill(
+            seq=self._next_seq(),
+            fill_id=fill_id,
+            trade_id=fill_id,
+            order_id=order.order_id,
+            account=account.key_id,
+            ticker=market.ticker,
+            book_side=order.book_side,
+            yes_cents=yes_cents,
+            count=qty,
+            is_taker=is_taker,
+            fee=fee,
+            ts=ts,
+        )
+        account.fills.append(fill)
+        market.last_trade_cents = yes_cents
+        market.touch()  # trading is not a metadata change: updated_time stays
+        if not is_taker and order.remaining <= 0:
+            self._unrest(order)
+            self._finish(order, OrderStatus.EXECUTED, ts)
+        return fill
+
+    def _unrest(self, order: Order) -> None:
+        market = self.markets_by_ticker[order.ticker]
+        if order in market.resting:
+            market.resting.remove(order)
+            market.touch()
+        if not market.resting:
+            self._resting_markets.pop(market.ticker, None)
+
+    def _cancel(self, order: Order, ts: float) -> Decimal:
+        reduced = order.remaining
+        self._unrest(order)
+        self._finish(order, OrderStatus.CANCELED, ts)
+        return reduced
+
+    def cancel(self, key_id: str, order_id: str) -> tuple[Order, Decimal]:
+        with self.synced():
+            account = self.account(key_id)
+            order = self.orders_by_id.get(order_id)
+            if order is None or order.account != account.key_id:
+                raise not_found(f"order {order_id} not found")
+            if order.status is not OrderStatus.RESTING:
+                raise not_found(f"order {order_id} is not resting ({order.status})")
+            return order, self._cancel(order, self.now_ts)
+
+    # -- resting orders against the market maker ----------------------------------------------
+
+    def _match_resting_until(self, market: MarketState, ts: float) -> None:
+        until = min(ts, market.close_ts)
+        target = self.epoch_of(until)
+        start = max(market.checked_epoch + 1, target - MAX_EPOCHS_PER_SYNC)
+        for epoch in range(start, target + 1):
+            if not market.resting:
+                break
+            self._match_resting_at(market, epoch)
+            if market.pinned is not None:
+                break  # a pinned book does not re-quote: one pass is enough
+        self._expire(market, until)
+        market.checked_epoch = max(market.checked_epoch, target)
+
+    def _expire(self, market: MarketState, ts: float) -> None:
+        for order in list(market.resting):
+            if order.expiration_ts is not None and order.expiration_ts <= ts:
+                self._cancel(order, order.expiration_ts)
+
+    def _match_resting_at(self, market: MarketState, epoch: int) -> None:
+        """The market maker's re-quote at `epoch` trades with resting orders it moved through."""
+        ts = max(epoch * self.config.quote_interval_seconds, market.created_ts)
+        self._expire(market, ts)
+        roll_epoch(market, epoch)
+        yes_levels, no_levels = mm_levels(market, epoch)
+        bids = sorted(
+            (o for o in market.resting if o.book_side is BookSide.BID),
+            key=lambda o: (-o.price_cents, o.seq),
+        )
+        asks = sorted(
+            (o for o in market.resting if o.book_side is BookSide.ASK),
+            key=lambda o: (o.price_cents, o.seq),
+        )
+        for order in bids:  # YES bids meet the maker's YES asks (= 100 - its NO bids)
+            for no_cents in sorted(no_levels, reverse=True):
+                if 100 - no_cents > order.price_cents or order.status is not OrderStatus.RESTING:
+                    break
+                self._maker_fill(market, order, epoch, ts, NO, no_cents, no_levels)
+        for order in asks:  # NO bids (YES asks) meet the maker's YES bids
+            for yes_cents in sorted(yes_levels, reverse=True):
+                if yes_cents < order.price_cents or order.status is not OrderStatus.RESTING:
+                    break
+                self._maker_fill(market, order, epoch, ts, YES, yes_cents, yes_levels)
+
+    def _maker_fill(
+        self,
+        market: MarketState,
+        order: Order,
+        epoch: int,
+        ts: float,
+        mm_side: str,
+        mm_price: int,
+        levels: dict[int, Decimal],
+    ) -> None:
+        wanted = min(order.remaining, levels[mm_price])
+        price = side_price(order.book_side, order.price_cents)
+        balance = max(self.accounts[order.account].balance, ZERO)
+        qty = min(wanted, floor_to_step(balance / price, COUNT_STEP))
+        if qty > 0:
+            consume_mm(market, epoch, mm_side, mm_price, qty)
+            levels[mm_price] -= qty
+            if levels[mm_price] <= 0:
+                del levels[mm_price]
+            market.traded += qty
+            self._fill(market, order, order.price_cents, qty, ZERO, False, ts)
+        if qty < wanted and order.status is OrderStatus.RESTING:
+            self._cancel(order, ts)  # the account can no longer pay for it
+
+    # -- test hooks ----------------------------------------------------------------------------
+
+    def set_probability(self, ticker: str, probability: float) -> None:
+        if not 0.0 <= probability <= 1.0:
+            raise ValueError("probability must be in [0, 1]")
+        with self.synced():
+            market = self.market(ticker)
+            market.probability = probability
+            market.mm_book_epoch, market.mm_book = -1, None
+            market.fair_cache.clear()
+            market.touch()
+
+    def force_settle(self, ticker: str, result: str) -> None:
+        if result not in {"yes", "no"}:
+            raise ValueError("result must be 'yes' or 'no'")
+        with self.synced():
+            market = self.market(ticker)
+            now = self.now_ts
+            if market.status is Status.ACTIVE:
+                self._match_resting_until(market, now)
+                self._close(market, now)
+            if market.status is Status.CLOSED:
+                self._determine(market, now, result)
+            elif market.status is Status.DETERMINED:
+                market.result = result
+            if market.status is Status.DETERMINED:
+                self._finalize(market, now)
+
+    def pin_book(
+        self,
+        ticker: str,
+        yes_bids: list[tuple[Decimal, Decimal]] | None,
+        no_bids: list[tuple[Decimal, Decimal]] | None,
+    ) -> None:
+        """Replace the market maker's quotes with fixed levels (None: resume normal quoting)."""
+        with self.synced():
+            market = self.market(ticker)
+            if yes_bids is None and no_bids is None:
+                market.pinned = None
+            else:
+                market.pinned = PinnedBook(
+                    yes={_cents(p): Decimal(c) for p, c in yes_bids or () if Decimal(c) > 0},
+                    no={_cents(p): Decimal(c) for p, c in no_bids or () if Decimal(c) > 0},
+                )
+            market.touch()
+            if market.resting:
+                self._match_resting_at(market, self.epoch)
+
+    def external_position(
+        self, key_id: str, ticker: str, side: str, count: Decimal, price: Decimal
+    ) -> Order:
+        """A fill that did not come through this API (e.g. the web app): order + fill + debit."""
+        if side not in {YES, NO}:
+            raise ValueError("side must be 'yes' or 'no'")
+        with self.synced():
+            account = self.accounts.get(key_id)
+            if account is None:
+                raise ValueError(f"no account for key {key_id}")
+            market = self.market(ticker)
+            if count <= 0 or count != count.quantize(COUNT_STEP):
+                raise ValueError("count must be positive with at most two decimals")
+            if account.balance < count * price:
+                raise ValueError("insufficient balance for the external position")
+            side_cents = _cents(price)
+            yes_cents = side_cents if side == YES else 100 - side_cents
+            request = OrderRequest(
+                ticker=ticker,
+                client_order_id="",
+                side=BookSide.BID if side == YES else BookSide.ASK,
+                count=count,
+                price_cents=yes_cents,
+                time_in_force=TimeInForce.FILL_OR_KILL,
+                self_trade_prevention=SelfTradePrevention.TAKER_AT_CROSS,
+                post_only=False,
+                reduce_only=False,
+                expiration_ts=None,
+            )
+            order = self._new_order(account, request, count)
+            self._fill(market, order, yes_cents, count, ZERO, True, self.now_ts)
+            market.traded += count
+            self._finish(order, OrderStatus.EXECUTED, self.now_ts)
+            return order
+
+
+def _cents(price: Decimal | str) -> int:
+    cents = Decimal(price) * 100
+    if cents != cents.to_integral_value() or not 1 <= cents <= 99:
+        raise ValueError(f"price {price} is not a whole cent between 0.01 and 0.99")
+    return int(cents)

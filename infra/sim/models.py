@@ -1,0 +1,226 @@
+"""The sim's mutable state objects. Only the exchange engine touches them, under its lock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from domain.money import ZERO
+
+
+class Status(StrEnum):
+    """Market.status values the sim emits."""
+
+    INITIALIZED = "initialized"
+    ACTIVE = "active"
+    CLOSED = "closed"
+    DETERMINED = "determined"
+    FINALIZED = "finalized"
+
+
+class OrderStatus(StrEnum):
+    RESTING = "resting"
+    CANCELED = "canceled"
+    EXECUTED = "executed"
+
+
+class BookSide(StrEnum):
+    BID = "bid"  # buy YES at the price
+    ASK = "ask"  # sell YES at the price = buy NO at 1 - price
+
+    @property
+    def outcome(self) -> str:
+        return "yes" if self is BookSide.BID else "no"
+
+
+class TimeInForce(StrEnum):
+    FILL_OR_KILL = "fill_or_kill"
+    GOOD_TILL_CANCELED = "good_till_canceled"
+    IMMEDIATE_OR_CANCEL = "immediate_or_cancel"
+
+
+class SelfTradePrevention(StrEnum):
+    TAKER_AT_CROSS = "taker_at_cross"
+    MAKER = "maker"
+
+
+@dataclass(slots=True)
+class SeriesState:
+    ticker: str
+    title: str
+    category: str
+    frequency: str
+    tags: tuple[str, ...]
+    source_name: str
+    source_url: str
+
+
+@dataclass(slots=True)
+class EventState:
+    seq: int
+    event_ticker: str
+    series_ticker: str
+    title: str
+    sub_title: str
+    category: str
+    mutually_exclusive: bool
+    strike_ts: float
+    created_ts: float
+    # The event's hidden draw: market m resolves YES iff result_lo <= outcome_u < result_lo + p.
+    outcome_u: float
+    market_tickers: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class PinnedBook:
+    """A test-pinned market-maker book (cents -> size); fills deplete it, nothing refreshes it."""
+
+    yes: dict[int, Decimal]
+    no: dict[int, Decimal]
+
+
+@dataclass(slots=True)
+class MarketState:
+    seq: int
+    ticker: str
+    event_ticker: str
+    series_ticker: str
+    title: str
+    subtitle: str
+    yes_sub_title: str
+    no_sub_title: str
+    rules_primary: str
+    rules_secondary: str
+    poly_question: str
+    strike_type: str | None
+    floor_strike: float | None
+    cap_strike: float | None
+    created_ts: float
+    open_ts: float
+    close_ts: float
+    latest_expiration_ts: float
+    settlement_timer_seconds: int
+    probability: float  # hidden true probability of YES
+    result_lo: float
+    mm_seed: int
+    noise: float  # how far the market maker's fair value wanders from the truth
+    spread_cents: int
+    levels: int
+    size_scale: int
+    volume_per_hour: int
+    status: Status = Status.ACTIVE
+    result: str = ""
+    updated_ts: float = 0.0
+    determined_ts: float | None = None
+    settled_ts: float | None = None
+    traded: Decimal = ZERO  # contracts traded by sim accounts
+    last_trade_cents: int | None = None
+    mm_epoch: int = -1
+    mm_consumed: dict[tuple[str, int], Decimal] = field(default_factory=dict)
+    mm_book_epoch: int = -1
+    mm_book: tuple[dict[int, Decimal], dict[int, Decimal]] | None = None
+    fair_cache: dict[int, float] = field(default_factory=dict)
+    pinned: PinnedBook | None = None
+    resting: list[Order] = field(default_factory=list)
+    checked_epoch: int = -1  # last re-quote at which resting orders were matched
+    version: int = 0
+    json_cache: tuple[int, int, dict[str, Any]] | None = None
+
+    def touch(self, ts: float | None = None) -> None:
+        self.version += 1
+        if ts is not None:
+            self.updated_ts = ts
+
+
+@dataclass(slots=True)
+class Order:
+    seq: int
+    order_id: str
+    account: str
+    user_id: str
+    client_order_id: str
+    ticker: str
+    book_side: BookSide
+    price_cents: int  # YES price
+    initial: Decimal
+    time_in_force: TimeInForce
+    self_trade_prevention: SelfTradePrevention
+    post_only: bool
+    reduce_only: bool
+    expiration_ts: float | None
+    created_ts: float
+    updated_ts: float
+    filled: Decimal = ZERO
+    remaining: Decimal = ZERO
+    status: OrderStatus = OrderStatus.RESTING
+    taker_cost: Decimal = ZERO
+    maker_cost: Decimal = ZERO
+    taker_fees: Decimal = ZERO
+    maker_fees: Decimal = ZERO
+
+    @property
+    def side_price_cents(self) -> int:
+        """The price of the contract this order buys (YES price for a bid, NO price for an ask)."""
+        return self.price_cents if self.book_side is BookSide.BID else 100 - self.price_cents
+
+
+@dataclass(slots=True)
+class Fill:
+    seq: int
+    fill_id: str
+    trade_id: str
+    order_id: str
+    account: str
+    ticker: str
+    book_side: BookSide
+    yes_cents: int
+    count: Decimal
+    is_taker: bool
+    fee: Decimal
+    ts: float
+
+
+@dataclass(slots=True)
+class PositionState:
+    account: str
+    ticker: str
+    event_ticker: str
+    position: Decimal = ZERO  # + YES, - NO
+    exposure: Decimal = ZERO  # cost of the contracts held
+    realized: Decimal = ZERO
+    fees: Decimal = ZERO
+    traded: Decimal = ZERO
+    updated_ts: float = 0.0
+    settled: bool = False
+
+
+@dataclass(slots=True)
+class Settlement:
+    seq: int
+    account: str
+    ticker: str
+    event_ticker: str
+    result: str
+    yes_count: Decimal
+    yes_cost: Decimal
+    no_count: Decimal
+    no_cost: Decimal
+    revenue_cents: int
+    fee_cost: Decimal
+    value_cents: int
+    settled_ts: float
+
+
+@dataclass(slots=True)
+class Account:
+    key_id: str
+    user_id: str
+    balance: Decimal
+    updated_ts: float
+    orders: list[Order] = field(default_factory=list)
+    client_order_ids: set[str] = field(default_factory=set)
+    fills: list[Fill] = field(default_factory=list)
+    positions: dict[str, PositionState] = field(default_factory=dict)
+    settlements: list[Settlement] = field(default_factory=list)
