@@ -1,0 +1,561 @@
+"""Kalshi Trade API v2 client: signed, rate-limited, retried where that is safe.
+
+Reads are retried (exponential backoff, full jitter) on timeouts, connection errors, 429 and
+5xx. Order creation is never blindly retried. Its contract:
+
+- returns `OrderAck`: the order exists at the venue;
+- raises `VenueRefused` / `AuthenticationError`: the venue refused it; it does not exist;
+- raises `TransientError`: it was provably never processed (429 or no connection, after
+  bounded retries that reuse the same client_order_id); safe to release and try later;
+- raises `AmbiguousOutcome`: it may exist. After a timeout, a dropped connection, a 5xx or
+  an unusable 2xx, the client looks the order up by client_order_id a few times (the venue
+  is eventually consistent); found -> its ack; still not found -> AmbiguousOutcome, because
+  "not found" so soon after a lost answer proves nothing. The bot keeps such an order in
+  flight until reconciliation finds it (or, much later, proves its absence).
+
+A 409 `order_already_exists` means the client_order_id is taken: the order is looked up and
+returned if it is the one we sent.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Hashable, Iterator, Mapping
+from decimal import Decimal
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from loguru import logger
+
+from domain.models import (
+    Balance,
+    FillReport,
+    Market,
+    OrderAck,
+    OrderBook,
+    OrderReport,
+    PositionReport,
+    SettlementReport,
+    Side,
+)
+from infra.kalshi import wire
+from infra.kalshi.backoff import LookupPolicy, RetryPolicy
+from infra.kalshi.errors import (
+    AmbiguousOutcome,
+    AuthenticationError,
+    KalshiError,
+    MalformedResponse,
+    TransientError,
+    VenueRefused,
+    error_for_status,
+)
+from infra.kalshi.fields import Fields
+from infra.kalshi.models import (
+    CancelAck,
+    ExchangeStatus,
+    KalshiEvent,
+    SelfTradePrevention,
+    TimeInForce,
+)
+from infra.kalshi.ratelimit import Bucket, TokenBucketLimiter, process_limiter
+from infra.kalshi.signing import RequestSigner
+from infra.kalshi.transport import (
+    DEFAULT_TIMEOUT,
+    Answer,
+    HttpTransport,
+    Timeout,
+    Unanswered,
+    decode_json,
+    retrying_read,
+)
+
+PRODUCTION_URL = "https://external-api.kalshi.com/trade-api/v2"
+DEMO_URL = "https://external-api.demo.kalshi.co/trade-api/v2"
+
+MAX_MARKETS_LIMIT = 1000
+MAX_PORTFOLIO_LIMIT = 1000
+MAX_EVENTS_LIMIT = 200
+CREATE_ORDER_PATH = "/portfolio/events/orders"
+
+T = TypeVar("T")
+
+
+def _check_limit(limit: int, maximum: int) -> int:
+    if not 1 <= limit <= maximum:
+        raise ValueError(f"limit {limit} is outside 1..{maximum}")
+    return limit
+
+
+class KalshiClient:
+    """Synchronous, thread-safe client of the Kalshi Trade API v2 (one per process is enough)."""
+
+    def __init__(
+        self,
+        base_url: str = PRODUCTION_URL,
+        signer: RequestSigner | None = None,
+        limiter: TokenBucketLimiter | None = None,
+        *,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        lookup: LookupPolicy | None = None,
+        session: Any = None,
+        sleeper: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+        max_pages: int = 100_000,
+    ) -> None:
+        self.limiter = limiter if limiter is not None else process_limiter()
+        self.signer = signer
+        self.retry = retry or RetryPolicy()
+        self.lookup = lookup or LookupPolicy()
+        self.max_pages = max_pages
+        self._sleep = sleeper
+        self._rng = rng or random.Random()  # jitter only, never secrets
+        self._http = HttpTransport(base_url, limiter=self.limiter, timeout=timeout, session=session)
+
+    @property
+    def base_url(self) -> str:
+        return self._http.base_url
+
+    def __repr__(self) -> str:
+        return f"KalshiClient({self.base_url!r}, signer={self.signer!r})"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> KalshiClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------------ plumbing
+
+    def _auth_headers(self, method: str, path: str) -> dict[str, str]:
+        if self.signer is None:
+            raise AuthenticationError(
+                f"{method} {path} needs credentials and none are configured: set "
+                "KALSHI_API_KEY_ID and KALSHI_PRIVATE_KEY_PATH"
+            )
+        return self.signer.headers(method, self._http.full_path(path))
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        auth: bool,
+        bucket: Bucket,
+        cost: float | None = None,
+        params: Mapping[str, Any] | None = None,
+        body: Mapping[str, Any] | None = None,
+    ) -> Answer:
+        if auth and self.signer is None:
+            self._auth_headers(method, path)  # raises: no credentials
+        return self._http.send(
+            method,
+            path,
+            bucket=bucket,
+            cost=cost,
+            params=params,
+            body=body,
+            # Signed after the limiter lets the request through, so a wait never makes
+            # the timestamp stale.
+            sign=(lambda: self._auth_headers(method, path)) if auth else None,
+        )
+
+    def _get(
+        self, path: str, params: Mapping[str, Any] | None = None, *, auth: bool = False
+    ) -> Any:
+        endpoint = f"GET {path}"
+        return retrying_read(
+            lambda: self._send("GET", path, auth=auth, bucket=Bucket.READ, params=params),
+            endpoint=endpoint,
+            policy=self.retry,
+            sleeper=self._sleep,
+            rng=self._rng,
+            on_rate_limited=lambda: self.limiter.drain(Bucket.READ),
+        )
+
+    def _pages(
+        self,
+        path: str,
+        params: Mapping[str, Any],
+        list_key: str,
+        parse_item: Callable[[Fields], T],
+        key: Callable[[T], Hashable],
+        *,
+        auth: bool,
+    ) -> Iterator[tuple[T, ...]]:
+        """Every page until the cursor is empty; a repeated cursor or item is an error.
+
+        Each page is parsed and checked completely before it is yielded.
+        """
+        endpoint = f"GET {path}"
+        seen_cursors: set[str] = set()
+        seen_keys: set[Hashable] = set()
+        cursor: str | None = None
+        for page_number in range(self.max_pages):
+            query = dict(params)
+            if cursor is not None:
+                query["cursor"] = cursor
+            page = wire.parse_page(
+                endpoint, self._get(path, query, auth=auth), list_key, parse_item
+            )
+            for index, item in enumerate(page.items):
+                item_key = key(item)
+                if item_key in seen_keys:
+                    raise MalformedResponse(
+                        endpoint,
+                        f"{list_key}[{index}]",
+                        f"{item_key!r} was already listed (page {page_number + 1}): the "
+                        "pagination is repeating or unstable",
+                    )
+                seen_keys.add(item_key)
+            yield page.items
+            if page.cursor is None:
+                return
+            if page.cursor in seen_cursors or page.cursor == cursor:
+                raise MalformedResponse(
+                    endpoint, "cursor", f"cursor {page.cursor!r} came back again: a loop"
+                )
+            seen_cursors.add(page.cursor)
+            cursor = page.cursor
+        raise MalformedResponse(endpoint, "cursor", f"more than {self.max_pages} pages")
+
+    def _all(self, pages: Iterator[tuple[T, ...]]) -> tuple[T, ...]:
+        """All items, or an exception: never a partial list."""
+        return tuple(item for page in pages for item in page)
+
+    # ------------------------------------------------------------------------- public
+
+    def get_exchange_status(self) -> ExchangeStatus:
+        path = "/exchange/status"
+        return wire.parse_exchange_status(f"GET {path}", self._get(path))
+
+    def iter_market_pages(
+        self, status: str | None = "open", *, limit: int = MAX_MARKETS_LIMIT, **filters: Any
+    ) -> Iterator[tuple[Market, ...]]:
+        params = {"status": status, "limit": _check_limit(limit, MAX_MARKETS_LIMIT), **filters}
+        return self._pages(
+            "/markets", params, "markets", wire.parse_market, lambda m: m.ticker, auth=False
+        )
+
+    def iter_markets(
+        self, status: str | None = "open", *, limit: int = MAX_MARKETS_LIMIT, **filters: Any
+    ) -> Iterator[Market]:
+        """Markets page by page (a later page may still fail; use get_all_markets for all)."""
+        for page in self.iter_market_pages(status, limit=limit, **filters):
+            yield from page
+
+    def get_all_markets(
+        self, status: str | None = "open", *, limit: int = MAX_MARKETS_LIMIT, **filters: Any
+    ) -> tuple[Market, ...]:
+        return self._all(self.iter_market_pages(status, limit=limit, **filters))
+
+    def get_market(self, ticker: str) -> Market:
+        path = f"/markets/{quote(ticker, safe='')}"
+        return wire.parse_market_response(f"GET {path}", self._get(path))
+
+    def get_orderbook(self, ticker: str, depth: int = 0) -> OrderBook:
+        if not 0 <= depth <= 100:
+            raise ValueError("depth is 0 (all levels) .. 100")
+        path = f"/markets/{quote(ticker, safe='')}/orderbook"
+        params = {"depth": depth} if depth else None
+        return wire.parse_orderbook(f"GET {path}", self._get(path, params), ticker)
+
+    def get_events(
+        self,
+        status: str | None = None,
+        *,
+        with_nested_markets: bool = False,
+        limit: int = MAX_EVENTS_LIMIT,
+        **filters: Any,
+    ) -> tuple[KalshiEvent, ...]:
+        params = {
+            "status": status,
+            "with_nested_markets": with_nested_markets or None,
+            "limit": _check_limit(limit, MAX_EVENTS_LIMIT),
+            **filters,
+        }
+        pages = self._pages(
+            "/events", params, "events", wire.parse_event, lambda e: e.event_ticker, auth=False
+        )
+        return self._all(pages)
+
+    def get_balance(self) -> Balance:
+        path = "/portfolio/balance"
+        return wire.parse_balance(f"GET {path}", self._get(path, auth=True))
+
+    def get_positions(
+        self, *, limit: int = MAX_PORTFOLIO_LIMIT, **filters: Any
+    ) -> tuple[PositionReport, ...]:
+        """Every page of `market_positions` (unsettled, by default at the venue)."""
+        params = {"limit": _check_limit(limit, MAX_PORTFOLIO_LIMIT), **filters}
+        pages = self._pages(
+            "/portfolio/positions",
+            params,
+            "market_positions",
+            wire.parse_position,
+            lambda p: p.ticker,
+            auth=True,
+        )
+        return self._all(pages)
+
+    def get_orders(
+        self,
+        ticker: str | None = None,
+        status: str | None = None,
+        *,
+        limit: int = MAX_PORTFOLIO_LIMIT,
+        **filters: Any,
+    ) -> tuple[OrderReport, ...]:
+        params = {
+            "ticker": ticker,
+            "status": status,
+            "limit": _check_limit(limit, MAX_PORTFOLIO_LIMIT),
+            **filters,
+        }
+        pages = self._pages(
+            "/portfolio/orders", params, "orders", wire.parse_order, lambda o: o.order_id, auth=True
+        )
+        return self._all(pages)
+
+    def get_order(self, order_id: str) -> OrderReport:
+        path = f"/portfolio/orders/{quote(order_id, safe='')}"
+        return wire.parse_order_response(f"GET {path}", self._get(path, auth=True))
+
+    def find_order_by_client_order_id(
+        self, client_order_id: str, ticker: str
+    ) -> OrderReport | None:
+        """The order with this client_order_id on `ticker` (all pages), or None."""
+        matches = [
+            order
+            for order in self.get_orders(ticker=ticker)
+            if order.client_order_id == client_order_id
+        ]
+        if len(matches) > 1:
+            raise MalformedResponse(
+                "GET /portfolio/orders",
+                "orders.client_order_id",
+                f"{len(matches)} orders share client_order_id {client_order_id!r}",
+            )
+        return matches[0] if matches else None
+
+    def get_fills(
+        self,
+        ticker: str | None = None,
+        order_id: str | None = None,
+        *,
+        limit: int = MAX_PORTFOLIO_LIMIT,
+        **filters: Any,
+    ) -> tuple[FillReport, ...]:
+        params = {
+            "ticker": ticker,
+            "order_id": order_id,
+            "limit": _check_limit(limit, MAX_PORTFOLIO_LIMIT),
+            **filters,
+        }
+        pages = self._pages(
+            "/portfolio/fills", params, "fills", wire.parse_fill, lambda f: f.fill_id, auth=True
+        )
+        return self._all(pages)
+
+    def get_settlements(
+        self, *, limit: int = MAX_PORTFOLIO_LIMIT, **filters: Any
+    ) -> tuple[SettlementReport, ...]:
+        params = {"limit": _check_limit(limit, MAX_PORTFOLIO_LIMIT), **filters}
+        pages = self._pages(
+            "/portfolio/settlements",
+            params,
+            "settlements",
+            wire.parse_settlement,
+            lambda s: (
+                s.ticker,
+                s.event_ticker,
+                s.settled_time,
+                s.revenue,
+                s.yes_count,
+                s.no_count,
+            ),
+            auth=True,
+        )
+        return self._all(pages)
+
+    # ------------------------------------------------------------------------- orders
+
+    def create_order(
+        self,
+        ticker: str,
+        side: Side,
+        price: Decimal,
+        count: Decimal,
+        client_order_id: str,
+        time_in_force: TimeInForce | str = TimeInForce.IMMEDIATE_OR_CANCEL,
+        *,
+        self_trade_prevention: SelfTradePrevention = SelfTradePrevention.TAKER_AT_CROSS,
+        post_only: bool | None = None,
+        reduce_only: bool | None = None,
+        expiration_time: int | None = None,
+        cancel_order_on_pause: bool | None = None,
+        order_group_id: str | None = None,
+        subaccount: int | None = None,
+    ) -> OrderAck:
+        """Buy `count` contracts of `side` at up to `price` (that side's price, dollars).
+
+        See the module docstring for what each outcome means. Never sent twice unless the
+        venue provably did not process the first attempt.
+        """
+        body = wire.build_create_order_body(
+            ticker=ticker,
+            side=side,
+            price=price,
+            count=count,
+            client_order_id=client_order_id,
+            time_in_force=TimeInForce(time_in_force),
+            self_trade_prevention=self_trade_prevention,
+            post_only=post_only,
+            reduce_only=reduce_only,
+            expiration_time=expiration_time,
+            cancel_order_on_pause=cancel_order_on_pause,
+            order_group_id=order_group_id,
+            subaccount=subaccount,
+        )
+        endpoint = f"POST {CREATE_ORDER_PATH}"
+        last: TransientError | None = None
+        for attempt in range(self.retry.attempts):
+            if attempt:
+                self._sleep(self.retry.delay(attempt - 1, self._rng))
+            try:
+                answer = self._send(
+                    "POST", CREATE_ORDER_PATH, auth=True, bucket=Bucket.WRITE, body=body
+                )
+            except Unanswered as exc:
+                if exc.maybe_sent:
+                    return self._resolve(body, f"no answer ({exc})")
+                last = exc  # the connection never opened: nothing reached the venue
+                continue
+            if answer.ok:
+                try:
+                    return wire.parse_order_ack(
+                        endpoint, decode_json(endpoint, answer.content), client_order_id
+                    )
+                except MalformedResponse as exc:
+                    return self._resolve(body, f"unusable success answer ({exc})")
+            error = error_for_status(answer.status, answer.content, endpoint=endpoint)
+            if isinstance(error, VenueRefused) and error.code_is("order_already_exists"):
+                return self._resolve_existing(body, error)
+            if isinstance(error, TransientError) and answer.status == 429:
+                self.limiter.drain(Bucket.WRITE)
+                last = error  # refused at the gate, before processing
+                continue
+            if isinstance(error, TransientError):
+                return self._resolve(body, f"HTTP {answer.status} ({error.body.describe()})")
+            raise error
+        assert last is not None
+        raise TransientError(
+            f"{last}; order {client_order_id} was not placed (gave up after "
+            f"{self.retry.attempts} attempts)",
+            status=last.status,
+            body=last.body,
+            endpoint=endpoint,
+        )
+
+    def _lookup(self, body: Mapping[str, Any]) -> tuple[OrderReport | None, str]:
+        """Look for our order a few times; (report, "") or (None, why it is still unknown)."""
+        client_order_id, ticker = body["client_order_id"], body["ticker"]
+        problems: list[str] = []
+        for attempt in range(self.lookup.attempts):
+            delay = self.lookup.delay(attempt)
+            if delay:
+                self._sleep(delay)
+            try:
+                report = self.find_order_by_client_order_id(client_order_id, ticker)
+            except KalshiError as exc:
+                problems.append(type(exc).__name__)
+                continue
+            if report is not None:
+                return report, ""
+            problems.append("not found")
+        return None, f"{self.lookup.attempts} lookups by client_order_id: {', '.join(problems)}"
+
+    def _resolve(self, body: Mapping[str, Any], reason: str) -> OrderAck:
+        client_order_id, ticker = body["client_order_id"], body["ticker"]
+        logger.warning(
+            "kalshi order {} on {}: {}; looking it up by client_order_id",
+            client_order_id,
+            ticker,
+            reason,
+        )
+        report, why = self._lookup(body)
+        if report is None:
+            raise AmbiguousOutcome(client_order_id, ticker, f"{reason}; {why}")
+        if not _same_order(report, body):
+            raise AmbiguousOutcome(
+                client_order_id,
+                ticker,
+                f"{reason}; the order found under this client_order_id differs from the one sent",
+            )
+        logger.info("kalshi order {} found as {}", client_order_id, report.order_id)
+        return wire.ack_from_report(report, client_order_id, "GET /portfolio/orders")
+
+    def _resolve_existing(self, body: Mapping[str, Any], refusal: VenueRefused) -> OrderAck:
+        """409 order_already_exists: ours (a resend) -> its ack; someone else's -> refused."""
+        client_order_id, ticker = body["client_order_id"], body["ticker"]
+        report, why = self._lookup(body)
+        if report is None:
+            raise AmbiguousOutcome(
+                client_order_id, ticker, f"venue says the client_order_id exists; {why}"
+            )
+        if not _same_order(report, body):
+            raise refusal  # the id belongs to a different order: ours was not placed
+        return wire.ack_from_report(report, client_order_id, "GET /portfolio/orders")
+
+    def cancel_order(self, order_id: str) -> CancelAck:
+        """Cancel a resting order. Retried only when provably unprocessed (429, no connection);
+        otherwise a TransientError is raised and a retry may answer 404 if the first worked.
+        """
+        path = f"{CREATE_ORDER_PATH}/{quote(order_id, safe='')}"
+        endpoint = f"DELETE {path}"
+        last: TransientError | None = None
+        for attempt in range(self.retry.attempts):
+            if attempt:
+                self._sleep(self.retry.delay(attempt - 1, self._rng))
+            try:
+                answer = self._send(
+                    "DELETE",
+                    path,
+                    auth=True,
+                    bucket=Bucket.WRITE,
+                    cost=self.limiter.cancel_cost,
+                )
+            except Unanswered as exc:
+                if exc.maybe_sent:
+                    raise
+                last = exc
+                continue
+            if answer.ok:
+                return wire.parse_cancel(endpoint, decode_json(endpoint, answer.content), order_id)
+            error = error_for_status(answer.status, answer.content, endpoint=endpoint)
+            if isinstance(error, TransientError) and answer.status == 429:
+                self.limiter.drain(Bucket.WRITE)
+                last = error
+                continue
+            raise error
+        assert last is not None
+        raise last
+
+
+def _settlement_key(s: SettlementReport) -> Hashable:
+    return (s.ticker, s.event_ticker, s.settled_time, s.revenue, s.yes_count, s.no_count)
+
+
+def _same_order(report: OrderReport, body: Mapping[str, Any]) -> bool:
+    """Is the order found under our client_order_id the one this body describes?"""
+    side = Side.YES if body["side"] == "bid" else Side.NO
+    return (
+        report.ticker == body["ticker"]
+        and report.side is side
+        and report.yes_price == Decimal(body["price"])
+        and report.initial_count == Decimal(body["count"])
+    )

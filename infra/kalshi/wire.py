@@ -1,0 +1,475 @@
+"""Kalshi's wire format: answers into domain objects, and request bodies out.
+
+Pure functions, no I/O. Current fields first (`*_dollars` strings, `*_fp` counts,
+`orderbook_fp`, `position_fp`, `balance_dollars`), legacy ones (integer cents and counts)
+only when the current ones are absent. Anything malformed raises `MalformedResponse` naming
+the field, and a page is parsed completely before any of it is returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from domain.models import (
+    Balance,
+    BookLevel,
+    FillReport,
+    Market,
+    MarketResult,
+    MarketStatus,
+    OrderAck,
+    OrderBook,
+    OrderReport,
+    OrderStatus,
+    PositionReport,
+    SettlementReport,
+    Side,
+)
+from domain.money import ONE, ZERO, count_str, dollar_str, dollars_from_cents
+from infra.kalshi.errors import MalformedResponse
+from infra.kalshi.fields import Fields
+from infra.kalshi.models import (
+    CancelAck,
+    ExchangeStatus,
+    KalshiEvent,
+    SelfTradePrevention,
+    TimeInForce,
+)
+
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+
+
+def _build(fields: Fields, model: type[M], **values: Any) -> M:
+    """Construct a domain object; a validation failure names the field it came from."""
+    try:
+        return model(**values)
+    except ValidationError as exc:
+        error = exc.errors(include_url=False, include_input=False)[0]
+        name = ".".join(str(part) for part in error["loc"]) or model.__name__
+        raise fields.fail(name, error["msg"]) from None
+
+
+# ---------------------------------------------------------------------------------- pages
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: tuple[T, ...]
+    cursor: str | None  # None: this was the last page
+
+
+def parse_cursor(fields: Fields) -> str | None:
+    """Empty string, null or absent all mean "no more pages"."""
+    cursor = fields.string("cursor", required=False)
+    return cursor or None
+
+
+def parse_page(
+    endpoint: str,
+    payload: Any,
+    list_key: str,
+    parse_item: Callable[[Fields], T],
+) -> Page[T]:
+    """One page of a cursor-paginated list, parsed entirely or not at all."""
+    fields = Fields(endpoint, payload, "")
+    items = tuple(fields.items(list_key, parse_item))
+    return Page(items, parse_cursor(fields))
+
+
+def unwrap(endpoint: str, payload: Any, key: str) -> Fields:
+    """The object under `key` (`{"market": {...}}` -> the market)."""
+    return Fields(endpoint, payload, "").child(key)
+
+
+def root(endpoint: str, payload: Any) -> Fields:
+    return Fields(endpoint, payload, "")
+
+
+# -------------------------------------------------------------------------------- markets
+
+
+def parse_market(fields: Fields) -> Market:
+    subtitle = fields.string("subtitle", required=False) or fields.string(
+        "yes_sub_title", required=False
+    )
+    return _build(
+        fields,
+        Market,
+        ticker=fields.identifier("ticker"),
+        event_ticker=fields.string("event_ticker"),
+        title=fields.string("title", required=False),
+        subtitle=subtitle,
+        rules=fields.string("rules_primary", required=False),
+        status=fields.enum("status", MarketStatus),
+        yes_bid=fields.dollars("yes_bid_dollars", "yes_bid"),
+        yes_ask=fields.dollars("yes_ask_dollars", "yes_ask"),
+        no_bid=fields.dollars("no_bid_dollars", "no_bid"),
+        no_ask=fields.dollars("no_ask_dollars", "no_ask"),
+        last_price=fields.dollars("last_price_dollars", "last_price"),
+        volume=fields.count("volume_fp", "volume") or ZERO,
+        volume_24h=fields.count("volume_24h_fp", "volume_24h") or ZERO,
+        open_interest=fields.count("open_interest_fp", "open_interest") or ZERO,
+        open_time=fields.timestamp("open_time", required=False),
+        close_time=fields.timestamp("close_time"),
+        result=fields.enum("result", MarketResult, default=MarketResult.NONE),
+    )
+
+
+def parse_market_response(endpoint: str, payload: Any) -> Market:
+    return parse_market(unwrap(endpoint, payload, "market"))
+
+
+def _levels(fields: Fields, name: str, *, cents: bool) -> tuple[BookLevel, ...]:
+    levels = []
+    for index, raw in enumerate(fields.array(name, required=False)):
+        where = f"{name}[{index}]"
+        if not isinstance(raw, list) or len(raw) != 2:
+            raise fields.fail(where, "expected a [price, count] pair")
+        price_raw, count_raw = raw
+        pair = {"price": price_raw, "count": count_raw}
+        level = Fields(fields.endpoint, pair, fields.path(where))
+        if cents:
+            cents_value = level.integer("price")
+            assert cents_value is not None
+            price = dollars_from_cents(cents_value)
+        else:
+            price = level.decimal_text("price")
+        count = level.required_count("count")
+        levels.append(_build(level, BookLevel, price=price, count=count))
+    return tuple(levels)
+
+
+def parse_orderbook(endpoint: str, payload: Any, ticker: str) -> OrderBook:
+    """Bids only, in whatever order the venue sends (the model computes best by max)."""
+    fields = root(endpoint, payload)
+    if fields.present("orderbook_fp"):
+        book = fields.child("orderbook_fp")
+        yes = _levels(book, "yes_dollars", cents=False)
+        no = _levels(book, "no_dollars", cents=False)
+    elif fields.present("orderbook"):
+        book = fields.child("orderbook")
+        if book.present("yes_dollars") or book.present("no_dollars"):
+            yes = _levels(book, "yes_dollars", cents=False)
+            no = _levels(book, "no_dollars", cents=False)
+        else:
+            yes = _levels(book, "yes", cents=True)
+            no = _levels(book, "no", cents=True)
+    else:
+        raise fields.fail("orderbook_fp", "required object is missing (nor legacy 'orderbook')")
+    return _build(fields, OrderBook, ticker=ticker, yes_bids=yes, no_bids=no)
+
+
+def parse_event(fields: Fields) -> KalshiEvent:
+    return _build(
+        fields,
+        KalshiEvent,
+        event_ticker=fields.identifier("event_ticker"),
+        series_ticker=fields.string("series_ticker", required=False),
+        title=fields.string("title", required=False),
+        sub_title=fields.string("sub_title", required=False),
+        mutually_exclusive=fields.boolean("mutually_exclusive", required=False),
+        strike_date=fields.timestamp("strike_date", required=False),
+        markets=tuple(fields.items("markets", parse_market, required=False)),
+    )
+
+
+def parse_exchange_status(endpoint: str, payload: Any) -> ExchangeStatus:
+    fields = root(endpoint, payload)
+    return _build(
+        fields,
+        ExchangeStatus,
+        exchange_active=fields.boolean("exchange_active"),
+        trading_active=fields.boolean("trading_active"),
+        estimated_resume_time=fields.timestamp("exchange_estimated_resume_time", required=False),
+    )
+
+
+# ------------------------------------------------------------------------------ portfolio
+
+
+def parse_balance(endpoint: str, payload: Any) -> Balance:
+    fields = root(endpoint, payload)
+    return _build(
+        fields,
+        Balance,
+        balance=fields.required_dollars("balance_dollars", "balance"),
+        portfolio_value=fields.dollars("portfolio_value_dollars", "portfolio_value"),
+    )
+
+
+def parse_position(fields: Fields) -> PositionReport:
+    position = fields.count("position_fp", "position")
+    if position is None:
+        raise fields.fail("position_fp", "required count is missing (nor legacy 'position')")
+    return _build(
+        fields,
+        PositionReport,
+        ticker=fields.identifier("ticker"),
+        position=position,
+        market_exposure=fields.required_dollars("market_exposure_dollars", "market_exposure"),
+        realized_pnl=fields.dollars("realized_pnl_dollars", "realized_pnl") or ZERO,
+        fees_paid=fields.dollars("fees_paid_dollars", "fees_paid") or ZERO,
+        total_traded=fields.dollars("total_traded_dollars", "total_traded") or ZERO,
+    )
+
+
+def _side(fields: Fields, *names: str) -> Side:
+    name = fields.first_present(*names)
+    if name is None:
+        raise fields.fail(names[0], "required side is missing")
+    return fields.enum(name, Side)
+
+
+def _order_status(fields: Fields) -> OrderStatus:
+    if fields.data.get("status") == "pending":  # removed Nov 2025; it meant "not final yet"
+        return OrderStatus.RESTING
+    return fields.enum("status", OrderStatus)
+
+
+def _sum(*amounts: Decimal | None) -> Decimal:
+    return sum((amount for amount in amounts if amount is not None), ZERO)
+
+
+def parse_order(fields: Fields) -> OrderReport:
+    yes_price = fields.dollars("yes_price_dollars", "yes_price")
+    if yes_price is None:
+        no_price = fields.dollars("no_price_dollars", "no_price")
+        if no_price is None:
+            raise fields.fail("yes_price_dollars", "required price is missing")
+        yes_price = ONE - no_price
+    fill = fields.required_count("fill_count_fp", "fill_count")
+    remaining = fields.required_count("remaining_count_fp", "remaining_count")
+    initial = fields.count("initial_count_fp", "initial_count")
+    return _build(
+        fields,
+        OrderReport,
+        order_id=fields.identifier("order_id"),
+        client_order_id=fields.string("client_order_id", required=False),
+        ticker=fields.identifier("ticker"),
+        side=_side(fields, "outcome_side", "side"),
+        action=fields.string("action", required=False, default="buy"),
+        status=_order_status(fields),
+        yes_price=yes_price,
+        fill_count=fill,
+        remaining_count=remaining,
+        initial_count=fill + remaining if initial is None else initial,
+        fill_cost=_sum(
+            fields.dollars("taker_fill_cost_dollars", "taker_fill_cost"),
+            fields.dollars("maker_fill_cost_dollars", "maker_fill_cost"),
+        ),
+        fees=_sum(
+            fields.dollars("taker_fees_dollars", "taker_fees"),
+            fields.dollars("maker_fees_dollars", "maker_fees"),
+        ),
+        created_time=fields.timestamp("created_time", required=False),
+    )
+
+
+def parse_order_response(endpoint: str, payload: Any) -> OrderReport:
+    return parse_order(unwrap(endpoint, payload, "order"))
+
+
+def parse_order_ack(endpoint: str, payload: Any, client_order_id: str) -> OrderAck:
+    """The V2 create answer. It must describe the order we sent (same client_order_id).
+
+    An older full-Order answer (`{"order": {...}}`) is accepted too.
+    """
+    fields = root(endpoint, payload)
+    if fields.present("error"):
+        raise fields.fail("error", "a success status carried an error body")
+    if fields.present("order"):
+        return ack_from_report(parse_order(fields.child("order")), client_order_id, endpoint)
+    echoed = fields.string("client_order_id", required=False)
+    if echoed and echoed != client_order_id:
+        raise fields.fail("client_order_id", f"answer describes {echoed!r}, not our order")
+    ts_ms = fields.integer("ts_ms", required=False)
+    return _build(
+        fields,
+        OrderAck,
+        order_id=fields.identifier("order_id"),
+        client_order_id=client_order_id,
+        fill_count=fields.required_count("fill_count", "fill_count_fp"),
+        remaining_count=fields.required_count("remaining_count", "remaining_count_fp"),
+        average_fill_price=fields.dollars("average_fill_price"),
+        average_fee_paid=fields.dollars("average_fee_paid"),
+        ts_ms=ts_ms,
+    )
+
+
+def ack_from_report(report: OrderReport, client_order_id: str, endpoint: str) -> OrderAck:
+    """An ack for an order found by lookup (no average price: the fills will say)."""
+    if report.client_order_id and report.client_order_id != client_order_id:
+        raise MalformedResponse(
+            endpoint, "order.client_order_id", f"{report.client_order_id!r} is not our order"
+        )
+    return OrderAck(
+        order_id=report.order_id,
+        client_order_id=client_order_id,
+        fill_count=report.fill_count,
+        remaining_count=report.remaining_count,
+    )
+
+
+def parse_cancel(endpoint: str, payload: Any, order_id: str) -> CancelAck:
+    fields = root(endpoint, payload)
+    if fields.present("order"):  # legacy DELETE answer: {"order": {...}, "reduced_by": n}
+        order = fields.child("order")
+        answered_id = order.identifier("order_id")
+        client_order_id = order.string("client_order_id", required=False)
+    else:
+        answered_id = fields.identifier("order_id")
+        client_order_id = fields.string("client_order_id", required=False)
+    if answered_id != order_id:
+        raise fields.fail("order_id", f"answer describes {answered_id!r}, not {order_id!r}")
+    return _build(
+        fields,
+        CancelAck,
+        order_id=answered_id,
+        client_order_id=client_order_id,
+        reduced_by=fields.required_count("reduced_by", "reduced_by_fp"),
+        ts_ms=fields.integer("ts_ms", required=False),
+    )
+
+
+def parse_fill(fields: Fields) -> FillReport:
+    yes_price = fields.dollars("yes_price_dollars", "yes_price")
+    if yes_price is None and fields.present("yes_price_fixed"):
+        yes_price = fields.decimal_text("yes_price_fixed")
+    no_price = fields.dollars("no_price_dollars", "no_price")
+    if no_price is None and fields.present("no_price_fixed"):
+        no_price = fields.decimal_text("no_price_fixed")
+    if yes_price is None and no_price is None:
+        raise fields.fail("yes_price_dollars", "required price is missing")
+    if yes_price is None:
+        assert no_price is not None
+        yes_price = ONE - no_price
+    if no_price is None:
+        no_price = ONE - yes_price
+    created = fields.timestamp("created_time", required=False)
+    if created is None:
+        seconds = fields.integer("ts", required=False)
+        if seconds is None:
+            raise fields.fail("created_time", "required timestamp is missing (nor 'ts')")
+        created = _from_unix(fields, "ts", seconds)
+    fill_id_name = fields.first_present("fill_id", "trade_id") or "fill_id"
+    ticker_name = fields.first_present("ticker", "market_ticker") or "ticker"
+    return _build(
+        fields,
+        FillReport,
+        fill_id=fields.identifier(fill_id_name),
+        order_id=fields.identifier("order_id"),
+        ticker=fields.identifier(ticker_name),
+        side=_side(fields, "outcome_side", "purchased_side", "side"),
+        action=fields.string("action", required=False, default="buy"),
+        count=fields.required_count("count_fp", "count"),
+        yes_price=yes_price,
+        no_price=no_price,
+        fee=fields.dollars("fee_cost") or ZERO,
+        is_taker=fields.boolean("is_taker", required=False, default=True),
+        created_time=created,
+    )
+
+
+def _from_unix(fields: Fields, name: str, seconds: int) -> datetime:
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise fields.fail(name, f"{seconds} is not a Unix time") from None
+
+
+def parse_settlement(fields: Fields) -> SettlementReport:
+    if fields.present("revenue_dollars"):
+        revenue = fields.decimal_text("revenue_dollars")
+    else:
+        cents = fields.integer("revenue")  # integer cents in the current spec
+        assert cents is not None
+        revenue = dollars_from_cents(cents)
+    return _build(
+        fields,
+        SettlementReport,
+        ticker=fields.identifier("ticker"),
+        event_ticker=fields.string("event_ticker", required=False),
+        market_result=fields.enum("market_result", MarketResult),
+        yes_count=fields.required_count("yes_count_fp", "yes_count"),
+        no_count=fields.required_count("no_count_fp", "no_count"),
+        yes_total_cost=fields.dollars("yes_total_cost_dollars", "yes_total_cost") or ZERO,
+        no_total_cost=fields.dollars("no_total_cost_dollars", "no_total_cost") or ZERO,
+        revenue=revenue,
+        fee_cost=fields.dollars("fee_cost") or ZERO,
+        settled_time=fields.timestamp("settled_time"),
+    )
+
+
+# ------------------------------------------------------------------------------- requests
+
+
+def yes_side_quote(side: Side, price: Decimal) -> tuple[str, Decimal]:
+    """V2 quotes everything from the YES side: buy YES at p = bid p; buy NO at q = ask 1-q."""
+    if side is Side.YES:
+        return "bid", price
+    return "ask", ONE - price
+
+
+def build_create_order_body(
+    *,
+    ticker: str,
+    side: Side,
+    price: Decimal,
+    count: Decimal,
+    client_order_id: str,
+    time_in_force: TimeInForce = TimeInForce.IMMEDIATE_OR_CANCEL,
+    self_trade_prevention: SelfTradePrevention = SelfTradePrevention.TAKER_AT_CROSS,
+    post_only: bool | None = None,
+    reduce_only: bool | None = None,
+    expiration_time: int | None = None,
+    cancel_order_on_pause: bool | None = None,
+    order_group_id: str | None = None,
+    subaccount: int | None = None,
+) -> dict[str, Any]:
+    """The JSON body of `POST /portfolio/events/orders` to buy `count` of `side` at `price`.
+
+    `price` is that side's price in dollars. Raises ValueError (before anything is sent)
+    for values the venue would refuse anyway.
+    """
+    if not ticker:
+        raise ValueError("ticker is empty")
+    if not client_order_id:
+        raise ValueError("client_order_id is required: it is how a lost answer is found again")
+    if isinstance(price, float) or isinstance(count, float):
+        raise ValueError("price and count must be Decimal, never float")
+    if not ZERO < price < ONE:
+        raise ValueError(f"price {price} is not strictly between $0 and $1")
+    if count <= 0:
+        raise ValueError(f"count {count} must be positive")
+    tif = TimeInForce(time_in_force)
+    if expiration_time is not None and tif is TimeInForce.IMMEDIATE_OR_CANCEL:
+        raise ValueError("expiration_time cannot be combined with immediate_or_cancel")
+    if reduce_only and tif is not TimeInForce.IMMEDIATE_OR_CANCEL:
+        raise ValueError("reduce_only is only accepted with immediate_or_cancel")
+    book_side, yes_price = yes_side_quote(Side(side), price)
+    body: dict[str, Any] = {
+        "ticker": ticker,
+        "client_order_id": client_order_id,
+        "side": book_side,
+        "count": count_str(count),
+        "price": dollar_str(yes_price, 4),
+        "time_in_force": tif.value,
+        "self_trade_prevention_type": SelfTradePrevention(self_trade_prevention).value,
+    }
+    optional: dict[str, Any] = {
+        "post_only": post_only,
+        "reduce_only": reduce_only,
+        "expiration_time": expiration_time,
+        "cancel_order_on_pause": cancel_order_on_pause,
+        "order_group_id": order_group_id,
+        "subaccount": subaccount,
+    }
+    body.update({key: value for key, value in optional.items() if value is not None})
+    return body

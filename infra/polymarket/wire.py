@@ -1,0 +1,229 @@
+"""Polymarket Gamma's wire format: a `/markets/keyset` page into `PolymarketMarket`s.
+
+Decisions:
+- The page envelope must be sound (an object, `markets` an array, `next_cursor` a string
+  or null/absent). If it is not, the whole page is refused (`MalformedResponse`).
+- A non-binary market (not exactly two outcomes, Yes and No in either order) is a valid
+  market we do not use: it is left out silently (DEBUG log).
+- A malformed market entry (undecodable `outcomes`/`outcomePrices`, prices outside 0..1,
+  missing id or question, bad dates) is left out with its reason recorded in
+  `GammaPage.skipped` and logged as a warning; in strict mode it refuses the page instead.
+  Gamma entries are heterogeneous (inactive markets carry nulls) and only feed a second
+  opinion, so one broken entry should not blind the bot to the other thousands.
+
+Gamma encodes `outcomes`, `outcomePrices` and `clobTokenIds` as JSON text inside JSON.
+Numbers arrive as Decimal (the transport decodes with parse_float=Decimal), never float.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
+
+from domain.clock import parse_utc
+from domain.linking import PolymarketMarket
+from domain.money import MoneyFormatError, to_decimal
+from infra.kalshi.errors import MalformedResponse
+
+
+class EntryError(ValueError):
+    """One market entry cannot be used; `field` says which field."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Skipped:
+    market_id: str
+    field: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class GammaPage:
+    markets: tuple[PolymarketMarket, ...]
+    next_cursor: str | None
+    skipped: tuple[Skipped, ...] = ()
+    non_binary: int = 0
+    raw_ids: tuple[str, ...] = ()  # every entry's id, binary or not (for repeat detection)
+
+
+class NotBinary(Exception):
+    """A valid market with other than Yes/No outcomes."""
+
+
+def _json_list(entry: dict[str, Any], name: str, *, required: bool = True) -> list[Any] | None:
+    value = entry.get(name)
+    if value is None or value == "":
+        if required:
+            raise EntryError(name, "missing")
+        return None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value, parse_float=Decimal)
+        except ValueError:
+            raise EntryError(name, f"{value[:40]!r} is not JSON") from None
+    if not isinstance(value, list):
+        raise EntryError(name, f"expected a JSON array, got {type(value).__name__}")
+    return value
+
+
+def _decimal(name: str, value: Any) -> Decimal:
+    try:
+        return to_decimal(value, field=name)
+    except MoneyFormatError as exc:
+        raise EntryError(name, str(exc)) from None
+
+
+def _optional_decimal(entry: dict[str, Any], *names: str) -> Decimal | None:
+    for name in names:
+        value = entry.get(name)
+        if value is not None and value != "":
+            return _decimal(name, value)
+    return None
+
+
+def _text(entry: dict[str, Any], name: str, *, required: bool = False) -> str:
+    value = entry.get(name)
+    if value is None:
+        if required:
+            raise EntryError(name, "missing")
+        return ""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str):
+        raise EntryError(name, f"expected a string, got {type(value).__name__}")
+    if required and not value.strip():
+        raise EntryError(name, "empty")
+    return value
+
+
+def _flag(entry: dict[str, Any], name: str, default: bool) -> bool:
+    value = entry.get(name)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise EntryError(name, f"expected a boolean, got {type(value).__name__}")
+    return value
+
+
+def _date(entry: dict[str, Any], name: str) -> datetime | None:
+    value = entry.get(name)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise EntryError(name, f"expected an ISO 8601 string, got {type(value).__name__}")
+    try:
+        return parse_utc(value)
+    except ValueError:
+        raise EntryError(name, f"{value!r} is not an ISO 8601 timestamp with a zone") from None
+
+
+def _events(entry: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    events = entry.get("events") or []
+    if not isinstance(events, list):
+        raise EntryError("events", "expected an array")
+    titles, slugs = [], []
+    for index, event in enumerate(events):
+        if not isinstance(event, dict):
+            raise EntryError(f"events[{index}]", "expected an object")
+        titles.append(_text(event, "title"))
+        slugs.append(_text(event, "slug"))
+    return tuple(titles), tuple(slugs)
+
+
+def parse_gamma_market(entry: Any) -> PolymarketMarket:
+    """One Gamma market; raises NotBinary or EntryError."""
+    if not isinstance(entry, dict):
+        raise EntryError("<entry>", f"expected an object, got {type(entry).__name__}")
+    market_id = _text(entry, "id", required=True)
+    outcomes = _json_list(entry, "outcomes")
+    assert outcomes is not None
+    labels = [str(outcome).strip().lower() for outcome in outcomes]
+    if len(labels) != 2 or sorted(labels) != ["no", "yes"]:
+        raise NotBinary(market_id)
+    yes_index = labels.index("yes")
+    no_index = 1 - yes_index
+    prices = _json_list(entry, "outcomePrices")
+    assert prices is not None
+    if len(prices) != 2:
+        raise EntryError("outcomePrices", f"expected 2 prices, got {len(prices)}")
+    values = [_decimal(f"outcomePrices[{i}]", price) for i, price in enumerate(prices)]
+    tokens = _json_list(entry, "clobTokenIds", required=False) or ["", ""]
+    if len(tokens) != 2 or not all(isinstance(token, str) for token in tokens):
+        raise EntryError("clobTokenIds", "expected two token id strings")
+    titles, slugs = _events(entry)
+    volume = _optional_decimal(entry, "volume", "volumeNum")
+    try:
+        return PolymarketMarket(
+            id=market_id,
+            question=_text(entry, "question", required=True),
+            condition_id=_text(entry, "conditionId"),
+            slug=_text(entry, "slug"),
+            yes_price=values[yes_index],
+            no_price=values[no_index],
+            yes_token_id=tokens[yes_index],
+            no_token_id=tokens[no_index],
+            best_bid=_optional_decimal(entry, "bestBid"),
+            best_ask=_optional_decimal(entry, "bestAsk"),
+            volume=volume if volume is not None else Decimal(0),
+            liquidity=_optional_decimal(entry, "liquidity", "liquidityNum"),
+            end_date=_date(entry, "endDate"),
+            active=_flag(entry, "active", default=False),
+            closed=_flag(entry, "closed", default=False),
+            event_titles=titles,
+            event_slugs=slugs,
+        )
+    except ValidationError as exc:
+        error = exc.errors(include_url=False, include_input=False)[0]
+        field = ".".join(str(part) for part in error["loc"])
+        raise EntryError(field, error["msg"]) from None
+
+
+def parse_gamma_page(endpoint: str, payload: Any, *, strict: bool = False) -> GammaPage:
+    """A whole keyset page; the envelope is checked before any entry is used."""
+    if not isinstance(payload, dict):
+        raise MalformedResponse(
+            endpoint, "<body>", f"expected an object, got {type(payload).__name__}"
+        )
+    if "markets" not in payload:
+        raise MalformedResponse(endpoint, "markets", "required array is missing")
+    entries = payload["markets"]
+    if entries is None:
+        entries = []
+    if not isinstance(entries, list):
+        raise MalformedResponse(
+            endpoint, "markets", f"expected an array, got {type(entries).__name__}"
+        )
+    cursor = payload.get("next_cursor")
+    if cursor is not None and not isinstance(cursor, str):
+        raise MalformedResponse(
+            endpoint, "next_cursor", f"expected a string, got {type(cursor).__name__}"
+        )
+
+    markets: list[PolymarketMarket] = []
+    skipped: list[Skipped] = []
+    raw_ids: list[str] = []
+    non_binary = 0
+    for index, entry in enumerate(entries):
+        entry_id = str(entry.get("id", "")) if isinstance(entry, dict) else ""
+        raw_ids.append(entry_id)
+        try:
+            markets.append(parse_gamma_market(entry))
+        except NotBinary:
+            non_binary += 1
+        except EntryError as exc:
+            if strict:
+                raise MalformedResponse(
+                    endpoint, f"markets[{index}].{exc.field}", exc.reason
+                ) from None
+            skipped.append(Skipped(entry_id, exc.field, exc.reason))
+    return GammaPage(tuple(markets), cursor or None, tuple(skipped), non_binary, tuple(raw_ids))

@@ -1,0 +1,283 @@
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from pydantic import ValidationError
+
+from domain.linking import (
+    LinkConfig,
+    LinkConfigError,
+    LinkMethod,
+    MarketLink,
+    PolymarketMarket,
+    link_markets,
+    normalise,
+    score_pair,
+    title_similarity,
+    token_overlap,
+    token_set_ratio,
+)
+from domain.models import Market, MarketStatus
+
+CLOSE = datetime(2026, 12, 31, 23, 0, tzinfo=UTC)
+
+
+def kalshi(ticker: str, title: str, close: datetime = CLOSE, subtitle: str = "") -> Market:
+    return Market(
+        ticker=ticker,
+        event_ticker=ticker.rsplit("-", 1)[0],
+        title=title,
+        subtitle=subtitle,
+        status=MarketStatus.ACTIVE,
+        close_time=close,
+    )
+
+
+def poly(
+    market_id: str,
+    question: str,
+    end: datetime | None = CLOSE,
+    slug: str = "",
+    closed: bool = False,
+) -> PolymarketMarket:
+    return PolymarketMarket(
+        id=market_id,
+        question=question,
+        slug=slug or f"slug-{market_id}",
+        yes_price=Decimal("0.6"),
+        no_price=Decimal("0.4"),
+        end_date=end,
+        active=not closed,
+        closed=closed,
+    )
+
+
+def similarity(a: str, b: str) -> Decimal:
+    return title_similarity(normalise(a), normalise(b))
+
+
+def test_normalise():
+    assert normalise("Will Bitcoin reach $100,000 by Dec. 31, 2026?") == (
+        "bitcoin",
+        "reach",
+        "100000",
+        "december",
+        "31",
+        "2026",
+    )
+    assert normalise("BTC above 100k?") == ("btc", "above", "100000")
+    assert normalise("NYC high >60°F") == ("nyc", "high", "60")
+    assert normalise("Fed cuts rates") == ("fed", "cut", "rate")
+    assert normalise("Pokémon 1.5m") == ("pokemon", "1500000")
+    assert normalise("") == ()
+
+
+def test_similar_titles_score_high():
+    assert (
+        similarity("Will the Fed cut rates in December 2026?", "Fed rate cut in December 2026?")
+        == 1
+    )
+    assert similarity(
+        "Will Bitcoin reach $100,000 by December 31, 2026?", "Will Bitcoin hit $100k by Dec 31?"
+    ) > Decimal("0.7")
+
+
+def test_different_numbers_never_match():
+    assert similarity("Bitcoin above 100000?", "Bitcoin above 110000?") == 0
+    assert similarity("Who wins the 2028 election?", "Who wins the 2024 election?") == 0
+    assert similarity("NYC high above 60 on Oct 1", "NYC high above 60 on Oct 2") == 0
+
+
+def test_different_subjects_score_below_the_default_threshold():
+    config = LinkConfig()
+    link = score_pair(
+        kalshi("KXPRES-28-DJT", "Will Trump win the 2028 election?"),
+        poly("1", "Will Newsom win the 2028 election?"),
+    )
+    assert link is not None
+    assert link.confidence < config.threshold
+
+
+def test_token_set_and_overlap():
+    assert token_set_ratio(("a", "b"), ("b", "a")) == 1
+    assert token_overlap(("temp", "nyc"), ("temperature", "nyc")) == 1
+    assert token_overlap(("100",), ("1000",)) == 0
+    assert title_similarity((), ("x",)) == 0
+
+
+def test_date_window():
+    market = kalshi("KX-1", "Will the Fed cut rates in December 2026?")
+    near = poly("1", "Fed rate cut in December 2026?", CLOSE + timedelta(hours=24))
+    far = poly("2", "Fed rate cut in December 2026?", CLOSE + timedelta(hours=49))
+    undated = poly("3", "Fed rate cut in December 2026?", None)
+    near_link = score_pair(market, near)
+    assert near_link is not None
+    assert near_link.confidence == Decimal("0.9")  # 0.8 * 1 + 0.2 * (1 - 24/48)
+    assert near_link.close_gap == timedelta(hours=24)
+    assert score_pair(market, far) is None
+    undated_link = score_pair(market, undated)
+    assert undated_link is not None
+    assert undated_link.confidence == Decimal("0.9")  # missing date scores 0.5
+
+
+def test_link_markets_end_to_end():
+    markets = [
+        kalshi("KXFED-26DEC", "Will the Fed cut rates in December 2026?"),
+        kalshi("KXBTC-26DEC31-100K", "Will Bitcoin reach $100,000 by December 31, 2026?"),
+        kalshi("KXPRES-28-DJT", "Will Trump win the 2028 election?"),
+    ]
+    polys = [
+        poly("10", "Fed rate cut in December 2026?"),
+        poly("11", "Will Bitcoin hit $100k by Dec 31?"),
+        poly("12", "Will Newsom win the 2028 election?"),
+        poly("13", "Will Bitcoin hit $150k by Dec 31?"),
+    ]
+    links = link_markets(markets, polys)
+    assert [(link.kalshi_ticker, link.polymarket_id) for link in links] == [
+        ("KXBTC-26DEC31-100K", "11"),
+        ("KXFED-26DEC", "10"),
+    ]
+    assert all(link.method is LinkMethod.MATCHED for link in links)
+    assert all(Decimal("0.8") <= link.confidence <= 1 for link in links)
+
+
+def test_configured_pairs_win():
+    markets = [
+        kalshi("KXFED-26DEC", "Will the Fed cut rates in December 2026?"),
+        kalshi("KXOTHER", "Something unrelated entirely"),
+    ]
+    polys = [poly("10", "Fed rate cut in December 2026?", slug="fed-dec")]
+    links = link_markets(markets, polys, configured={"KXOTHER": "fed-dec"})
+    assert links == (
+        MarketLink(
+            kalshi_ticker="KXOTHER",
+            polymarket_id="10",
+            confidence=Decimal(1),
+            method=LinkMethod.CONFIGURED,
+        ),
+    )
+    by_id = link_markets(markets, polys, configured={"KXFED-26DEC": "10"})
+    assert by_id[0].method is LinkMethod.CONFIGURED
+
+
+def test_configured_pairs_missing_a_side_are_skipped():
+    markets = [kalshi("KXFED-26DEC", "Will the Fed cut rates in December 2026?")]
+    polys = [poly("10", "Fed rate cut in December 2026?")]
+    links = link_markets(markets, polys, configured={"KXGONE": "10", "KXFED-26DEC": "nope"})
+    # KXFED's configured target is not listed, so it falls back to matching.
+    assert [(link.kalshi_ticker, link.method) for link in links] == [
+        ("KXFED-26DEC", LinkMethod.MATCHED)
+    ]
+
+
+def test_conflicting_configuration_is_an_error():
+    markets = [kalshi("A", "x"), kalshi("B", "y")]
+    polys = [poly("10", "z", slug="s10")]
+    with pytest.raises(LinkConfigError, match="both A and B"):
+        link_markets(markets, polys, configured={"A": "10", "B": "s10"})
+
+
+def test_one_polymarket_market_never_links_two_kalshi_markets():
+    markets = [
+        kalshi("KXFED-A", "Will the Fed cut rates in December 2026?"),
+        kalshi("KXFED-B", "Fed cut rates December 2026", close=CLOSE + timedelta(hours=40)),
+    ]
+    polys = [poly("10", "Will the Fed cut rates in December 2026?")]
+    links = link_markets(markets, polys)
+    assert [(link.kalshi_ticker, link.polymarket_id) for link in links] == [("KXFED-A", "10")]
+
+
+def test_closed_polymarket_markets_are_ignored_unless_asked():
+    markets = [kalshi("KXFED", "Will the Fed cut rates in December 2026?")]
+    polys = [poly("10", "Fed rate cut in December 2026?", closed=True)]
+    assert link_markets(markets, polys) == ()
+    assert len(link_markets(markets, polys, config=LinkConfig(include_closed=True))) == 1
+
+
+def test_threshold_is_configurable():
+    markets = [kalshi("KXPRES-28-DJT", "Will Trump win the 2028 election?")]
+    polys = [poly("12", "Will Newsom win the 2028 election?")]
+    assert link_markets(markets, polys) == ()
+    assert len(link_markets(markets, polys, config=LinkConfig(threshold=Decimal("0.5")))) == 1
+    with pytest.raises(ValidationError):
+        LinkConfig(threshold=Decimal("1.5"))
+
+
+def test_subtitle_helps_multi_strike_events():
+    market = kalshi(
+        "KXHIGHNY-26OCT01-T60", "Highest temperature in NYC on Oct 1, 2026?", subtitle="above 60°"
+    )
+    link = score_pair(market, poly("1", "NYC highest temperature above 60°F on October 1?"))
+    assert link is not None
+    assert link.title_score is not None
+    assert link.title_score > Decimal("0.7")
+
+
+def test_deterministic_under_input_order():
+    markets = [
+        kalshi(f"KX-{i}", f"Will team {name} win the 2026 final?")
+        for i, name in enumerate(["red", "blue", "green", "gold"])
+    ]
+    polys = [
+        poly(str(100 + i), f"Will the {name} team win the 2026 final?")
+        for i, name in enumerate(["red", "blue", "green", "gold", "gray"])
+    ]
+    expected = link_markets(markets, polys)
+    assert len(expected) == 4
+    rng = random.Random(5)
+    for _ in range(10):
+        rng.shuffle(markets)
+        rng.shuffle(polys)
+        assert link_markets(markets, polys) == expected
+
+
+def test_scales_to_thousands():
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    markets = [
+        kalshi(
+            f"KX-{i}",
+            f"Will metric {i} exceed {i * 7} on day {i % 300}?",
+            start + timedelta(days=i % 300),
+        )
+        for i in range(2000)
+    ]
+    polys = [
+        poly(
+            str(i),
+            f"Metric {i} to exceed {i * 7} on day {i % 300}?",
+            start + timedelta(days=i % 300),
+        )
+        for i in range(2000)
+    ]
+    links = link_markets(markets, polys)
+    assert len(links) == 2000
+    assert all(link.polymarket_id == link.kalshi_ticker.removeprefix("KX-") for link in links)
+
+
+def test_near_ties_are_ambiguous_and_left_unlinked():
+    title = "Will the US average gas price be above $3.20 on Nov 24, 2026?"
+    markets = [
+        kalshi("KXGAS-26NOV2404-T3.20", title, CLOSE),
+        kalshi("KXGAS-26NOV2410-T3.20", title, CLOSE + timedelta(hours=1)),
+    ]
+    polys = [poly("10", "US gas price above $3.20 on November 24?", CLOSE + timedelta(minutes=30))]
+    assert link_markets(markets, polys) == ()
+    # Alone, the same pair links.
+    assert len(link_markets(markets[:1], polys)) == 1
+    # With no margin, the closer close date wins.
+    unguarded = link_markets(markets, polys, config=LinkConfig(ambiguity_margin=Decimal(0)))
+    assert [link.kalshi_ticker for link in unguarded] == ["KXGAS-26NOV2404-T3.20"]
+
+
+def test_numbers_may_be_omitted_on_one_side_but_not_contradict():
+    assert (
+        similarity("Vegas at Colorado winner", "Vegas vs. Colorado: will Colorado win on Nov 27?")
+        > 0
+    )
+    assert (
+        similarity("ETH above $3,550 at 3pm on Nov 29", "Ethereum above $3,550 on November 29?") > 0
+    )
+    assert similarity("ETH above $3,550 on Nov 29", "ETH above $3,600 on Nov 29") == 0
