@@ -1,46 +1,106 @@
-"""Composition root: configuration, logging, migrations, actors, signals, exit code."""
+"""Composition root: configuration, logging, migrations, venue, actors, signals, exit code."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from loguru import logger
 from rich.console import Console
 
-from actors.bankroll import Bankroll
-from actors.base import ask, ping
-from actors.storage import Storage
-from domain.messages import BankrollSnapshot, GetBankroll
-from domain.money import usd
+from actors.system import TradingSystem
+from domain.errors import OperatorInterventionRequired
+from domain.forecasting import OfflineForecaster
+from domain.ledger import LedgerCheck, check
 from infra.cli import parse
-from infra.clock import SystemClock
 from infra.db.errors import DatabaseError
 from infra.db.migrate import migrate
+from infra.db.repository import Database
+from infra.lockfile import AlreadyRunning, DatabaseLock
 from infra.logs import setup_logging
+from infra.report_view import render_run
 from infra.settings import ConfigError, Settings, load_settings
+from infra.signals import install_signal_handlers
 from infra.status_view import render_status
+from infra.venue import Venue, connect
 
 EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
+CYCLE_TIMEOUT = 300.0
 
 
-def run(settings: Settings) -> int:
-    path = settings.database_path
-    revision = migrate(path)
-    logger.info("database {} at revision {}", path, revision)
-    storage = Storage.start(path)
-    started = [storage]
+def trade(settings: Settings, venue: Venue, path: Path, console: Console) -> int:
+    forecaster = OfflineForecaster()
+    system = TradingSystem(settings, venue, path, forecaster)
+    events = system.events
+    install_signal_handlers(events.shutting_down)
+    logger.info("venue {}; database {}; forecaster {}", venue.description, path, forecaster.label)
+    system.start()
+    cycles = []
     try:
-        ping(storage)
-        bankroll = Bankroll.start(storage, settings.initial_bankroll, SystemClock())
-        started.append(bankroll)
-        ping(bankroll)
-        snapshot: BankrollSnapshot = ask(bankroll, GetBankroll())
-        lock = " (zero-bankroll lock: no new orders)" if snapshot.locked else ""
-        Console().print(f"Bankroll: {usd(snapshot.balance)}{lock}")
+        start_balance = system.balance()
+        report = system.reconcile(enable_trading=True)
+        if not report.ok:
+            logger.error("start-up reconciliation failed, not trading: {}", report.error)
+            return EXIT_FAILURE
+        number = 0
+        while not events.shutting_down.is_set() and (
+            settings.cycles is None or number < settings.cycles
+        ):
+            number += 1
+            stats = system.run_cycle(number, CYCLE_TIMEOUT)
+            if stats is not None:
+                cycles.append(stats)
+                logger.info(
+                    "cycle {}: {} markets, {} candidates, {} orders ({} filled), {} settled",
+                    number,
+                    stats.markets_scanned,
+                    stats.candidates,
+                    stats.orders_placed,
+                    stats.orders_filled + stats.orders_partial,
+                    stats.settled,
+                )
+            if settings.cycles is None or number < settings.cycles:
+                events.shutting_down.wait(settings.seconds_between_cycles)
+        end_balance = system.balance()
     finally:
-        for ref in reversed(started):
-            ref.stop(timeout=10)
-    return EXIT_OK
+        system.stop()
+    escalation = None if events.escalation.empty() else events.escalation.get()
+    ledger = _check_ledger(path)
+    render_run(
+        console,
+        venue.description,
+        forecaster.label,
+        cycles,
+        start_balance,
+        end_balance,
+        ledger.ok,
+        ledger.problem or f"{ledger.rows} rows, balance {ledger.last_balance}",
+    )
+    if escalation is not None:
+        logger.error("stopped: {}", escalation.reason)
+        return escalation.exit_code
+    return EXIT_OK if ledger.ok else EXIT_FAILURE
+
+
+def _check_ledger(path: Path) -> LedgerCheck:
+    db = Database.open(path)
+    try:
+        with db.read() as repo:
+            return check(repo.ledger_entries())
+    finally:
+        db.close()
+
+
+def run(settings: Settings, console: Console) -> int:
+    path = settings.database_path
+    with DatabaseLock(path):
+        revision = migrate(path)
+        logger.debug("database {} at revision {}", path, revision)
+        venue = connect(settings)
+        try:
+            return trade(settings, venue, path, console)
+        finally:
+            venue.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,14 +116,19 @@ def main(argv: list[str] | None = None) -> int:
         json=settings.log_json,
         secrets=settings.secret_values(),
     )
+    console = Console()
     try:
         if invocation.command == "status":
-            ok = render_status(settings.database_path, Console())
-            return EXIT_OK if ok else EXIT_FAILURE
-        return run(settings)
-    except DatabaseError as exc:
+            return EXIT_OK if render_status(settings.database_path, console) else EXIT_FAILURE
+        return run(settings, console)
+    except OperatorInterventionRequired as exc:
+        logger.error("{}", exc)
+        return EXIT_CONFIG
+    except (DatabaseError, AlreadyRunning) as exc:
         logger.error("{}", exc)
         return EXIT_FAILURE
+    finally:
+        logger.complete()
 
 
 if __name__ == "__main__":

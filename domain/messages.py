@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 from pydantic import AwareDatetime, Field
 
@@ -17,14 +17,17 @@ from domain.base import Frozen
 from domain.models import (
     Execution,
     ExecutionStatus,
+    Forecast,
     Heartbeat,
     LedgerEntry,
     LedgerReason,
     Market,
+    OrderBook,
     PnlEvent,
     Position,
     PositionStats,
     PositionStatus,
+    TradeSignal,
 )
 from domain.risk import DenyReason
 
@@ -321,3 +324,99 @@ class BookSnapshot(Message):
 
 class GetPositionStats(Message):
     pass
+
+
+# The cycle: scan -> analyze -> execute -> reconcile, with an end-of-cycle marker -------------
+
+
+class Candidate(Frozen):
+    """A market worth a forecast: its venue data, its book, and the linked Polymarket price."""
+
+    market: Market
+    book: OrderBook
+    polymarket_price: Decimal | None = None
+    polymarket_id: str | None = None
+    link_confidence: Decimal | None = None
+
+
+class CycleStats(Frozen):
+    """What one cycle did; each stage adds its part as the end-of-cycle marker passes."""
+
+    cycle: int
+    started_at: AwareDatetime
+    markets_scanned: int = 0
+    polymarket_markets: int = 0
+    linked: int = 0
+    candidates: int = 0
+    forecasts: int = 0
+    signals: int = 0
+    orders_placed: int = 0
+    orders_filled: int = 0
+    orders_partial: int = 0
+    orders_unfilled: int = 0
+    orders_ambiguous: int = 0
+    skipped: tuple[tuple[str, int], ...] = ()  # analysis decisions: reason -> count
+    refused: tuple[tuple[str, int], ...] = ()  # guard and venue refusals: reason -> count
+    settled: int = 0
+    recovered: int = 0
+    resolved_in_flight: int = 0
+    realized_pnl: Decimal = Decimal(0)
+    api_cost: Decimal = Decimal(0)
+    errors: tuple[str, ...] = ()
+
+    def plus(self, **counts: Any) -> CycleStats:
+        """Add counts (ints, Decimals, reason tallies, errors) to this cycle's figures."""
+        changes: dict[str, Any] = {}
+        for name, value in counts.items():
+            current = getattr(self, name)
+            if name in {"skipped", "refused"}:
+                merged = dict(current)
+                for reason, n in dict(value).items():
+                    merged[reason] = merged.get(reason, 0) + n
+                changes[name] = tuple(sorted(merged.items()))
+            else:
+                changes[name] = current + value
+        return self.replace(**changes)
+
+
+class RunCycle(Message):
+    stats: CycleStats
+
+
+class AnalyzeCandidates(Message):
+    stats: CycleStats
+    candidates: tuple[Candidate, ...]
+
+
+class ExecuteSignal(Message):
+    cycle: int
+    signal: TradeSignal
+    forecast: Forecast
+
+
+class EndOfCycle(Message):
+    """Follows a stage's work down the pipeline (mailboxes are FIFO), carrying the figures."""
+
+    stats: CycleStats
+
+
+class Reconcile(Message):
+    """Compare the book with the venue; `enable_trading` re-opens the Executor on success."""
+
+    enable_trading: bool = False
+
+
+class ReconciliationReport(Message):
+    ok: bool
+    error: str = ""
+    resolved_in_flight: int = 0
+    still_in_flight: int = 0
+    recovered: int = 0
+    settled: int = 0
+    realized_pnl: Decimal = Decimal(0)
+    discrepancies: tuple[str, ...] = ()
+
+
+class SetTradingState(Message):
+    active: bool
+    reason: str = ""

@@ -58,6 +58,30 @@ class RateLimitSettings(Section):
     cancel_cost: Decimal = Field(Decimal(2), gt=0)
 
 
+class ScannerSettings(Section):
+    min_volume: Decimal = Field(Decimal(0), ge=0)
+    max_spread: Decimal = Field(Decimal("0.10"), gt=0, le=1)
+    min_minutes_to_close: Decimal = Field(Decimal(5), ge=0)
+    max_days_to_close: Decimal = Field(Decimal(30), gt=0)
+    cooldown_minutes: Decimal = Field(Decimal(30), ge=0)
+    max_candidates: int = Field(25, ge=0)
+
+
+class PolymarketSettings(Section):
+    enabled: bool = True
+    gamma_url: str = "https://gamma-api.polymarket.com"
+    link_threshold: Decimal = Field(Decimal("0.8"), ge=0, le=1)
+    pairs: dict[str, str] = Field(default_factory=dict)  # Kalshi ticker -> Polymarket id
+
+
+class SimSettings(Section):
+    """The embedded simulated exchange (venue `sim` without --exchange-url)."""
+
+    seed: int = 7
+    markets: int = Field(400, ge=1)
+    time_scale: Decimal = Field(Decimal(600), gt=0)  # simulated seconds per real second
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PMT_",
@@ -73,7 +97,7 @@ class Settings(BaseSettings):
     log_file: Path | None = None
     log_json: bool = False
     cycles: int | None = Field(None, ge=0)
-    cycle_interval: Decimal = Field(Decimal(60), gt=0)
+    cycle_interval: Decimal | None = Field(None, gt=0)  # seconds; default 60, 5 on sim
     initial_bankroll: Decimal = Field(Decimal(1000), gt=0)
     confirm_live: bool = False
     request_timeout: Decimal = Field(Decimal(10), gt=0)
@@ -93,6 +117,9 @@ class Settings(BaseSettings):
 
     risk: RiskSettings = RiskSettings()
     rate_limits: RateLimitSettings = RateLimitSettings()
+    scanner: ScannerSettings = ScannerSettings()
+    polymarket: PolymarketSettings = PolymarketSettings()
+    sim: SimSettings = SimSettings()
 
     @classmethod
     def settings_customise_sources(
@@ -120,6 +147,12 @@ class Settings(BaseSettings):
         if self.venue is not None:
             return self.venue
         return "demo" if self.has_kalshi_credentials else "sim"
+
+    @property
+    def seconds_between_cycles(self) -> float:
+        if self.cycle_interval is not None:
+            return float(self.cycle_interval)
+        return 5.0 if self.resolved_venue == "sim" else 60.0
 
     @property
     def database_path(self) -> Path:

@@ -1,0 +1,243 @@
+"""Executor: pre-trade checks and the safe order flow; owns the orders it has in flight.
+
+For each signal: claim the market (Positions) -> reserve the cost and record the order intent
+with its client order id in one transaction (Bankroll) -> send -> book the outcome in one
+transaction. A refusal releases what was taken. An ambiguous outcome stays in flight, keeps
+its claim and reservation, and is resolved by the Reconciler by client order id; it is never
+re-sent. Trading starts HALTED and opens only after a successful reconciliation.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import Counter
+from typing import Any
+
+import pykka
+
+from actors.base import BaseActor, ask, handles
+from actors.directory import ActorUnavailable, Directory
+from actors.outcomes import book_outcome, book_refusal
+from domain.clock import Clock
+from domain.execution import resolve_order
+from domain.messages import (
+    BalanceChanged,
+    ClaimMarket,
+    ClaimRefused,
+    CommitWork,
+    EndOfCycle,
+    ExecuteSignal,
+    FundsRefused,
+    InsertExecution,
+    ReleaseClaim,
+    ReserveFunds,
+    SetTradingState,
+    UpdateExecution,
+)
+from domain.models import Execution, ExecutionStatus
+from domain.money import ZERO
+from domain.risk import DenyReason
+from infra.kalshi.client import KalshiClient
+from infra.kalshi.errors import AmbiguousOutcome, AuthenticationError, KalshiError, VenueRefused
+from infra.settings import RiskSettings
+
+ORDER_ID_NAMESPACE = uuid.UUID("5b0e7f62-3f7e-4d39-9a53-2f3b7c1a9e10")
+
+
+def client_order_id(signal_message: ExecuteSignal) -> str:
+    """Deterministic per signal message: a re-processed signal reuses its id (and gets a 409)."""
+    key = f"{signal_message.message_id}:{signal_message.signal.ticker}"
+    return str(uuid.uuid5(ORDER_ID_NAMESPACE, key))
+
+
+class Executor(BaseActor):
+    name = "executor"
+
+    def __init__(
+        self,
+        directory: Directory,
+        client: KalshiClient,
+        risk: RiskSettings,
+        clock: Clock,
+        shutting_down: threading.Event,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.directory = directory
+        self.client = client
+        self.risk = risk
+        self.clock = clock
+        self.shutting_down = shutting_down
+        self.active = False
+        self.cycle = -1
+        self.cycle_orders = 0
+        self.cycle_notional = ZERO
+        self.counts: Counter[str] = Counter()
+        self.refused: Counter[str] = Counter()
+
+    @handles(SetTradingState)
+    def _on_trading_state(self, command: SetTradingState) -> None:
+        self.active = command.active
+        self.log.info(
+            "trading {}{}",
+            "ACTIVE" if command.active else "HALTED",
+            f": {command.reason}" if command.reason else "",
+        )
+
+    def _refuse(self, ticker: str, reason: DenyReason | str, detail: str = "") -> None:
+        self.refused[str(reason)] += 1
+        self.log.info("{} refused: {} {}", ticker, reason, detail)
+
+    @handles(ExecuteSignal)
+    def _on_signal(self, message: ExecuteSignal) -> None:
+        signal = message.signal
+        if message.cycle != self.cycle:
+            self.cycle, self.cycle_orders, self.cycle_notional = message.cycle, 0, ZERO
+        if self.shutting_down.is_set():
+            return self._refuse(signal.ticker, DenyReason.SHUTTING_DOWN)
+        if not self.active:
+            return self._refuse(signal.ticker, DenyReason.TRADING_HALTED)
+        if self.cycle_orders >= self.risk.max_orders_per_cycle:
+            return self._refuse(signal.ticker, DenyReason.CYCLE_ORDER_CAP)
+        if self.cycle_notional + signal.cost > self.risk.max_notional_per_cycle:
+            return self._refuse(signal.ticker, DenyReason.CYCLE_NOTIONAL_CAP)
+        coid = client_order_id(message)
+        try:
+            claim = ask(
+                self.directory.get("positions"),
+                ClaimMarket(
+                    ticker=signal.ticker,
+                    client_order_id=coid,
+                    cost=signal.cost,
+                    max_total_exposure=self.risk.max_total_exposure,
+                ).caused(message),
+            )
+        except (ActorUnavailable, pykka.ActorDeadError, pykka.Timeout) as exc:
+            return self._refuse(signal.ticker, DenyReason.IN_FLIGHT, f"positions down: {exc}")
+        if isinstance(claim, ClaimRefused):
+            return self._refuse(signal.ticker, claim.reason, claim.detail)
+        now = self.clock.now()
+        intent = Execution(
+            client_order_id=coid,
+            correlation_id=message.correlation_id,
+            ticker=signal.ticker,
+            side=signal.side,
+            limit_price=signal.limit_price,
+            count=signal.count,
+            reserved=signal.cost,
+            status=ExecutionStatus.INTENT,
+            created_at=now,
+            updated_at=now,
+        )
+        if not self._reserve(message, intent):
+            return None
+        self.cycle_orders += 1
+        self.cycle_notional += signal.cost
+        self._send(intent)
+        return None
+
+    def _reserve(self, message: ExecuteSignal, intent: Execution) -> bool:
+        """Reserve the cost and record the intent in one transaction; False if refused."""
+        release = ReleaseClaim(ticker=intent.ticker, client_order_id=intent.client_order_id)
+        try:
+            reply = ask(
+                self.directory.get("bankroll"),
+                ReserveFunds(
+                    amount=intent.reserved,
+                    ref_type="execution",
+                    ref_id=intent.client_order_id,
+                    writes=(InsertExecution(execution=intent),),
+                ).caused(message),
+            )
+        except (ActorUnavailable, pykka.ActorDeadError) as exc:
+            self.directory.get("positions").tell(release)
+            self._refuse(intent.ticker, DenyReason.BANKROLL_UNAVAILABLE, str(exc))
+            return False
+        except pykka.Timeout:
+            # The reservation may have committed: the intent stays claimed for reconciliation.
+            self._refuse(intent.ticker, DenyReason.BANKROLL_UNAVAILABLE, "reserve timed out")
+            return False
+        if isinstance(reply, FundsRefused):
+            self.directory.get("positions").tell(release)
+            self._refuse(intent.ticker, reply.reason, f"balance {reply.balance}")
+            return False
+        assert isinstance(reply, BalanceChanged)
+        return True
+
+    def _send(self, intent: Execution) -> None:
+        self.counts["orders_placed"] += 1
+        try:
+            ack = self.client.create_order(
+                intent.ticker, intent.side, intent.limit_price, intent.count, intent.client_order_id
+            )
+            report = self.client.get_order(ack.order_id)
+            outcome = resolve_order(intent, report)
+        except VenueRefused as refused:
+            self.counts["orders_unfilled"] += 1
+            self._refuse(intent.ticker, f"VENUE_{refused.code or refused.status}", str(refused))
+            book_refusal(
+                self.directory, intent, refused.code or "refused", str(refused), self.clock.now()
+            )
+            return
+        except AuthenticationError as denied:
+            # 401/403: the venue did not process the order. Stop trading: a person must look.
+            book_refusal(self.directory, intent, "authentication", str(denied), self.clock.now())
+            self.active = False
+            self._refuse(intent.ticker, "VENUE_AUTHENTICATION", str(denied))
+            self.log.error("trading HALTED: {}", denied)
+            return
+        except (AmbiguousOutcome, KalshiError) as unclear:
+            self._keep_in_flight(intent, str(unclear))
+            return
+        if outcome is None:
+            self._keep_in_flight(intent, "order still resting", ExecutionStatus.RESTING)
+            return
+        book_outcome(self.directory, intent, outcome, report.order_id, self.clock.now())
+        key = {
+            ExecutionStatus.FILLED: "orders_filled",
+            ExecutionStatus.PARTIAL: "orders_partial",
+        }.get(outcome.status, "orders_unfilled")
+        self.counts[key] += 1
+        self.log.info(
+            "{} {} {} @ {}: {} filled for {}",
+            intent.ticker,
+            intent.side,
+            intent.count,
+            intent.limit_price,
+            outcome.filled_count,
+            outcome.spent,
+        )
+
+    def _keep_in_flight(
+        self, intent: Execution, why: str, status: ExecutionStatus = ExecutionStatus.AMBIGUOUS
+    ) -> None:
+        """Not known to be final: keep the claim and the reservation; never re-send."""
+        self.counts["orders_ambiguous"] += 1
+        self.log.warning("{} order {} in flight: {}", intent.ticker, intent.client_order_id, why)
+        update = UpdateExecution(
+            client_order_id=intent.client_order_id,
+            updated_at=self.clock.now(),
+            status=status,
+            error_message=why[:500],
+        )
+        ask(self.directory.get("storage"), CommitWork(writes=(update,)))
+
+    @handles(EndOfCycle)
+    def _on_end(self, marker: EndOfCycle) -> None:
+        stats = marker.stats.plus(
+            refused=dict(self.refused),
+            **{
+                name: self.counts[name]
+                for name in (
+                    "orders_placed",
+                    "orders_filled",
+                    "orders_partial",
+                    "orders_unfilled",
+                    "orders_ambiguous",
+                )
+            },
+        )
+        self.counts.clear()
+        self.refused.clear()
+        self.directory.get("reconciler").tell(EndOfCycle(stats=stats).caused(marker))

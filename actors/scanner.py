@@ -1,0 +1,140 @@
+"""Scanner: pages every open market (and Polymarket for linked ones), stores snapshots, screens.
+
+It owns nothing durable: only when it last put each market forward (the cooldown).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from actors.base import BaseActor, ask, handles
+from actors.directory import Directory
+from domain.clock import Clock
+from domain.linking import LinkConfig, PolymarketMarket, link_markets
+from domain.messages import (
+    AnalyzeCandidates,
+    BookSnapshot,
+    Candidate,
+    CommitWork,
+    CycleStats,
+    GetBook,
+    InsertSnapshots,
+    RunCycle,
+)
+from domain.models import Market
+from domain.screening import ScreenSettings, screen
+from infra.kalshi.client import KalshiClient
+from infra.kalshi.errors import KalshiError
+from infra.polymarket.gamma import GammaClient
+
+Quote = tuple[Decimal, str, Decimal]  # Polymarket YES price, its id, link confidence
+
+
+class Scanner(BaseActor):
+    name = "scanner"
+
+    def __init__(
+        self,
+        directory: Directory,
+        client: KalshiClient,
+        gamma: GammaClient | None,
+        clock: Clock,
+        screening: ScreenSettings,
+        *,
+        link_config: LinkConfig | None = None,
+        link_pairs: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.directory = directory
+        self.client = client
+        self.gamma = gamma
+        self.clock = clock
+        self.screening = screening
+        self.link_config = link_config or LinkConfig()
+        self.link_pairs = dict(link_pairs or {})
+        self.last_analyzed: dict[str, datetime] = {}
+
+    @handles(RunCycle)
+    def _on_run_cycle(self, command: RunCycle) -> None:
+        stats, candidates = self._scan(command.stats)
+        self.directory.get("analyst").tell(
+            AnalyzeCandidates(stats=stats, candidates=candidates).caused(command)
+        )
+
+    def _scan(self, stats: CycleStats) -> tuple[CycleStats, tuple[Candidate, ...]]:
+        now = self.clock.now()
+        try:
+            markets = self.client.get_all_markets(status="open")
+        except KalshiError as exc:
+            self.log.warning("market scan failed: {}", exc)
+            return stats.plus(errors=(f"scan: {exc}",)), ()
+        self.directory.get("storage").tell(
+            CommitWork(writes=(InsertSnapshots(ts=now, markets=markets),))
+        )
+        quotes, stats = self._polymarket_quotes(markets, stats)
+        book: BookSnapshot = ask(self.directory.get("positions"), GetBook())
+        held = frozenset(book.claimed) | {p.ticker for p in book.positions}
+        screened = screen(
+            markets, now, self.screening, held, self.last_analyzed, preferred=frozenset(quotes)
+        )
+        skipped: Counter[str] = Counter(dict(screened.skipped))
+        candidates = []
+        for market in screened.selected:
+            candidate = self._candidate(market, quotes.get(market.ticker))
+            if candidate is None:
+                skipped["BOOK_UNAVAILABLE"] += 1
+                continue
+            self.last_analyzed[market.ticker] = now
+            candidates.append(candidate)
+        self.log.info(
+            "scanned {} markets: {} candidates ({} linked to Polymarket)",
+            len(markets),
+            len(candidates),
+            sum(c.polymarket_price is not None for c in candidates),
+        )
+        stats = stats.plus(
+            markets_scanned=len(markets), candidates=len(candidates), skipped=dict(skipped)
+        )
+        return stats, tuple(candidates)
+
+    def _polymarket_quotes(
+        self, markets: tuple[Market, ...], stats: CycleStats
+    ) -> tuple[dict[str, Quote], CycleStats]:
+        if self.gamma is None:
+            return {}, stats
+        try:
+            polys: tuple[PolymarketMarket, ...] = self.gamma.get_all_markets(closed=False)
+        except KalshiError as exc:
+            self.log.warning("Polymarket scan failed (no second opinion this cycle): {}", exc)
+            return {}, stats.plus(errors=(f"polymarket: {exc}",))
+        by_id = {poly.id: poly for poly in polys}
+        links = link_markets(markets, polys, self.link_pairs, self.link_config)
+        quotes = {
+            link.kalshi_ticker: (
+                by_id[link.polymarket_id].yes_price,
+                link.polymarket_id,
+                link.confidence,
+            )
+            for link in links
+        }
+        return quotes, stats.plus(polymarket_markets=len(polys), linked=len(quotes))
+
+    def _candidate(self, market: Market, quote: Quote | None) -> Candidate | None:
+        try:
+            book = self.client.get_orderbook(market.ticker)
+        except KalshiError as exc:
+            self.log.info("no book for {}: {}", market.ticker, exc)
+            return None
+        price, poly_id, confidence = quote if quote is not None else (None, None, None)
+        return Candidate(
+            market=market,
+            book=book,
+            polymarket_price=price,
+            polymarket_id=poly_id,
+            link_confidence=confidence,
+        )

@@ -1,0 +1,233 @@
+"""The trading system: the supervised actors, start-up reconciliation, and the cycle loop.
+
+Start order (stop is the reverse): Storage, Bankroll, Positions, Reconciler, Executor,
+Analyst, Scanner. The ask graph is acyclic: Executor, Reconciler, Analyst and Scanner ask
+Bankroll, Positions and Storage; Bankroll and Positions ask Storage; Storage asks no one.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from loguru import logger
+
+from actors.analyst import Analyst
+from actors.bankroll import Bankroll
+from actors.base import CrashReport, ask
+from actors.executor import Executor
+from actors.faults import FaultPlan
+from actors.positions import Positions
+from actors.reconciler import Reconciler
+from actors.scanner import Scanner
+from actors.storage import Storage
+from actors.supervisor import ChildSpec, RestartPolicy, ShutdownRequest, Supervisor
+from domain.forecasting import Forecaster
+from domain.linking import LinkConfig
+from domain.messages import (
+    BankrollSnapshot,
+    CommitWork,
+    CycleStats,
+    GetBankroll,
+    InsertDeadLetter,
+    Reconcile,
+    ReconciliationReport,
+    RunCycle,
+)
+from domain.screening import ScreenSettings
+from domain.sizing import SizingLimits
+from infra.settings import Settings
+from infra.venue import Venue
+
+RECONCILE_TIMEOUT = 120.0
+
+
+@dataclass
+class SystemEvents:
+    """How the outside world talks to a running system."""
+
+    shutting_down: threading.Event = field(default_factory=threading.Event)
+    completed: queue.Queue[CycleStats] = field(default_factory=queue.Queue)
+    escalation: queue.Queue[ShutdownRequest] = field(default_factory=queue.Queue)
+
+
+def screen_settings(settings: Settings) -> ScreenSettings:
+    scanner = settings.scanner
+    return ScreenSettings(
+        min_volume=scanner.min_volume,
+        max_spread=scanner.max_spread,
+        min_time_to_close=timedelta(minutes=float(scanner.min_minutes_to_close)),
+        max_time_to_close=timedelta(days=float(scanner.max_days_to_close)),
+        cooldown=timedelta(minutes=float(scanner.cooldown_minutes)),
+        max_candidates=scanner.max_candidates,
+    )
+
+
+def sizing_limits(settings: Settings) -> SizingLimits:
+    risk = settings.risk
+    return SizingLimits(
+        kelly_multiplier=risk.kelly_multiplier,
+        max_fraction_per_order=risk.max_fraction_per_order,
+        max_order_cost=risk.max_order_cost,
+        min_edge=risk.min_edge,
+        count_step=risk.count_step,
+    )
+
+
+class TradingSystem:
+    def __init__(
+        self,
+        settings: Settings,
+        venue: Venue,
+        database: Path,
+        forecaster: Forecaster,
+        *,
+        fault_plan: FaultPlan | None = None,
+        restart_policy: RestartPolicy | None = None,
+    ) -> None:
+        self.settings = settings
+        self.venue = venue
+        self.events = SystemEvents()
+        plan = fault_plan or FaultPlan()
+        clock = venue.clock
+        self.supervisor = Supervisor(
+            self._specs(database, forecaster, plan),
+            clock,
+            policy=restart_policy,
+            on_shutdown=self._escalate,
+            record_dead_letter=self._record_dead_letter,
+        )
+        self.directory = self.supervisor.directory
+        self.clock = clock
+
+    def _specs(self, database: Path, forecaster: Forecaster, plan: FaultPlan) -> list[ChildSpec]:
+        s, venue, events = self.settings, self.venue, self.events
+        directory = lambda: self.directory  # noqa: E731 - the supervisor builds it first
+
+        def spec(name: str, build: Callable[..., Any], **options: Any) -> ChildSpec:
+            def factory(on_crash: Callable[[CrashReport], None]) -> Any:
+                return build(fault_plan=plan, on_crash=on_crash)
+
+            return ChildSpec(name=name, factory=factory, **options)
+
+        storage = lambda: directory().get("storage")  # noqa: E731
+        return [
+            spec("storage", lambda **kw: Storage.start(database, **kw), escalate_on_crash=True),
+            spec(
+                "bankroll",
+                lambda **kw: Bankroll.start(storage(), s.initial_bankroll, self.clock, **kw),
+            ),
+            spec(
+                "positions",
+                lambda **kw: Positions.start(storage(), **kw),
+                after_restart=self._reconcile_later,
+            ),
+            spec(
+                "reconciler",
+                lambda **kw: Reconciler.start(
+                    directory(),
+                    venue.client,
+                    self.clock,
+                    venue.name,
+                    on_cycle_complete=events.completed.put,
+                    **kw,
+                ),
+            ),
+            spec(
+                "executor",
+                lambda **kw: Executor.start(
+                    directory(), venue.client, s.risk, self.clock, events.shutting_down, **kw
+                ),
+                after_restart=self._reconcile_later,
+            ),
+            spec(
+                "analyst",
+                lambda **kw: Analyst.start(
+                    directory(), forecaster, sizing_limits(s), self.clock, **kw
+                ),
+            ),
+            spec(
+                "scanner",
+                lambda **kw: Scanner.start(
+                    directory(),
+                    venue.client,
+                    venue.gamma,
+                    self.clock,
+                    screen_settings(s),
+                    link_config=LinkConfig(threshold=s.polymarket.link_threshold),
+                    link_pairs=s.polymarket.pairs,
+                    **kw,
+                ),
+            ),
+        ]
+
+    # Lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.supervisor.start()
+
+    def stop(self) -> None:
+        self.events.shutting_down.set()
+        self.supervisor.stop()
+
+    def _escalate(self, request: ShutdownRequest) -> None:
+        self.events.shutting_down.set()
+        self.events.escalation.put(request)
+
+    def _record_dead_letter(self, crash: CrashReport) -> None:
+        letter = InsertDeadLetter(
+            ts=self.clock.now(),
+            actor=crash.actor,
+            message_kind=crash.message_kind or "",
+            message_id=crash.message_id or "",
+            error=f"{crash.error_type}: {crash.error}"[:1000],
+        )
+        self.directory.get("storage").tell(CommitWork(writes=(letter,)))
+
+    def _reconcile_later(self) -> None:
+        """After Executor or Positions restarts: reconcile, then trade again only if it passes."""
+        self.directory.get("reconciler").tell(Reconcile(enable_trading=True))
+
+    # Operations --------------------------------------------------------------------------
+
+    def reconcile(self, *, enable_trading: bool) -> ReconciliationReport:
+        reconciler = self.directory.get("reconciler")
+        report: ReconciliationReport = ask(
+            reconciler, Reconcile(enable_trading=enable_trading), RECONCILE_TIMEOUT
+        )
+        return report
+
+    def bankroll(self) -> BankrollSnapshot:
+        snapshot: BankrollSnapshot = ask(self.directory.get("bankroll"), GetBankroll())
+        return snapshot
+
+    def run_cycle(self, number: int, timeout: float) -> CycleStats | None:
+        """Send one cycle down the pipeline and wait for its marker to come out the end.
+
+        Returns None if the cycle did not complete within `timeout` (a crashed stage loses
+        the marker; the supervisor has restarted it by then) or if an escalation arrived.
+        """
+        stats = CycleStats(cycle=number, started_at=self.clock.now())
+        self.directory.get("scanner").tell(RunCycle(stats=stats))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.events.escalation.empty():
+            try:
+                done = self.events.completed.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if done.cycle == number:
+                return done
+            logger.warning("a late cycle {} completed; ignored", done.cycle)
+        if self.events.escalation.empty():
+            logger.error("cycle {} did not complete within {:g} s", number, timeout)
+        return None
+
+    def balance(self) -> Decimal:
+        return self.bankroll().balance

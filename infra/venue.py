@@ -1,0 +1,115 @@
+"""Connecting to a venue: the embedded simulator, a running one, Kalshi demo, or live."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from domain.clock import Clock
+from domain.errors import OperatorInterventionRequired
+from infra.clock import SystemClock
+from infra.kalshi.client import DEMO_URL, PRODUCTION_URL, KalshiClient
+from infra.kalshi.ratelimit import RateLimitConfig, TokenBucketLimiter
+from infra.kalshi.signing import KeyFileError, RequestSigner
+from infra.polymarket.gamma import GammaClient
+from infra.settings import Settings
+from infra.sim import SimConfig, SimExchange
+
+
+@dataclass
+class Venue:
+    name: str
+    client: KalshiClient
+    gamma: GammaClient | None
+    clock: Clock
+    sim: SimExchange | None = None
+
+    @property
+    def description(self) -> str:
+        where = "embedded simulator" if self.sim is not None else self.client.base_url
+        return f"{self.name} ({where})"
+
+    def close(self) -> None:
+        self.client.close()
+        if self.gamma is not None:
+            self.gamma.close()
+        if self.sim is not None:
+            self.sim.stop()
+
+
+def connect(settings: Settings, **sim_options: Any) -> Venue:
+    """Build the clients for the configured venue; raise OperatorInterventionRequired if the
+    credentials or flags do not allow it. `sim_options` tune the embedded simulator (tests)."""
+    venue = settings.resolved_venue
+    limits = settings.rate_limits
+    limiter = TokenBucketLimiter(
+        RateLimitConfig(**limits.model_dump())  # one limiter for the whole process
+    )
+    timeout = float(settings.request_timeout)
+    if venue == "sim" and settings.exchange_url is None:
+        return _embedded_sim(settings, limiter, timeout, sim_options)
+    if venue == "live" and not settings.confirm_live:
+        raise OperatorInterventionRequired(
+            "--venue live trades real money: add --i-understand-this-is-real-money to confirm"
+        )
+    base_url = settings.exchange_url or (PRODUCTION_URL if venue == "live" else DEMO_URL)
+    signer = _signer_from_files(settings)
+    client = KalshiClient(base_url, signer, limiter, timeout=(timeout, timeout))
+    gamma_url = _origin(base_url) if venue == "sim" else settings.polymarket.gamma_url
+    return Venue(venue, client, _gamma(settings, gamma_url, timeout), SystemClock())
+
+
+def _embedded_sim(
+    settings: Settings, limiter: TokenBucketLimiter, timeout: float, options: dict[str, Any]
+) -> Venue:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key_id = str(uuid.uuid4())
+    public_pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    sim = SimExchange(
+        SimConfig(
+            seed=settings.sim.seed,
+            markets=settings.sim.markets,
+            time_scale=float(settings.sim.time_scale),
+            initial_balance=max(settings.initial_bankroll * 10, Decimal(10_000)),
+            **options,
+        )
+    )
+    sim.register_key(key_id, public_pem)
+    sim.start()
+    client = KalshiClient(
+        sim.base_url, RequestSigner(key_id, key), limiter, timeout=(timeout, timeout)
+    )
+    return Venue("sim", client, _gamma(settings, sim.gamma_url, timeout), sim.clock, sim)
+
+
+def _signer_from_files(settings: Settings) -> RequestSigner:
+    if settings.kalshi_api_key_id is None or settings.kalshi_private_key_path is None:
+        raise OperatorInterventionRequired(
+            f"--venue {settings.resolved_venue} needs Kalshi credentials: set KALSHI_API_KEY_ID"
+            " and KALSHI_PRIVATE_KEY_PATH (the PEM file Kalshi gave you)"
+        )
+    try:
+        return RequestSigner.from_files(
+            settings.kalshi_api_key_id.get_secret_value(), settings.kalshi_private_key_path
+        )
+    except KeyFileError as exc:
+        raise OperatorInterventionRequired(str(exc)) from None
+
+
+def _gamma(settings: Settings, url: str, timeout: float) -> GammaClient | None:
+    if not settings.polymarket.enabled:
+        return None
+    return GammaClient(url, timeout=(timeout, timeout))
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"

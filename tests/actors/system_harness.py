@@ -1,0 +1,105 @@
+"""A real trading system on a real simulator and a real SQLite file, with sim time frozen.
+
+The simulator's clock does not move on its own here (`scale_clock` is constant): a test moves
+it with `sim.advance(...)`, so market closes and settlements happen exactly when it says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from actors.faults import FaultPlan
+from actors.supervisor import RestartPolicy
+from actors.system import TradingSystem
+from domain.forecasting import OfflineForecaster
+from domain.ledger import LedgerCheck, check
+from domain.messages import CycleStats
+from domain.models import Execution, Position
+from infra.db.migrate import migrate
+from infra.db.repository import Database
+from infra.settings import Settings, load_settings
+from infra.sim import SimExchange
+from infra.venue import Venue, connect
+
+CYCLE_TIMEOUT = 60.0
+
+
+@dataclass
+class Harness:
+    settings: Settings
+    system: TradingSystem
+    venue: Venue
+    path: Path
+
+    @property
+    def sim(self) -> SimExchange:
+        assert self.venue.sim is not None
+        return self.venue.sim
+
+    @property
+    def key_id(self) -> str:
+        assert self.venue.client.signer is not None
+        return self.venue.client.signer.key_id
+
+    def cycle(self, number: int) -> CycleStats:
+        stats = self.system.run_cycle(number, CYCLE_TIMEOUT)
+        assert stats is not None, f"cycle {number} did not complete"
+        return stats
+
+    def venue_balance(self) -> Decimal:
+        return self.sim.balance(self.key_id)
+
+    def read(self) -> tuple[LedgerCheck, list[Position], list[Execution]]:
+        db = Database.open(self.path)
+        try:
+            with db.read() as repo:
+                return (
+                    check(repo.ledger_entries()),
+                    repo.all_positions(),
+                    repo.executions_with_status(),
+                )
+        finally:
+            db.close()
+
+
+def settings_for(path: Path, **overrides: Any) -> Settings:
+    return load_settings(venue="sim", db=path, **overrides)
+
+
+@contextmanager
+def running_system(
+    tmp_path: Path,
+    *,
+    fault_plan: FaultPlan | None = None,
+    restart_policy: RestartPolicy | None = None,
+    reconcile: bool = True,
+    sim_options: dict[str, Any] | None = None,
+    **overrides: Any,
+) -> Iterator[Harness]:
+    path = tmp_path / "book.db"
+    settings = settings_for(path, **overrides)
+    migrate(path)
+    options = {"scale_clock": lambda: 0.0, **(sim_options or {})}
+    venue = connect(settings, **options)
+    system = TradingSystem(
+        settings,
+        venue,
+        path,
+        OfflineForecaster(),
+        fault_plan=fault_plan,
+        restart_policy=restart_policy,
+    )
+    try:
+        system.start()
+        if reconcile:
+            report = system.reconcile(enable_trading=True)
+            assert report.ok, report.error
+        yield Harness(settings, system, venue, path)
+    finally:
+        system.stop()
+        venue.close()
