@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+ARGS   ?= --cycles 6
 
 .PHONY: run test lint format bench clean
 
