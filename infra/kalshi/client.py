@@ -26,6 +26,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 from urllib.parse import quote
 
+import requests
 from loguru import logger
 
 from domain.models import (
@@ -99,7 +100,7 @@ class KalshiClient:
         timeout: Timeout = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         lookup: LookupPolicy | None = None,
-        session: Any = None,
+        session: requests.Session | None = None,
         sleeper: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         max_pages: int = 100_000,

@@ -52,9 +52,20 @@ class Unanswered(TransientError):
         self.maybe_sent = maybe_sent
 
 
+_REFUSED_BEFORE_SENDING = (
+    requests.exceptions.ConnectTimeout,
+    requests.exceptions.InvalidURL,
+    requests.exceptions.MissingSchema,
+    requests.exceptions.InvalidSchema,
+    requests.exceptions.InvalidHeader,
+    requests.exceptions.URLRequired,
+)
+
+
 def _never_sent(exc: requests.RequestException) -> bool:
-    """True when the connection itself failed, so no byte of the request was sent."""
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
+    """True when the connection itself failed (or the request could not be built), so no
+    byte of the request was sent. Anything else may have reached the server."""
+    if isinstance(exc, _REFUSED_BEFORE_SENDING):
         return True
     if isinstance(exc, requests.exceptions.SSLError):
         return False  # could be mid-stream; assume the worst

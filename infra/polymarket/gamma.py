@@ -19,6 +19,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+import requests
 from loguru import logger
 
 from domain.linking import PolymarketMarket
@@ -68,7 +69,7 @@ class GammaClient:
         *,
         timeout: Timeout = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
-        session: Any = None,
+        session: requests.Session | None = None,
         sleeper: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         strict: bool = False,
