@@ -1,0 +1,192 @@
+"""Claude through the official `anthropic` SDK (Messages API, non-streaming).
+
+The SDK retries 408/409/429/5xx (529 overloaded included), timeouts and connection errors
+itself, `max_retries` times, honouring `retry-after-ms` / `retry-after` and `x-should-retry`;
+what is left after that is classified here as a `ProviderError`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import anthropic
+from anthropic.types import Message
+
+from infra.llm.reply import ErrorKind, LlmReply, ProviderError, redact, status_detail
+
+PROVIDER = "claude"
+
+# 429s that waiting will not cure: the organisation's spend limit is reached.
+_SPEND_LIMITS = frozenset({"contract_spend_limit_reached", "enforced_spend_limit_reached"})
+
+
+class ClaudeProvider:
+    """`complete(system, user)` over `anthropic.Anthropic().messages.create`.
+
+    `api_key` / `base_url` left as None let the SDK read ANTHROPIC_API_KEY /
+    ANTHROPIC_BASE_URL; an explicit value wins. `temperature=None` sends none: this SDK
+    version has no sampling parameters, so a given temperature travels in the request body
+    as an extra field (models that reject sampling parameters answer 400, kind "bad_request").
+    """
+
+    def __init__(
+        self,
+        model: str,
+        max_tokens: int,
+        temperature: Decimal | float | None,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float = 60,
+        max_retries: int = 2,
+    ) -> None:
+        if max_tokens <= 0:
+            raise ValueError(f"max_tokens must be positive, not {max_tokens}")
+        self._model = model
+        self._max_tokens = max_tokens
+        self._temperature = None if temperature is None else float(temperature)
+        try:
+            self._client = anthropic.Anthropic(
+                api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
+            )
+        except anthropic.CredentialsError as exc:  # a named or configured profile is broken
+            raise ProviderError(
+                "authentication", str(exc), retryable=False, provider=PROVIDER
+            ) from None
+        self._secret = self._client.api_key or self._client.auth_token
+        if self._secret is None and self._client.credentials is None:
+            self._client.close()
+            raise ProviderError(
+                "authentication",
+                "no API key: pass api_key or set ANTHROPIC_API_KEY",
+                retryable=False,
+                provider=PROVIDER,
+            )
+
+    @property
+    def label(self) -> str:
+        return f"{PROVIDER}:{self._model}"
+
+    @property
+    def model(self) -> str:
+        return self._model
+
+    @property
+    def base_url(self) -> str:
+        """Where the requests go (the explicit value, ANTHROPIC_BASE_URL, or the default)."""
+        return str(self._client.base_url)
+
+    def complete(self, system: str, user: str) -> LlmReply:
+        """One call; the reply, or a `ProviderError` (a refusal carries its billed usage)."""
+        extra = {} if self._temperature is None else {"temperature": self._temperature}
+        error: ProviderError
+        try:
+            message = self._client.messages.create(
+                model=self._model,
+                max_tokens=self._max_tokens,
+                system=system,
+                messages=[{"role": "user", "content": user}],
+                extra_body=extra or None,
+            )
+        except anthropic.APIError as exc:
+            error = self._classify(exc)
+        except anthropic.CredentialsError as exc:  # a profile's token could not be obtained
+            error = ProviderError(
+                "authentication", redact(str(exc), self._secret), retryable=False, provider=PROVIDER
+            )
+        except ValueError as exc:  # a 200 whose body is not JSON
+            error = _malformed(type(exc).__name__)
+        else:
+            return self._reply(message)
+        # Raised outside the handler so the SDK error (whose request holds the key) is not
+        # chained onto it.
+        raise error
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _reply(self, message: object) -> LlmReply:
+        if not isinstance(message, Message):
+            raise _malformed(f"a {type(message).__name__}, not a message")
+        try:
+            usage = message.usage
+            input_tokens = (
+                usage.input_tokens
+                + (usage.cache_creation_input_tokens or 0)
+                + (usage.cache_read_input_tokens or 0)
+            )
+            reply = LlmReply(
+                text="".join(block.text for block in message.content if block.type == "text"),
+                model=message.model or self._model,
+                input_tokens=input_tokens,
+                output_tokens=usage.output_tokens,
+                stop_reason=message.stop_reason or "",
+                provider=PROVIDER,
+            )
+        except (AttributeError, TypeError, ValueError) as exc:
+            raise _malformed(type(exc).__name__) from None
+        if reply.stop_reason == "refusal":
+            details = message.stop_details
+            category = details.category if details is not None else None
+            raise ProviderError(
+                "refused",
+                f"the model refused (category {category or 'unspecified'})",
+                retryable=False,
+                provider=PROVIDER,
+                request_id=getattr(message, "_request_id", None),
+                reply=reply,
+            )
+        return reply
+
+    def _classify(self, exc: anthropic.APIError) -> ProviderError:
+        status = exc.status_code if isinstance(exc, anthropic.APIStatusError) else None
+        request_id = exc.request_id if isinstance(exc, anthropic.APIStatusError) else None
+        kind, retryable = _kind(exc)
+        if isinstance(exc, anthropic.APIStatusError):
+            detail = status_detail(exc.status_code, exc.type, exc.api_message, exc.error_code)
+            if exc.response.headers.get("x-should-retry") == "false":
+                retryable = False
+        else:
+            detail = type(exc).__name__
+        return ProviderError(
+            kind,
+            redact(detail[:500], self._secret),
+            retryable=retryable,
+            provider=PROVIDER,
+            status_code=status,
+            request_id=request_id,
+        )
+
+
+def _malformed(reason: str) -> ProviderError:
+    """A 200 whose body is not a message: nothing to parse, usage unknown; worth asking again."""
+    return ProviderError(
+        "failed", f"malformed response ({reason})", retryable=True, provider=PROVIDER
+    )
+
+
+def _kind(exc: anthropic.APIError) -> tuple[ErrorKind, bool]:
+    """The kind and whether a later retry may help, from the SDK's exception class."""
+    if isinstance(exc, anthropic.APITimeoutError):
+        return "timeout", True
+    if isinstance(exc, anthropic.APIConnectionError):
+        return "connection", True
+    if not isinstance(exc, anthropic.APIStatusError):
+        return "failed", True  # e.g. APIResponseValidationError: a body not of the schema
+    if isinstance(exc, anthropic.RateLimitError):
+        return "rate_limited", exc.error_code not in _SPEND_LIMITS
+    if isinstance(exc, anthropic.OverloadedError | anthropic.ServiceUnavailableError):
+        return "overloaded", True
+    if isinstance(exc, anthropic.RequestTimeoutError | anthropic.GatewayTimeoutError):
+        return "timeout", True
+    if isinstance(exc, anthropic.AuthenticationError | anthropic.PermissionDeniedError):
+        return "authentication", False
+    if isinstance(
+        exc,
+        anthropic.BadRequestError
+        | anthropic.NotFoundError
+        | anthropic.ContentTooLargeError
+        | anthropic.UnprocessableEntityError,
+    ):
+        return "bad_request", False
+    return "failed", exc.status_code >= 500 or exc.status_code == 409

@@ -1,0 +1,184 @@
+"""OpenAI through the official `openai` SDK (Chat Completions, non-streaming).
+
+The SDK retries 408/409/429/5xx, timeouts and connection errors itself, `max_retries` times,
+honouring `retry-after-ms` / `retry-after` (up to 120 s; a longer one is not retried) and
+`x-should-retry`; what is left is classified here as a `ProviderError`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import openai
+from openai.types.chat import ChatCompletion
+
+from infra.llm.reply import ErrorKind, LlmReply, ProviderError, redact, status_detail
+
+PROVIDER = "openai"
+
+# 429s that waiting will not cure: the account is out of credit.
+_QUOTA = "insufficient_quota"
+
+
+class OpenAIProvider:
+    """`complete(system, user)` over `openai.OpenAI().chat.completions.create`.
+
+    `api_key` / `base_url` left as None let the SDK read OPENAI_API_KEY / OPENAI_BASE_URL
+    (whose value ends in /v1); an explicit value wins. The token cap is sent as
+    `max_completion_tokens`: this SDK marks `max_tokens` deprecated and reasoning models
+    reject it. `temperature=None` sends none (reasoning models accept only the default).
+    """
+
+    def __init__(
+        self,
+        model: str,
+        max_tokens: int,
+        temperature: Decimal | float | None,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float = 60,
+        max_retries: int = 2,
+    ) -> None:
+        if max_tokens <= 0:
+            raise ValueError(f"max_tokens must be positive, not {max_tokens}")
+        self._model = model
+        self._max_tokens = max_tokens
+        self._temperature = None if temperature is None else float(temperature)
+        try:
+            self._client = openai.OpenAI(
+                api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
+            )
+        except openai.OpenAIError:  # no key given and none in OPENAI_API_KEY
+            raise ProviderError(
+                "authentication",
+                "no API key: pass api_key or set OPENAI_API_KEY",
+                retryable=False,
+                provider=PROVIDER,
+            ) from None
+        self._secret = self._client.api_key or None
+
+    @property
+    def label(self) -> str:
+        return f"{PROVIDER}:{self._model}"
+
+    @property
+    def model(self) -> str:
+        return self._model
+
+    @property
+    def base_url(self) -> str:
+        """Where the requests go (the explicit value, OPENAI_BASE_URL, or the default)."""
+        return str(self._client.base_url)
+
+    def complete(self, system: str, user: str) -> LlmReply:
+        """One call; the reply, or a `ProviderError` (a refusal carries its billed usage)."""
+        error: ProviderError
+        try:
+            completion = self._client.chat.completions.create(
+                model=self._model,
+                messages=[
+                    {"role": "system", "content": system},
+                    {"role": "user", "content": user},
+                ],
+                max_completion_tokens=self._max_tokens,
+                temperature=openai.omit if self._temperature is None else self._temperature,
+            )
+        except openai.APIError as exc:
+            error = self._classify(exc)
+        except openai.OpenAIError as exc:
+            error = ProviderError("failed", type(exc).__name__, retryable=False, provider=PROVIDER)
+        except ValueError as exc:  # a 200 whose body is not JSON
+            error = _malformed(type(exc).__name__)
+        else:
+            return self._reply(completion)
+        # Raised outside the handler so the SDK error (whose request holds the key) is not
+        # chained onto it.
+        raise error
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _reply(self, completion: object) -> LlmReply:
+        if not isinstance(completion, ChatCompletion):
+            raise _malformed(f"a {type(completion).__name__}, not a chat completion")
+        try:
+            choice = completion.choices[0]
+            usage = completion.usage  # absent only from non-conforming servers: counted as 0
+            reply = LlmReply(
+                text=choice.message.content or "",
+                model=completion.model or self._model,
+                input_tokens=usage.prompt_tokens if usage else 0,
+                output_tokens=usage.completion_tokens if usage else 0,
+                stop_reason=choice.finish_reason or "",
+                provider=PROVIDER,
+            )
+            refusal = choice.message.refusal
+        except (AttributeError, IndexError, TypeError, ValueError) as exc:
+            raise _malformed(type(exc).__name__) from None
+        if refusal or reply.stop_reason == "content_filter":
+            reason = "the model refused" if refusal else "the content filter withheld the answer"
+            raise ProviderError(
+                "refused",
+                reason,
+                retryable=False,
+                provider=PROVIDER,
+                request_id=getattr(completion, "_request_id", None),
+                reply=reply,
+            )
+        return reply
+
+    def _classify(self, exc: openai.APIError) -> ProviderError:
+        status = exc.status_code if isinstance(exc, openai.APIStatusError) else None
+        request_id = exc.request_id if isinstance(exc, openai.APIStatusError) else None
+        kind, retryable = _kind(exc)
+        if isinstance(exc, openai.APIStatusError):
+            body = exc.body if isinstance(exc.body, dict) else {}
+            api_message = body.get("message")
+            detail = status_detail(
+                exc.status_code,
+                exc.type,
+                api_message if isinstance(api_message, str) else None,
+                exc.code,
+            )
+            if exc.response.headers.get("x-should-retry") == "false":
+                retryable = False
+        else:
+            detail = type(exc).__name__
+        return ProviderError(
+            kind,
+            redact(detail[:500], self._secret),
+            retryable=retryable,
+            provider=PROVIDER,
+            status_code=status,
+            request_id=request_id,
+        )
+
+
+def _malformed(reason: str) -> ProviderError:
+    """A 200 whose body is not a completion: nothing to parse, usage unknown; worth asking again."""
+    return ProviderError(
+        "failed", f"malformed response ({reason})", retryable=True, provider=PROVIDER
+    )
+
+
+def _kind(exc: openai.APIError) -> tuple[ErrorKind, bool]:
+    """The kind and whether a later retry may help, from the SDK's exception and status."""
+    if isinstance(exc, openai.APITimeoutError):
+        return "timeout", True
+    if isinstance(exc, openai.APIConnectionError):
+        return "connection", True
+    if not isinstance(exc, openai.APIStatusError):
+        return "failed", True  # e.g. APIResponseValidationError: a body not of the schema
+    status = exc.status_code
+    if isinstance(exc, openai.RateLimitError):
+        return "rate_limited", _QUOTA not in (exc.code, exc.type)
+    if status in (503, 529):
+        return "overloaded", True
+    if status in (408, 504):
+        return "timeout", True
+    if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+        return "authentication", False
+    if status in (400, 404, 413, 422):
+        return "bad_request", False
+    return "failed", status >= 500 or status == 409
