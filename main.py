@@ -10,15 +10,16 @@ from rich.console import Console
 
 from actors.system import TradingSystem
 from domain.errors import OperatorInterventionRequired
-from domain.forecasting import OfflineForecaster
 from domain.ledger import LedgerCheck, check
 from infra.cli import parse
 from infra.db.errors import DatabaseError
 from infra.db.migrate import migrate
 from infra.db.repository import Database
+from infra.forecasting_setup import build_llm, scorecard_policy
 from infra.lockfile import AlreadyRunning, DatabaseLock
 from infra.logs import setup_logging
 from infra.report_view import render_run
+from infra.scorecard_view import render_scorecard
 from infra.settings import ConfigError, Settings, load_settings
 from infra.signals import install_signal_handlers
 from infra.status_view import render_status
@@ -29,11 +30,17 @@ CYCLE_TIMEOUT = 300.0
 
 
 def trade(settings: Settings, venue: Venue, path: Path, console: Console) -> int:
-    forecaster = OfflineForecaster()
-    system = TradingSystem(settings, venue, path, forecaster)
+    system = TradingSystem(
+        settings,
+        venue,
+        path,
+        llm=build_llm(settings),
+        scorecard_policy=scorecard_policy(settings),
+    )
     events = system.events
     install_signal_handlers(events.shutting_down)
-    logger.info("venue {}; database {}; forecaster {}", venue.description, path, forecaster.label)
+    forecaster = system.forecaster_label
+    logger.info("venue {}; database {}; forecaster {}", venue.description, path, forecaster)
     system.start()
     cycles = []
     try:
@@ -69,7 +76,7 @@ def trade(settings: Settings, venue: Venue, path: Path, console: Console) -> int
     render_run(
         console,
         venue.description,
-        forecaster.label,
+        forecaster,
         cycles,
         start_balance,
         end_balance,
@@ -120,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if invocation.command == "status":
             return EXIT_OK if render_status(settings.database_path, console) else EXIT_FAILURE
+        if invocation.command == "report":
+            render_scorecard(settings.database_path, console)
+            return EXIT_OK
         return run(settings, console)
     except OperatorInterventionRequired as exc:
         logger.error("{}", exc)

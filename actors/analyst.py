@@ -1,22 +1,81 @@
-"""Analyst: a forecast per candidate, then sizing (a pure domain function) into signals."""
+"""Analyst: a forecast per candidate (offline, or an LLM), then sizing into signals.
+
+LLM calls run on a bounded pool of worker threads, so a cycle's LLM time is about
+ceil(n / k) calls, not n. Each call's cost is booked in the ledger by its worker the moment the
+call returns (a ChargeApiCost ask to Bankroll, with the call's record in the same transaction),
+so a cost is never deferred, never counted twice, and never skipped on an early exit. Results
+come back to this actor as messages and flow on to sizing as they arrive; the end-of-cycle
+marker is held until the cycle's last forecast is in. Forecasts are stored and reused while a
+market's inputs barely move (the cache survives restarts). Budgets stop analysis only.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
+import uuid
+from collections import Counter, defaultdict, deque
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time
+from decimal import Decimal
 from typing import Any
 
+import pykka
+
 from actors.base import BaseActor, ask, handles
-from actors.directory import Directory
+from actors.directory import ActorUnavailable, Directory
 from domain.clock import Clock
-from domain.forecasting import Forecaster
+from domain.costs import ModelPrice, call_cost, worst_case_cost
+from domain.forecasting import (
+    CachePolicy,
+    Forecaster,
+    InvalidAnswer,
+    inputs_of,
+    is_fresh,
+    parse_answer,
+)
 from domain.messages import (
     AnalyzeCandidates,
     BankrollSnapshot,
+    Candidate,
+    ChargeApiCost,
+    CommitWork,
     EndOfCycle,
     ExecuteSignal,
+    ForecastFailed,
+    ForecastMade,
+    GetApiCostSince,
     GetBankroll,
+    GetLatestForecasts,
+    GetScorecardInputs,
+    InsertForecast,
+    InsertLlmCall,
+    ScorecardInputs,
+    WorkCommitted,
 )
+from domain.models import Forecast, LlmCall
+from domain.money import ONE, ZERO
+from domain.prompting import PROMPT_VERSION, build_prompt
+from domain.scoring import ScorecardPolicy, kelly_scale, scorecard
 from domain.sizing import NoTrade, SizingLimits, size_order
+from infra.llm import LlmProvider, LlmReply, ProviderError
+
+HISTORY = 3  # earlier forecasts per market shown in the prompt
+BOOKING_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class LlmForecasting:
+    """How the Analyst uses a language model."""
+
+    provider: LlmProvider
+    price: ModelPrice
+    concurrency: int = 8
+    cycle_budget: Decimal = Decimal(1)
+    daily_budget: Decimal = Decimal(10)
+    max_tokens: int = 400
+    cache: CachePolicy = field(default_factory=CachePolicy)
+    prompt_version: str = PROMPT_VERSION
 
 
 class Analyst(BaseActor):
@@ -25,47 +84,311 @@ class Analyst(BaseActor):
     def __init__(
         self,
         directory: Directory,
-        forecaster: Forecaster,
+        offline: Forecaster,
         limits: SizingLimits,
         clock: Clock,
+        *,
+        llm: LlmForecasting | None = None,
+        scorecard_policy: ScorecardPolicy | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.directory = directory
-        self.forecaster = forecaster
+        self.offline = offline
         self.limits = limits
         self.clock = clock
+        self.llm = llm
+        self.policy = scorecard_policy or ScorecardPolicy()
+        self.history: dict[str, deque[Forecast]] = defaultdict(lambda: deque(maxlen=HISTORY))
+        self.pool: ThreadPoolExecutor | None = None
+        self.marker: AnalyzeCandidates | None = None
+        self.pending = 0
+        self.held_estimate = ZERO
+        self.day: datetime | None = None
+        self.spent_today = ZERO
+        self.spent_cycle = ZERO
+        self.scales: dict[tuple[str, str], Decimal] = {}
+        self.balance = ZERO
+        self.counts: Counter[str] = Counter()
+        self.skipped: Counter[str] = Counter()
+        self.llm_disabled = ""
+
+    @property
+    def label(self) -> str:
+        return self.llm.provider.label if self.llm is not None else self.offline.label
+
+    # Lifecycle -------------------------------------------------------------------------
 
     def started(self) -> None:
-        self.log.info("forecaster: {}", self.forecaster.label)
+        storage = self.directory.get("storage")
+        for forecast in ask(storage, GetLatestForecasts()):
+            self.history[forecast.ticker].append(forecast)
+        if self.llm is not None:
+            self.pool = ThreadPoolExecutor(self.llm.concurrency, thread_name_prefix="llm")
+        self.log.info("forecaster: {}", self.label)
+
+    def on_stop(self) -> None:
+        if self.pool is not None:
+            # Calls already made finish and book their cost; queued ones are dropped.
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.llm is not None:
+            self.llm.provider.close()
+
+    # A cycle -----------------------------------------------------------------------------
 
     @handles(AnalyzeCandidates)
     def _on_candidates(self, command: AnalyzeCandidates) -> None:
-        executor = self.directory.get("executor")
-        bankroll: BankrollSnapshot = ask(self.directory.get("bankroll"), GetBankroll())
-        skipped: Counter[str] = Counter()
-        forecasts = signals = 0
+        self._start_cycle(command)
+        now = self.clock.now()
         for candidate in command.candidates:
-            forecast = self.forecaster.forecast(candidate, self.clock.now())
-            if forecast is None:
-                skipped["NO_FORECAST"] += 1
-                continue
-            forecasts += 1
-            decision = size_order(
-                candidate.market.ticker,
-                forecast.probability,
-                candidate.book,
-                bankroll.balance,
-                self.limits,
-            )
-            if isinstance(decision, NoTrade):
-                skipped[decision.reason] += 1
-                continue
-            signals += 1
-            executor.tell(
-                ExecuteSignal(cycle=command.stats.cycle, signal=decision, forecast=forecast).caused(
-                    command
+            inputs = inputs_of(candidate)
+            ticker = candidate.market.ticker
+            previous = self.history[ticker][-1] if self.history[ticker] else None
+            if (
+                self.llm is not None
+                and previous is not None
+                and is_fresh(
+                    previous,
+                    inputs,
+                    now,
+                    self.llm.cache,
+                    self.llm.provider.model,
+                    self.llm.prompt_version,
                 )
+            ):
+                self.counts["cache_hits"] += 1
+                self._size(candidate, previous, command.stats.cycle)
+            elif self.llm is None:
+                forecast = self.offline.forecast(candidate, now)
+                if forecast is None:
+                    self.skipped["NO_FORECAST"] += 1
+                    continue
+                stored = self._store(forecast.replace(cycle=command.stats.cycle, inputs=inputs))
+                self._size(candidate, stored, command.stats.cycle)
+            else:
+                self._submit(candidate, now, command.stats.cycle)
+        self._finish_if_done()
+
+    def _start_cycle(self, command: AnalyzeCandidates) -> None:
+        if self.marker is not None:
+            self.log.warning("cycle {} started before the last one finished", command.stats.cycle)
+            self._forward()
+        self.marker = command
+        self.spent_cycle = ZERO
+        self.counts.clear()
+        self.skipped.clear()
+        snapshot: BankrollSnapshot = ask(self.directory.get("bankroll"), GetBankroll())
+        self.balance = snapshot.balance
+        if self.llm is not None:
+            self._roll_day()
+            inputs: ScorecardInputs = ask(self.directory.get("storage"), GetScorecardInputs())
+            costs = {(model, version): cost for model, version, cost in inputs.api_costs}
+            scores = scorecard(inputs.scored, inputs.trades, costs)
+            self.scales = {(s.model, s.prompt_version): kelly_scale(s, self.policy) for s in scores}
+
+    def _roll_day(self) -> None:
+        today = datetime.combine(self.clock.now().date(), time(), tzinfo=UTC)
+        if today != self.day:
+            self.day = today
+            self.spent_today = ask(self.directory.get("storage"), GetApiCostSince(since=today))
+
+    def _submit(self, candidate: Candidate, now: datetime, cycle: int) -> None:
+        assert self.llm is not None
+        ticker = candidate.market.ticker
+        if self.llm_disabled:
+            self.skipped["LLM_DISABLED"] += 1
+            return
+        system, user = build_prompt(candidate, now, tuple(self.history[ticker]))
+        estimate = 2 * worst_case_cost(
+            self.llm.price, len(system) + len(user), self.llm.max_tokens
+        )  # an invalid answer is asked once more
+        if self.spent_cycle + self.held_estimate + estimate > self.llm.cycle_budget:
+            self.skipped["BUDGET_CYCLE"] += 1
+            return
+        if self.spent_today + self.held_estimate + estimate > self.llm.daily_budget:
+            self.skipped["BUDGET_DAILY"] += 1
+            return
+        assert self.pool is not None
+        self.held_estimate += estimate
+        self.pending += 1
+        self.pool.submit(
+            _forecast_job,
+            self.actor_ref,
+            self.directory,
+            self.llm,
+            self.clock,
+            candidate,
+            (system, user),
+            cycle,
+            estimate,
+        )
+
+    @handles(ForecastMade)
+    def _on_made(self, result: ForecastMade) -> None:
+        self._settle_estimate(result.spent, result.estimate)
+        stored = self._store(result.forecast)
+        self._size(result.candidate, stored, stored.cycle)
+        self._finish_if_done()
+
+    @handles(ForecastFailed)
+    def _on_failed(self, result: ForecastFailed) -> None:
+        self._settle_estimate(result.spent, result.estimate)
+        self.skipped[result.reason] += 1
+        if result.reason == "LLM_AUTHENTICATION" and not self.llm_disabled:
+            self.llm_disabled = result.reason
+            self.log.error("the LLM provider refused our credentials: no more calls this run")
+        self._finish_if_done()
+
+    def _settle_estimate(self, spent: Decimal, estimate: Decimal) -> None:
+        self.pending -= 1
+        self.held_estimate -= estimate
+        self.spent_cycle += spent
+        self.spent_today += spent
+        self.counts["api_cost_micros"] += int(spent * 1_000_000)
+
+    def _store(self, forecast: Forecast) -> Forecast:
+        committed: WorkCommitted = ask(
+            self.directory.get("storage"), CommitWork(writes=(InsertForecast(forecast=forecast),))
+        )
+        stored = committed.forecasts[0]
+        self.history[stored.ticker].append(stored)
+        self.counts["forecasts"] += 1
+        return stored
+
+    def _size(self, candidate: Candidate, forecast: Forecast, cycle: int) -> None:
+        scale = self.scales.get((forecast.model, forecast.prompt_version), ONE)
+        decision = size_order(
+            candidate.market.ticker,
+            forecast.probability,
+            candidate.book,
+            self.balance,
+            self.limits,
+            kelly_scale=scale,
+        )
+        if isinstance(decision, NoTrade):
+            self.skipped[decision.reason] += 1
+            return
+        self.counts["signals"] += 1
+        signal = ExecuteSignal(cycle=cycle, signal=decision, forecast=forecast)
+        self.directory.get("executor").tell(
+            signal.caused(self.marker) if self.marker is not None else signal
+        )
+
+    def _finish_if_done(self) -> None:
+        if self.pending == 0 and self.marker is not None:
+            self._forward()
+
+    def _forward(self) -> None:
+        marker = self.marker
+        assert marker is not None
+        self.marker = None
+        stats = marker.stats.plus(
+            forecasts=self.counts["forecasts"],
+            signals=self.counts["signals"],
+            skipped=dict(self.skipped),
+            api_cost=Decimal(self.counts["api_cost_micros"]) / 1_000_000,
+        )
+        if self.counts["cache_hits"]:
+            self.log.info("{} forecasts reused from the cache", self.counts["cache_hits"])
+        self.directory.get("executor").tell(EndOfCycle(stats=stats).caused(marker))
+
+
+# Worker threads ------------------------------------------------------------------------------
+
+
+def _forecast_job(
+    analyst: pykka.ActorRef[Any],
+    directory: Directory,
+    llm: LlmForecasting,
+    clock: Clock,
+    candidate: Candidate,
+    prompt: tuple[str, str],
+    cycle: int,
+    estimate: Decimal,
+) -> None:
+    """Ask the model (once more if the answer is invalid), booking every call's cost."""
+    ticker = candidate.market.ticker
+    spent = ZERO
+    result: ForecastMade | ForecastFailed
+    for _attempt in range(2):
+        try:
+            reply = llm.provider.complete(*prompt)
+        except ProviderError as error:
+            if error.reply is not None:  # billed (a refusal): book it
+                spent += _book(directory, llm, clock, ticker, cycle, error.reply, "refused", error)
+            result = ForecastFailed(
+                ticker=ticker, reason=f"LLM_{error.kind.upper()}", spent=spent, estimate=estimate
             )
-        stats = command.stats.plus(forecasts=forecasts, signals=signals, skipped=dict(skipped))
-        executor.tell(EndOfCycle(stats=stats).caused(command))
+            break
+        try:
+            answer = parse_answer(reply.text)
+        except InvalidAnswer as invalid:
+            spent += _book(directory, llm, clock, ticker, cycle, reply, "invalid", invalid)
+            result = ForecastFailed(
+                ticker=ticker, reason="LLM_INVALID_ANSWER", spent=spent, estimate=estimate
+            )
+            continue
+        spent += _book(directory, llm, clock, ticker, cycle, reply, "ok", None)
+        forecast = Forecast(
+            ticker=ticker,
+            probability=answer.probability.quantize(Decimal("0.000001")),
+            confidence=answer.confidence.quantize(Decimal("0.000001")),
+            rationale=answer.rationale,
+            model=llm.provider.model,
+            prompt_version=llm.prompt_version,
+            cost=spent,
+            made_at=clock.now(),
+            cycle=cycle,
+            inputs=inputs_of(candidate),
+        )
+        result = ForecastMade(
+            candidate=candidate, forecast=forecast, spent=spent, estimate=estimate
+        )
+        break
+    # If the Analyst stopped or restarted meanwhile, the cost is booked and the forecast dropped.
+    with suppress(pykka.ActorDeadError):
+        analyst.tell(result)
+
+
+def _book(
+    directory: Directory,
+    llm: LlmForecasting,
+    clock: Clock,
+    ticker: str,
+    cycle: int,
+    reply: LlmReply,
+    outcome: str,
+    error: Exception | None,
+) -> Decimal:
+    """One call, one ledger row: the cost is charged now, with the call's record."""
+    cost = call_cost(llm.price, reply.input_tokens, reply.output_tokens)
+    call = LlmCall(
+        call_id=uuid.uuid4().hex,
+        ts=clock.now(),
+        ticker=ticker,
+        cycle=cycle,
+        provider=reply.provider,
+        model=reply.model or llm.provider.model,
+        prompt_version=llm.prompt_version,
+        input_tokens=reply.input_tokens,
+        output_tokens=reply.output_tokens,
+        cost=cost,
+        outcome=outcome,
+        error=None if error is None else str(error)[:500],
+    )
+    charge = ChargeApiCost(
+        amount=cost,
+        ref_type="llm_call",
+        ref_id=call.call_id,
+        detail=f"{ticker} cycle {cycle} {call.model}",
+        writes=(InsertLlmCall(call=call),),
+    )
+    for attempt in range(1, BOOKING_ATTEMPTS + 1):
+        try:
+            ask(directory.get("bankroll"), charge)
+            return cost
+        except (ActorUnavailable, pykka.ActorDeadError):
+            if attempt == BOOKING_ATTEMPTS:
+                raise
+            directory.wait_for("bankroll", timeout=5)
+    return cost

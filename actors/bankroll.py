@@ -95,7 +95,7 @@ class Bankroll(BaseActor):
         ref_id: str | None,
     ) -> BalanceChanged:
         """Commit one change on its own (used to seed the ledger)."""
-        work = self._work(command, change, reason, self.balance + change, ref_type, ref_id)
+        work = self._work(command, change, reason, self.balance + change, ref_type, ref_id, None)
         [reply] = self._commit_batch([(command, work)])
         return reply
 
@@ -107,6 +107,7 @@ class Bankroll(BaseActor):
         balance: Decimal,
         ref_type: str | None,
         ref_id: str | None,
+        detail: str | None,
     ) -> CommitWork:
         row = LedgerRow(
             ts=self.clock.now(),
@@ -115,6 +116,7 @@ class Bankroll(BaseActor):
             balance=balance,
             ref_type=ref_type,
             ref_id=ref_id,
+            detail=detail,
         )
         work = CommitWork(ledger=row, writes=command.writes if command else ())
         return work.caused(command) if command is not None else work
@@ -137,7 +139,9 @@ class Bankroll(BaseActor):
             entry = result.ledger_entry
             if entry is None or work.ledger is None or entry.balance != work.ledger.balance:
                 raise InvariantViolation(f"storage recorded {entry!r} for {work.ledger!r}")
-            reply = BalanceChanged(entry=entry, positions=result.positions)
+            reply = BalanceChanged(
+                entry=entry, positions=result.positions, forecasts=result.forecasts
+            )
             replies.append(reply.caused(command) if command is not None else reply)
         self.balance, self.rows = replies[-1].entry.balance, self.rows + len(replies)
         return replies
@@ -204,7 +208,12 @@ class Bankroll(BaseActor):
             change, reason = decision
             balance += change
             pending.append(
-                (each, self._work(each, change, reason, balance, each.ref_type, each.ref_id))
+                (
+                    each,
+                    self._work(
+                        each, change, reason, balance, each.ref_type, each.ref_id, each.detail
+                    ),
+                )
             )
             replies.append(None)
         try:

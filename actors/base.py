@@ -13,7 +13,7 @@ from typing import Any, ClassVar, TypeVar
 import pykka
 from loguru import logger
 
-from actors.faults import FaultPlan
+from actors.faults import FaultPlan, InjectedFault
 from domain.messages import Message, Ping, Pong
 
 M = TypeVar("M", bound=Message)
@@ -72,6 +72,7 @@ class BaseActor(pykka.ThreadingActor):
         self.on_crash = on_crash
         self.log = logger.bind(actor=self.name)
         self._current: Message | None = None
+        self._crashed = False
 
     # Lifecycle -------------------------------------------------------------------------
 
@@ -89,12 +90,34 @@ class BaseActor(pykka.ThreadingActor):
         if handler is None:
             raise UnknownMessage(f"{self.name} has no handler for {type(message).__name__}")
         self._current = message
-        self.fault_plan.before_message(self.name, message)
+        try:
+            self.fault_plan.before_message(self.name, message)
+        except InjectedFault as fault:
+            self._crash(fault)
+            raise pykka.ActorDeadError(
+                f"{self.name} crashed handling {type(message).__name__}"
+            ) from fault
         result = handler(self, message)
         self._current = None
         return result
 
+    def _crash(self, fault: InjectedFault) -> None:
+        """A planned crash kills the actor however the message came, as a real one would.
+
+        Pykka keeps an actor alive when a handler it was *asked* to run raises (the asker
+        gets the exception), so a planned crash on a message that is only ever asked
+        (ReserveFunds, ClaimMarket) would otherwise crash the asker and spare this actor.
+        Stop the way Pykka stops a failed actor, report to the supervisor once, and let an
+        asker see what it sees when its peer has died: ActorDeadError.
+        """
+        pykka.ActorRegistry.unregister(self.actor_ref)
+        self.actor_stopped.set()
+        self.on_failure(type(fault), fault, fault.__traceback__)
+        self._crashed = True
+
     def on_failure(self, exception_type: Any, exception_value: Any, traceback: Any) -> None:  # noqa: ARG002
+        if self._crashed:
+            return  # already reported by _crash (Pykka calls this again for a tell)
         current = self._current
         report = CrashReport(
             actor=self.name,

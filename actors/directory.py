@@ -16,10 +16,24 @@ class Directory:
     def __init__(self) -> None:
         self._refs: dict[str, pykka.ActorRef[Any]] = {}
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
 
     def register(self, name: str, ref: pykka.ActorRef[Any]) -> None:
         with self._lock:
             self._refs[name] = ref
+            self._changed.notify_all()
+
+    def wait_for(self, name: str, timeout: float) -> pykka.ActorRef[Any]:
+        """The named actor once it is running (e.g. restarted by the supervisor)."""
+
+        def alive() -> bool:
+            ref = self._refs.get(name)
+            return ref is not None and ref.is_alive()
+
+        with self._changed:
+            if not self._changed.wait_for(alive, timeout=timeout):
+                raise ActorUnavailable(f"{name} did not come back within {timeout:g} s")
+            return self._refs[name]
 
     def remove(self, name: str) -> None:
         with self._lock:

@@ -39,7 +39,7 @@ from domain.models import Execution, ExecutionStatus
 from domain.money import ZERO
 from domain.risk import DenyReason
 from infra.kalshi.client import KalshiClient
-from infra.kalshi.errors import AmbiguousOutcome, AuthenticationError, KalshiError, VenueRefused
+from infra.kalshi.errors import AuthenticationError, KalshiError, TransientError, VenueRefused
 from infra.settings import RiskSettings
 
 ORDER_ID_NAMESPACE = uuid.UUID("5b0e7f62-3f7e-4d39-9a53-2f3b7c1a9e10")
@@ -129,6 +129,7 @@ class Executor(BaseActor):
             status=ExecutionStatus.INTENT,
             created_at=now,
             updated_at=now,
+            forecast_id=message.forecast.id,
         )
         if not self._reserve(message, intent):
             return None
@@ -171,24 +172,34 @@ class Executor(BaseActor):
             ack = self.client.create_order(
                 intent.ticker, intent.side, intent.limit_price, intent.count, intent.client_order_id
             )
-            report = self.client.get_order(ack.order_id)
-            outcome = resolve_order(intent, report)
         except VenueRefused as refused:
             self.counts["orders_unfilled"] += 1
-            self._refuse(intent.ticker, f"VENUE_{refused.code or refused.status}", str(refused))
-            book_refusal(
-                self.directory, intent, refused.code or "refused", str(refused), self.clock.now()
-            )
+            code = refused.code or str(refused.status)
+            self._refuse(intent.ticker, f"VENUE_{code}", str(refused))
+            book_refusal(self.directory, intent, code, str(refused), self.clock.now())
             return
         except AuthenticationError as denied:
             # 401/403: the venue did not process the order. Stop trading: a person must look.
+            self.counts["orders_unfilled"] += 1
             book_refusal(self.directory, intent, "authentication", str(denied), self.clock.now())
             self.active = False
             self._refuse(intent.ticker, "VENUE_AUTHENTICATION", str(denied))
             self.log.error("trading HALTED: {}", denied)
             return
-        except (AmbiguousOutcome, KalshiError) as unclear:
+        except TransientError as not_sent:
+            # From create_order this means the request provably never became an order.
+            self.counts["orders_unfilled"] += 1
+            self._refuse(intent.ticker, "VENUE_UNAVAILABLE", str(not_sent))
+            book_refusal(self.directory, intent, "not_sent", str(not_sent), self.clock.now())
+            return
+        except KalshiError as unclear:  # AmbiguousOutcome and anything we cannot read
             self._keep_in_flight(intent, str(unclear))
+            return
+        try:
+            report = self.client.get_order(ack.order_id)
+            outcome = resolve_order(intent, report)
+        except KalshiError as unclear:  # the order exists; its fills are not known yet
+            self._keep_in_flight(intent, f"placed as {ack.order_id}, fills unknown: {unclear}")
             return
         if outcome is None:
             self._keep_in_flight(intent, "order still resting", ExecutionStatus.RESTING)
@@ -200,10 +211,10 @@ class Executor(BaseActor):
         }.get(outcome.status, "orders_unfilled")
         self.counts[key] += 1
         self.log.info(
-            "{} {} {} @ {}: {} filled for {}",
+            "{} buy {} {} @ {}: {} filled, spent {}",
             intent.ticker,
-            intent.side,
             intent.count,
+            intent.side,
             intent.limit_price,
             outcome.filled_count,
             outcome.spent,

@@ -101,11 +101,10 @@ class Positions(BaseActor):
     @handles(PositionClosed)
     def _on_closed(self, event: PositionClosed) -> None:
         self.book.pop(event.ticker, None)
-        won = event.realized_pnl > 0
         self.stats = self.stats.replace(
             trades=self.stats.trades + 1,
-            wins=self.stats.wins + int(won),
-            losses=self.stats.losses + int(not won),
+            wins=self.stats.wins + int(event.realized_pnl > 0),
+            losses=self.stats.losses + int(event.realized_pnl < 0),
             realized_pnl=self.stats.realized_pnl + event.realized_pnl,
         )
 

@@ -26,6 +26,7 @@ from domain.messages import (
     EndOfCycle,
     GetExecutions,
     GetPositions,
+    GetUnresolvedForecastTickers,
     InsertPnl,
     InsertPosition,
     PositionClosed,
@@ -33,6 +34,7 @@ from domain.messages import (
     Reconcile,
     ReconciliationReport,
     RecordHeartbeat,
+    ResolveForecasts,
     SetTradingState,
     Write,
 )
@@ -51,6 +53,7 @@ from domain.reconcile import RecoverPosition, SettlePosition, plan
 from infra.kalshi.client import KalshiClient
 from infra.kalshi.errors import KalshiError
 
+SCORE_BATCH = 25  # markets whose outcome is looked up per cycle
 IN_FLIGHT = tuple(status for status in ExecutionStatus if status.in_flight)
 FINAL_MARKET = {MarketStatus.DETERMINED, MarketStatus.FINALIZED, MarketStatus.SETTLED}
 
@@ -92,6 +95,7 @@ class Reconciler(BaseActor):
     @handles(EndOfCycle)
     def _on_end_of_cycle(self, marker: EndOfCycle) -> None:
         report = self._reconcile()
+        self._record_outcomes()
         stats = marker.stats.plus(
             settled=report.settled,
             recovered=report.recovered,
@@ -237,6 +241,24 @@ class Reconciler(BaseActor):
             )
         )
         return settle.realized_pnl
+
+    def _record_outcomes(self) -> None:
+        """Mark how closed markets resolved on their forecasts, for the scorecard."""
+        storage = self.directory.get("storage")
+        now = self.clock.now()
+        tickers = ask(storage, GetUnresolvedForecastTickers(closed_before=now, limit=SCORE_BATCH))
+        writes: list[Write] = []
+        for ticker in tickers:
+            try:
+                result = self._final_result(ticker)
+            except KalshiError as exc:
+                self.log.debug("cannot score {} yet: {}", ticker, exc)
+                continue
+            if result in {MarketResult.YES, MarketResult.NO, MarketResult.VOID}:
+                writes.append(ResolveForecasts(ticker=ticker, outcome=result, resolved_at=now))
+        if writes:
+            ask(storage, CommitWork(writes=tuple(writes)))
+            self.log.info("recorded outcomes of {} markets for the scorecard", len(writes))
 
     def _heartbeat(self, cycle: int) -> None:
         heartbeat = Heartbeat(

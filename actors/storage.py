@@ -7,6 +7,7 @@ fresh engine and no ORM object ever crosses a thread.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -15,21 +16,29 @@ from domain.messages import (
     ClosePosition,
     CommitBatch,
     CommitWork,
+    GetApiCostSince,
     GetExecutions,
     GetHeartbeat,
     GetLastLedgerEntry,
+    GetLatestForecasts,
     GetLedger,
     GetLedgerTotals,
     GetPnlEvents,
     GetPositions,
     GetPositionStats,
+    GetScorecardInputs,
+    GetUnresolvedForecastTickers,
     InsertDeadLetter,
     InsertExecution,
+    InsertForecast,
+    InsertLlmCall,
     InsertPnl,
     InsertPosition,
     InsertSnapshots,
     LedgerTotals,
     RecordHeartbeat,
+    ResolveForecasts,
+    ScorecardInputs,
     UpdateExecution,
     UpdatePosition,
     WorkCommitted,
@@ -37,6 +46,7 @@ from domain.messages import (
 )
 from domain.models import (
     Execution,
+    Forecast,
     Heartbeat,
     LedgerEntry,
     PnlEvent,
@@ -46,8 +56,8 @@ from domain.models import (
 from infra.db.repository import Database, Repository
 
 
-def _apply(repo: Repository, write: Write) -> Position | None:
-    """Apply one write; return the inserted position (with its id) when there is one."""
+def _apply(repo: Repository, write: Write) -> Position | Forecast | None:
+    """Apply one write; return what it inserted (with its id) when that matters to the caller."""
     match write:
         case InsertExecution(execution=execution):
             repo.insert_execution(execution)
@@ -67,6 +77,12 @@ def _apply(repo: Repository, write: Write) -> Position | None:
             repo.insert_market_snapshots(ts, markets, raw)
         case RecordHeartbeat(heartbeat=heartbeat):
             repo.record_heartbeat(heartbeat)
+        case InsertLlmCall(call=call):
+            repo.insert_llm_call(call)
+        case InsertForecast(forecast=forecast):
+            return repo.insert_forecast(forecast)
+        case ResolveForecasts(ticker=ticker, outcome=outcome, resolved_at=resolved_at):
+            repo.resolve_forecasts(ticker, outcome, resolved_at)
         case InsertDeadLetter():
             repo.insert_dead_letter(
                 write.ts, write.actor, write.message_kind, write.message_id, write.error
@@ -84,8 +100,13 @@ def _commit(repo: Repository, works: Sequence[CommitWork]) -> tuple[WorkCommitte
     for work in works:
         entry = next(entries) if work.ledger is not None else None
         inserted = [_apply(repo, write) for write in work.writes]
-        positions = tuple(p for p in inserted if p is not None)
-        results.append(WorkCommitted(ledger_entry=entry, positions=positions).caused(work))
+        results.append(
+            WorkCommitted(
+                ledger_entry=entry,
+                positions=tuple(p for p in inserted if isinstance(p, Position)),
+                forecasts=tuple(f for f in inserted if isinstance(f, Forecast)),
+            ).caused(work)
+        )
     return tuple(results)
 
 
@@ -159,6 +180,31 @@ class Storage(BaseActor):
     def _on_stats(self, _query: GetPositionStats) -> PositionStats:
         with self.db.read() as repo:
             return PositionStats.model_validate(repo.position_stats().model_dump())
+
+    @handles(GetLatestForecasts)
+    def _on_latest_forecasts(self, _query: GetLatestForecasts) -> tuple[Forecast, ...]:
+        with self.db.read() as repo:
+            return tuple(repo.latest_forecasts())
+
+    @handles(GetUnresolvedForecastTickers)
+    def _on_unresolved(self, query: GetUnresolvedForecastTickers) -> tuple[str, ...]:
+        with self.db.read() as repo:
+            return tuple(repo.unresolved_forecast_tickers(query.closed_before, query.limit))
+
+    @handles(GetApiCostSince)
+    def _on_api_cost(self, query: GetApiCostSince) -> Decimal:
+        with self.db.read() as repo:
+            return repo.api_cost_since(query.since)
+
+    @handles(GetScorecardInputs)
+    def _on_scorecard(self, _query: GetScorecardInputs) -> ScorecardInputs:
+        with self.db.read() as repo:
+            costs = repo.api_costs()
+            return ScorecardInputs(
+                scored=tuple(repo.scored_forecasts()),
+                trades=tuple(repo.trade_results()),
+                api_costs=tuple((m, v, c) for (m, v), c in sorted(costs.items())),
+            )
 
     @handles(GetPnlEvents)
     def _on_pnl(self, _query: GetPnlEvents) -> tuple[PnlEvent, ...]:

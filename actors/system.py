@@ -19,7 +19,7 @@ from typing import Any
 
 from loguru import logger
 
-from actors.analyst import Analyst
+from actors.analyst import Analyst, LlmForecasting
 from actors.bankroll import Bankroll
 from actors.base import CrashReport, ask
 from actors.executor import Executor
@@ -29,7 +29,7 @@ from actors.reconciler import Reconciler
 from actors.scanner import Scanner
 from actors.storage import Storage
 from actors.supervisor import ChildSpec, RestartPolicy, ShutdownRequest, Supervisor
-from domain.forecasting import Forecaster
+from domain.forecasting import OfflineForecaster
 from domain.linking import LinkConfig
 from domain.messages import (
     BankrollSnapshot,
@@ -41,6 +41,7 @@ from domain.messages import (
     ReconciliationReport,
     RunCycle,
 )
+from domain.scoring import ScorecardPolicy
 from domain.screening import ScreenSettings
 from domain.sizing import SizingLimits
 from infra.settings import Settings
@@ -67,6 +68,7 @@ def screen_settings(settings: Settings) -> ScreenSettings:
         max_time_to_close=timedelta(days=float(scanner.max_days_to_close)),
         cooldown=timedelta(minutes=float(scanner.cooldown_minutes)),
         max_candidates=scanner.max_candidates,
+        rank_by=scanner.rank_by,
     )
 
 
@@ -87,8 +89,9 @@ class TradingSystem:
         settings: Settings,
         venue: Venue,
         database: Path,
-        forecaster: Forecaster,
         *,
+        llm: LlmForecasting | None = None,
+        scorecard_policy: ScorecardPolicy | None = None,
         fault_plan: FaultPlan | None = None,
         restart_policy: RestartPolicy | None = None,
     ) -> None:
@@ -98,7 +101,7 @@ class TradingSystem:
         plan = fault_plan or FaultPlan()
         clock = venue.clock
         self.supervisor = Supervisor(
-            self._specs(database, forecaster, plan),
+            self._specs(database, llm, scorecard_policy, plan),
             clock,
             policy=restart_policy,
             on_shutdown=self._escalate,
@@ -106,8 +109,15 @@ class TradingSystem:
         )
         self.directory = self.supervisor.directory
         self.clock = clock
+        self.forecaster_label = llm.provider.label if llm is not None else OfflineForecaster.label
 
-    def _specs(self, database: Path, forecaster: Forecaster, plan: FaultPlan) -> list[ChildSpec]:
+    def _specs(
+        self,
+        database: Path,
+        llm: LlmForecasting | None,
+        policy: ScorecardPolicy | None,
+        plan: FaultPlan,
+    ) -> list[ChildSpec]:
         s, venue, events = self.settings, self.venue, self.events
         directory = lambda: self.directory  # noqa: E731 - the supervisor builds it first
 
@@ -150,7 +160,13 @@ class TradingSystem:
             spec(
                 "analyst",
                 lambda **kw: Analyst.start(
-                    directory(), forecaster, sizing_limits(s), self.clock, **kw
+                    directory(),
+                    OfflineForecaster(),
+                    sizing_limits(s),
+                    self.clock,
+                    llm=llm,
+                    scorecard_policy=policy,
+                    **kw,
                 ),
             ),
             spec(

@@ -1,19 +1,26 @@
-"""The forecaster interface, and the offline forecaster that needs no API key."""
+"""Forecasts: the forecaster interface, the offline forecaster, the LLM answer and the cache.
+
+The LLM's answer is structured JSON validated here; the bot never trades on an unparsed one.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Protocol
 
+from pydantic import Field, ValidationError
+
+from domain.base import Frozen
 from domain.messages import Candidate
-from domain.models import Forecast
+from domain.models import Forecast, ForecastInputs, Probability
 
 OFFLINE_MODEL = "offline:polymarket"
 
 
 class Forecaster(Protocol):
-    """Gives a fair YES probability for a candidate, or None to skip it."""
+    """Gives a fair YES probability for a candidate, or None to skip it (no I/O, no cost)."""
 
     @property
     def label(self) -> str: ...
@@ -43,3 +50,92 @@ class OfflineForecaster:
             offline=True,
             made_at=now,
         )
+
+
+# The LLM's answer ----------------------------------------------------------------------------
+
+
+class ForecastAnswer(Frozen):
+    probability: Probability
+    confidence: Probability
+    rationale: str = Field(min_length=1, max_length=2000)
+
+
+class InvalidAnswer(ValueError):
+    """The model's text is not the JSON object asked for; the text is kept for the log."""
+
+
+def parse_answer(text: str) -> ForecastAnswer:
+    """The first JSON object in `text` (code fences allowed), validated; else InvalidAnswer."""
+    start, end = text.find("{"), text.rfind("}")
+    if start < 0 or end <= start:
+        raise InvalidAnswer(f"no JSON object in the answer: {text[:200]!r}")
+    try:
+        data = json.loads(text[start : end + 1], parse_float=Decimal, parse_int=Decimal)
+    except json.JSONDecodeError as exc:
+        raise InvalidAnswer(f"answer is not valid JSON ({exc.msg}): {text[:200]!r}") from None
+    if isinstance(data, dict):
+        data = {key: _exact(value) for key, value in data.items()}
+    try:
+        return ForecastAnswer.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'answer'}: {e['msg']}" for e in exc.errors()
+        )
+        raise InvalidAnswer(f"answer does not fit the schema: {problems}") from None
+
+
+def _exact(value: object) -> object:
+    """Probabilities may come as numbers or strings; strings become exact Decimals."""
+    if isinstance(value, str) and value.strip():
+        try:
+            return Decimal(value.strip())
+        except ArithmeticError:
+            return value
+    return value
+
+
+# The cache -----------------------------------------------------------------------------------
+
+
+def inputs_of(candidate: Candidate) -> ForecastInputs:
+    book = candidate.book
+    return ForecastInputs(
+        yes_bid=book.best_yes_bid,
+        yes_ask=book.best_yes_ask,
+        polymarket_price=candidate.polymarket_price,
+        close_time=candidate.market.close_time,
+    )
+
+
+class CachePolicy(Frozen):
+    window: timedelta = timedelta(hours=6)
+    max_move: Decimal = Field(default=Decimal("0.03"), ge=0)
+
+
+def _moved(before: Decimal | None, after: Decimal | None, limit: Decimal) -> bool:
+    if before is None or after is None:
+        return before is not after
+    return abs(after - before) > limit
+
+
+def is_fresh(
+    previous: Forecast,
+    inputs: ForecastInputs,
+    now: datetime,
+    policy: CachePolicy,
+    model: str,
+    prompt_version: str,
+) -> bool:
+    """Reuse `previous` if the same model and prompt made it within the window and no input
+    moved by more than the threshold."""
+    if previous.model != model or previous.prompt_version != prompt_version:
+        return False
+    if now - previous.made_at > policy.window:
+        return False
+    limit, before = policy.max_move, previous.inputs
+    return not (
+        _moved(before.yes_bid, inputs.yes_bid, limit)
+        or _moved(before.yes_ask, inputs.yes_ask, limit)
+        or _moved(before.polymarket_price, inputs.polymarket_price, limit)
+    )

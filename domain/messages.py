@@ -21,7 +21,9 @@ from domain.models import (
     Heartbeat,
     LedgerEntry,
     LedgerReason,
+    LlmCall,
     Market,
+    MarketResult,
     OrderBook,
     PnlEvent,
     Position,
@@ -30,6 +32,7 @@ from domain.models import (
     TradeSignal,
 )
 from domain.risk import DenyReason
+from domain.scoring import ScoredForecast, TradeResult
 
 
 def new_id() -> str:
@@ -75,6 +78,7 @@ class LedgerRow(Frozen):
     balance: Decimal
     ref_type: str | None = None
     ref_id: str | None = None
+    detail: str | None = None
 
 
 class InsertExecution(Frozen):
@@ -124,6 +128,22 @@ class InsertSnapshots(Frozen):
     raw: tuple[str, ...] = ()
 
 
+class InsertLlmCall(Frozen):
+    call: LlmCall
+
+
+class InsertForecast(Frozen):
+    forecast: Forecast
+
+
+class ResolveForecasts(Frozen):
+    """Record how a market resolved, on every forecast made for it."""
+
+    ticker: str
+    outcome: MarketResult
+    resolved_at: AwareDatetime
+
+
 class RecordHeartbeat(Frozen):
     heartbeat: Heartbeat
 
@@ -146,6 +166,9 @@ Write = (
     | InsertSnapshots
     | RecordHeartbeat
     | InsertDeadLetter
+    | InsertLlmCall
+    | InsertForecast
+    | ResolveForecasts
 )
 
 
@@ -165,6 +188,7 @@ class CommitBatch(Message):
 class WorkCommitted(Message):
     ledger_entry: LedgerEntry | None = None
     positions: tuple[Position, ...] = ()  # inserted positions, with their ids
+    forecasts: tuple[Forecast, ...] = ()  # inserted forecasts, with their ids
 
 
 class GetLedger(Message):
@@ -201,6 +225,21 @@ class GetPnlEvents(Message):
     pass
 
 
+class GetLatestForecasts(Message):
+    """The newest forecast per market (to warm the forecast cache after a restart)."""
+
+
+class GetUnresolvedForecastTickers(Message):
+    """Markets with forecasts not yet scored whose close time is before `closed_before`."""
+
+    closed_before: AwareDatetime
+    limit: int = 50
+
+
+class GetApiCostSince(Message):
+    since: AwareDatetime
+
+
 # Bankroll: the only owner of the balance ---------------------------------------------------
 
 
@@ -210,6 +249,7 @@ class BalanceCommand(Message):
     amount: Decimal = Field(ge=0)
     ref_type: str | None = None
     ref_id: str | None = None
+    detail: str | None = None
     writes: tuple[Write, ...] = ()
 
 
@@ -240,6 +280,7 @@ class ChargeApiCost(BalanceCommand):
 class BalanceChanged(Message):
     entry: LedgerEntry
     positions: tuple[Position, ...] = ()
+    forecasts: tuple[Forecast, ...] = ()
 
     @property
     def balance(self) -> Decimal:
@@ -420,3 +461,30 @@ class ReconciliationReport(Message):
 class SetTradingState(Message):
     active: bool
     reason: str = ""
+
+
+# Analyst: results of forecasting work done off the actor's thread ----------------------------
+
+
+class ForecastMade(Message):
+    candidate: Candidate
+    forecast: Forecast
+    spent: Decimal  # what its calls cost (already booked in the ledger)
+    estimate: Decimal  # the budget it had held
+
+
+class ForecastFailed(Message):
+    ticker: str
+    reason: str
+    spent: Decimal
+    estimate: Decimal
+
+
+class GetScorecardInputs(Message):
+    pass
+
+
+class ScorecardInputs(Message):
+    scored: tuple[ScoredForecast, ...]
+    trades: tuple[TradeResult, ...]
+    api_costs: tuple[tuple[str, str, Decimal], ...]  # model, prompt version, dollars

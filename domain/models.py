@@ -141,9 +141,19 @@ class OrderBook(Frozen):
         return self.best_yes_ask if side is Side.YES else self.best_no_ask
 
 
-class Forecast(Frozen):
-    """A fair probability for YES, with who made it and what it cost."""
+class ForecastInputs(Frozen):
+    """The market data a forecast was made on; a forecast is reused while these barely move."""
 
+    yes_bid: Decimal | None = None
+    yes_ask: Decimal | None = None
+    polymarket_price: Decimal | None = None
+    close_time: AwareDatetime | None = None
+
+
+class Forecast(Frozen):
+    """A fair probability for YES, with who made it, on what inputs, and what it cost."""
+
+    id: int | None = None
     ticker: str
     probability: Probability
     confidence: Probability = Decimal("0.5")
@@ -153,6 +163,8 @@ class Forecast(Frozen):
     offline: bool = False
     cost: Amount = ZERO
     made_at: AwareDatetime
+    cycle: int = 0
+    inputs: ForecastInputs = ForecastInputs()
 
 
 class TradeSignal(Frozen):
@@ -312,8 +324,9 @@ class LedgerEntry(Frozen):
     change: Amount
     reason: LedgerReason
     balance: Amount
-    ref_type: str | None = None  # what caused it: "execution", "position", "forecast", ...
+    ref_type: str | None = None  # what caused it: "execution", "position", "llm_call", ...
     ref_id: str | None = None
+    detail: str | None = None  # e.g. what an API cost bought: market, cycle, model
 
 
 class ExecutionStatus(StrEnum):
@@ -352,6 +365,7 @@ class Execution(Frozen):
     error_message: str | None = None
     created_at: AwareDatetime
     updated_at: AwareDatetime
+    forecast_id: int | None = None
 
 
 class PnlEvent(Frozen):
@@ -383,3 +397,20 @@ class PositionStats(Frozen):
     wins: int = 0
     losses: int = 0
     realized_pnl: Amount = ZERO
+
+
+class LlmCall(Frozen):
+    """One billed call to a language model."""
+
+    call_id: str
+    ts: AwareDatetime
+    ticker: str
+    cycle: int
+    provider: str
+    model: str
+    prompt_version: str
+    input_tokens: int = Field(ge=0)
+    output_tokens: int = Field(ge=0)
+    cost: Amount
+    outcome: str  # ok, invalid, refused, error
+    error: str | None = None

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import Field
 
@@ -20,6 +21,7 @@ class ScreenSettings(Frozen):
     max_time_to_close: timedelta = timedelta(days=30)
     cooldown: timedelta = timedelta(minutes=30)
     max_candidates: int = Field(default=25, ge=0)
+    rank_by: Literal["close_time", "volume"] = "close_time"
 
 
 class ScreenResult(Frozen):
@@ -38,7 +40,8 @@ def screen(
     """Open, liquid, tight, closing in the window, not held, not analysed recently.
 
     The survivors are ranked `preferred` first (e.g. those with a second opinion), then by
-    volume (then ticker, for determinism), and capped.
+    `rank_by` (soonest close: capital comes back sooner; or highest volume), then ticker for
+    determinism, and capped.
     """
     reasons: Counter[str] = Counter()
     kept: list[Market] = []
@@ -62,7 +65,10 @@ def screen(
             reasons["FILTER_COOLDOWN"] += 1
         else:
             kept.append(market)
-    kept.sort(key=lambda m: (m.ticker not in preferred, -m.volume, m.ticker))
+    if settings.rank_by == "close_time":
+        kept.sort(key=lambda m: (m.ticker not in preferred, m.close_time, m.ticker))
+    else:
+        kept.sort(key=lambda m: (m.ticker not in preferred, -m.volume, m.ticker))
     if len(kept) > settings.max_candidates:
         reasons["FILTER_CANDIDATE_CAP"] += len(kept) - settings.max_candidates
     return ScreenResult(

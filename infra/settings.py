@@ -65,6 +65,7 @@ class ScannerSettings(Section):
     max_days_to_close: Decimal = Field(Decimal(30), gt=0)
     cooldown_minutes: Decimal = Field(Decimal(30), ge=0)
     max_candidates: int = Field(25, ge=0)
+    rank_by: Literal["close_time", "volume"] = "close_time"
 
 
 class PolymarketSettings(Section):
@@ -72,6 +73,48 @@ class PolymarketSettings(Section):
     gamma_url: str = "https://gamma-api.polymarket.com"
     link_threshold: Decimal = Field(Decimal("0.8"), ge=0, le=1)
     pairs: dict[str, str] = Field(default_factory=dict)  # Kalshi ticker -> Polymarket id
+
+
+class PriceSettings(Section):
+    """Dollars per million tokens."""
+
+    input: Decimal = Field(ge=0)
+    output: Decimal = Field(ge=0)
+
+
+# Public list prices per million tokens at the time of writing; check yours and override
+# them in [llm.prices."<model>"]: every call is booked in the ledger at these prices.
+DEFAULT_PRICES = {
+    "claude-sonnet-5-5": PriceSettings(input=Decimal(3), output=Decimal(15)),
+    "claude-haiku-5-5": PriceSettings(input=Decimal(1), output=Decimal(5)),
+    "claude-opus-5-5": PriceSettings(input=Decimal(5), output=Decimal(25)),
+    "gpt-5.5": PriceSettings(input=Decimal("1.25"), output=Decimal(10)),
+    "gpt-5.4-mini": PriceSettings(input=Decimal("0.25"), output=Decimal(2)),
+}
+
+
+class LlmSettings(Section):
+    """The forecaster: Claude when ANTHROPIC_API_KEY is set (auto), OpenAI, or offline."""
+
+    provider: Literal["auto", "anthropic", "openai", "offline"] = "auto"
+    model: str | None = None  # default: claude-sonnet-5-5 (anthropic), gpt-5.5 (openai)
+    max_tokens: int = Field(400, ge=50, le=8192)
+    temperature: Decimal | None = Field(None, ge=0, le=2)  # None: the model's own default
+    timeout: Decimal = Field(Decimal(60), gt=0)
+    max_retries: int = Field(2, ge=0, le=10)
+    concurrency: int = Field(8, ge=1, le=64)
+    cycle_budget: Decimal = Field(Decimal("1.00"), ge=0)  # dollars of API cost per cycle
+    daily_budget: Decimal = Field(Decimal("10.00"), ge=0)  # dollars per UTC day
+    cache_minutes: Decimal = Field(Decimal(360), ge=0)
+    cache_max_move: Decimal = Field(Decimal("0.03"), ge=0, le=1)
+    prices: dict[str, PriceSettings] = Field(default_factory=dict)  # merged over the defaults
+    min_scored_forecasts: int = Field(20, ge=1)
+    good_brier: Decimal = Field(Decimal("0.20"), ge=0, le=1)
+    bad_brier: Decimal = Field(Decimal("0.25"), ge=0, le=1)
+    bad_kelly_scale: Decimal = Field(Decimal("0.5"), ge=0, le=1)
+
+    def price_for(self, model: str) -> PriceSettings | None:
+        return self.prices.get(model) or DEFAULT_PRICES.get(model)
 
 
 class SimSettings(Section):
@@ -118,6 +161,7 @@ class Settings(BaseSettings):
     risk: RiskSettings = RiskSettings()
     rate_limits: RateLimitSettings = RateLimitSettings()
     scanner: ScannerSettings = ScannerSettings()
+    llm: LlmSettings = LlmSettings()
     polymarket: PolymarketSettings = PolymarketSettings()
     sim: SimSettings = SimSettings()
 

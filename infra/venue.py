@@ -21,6 +21,8 @@ from infra.polymarket.gamma import GammaClient
 from infra.settings import Settings
 from infra.sim import SimConfig, SimExchange
 
+CONNECT_TIMEOUT = 3.05  # seconds; reads get settings.request_timeout
+
 
 @dataclass
 class Venue:
@@ -60,7 +62,7 @@ def connect(settings: Settings, **sim_options: Any) -> Venue:
         )
     base_url = settings.exchange_url or (PRODUCTION_URL if venue == "live" else DEMO_URL)
     signer = _signer_from_files(settings)
-    client = KalshiClient(base_url, signer, limiter, timeout=(timeout, timeout))
+    client = KalshiClient(base_url, signer, limiter, timeout=(CONNECT_TIMEOUT, timeout))
     gamma_url = _origin(base_url) if venue == "sim" else settings.polymarket.gamma_url
     return Venue(venue, client, _gamma(settings, gamma_url, timeout), SystemClock())
 
@@ -78,6 +80,8 @@ def _embedded_sim(
             seed=settings.sim.seed,
             markets=settings.sim.markets,
             time_scale=float(settings.sim.time_scale),
+            # Re-quote about every two real seconds, as a real book moves, whatever the scale.
+            quote_interval_seconds=max(60.0, 2 * float(settings.sim.time_scale)),
             initial_balance=max(settings.initial_bankroll * 10, Decimal(10_000)),
             **options,
         )
@@ -85,7 +89,7 @@ def _embedded_sim(
     sim.register_key(key_id, public_pem)
     sim.start()
     client = KalshiClient(
-        sim.base_url, RequestSigner(key_id, key), limiter, timeout=(timeout, timeout)
+        sim.base_url, RequestSigner(key_id, key), limiter, timeout=(CONNECT_TIMEOUT, timeout)
     )
     return Venue("sim", client, _gamma(settings, sim.gamma_url, timeout), sim.clock, sim)
 
@@ -107,7 +111,7 @@ def _signer_from_files(settings: Settings) -> RequestSigner:
 def _gamma(settings: Settings, url: str, timeout: float) -> GammaClient | None:
     if not settings.polymarket.enabled:
         return None
-    return GammaClient(url, timeout=(timeout, timeout))
+    return GammaClient(url, timeout=(CONNECT_TIMEOUT, timeout))
 
 
 def _origin(url: str) -> str:

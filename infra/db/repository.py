@@ -21,16 +21,21 @@ from domain.base import Frozen
 from domain.models import (
     Execution,
     ExecutionStatus,
+    Forecast,
+    ForecastInputs,
     Heartbeat,
     LedgerEntry,
     LedgerReason,
+    LlmCall,
     Market,
+    MarketResult,
     PnlEvent,
     Position,
     PositionStats,
     PositionStatus,
 )
 from domain.money import ZERO
+from domain.scoring import ScoredForecast, TradeResult
 from infra.db.engine import EXPECTED_PRAGMAS, Pragmas, create_engine_for, read_pragmas
 from infra.db.errors import DatabaseError
 from infra.db.tables import (
@@ -38,7 +43,9 @@ from infra.db.tables import (
     Base,
     DeadLetterRow,
     ExecutionRow,
+    ForecastRow,
     LedgerRow,
+    LlmCallRow,
     MarketSnapshotRow,
     PnlRow,
     PositionRow,
@@ -75,6 +82,12 @@ def _columns(entity: type[Base]) -> list[Any]:
 
 def _to_domain(model: type[M], row: Mapping[str, Any]) -> M:
     return model.model_validate({name: row[name] for name in model.model_fields})
+
+
+def _forecast(row: Mapping[str, Any]) -> Forecast:
+    inputs = _to_domain(ForecastInputs, row)
+    values = {name: row[name] for name in Forecast.model_fields if name != "inputs"}
+    return Forecast.model_validate({**values, "inputs": inputs})
 
 
 class Repository:
@@ -134,6 +147,7 @@ class Repository:
                 "balance": entry.balance,
                 "ref_type": entry.ref_type,
                 "ref_id": entry.ref_id,
+                "detail": entry.detail,
             }
             for entry in entries
         ]
@@ -342,6 +356,98 @@ class Repository:
             )
             .returning(DeadLetterRow.id)
         ).scalar_one()
+
+    # forecasts and LLM calls
+
+    def insert_llm_call(self, call: LlmCall) -> None:
+        self._connection.execute(insert(LlmCallRow).values(**call.model_dump()))
+
+    def insert_forecast(self, forecast: Forecast) -> Forecast:
+        values = forecast.model_dump(exclude={"id", "inputs"})
+        values.update(forecast.inputs.model_dump())
+        row = self._one(insert(ForecastRow).values(**values).returning(ForecastRow.id))
+        return forecast.replace(id=row["id"])
+
+    def latest_forecasts(self) -> list[Forecast]:
+        """The newest forecast for each market."""
+        newest = (
+            select(ForecastRow.ticker, func.max(ForecastRow.id).label("id"))
+            .group_by(ForecastRow.ticker)
+            .subquery()
+        )
+        rows = self._all(select(*_columns(ForecastRow)).join(newest, ForecastRow.id == newest.c.id))
+        return [_forecast(row) for row in rows]
+
+    def unresolved_forecast_tickers(self, closed_before: datetime, limit: int) -> list[str]:
+        rows = self._connection.execute(
+            select(ForecastRow.ticker)
+            .where(ForecastRow.outcome.is_(None), ForecastRow.close_time < closed_before)
+            .group_by(ForecastRow.ticker)
+            .order_by(func.min(ForecastRow.close_time))
+            .limit(limit)
+        )
+        return [ticker for (ticker,) in rows]
+
+    def resolve_forecasts(self, ticker: str, outcome: MarketResult, resolved_at: datetime) -> int:
+        result = self._connection.execute(
+            update(ForecastRow)
+            .where(ForecastRow.ticker == ticker, ForecastRow.outcome.is_(None))
+            .values(outcome=MarketResult(outcome).value, resolved_at=resolved_at)
+        )
+        return result.rowcount
+
+    def scored_forecasts(self) -> list[ScoredForecast]:
+        """Every forecast whose market resolved YES or NO (void markets are not scored)."""
+        rows = self._all(
+            select(
+                ForecastRow.model,
+                ForecastRow.prompt_version,
+                ForecastRow.probability,
+                ForecastRow.outcome,
+            ).where(ForecastRow.outcome.in_(("yes", "no")))
+        )
+        return [
+            ScoredForecast(
+                model=row["model"],
+                prompt_version=row["prompt_version"],
+                probability=row["probability"],
+                outcome=row["outcome"] == "yes",
+            )
+            for row in rows
+        ]
+
+    def trade_results(self) -> list[TradeResult]:
+        """Closed positions, attributed to the forecast their order acted on."""
+        rows = self._all(
+            select(
+                ForecastRow.model, ForecastRow.prompt_version, PositionRow.cost, PositionRow.payout
+            )
+            .join(ExecutionRow, ExecutionRow.client_order_id == PositionRow.client_order_id)
+            .join(ForecastRow, ForecastRow.id == ExecutionRow.forecast_id)
+            .where(PositionRow.status == PositionStatus.CLOSED.value)
+        )
+        return [
+            TradeResult(
+                model=row["model"],
+                prompt_version=row["prompt_version"],
+                pnl=row["payout"] - row["cost"],
+            )
+            for row in rows
+        ]
+
+    def api_costs(self) -> dict[tuple[str, str], Decimal]:
+        total = type_coerce(func.sum(LlmCallRow.cost), MicroDollars())
+        rows = self._connection.execute(
+            select(LlmCallRow.model, LlmCallRow.prompt_version, total).group_by(
+                LlmCallRow.model, LlmCallRow.prompt_version
+            )
+        )
+        return {(model, version): cost for model, version, cost in rows}
+
+    def api_cost_since(self, since: datetime) -> Decimal:
+        total = type_coerce(func.sum(LlmCallRow.cost), MicroDollars())
+        cost = self._connection.execute(select(total).where(LlmCallRow.ts >= since)).scalar()
+        return ZERO if cost is None else cost
 
     # status (heartbeat)
 

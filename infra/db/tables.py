@@ -86,6 +86,7 @@ class LedgerRow(Base):
     balance: Mapped[Money]
     ref_type: Mapped[str | None]
     ref_id: Mapped[str | None]
+    detail: Mapped[str | None]  # what a cost bought, e.g. "KX... cycle 3 claude-sonnet-5-5"
 
 
 class ExecutionRow(Base):
@@ -116,6 +117,7 @@ class ExecutionRow(Base):
     error_message: Mapped[str | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    forecast_id: Mapped[int | None] = mapped_column(ForeignKey("forecasts.id"))
 
 
 class PositionRow(Base):
@@ -191,3 +193,52 @@ class DeadLetterRow(Base):
     message_kind: Mapped[str]
     message_id: Mapped[str]
     error: Mapped[str]
+
+
+class LlmCallRow(Base):
+    """One call to a language model: its usage and its cost (also a ledger row, `api_cost`)."""
+
+    __tablename__ = "llm_calls"
+    __table_args__ = (Index(None, "ts"), Index(None, "model", "prompt_version"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[str] = mapped_column(unique=True)
+    ts: Mapped[datetime]
+    ticker: Mapped[str]
+    cycle: Mapped[int]
+    provider: Mapped[str]
+    model: Mapped[str]
+    prompt_version: Mapped[str]
+    input_tokens: Mapped[int]
+    output_tokens: Mapped[int]
+    cost: Mapped[Money]
+    outcome: Mapped[str]  # ok, invalid, refused, error
+    error: Mapped[str | None]
+
+
+class ForecastRow(Base):
+    """A probability the bot acted on (or would have), with its inputs; scored at settlement.
+
+    Probabilities use the money column type: exact, six decimal places.
+    """
+
+    __tablename__ = "forecasts"
+    __table_args__ = (Index(None, "ticker", "made_at"), Index(None, "outcome"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticker: Mapped[str]
+    made_at: Mapped[datetime]
+    cycle: Mapped[int]
+    model: Mapped[str]
+    prompt_version: Mapped[str]
+    offline: Mapped[bool]
+    probability: Mapped[Money]
+    confidence: Mapped[Money]
+    rationale: Mapped[str]
+    cost: Mapped[Money]
+    yes_bid: Mapped[Money | None]
+    yes_ask: Mapped[Money | None]
+    polymarket_price: Mapped[Money | None]
+    close_time: Mapped[datetime | None]
+    outcome: Mapped[str | None]  # yes, no, void once the market resolves
+    resolved_at: Mapped[datetime | None]

@@ -13,10 +13,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from actors.analyst import LlmForecasting
 from actors.faults import FaultPlan
 from actors.supervisor import RestartPolicy
 from actors.system import TradingSystem
-from domain.forecasting import OfflineForecaster
 from domain.ledger import LedgerCheck, check
 from domain.messages import CycleStats
 from domain.models import Execution, Position
@@ -79,6 +79,7 @@ def running_system(
     restart_policy: RestartPolicy | None = None,
     reconcile: bool = True,
     sim_options: dict[str, Any] | None = None,
+    llm: LlmForecasting | None = None,
     **overrides: Any,
 ) -> Iterator[Harness]:
     path = tmp_path / "book.db"
@@ -90,7 +91,7 @@ def running_system(
         settings,
         venue,
         path,
-        OfflineForecaster(),
+        llm=llm,
         fault_plan=fault_plan,
         restart_policy=restart_policy,
     )

@@ -55,7 +55,8 @@ def test_each_filter_has_its_reason() -> None:
 
 def test_ranked_by_volume_and_capped() -> None:
     markets = [market(f"M{i}", volume=D(i * 10)) for i in range(1, 6)]
-    result = screen(markets, NOW, ScreenSettings(max_candidates=2), frozenset(), {})
+    settings = ScreenSettings(max_candidates=2, rank_by="volume")
+    result = screen(markets, NOW, settings, frozenset(), {})
     assert [m.ticker for m in result.selected] == ["M5", "M4"]
     assert dict(result.skipped) == {"FILTER_CANDIDATE_CAP": 3}
 
@@ -66,3 +67,12 @@ def test_preferred_markets_rank_first() -> None:
         markets, NOW, ScreenSettings(max_candidates=1), frozenset(), {}, frozenset({"LINKED"})
     )
     assert [m.ticker for m in result.selected] == ["LINKED"]
+
+
+def test_ranked_by_close_time_by_default() -> None:
+    markets = [
+        market("LATE", close_time=NOW + timedelta(hours=20)),
+        market("SOON", close_time=NOW + timedelta(hours=1)),
+    ]
+    result = screen(markets, NOW, ScreenSettings(max_candidates=1), frozenset(), {})
+    assert [m.ticker for m in result.selected] == ["SOON"]

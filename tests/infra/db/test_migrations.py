@@ -32,6 +32,8 @@ APP_TABLES = {
     "bankroll_history",
     "dead_letters",
     "executions",
+    "forecasts",
+    "llm_calls",
     "market_snapshots",
     "pnl_history",
     "positions",
@@ -43,8 +45,8 @@ SECOND_REVISION = """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "9001"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -59,20 +61,20 @@ def downgrade():
     op.drop_table("notes")
 """
 
-# Each revision commits on its own, so when this one fails 0002 is already in the file: only the
-# restore from the backup can bring the database back to 0001.
+# Each revision commits on its own, so when this one fails 9001 is already in the file: only the
+# restore from the backup can bring the database back to the real head.
 FAILING_REVISION = """
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "9002"
+down_revision = "9001"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
     op.execute("DELETE FROM bankroll_history")
-    raise RuntimeError("deliberate failure in 0003")
+    raise RuntimeError("deliberate failure in 9002")
 
 
 def downgrade():
@@ -81,12 +83,40 @@ def downgrade():
 
 
 def script_with(tmp_path: Path, *revisions: str) -> Path:
-    """A copy of the real migrations with more revisions after 0001."""
+    """A copy of the real migrations with more revisions after the real head."""
     location = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS_DIR, location, ignore=shutil.ignore_patterns("__pycache__"))
-    for number, source in enumerate(revisions, start=2):
-        (location / "versions" / f"{number:04d}_next.py").write_text(source)
+    for number, source in enumerate(revisions, start=9001):
+        text = source.replace("{head}", head_revision())
+        (location / "versions" / f"{number}_next.py").write_text(text)
     return location
+
+
+def canonical_ddl(sql: str | None) -> object:
+    """DDL with layout, name quoting and constraint order folded away.
+
+    A batch migration rebuilds a table with the same columns and constraints as CREATE TABLE,
+    but may quote its name and list the constraints in another order; ALTER TABLE lays the
+    text out differently. Columns keep their order; every other difference still counts.
+    """
+    if sql is None:
+        return None
+    text = re.sub(r"\s+", " ", sql).replace('"', "")
+    head, _, body = text.partition("(")
+    if not head.startswith("CREATE TABLE"):
+        return text
+    items, depth, current = [], 0, ""
+    for char in body.rstrip(" )"):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            items.append(current.strip())
+            current = ""
+        else:
+            current += char
+    items.append(current.strip())
+    columns = [item for item in items if not item.startswith("CONSTRAINT")]
+    constraints = frozenset(item for item in items if item.startswith("CONSTRAINT"))
+    return head.strip(), tuple(columns), constraints
 
 
 def table_names(path: Path) -> set[str]:
@@ -117,7 +147,10 @@ def test_new_database_is_created_at_head(tmp_path: Path) -> None:
 
     revision = migrate(path)
 
-    assert revision == head_revision() == "0001"
+    assert revision == head_revision()
+    assert revision in {
+        path.name.split("_")[0] for path in (MIGRATIONS_DIR / "versions").glob("0*.py")
+    }
     assert current_revision(path) == revision
     assert table_names(path) >= APP_TABLES
     assert backups(path) == []
@@ -175,12 +208,13 @@ def test_migrated_ddl_is_exactly_what_the_models_create(
     Base.metadata.create_all(engine)
     engine.dispose()
 
-    def schema(path: Path) -> list[tuple[str, str, str | None]]:
+    def schema(path: Path) -> list[tuple[str, str, object]]:
         with closing(sqlite3.connect(path)) as connection:
-            return connection.execute(
+            rows = connection.execute(
                 "SELECT type, name, sql FROM sqlite_master "
                 "WHERE tbl_name != 'alembic_version' ORDER BY type, name"
             ).fetchall()
+        return [(kind, name, canonical_ddl(sql)) for kind, name, sql in rows]
 
     assert schema(migrated_path) == schema(from_models)
 
@@ -189,13 +223,14 @@ def test_old_database_is_backed_up_then_upgraded(migrated_path: Path, tmp_path: 
     seed_ledger(migrated_path)
     location = script_with(tmp_path, SECOND_REVISION)
 
-    assert migrate(migrated_path, script_location=location) == "0002"
+    head = head_revision()
+    assert migrate(migrated_path, script_location=location) == "9001"
 
-    assert current_revision(migrated_path) == "0002"
+    assert current_revision(migrated_path) == "9001"
     assert "notes" in table_names(migrated_path)
     [backup] = backups(migrated_path)
-    assert re.fullmatch(r"bot\.db\.backup-0001-\d{8}T\d{6}Z", backup.name)
-    assert current_revision(backup) == "0001"
+    assert re.fullmatch(rf"bot\.db\.backup-{head}-\d{{8}}T\d{{6}}Z", backup.name)
+    assert current_revision(backup) == head
     assert "notes" not in table_names(backup)
     with closing(sqlite3.connect(backup)) as connection:
         assert connection.execute("SELECT balance FROM bankroll_history").fetchall() == [
@@ -213,10 +248,10 @@ def test_failed_upgrade_restores_the_database(migrated_path: Path, tmp_path: Pat
 
     [backup] = backups(migrated_path)
     message = str(raised.value)
-    assert "deliberate failure in 0003" in message
+    assert "deliberate failure in 9002" in message
     assert str(backup) in message
     assert dump(migrated_path) == before
-    assert current_revision(migrated_path) == "0001"
+    assert current_revision(migrated_path) == head_revision()
 
 
 def test_database_from_a_newer_program_is_refused_untouched(migrated_path: Path) -> None:

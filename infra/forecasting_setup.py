@@ -1,0 +1,80 @@
+"""Choosing the forecaster: Claude when ANTHROPIC_API_KEY is set, OpenAI, or offline."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+from actors.analyst import LlmForecasting
+from domain.costs import ModelPrice
+from domain.errors import OperatorInterventionRequired
+from domain.forecasting import CachePolicy
+from domain.scoring import ScorecardPolicy
+from infra import llm as providers
+from infra.llm import LlmProvider
+from infra.settings import Settings
+
+DEFAULT_MODELS = {"anthropic": "claude-sonnet-5-5", "openai": "gpt-5.5"}
+
+
+def _provider_name(settings: Settings) -> str | None:
+    choice = settings.llm.provider
+    if choice == "offline":
+        return None
+    if choice != "auto":
+        return choice
+    if settings.anthropic_api_key is not None or os.environ.get("ANTHROPIC_API_KEY"):
+        return "anthropic"
+    if settings.openai_api_key is not None or os.environ.get("OPENAI_API_KEY"):
+        return "openai"
+    return None
+
+
+def build_llm(settings: Settings) -> LlmForecasting | None:
+    """The LLM forecasting setup, or None for the offline forecaster."""
+    name = _provider_name(settings)
+    if name is None:
+        return None
+    llm = settings.llm
+    model = llm.model or DEFAULT_MODELS[name]
+    price = llm.price_for(model)
+    if price is None:
+        raise OperatorInterventionRequired(
+            f"no price for model {model!r}: every call is booked in the ledger, so add"
+            f' [llm.prices."{model}"] with input and output dollars per million tokens'
+        )
+    key_setting = settings.anthropic_api_key if name == "anthropic" else settings.openai_api_key
+    key = key_setting.get_secret_value() if key_setting is not None else None
+    env_name = "ANTHROPIC_API_KEY" if name == "anthropic" else "OPENAI_API_KEY"
+    if key is None and not os.environ.get(env_name):
+        raise OperatorInterventionRequired(f"llm.provider is {name!r} but {env_name} is not set")
+    provider_class = providers.ClaudeProvider if name == "anthropic" else providers.OpenAIProvider
+    provider: LlmProvider = provider_class(
+        model,
+        llm.max_tokens,
+        llm.temperature,
+        api_key=key,
+        timeout=float(llm.timeout),
+        max_retries=llm.max_retries,
+    )
+    return LlmForecasting(
+        provider=provider,
+        price=ModelPrice(input=price.input, output=price.output),
+        concurrency=llm.concurrency,
+        cycle_budget=llm.cycle_budget,
+        daily_budget=llm.daily_budget,
+        max_tokens=llm.max_tokens,
+        cache=CachePolicy(
+            window=timedelta(minutes=float(llm.cache_minutes)), max_move=llm.cache_max_move
+        ),
+    )
+
+
+def scorecard_policy(settings: Settings) -> ScorecardPolicy:
+    llm = settings.llm
+    return ScorecardPolicy(
+        min_forecasts=llm.min_scored_forecasts,
+        good_brier=llm.good_brier,
+        bad_brier=llm.bad_brier,
+        bad_scale=llm.bad_kelly_scale,
+    )

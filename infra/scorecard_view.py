@@ -1,0 +1,56 @@
+"""`main.py report`: how good the forecasts were, per model and prompt, and what they earned."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from domain.money import usd
+from domain.scoring import scorecard
+from infra.db.repository import Database
+
+
+def render_scorecard(path: Path, console: Console) -> None:
+    db = Database.open(path)
+    try:
+        with db.read() as repo:
+            scores = scorecard(repo.scored_forecasts(), repo.trade_results(), repo.api_costs())
+    finally:
+        db.close()
+    if not scores:
+        console.print("No forecasts have been scored yet: they are scored as their markets settle.")
+        return
+    table = Table(title="Forecast scorecard (lower Brier and log loss are better)")
+    for column in ("model", "prompt", "scored", "Brier", "log loss", "trades", "trade P&L"):
+        table.add_column(column, justify="left" if column in {"model", "prompt"} else "right")
+    table.add_column("API cost", justify="right")
+    table.add_column("net", justify="right")
+    for s in scores:
+        table.add_row(
+            s.model,
+            s.prompt_version or "-",
+            str(s.forecasts),
+            f"{s.brier:.4f}",
+            f"{s.log_loss:.4f}",
+            str(s.trades),
+            usd(s.trade_pnl),
+            usd(s.api_cost),
+            usd(s.net),
+        )
+    console.print(table)
+    for s in scores:
+        if not s.buckets:
+            continue
+        calibration = Table(title=f"Calibration: {s.model} {s.prompt_version}".rstrip())
+        for column in ("forecast", "count", "mean forecast", "happened"):
+            calibration.add_column(column, justify="right")
+        for bucket in s.buckets:
+            calibration.add_row(
+                f"{bucket.low:.1f}-{bucket.high:.1f}",
+                str(bucket.count),
+                f"{bucket.mean_forecast:.3f}",
+                f"{bucket.observed_rate:.3f}",
+            )
+        console.print(calibration)
