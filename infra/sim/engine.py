@@ -10,7 +10,6 @@ sim clock and seeded hashes, a test that only calls `advance()` sees the same ru
 from __future__ import annotations
 
 import heapq
-import random
 import threading
 import uuid
 from collections.abc import Iterator
@@ -61,6 +60,11 @@ MAX_EPOCHS_PER_SYNC = 5_000
 _CLOSE, _DETERMINE, _FINALIZE = "close", "determine", "finalize"
 
 
+def _new_id() -> str:
+    """Order and fill ids are unique across simulator runs, as Kalshi's are."""
+    return str(uuid.uuid4())
+
+
 class Exchange:
     """All mutable sim state. Callers hold `lock` (or use `synced()`) while touching it."""
 
@@ -82,7 +86,6 @@ class Exchange:
         self.now_ts = clock.timestamp()
         self._heap: list[tuple[float, int, str, str]] = []
         self._heap_counter = 0
-        self._ids = random.Random(config.seed ^ 0x0D15_EA5E)
         self._seq = 0
         self._resting_markets: dict[str, MarketState] = {}
         self._populate()
@@ -121,9 +124,6 @@ class Exchange:
     def _next_seq(self) -> int:
         self._seq += 1
         return self._seq
-
-    def _new_id(self) -> str:
-        return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
 
     # -- catalogue and lifecycle -------------------------------------------------------------
 
@@ -294,7 +294,7 @@ class Exchange:
     def _new_order(self, account: Account, request: OrderRequest, count: Decimal) -> Order:
         order = Order(
             seq=self._next_seq(),
-            order_id=self._new_id(),
+            order_id=_new_id(),
             account=account.key_id,
             user_id=account.user_id,
             client_order_id=request.client_order_id,
@@ -408,7 +408,7 @@ class Exchange:
         else:
             order.maker_cost += qty * price
             order.maker_fees += fee
-        fill_id = self._new_id()
+        fill_id = _new_id()
         fill = Fill(
             seq=self._next_seq(),
             fill_id=fill_id,

@@ -26,7 +26,7 @@ from infra.settings import Settings, load_settings
 from infra.sim import SimExchange
 from infra.venue import Venue, connect
 
-CYCLE_TIMEOUT = 60.0
+CYCLE_TIMEOUT = 30.0
 
 
 @dataclass

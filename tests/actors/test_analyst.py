@@ -1,0 +1,169 @@
+"""The Analyst with a real LLM SDK against a local fake of the provider's HTTP API, inside a
+real trading system on the simulator: exact cost rows, error handling, cache, budgets and the
+concurrency bound."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from actors.analyst import LlmForecasting
+from domain.costs import ModelPrice, call_cost
+from domain.forecasting import CachePolicy
+from domain.models import LedgerReason
+from infra.db.repository import Database
+from infra.llm import ClaudeProvider
+from tests.actors.system_harness import Harness, running_system
+from tests.fakes.llm_server import Answer, FakeLlmServer, Hang, Status
+
+D = Decimal
+MODEL = "claude-sonnet-5-5"
+PRICE = ModelPrice(input=D(3), output=D(15))
+USAGE = (1234, 56)
+COST = call_cost(PRICE, *USAGE)  # 0.003702 + 0.000840 = 0.004542
+LINKED = re.compile(r"trades YES at \$(\d\.\d+)")
+TICKER = re.compile(r"Ticker: (\S+)")
+
+
+def edge_answer(request: Any) -> str:
+    """Ten points above the linked Polymarket price, so some forecasts become trades."""
+    text = str(request)
+    found = LINKED.search(text)
+    p = min(D(found.group(1)) + D("0.10"), D("0.95")) if found else D("0.5")
+    return f'{{"probability": "{p}", "confidence": "0.6", "rationale": "fake"}}'
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeLlmServer]:
+    with FakeLlmServer(answer=edge_answer, usage=USAGE) as server:
+        yield server
+
+
+def llm(fake: FakeLlmServer, **options: Any) -> LlmForecasting:
+    provider_options = {"timeout": options.pop("timeout", 10.0), "max_retries": 2}
+    provider_options.update(options.pop("provider", {}))
+    provider = ClaudeProvider(
+        MODEL, 200, None, api_key="test-key", base_url=fake.url, **provider_options
+    )
+    return LlmForecasting(provider=provider, price=PRICE, **options)
+
+
+SCANNER = {"max_candidates": 6, "cooldown_minutes": 0}
+
+
+def api_cost_rows(h: Harness) -> list[Any]:
+    db = Database.open(h.path)
+    try:
+        with db.read() as repo:
+            return [e for e in repo.ledger_entries() if e.reason is LedgerReason.API_COST]
+    finally:
+        db.close()
+
+
+def test_each_call_is_one_exact_ledger_row(tmp_path: Path, fake: FakeLlmServer) -> None:
+    with running_system(tmp_path, llm=llm(fake), scanner=SCANNER) as h:
+        before = h.system.balance()
+        stats = h.cycle(1)
+        rows = api_cost_rows(h)
+        assert stats.forecasts == fake.request_count == len(rows) > 0
+        assert all(row.change == -COST for row in rows)
+        assert all(row.ref_type == "llm_call" for row in rows)
+        assert all(f" cycle 1 {MODEL}" in (row.detail or "") for row in rows)
+        assert stats.api_cost == COST * len(rows)
+        ledger, _, _ = h.read()
+        assert ledger.ok
+        trades = h.system.balance() - before + COST * len(rows)
+        assert trades == h.venue_balance() - h.sim.config.initial_balance  # the rest is trading
+
+
+def test_an_invalid_answer_is_asked_once_more_then_skipped(
+    tmp_path: Path, fake: FakeLlmServer
+) -> None:
+    fake.script(Answer("I would say about 60 percent."), Answer("still not JSON"))
+    with running_system(tmp_path, llm=llm(fake, concurrency=1), scanner=SCANNER) as h:
+        stats = h.cycle(1)
+        assert dict(stats.skipped).get("LLM_INVALID_ANSWER") == 1
+        assert len(api_cost_rows(h)) == fake.request_count  # both bad answers were billed
+        assert stats.forecasts == fake.request_count - 2
+
+
+def test_rate_limits_and_overload_are_retried_then_given_up(
+    tmp_path: Path, fake: FakeLlmServer
+) -> None:
+    fake.script(
+        Status(429, error_type="rate_limit_error"),  # retried by the SDK: the call succeeds
+        Status(529, error_type="overloaded_error"),
+        Status(529, error_type="overloaded_error"),
+        Status(529, error_type="overloaded_error"),  # three: retries exhausted
+    )
+    with running_system(tmp_path, llm=llm(fake, concurrency=1), scanner=SCANNER) as h:
+        stats = h.cycle(1)
+        assert dict(stats.skipped).get("LLM_OVERLOADED") == 1
+        assert len(api_cost_rows(h)) == stats.forecasts  # refused answers are not billed
+        assert stats.markets_scanned > 0
+
+
+def test_a_timeout_skips_the_market_and_the_cycle_goes_on(
+    tmp_path: Path, fake: FakeLlmServer
+) -> None:
+    fake.script(Hang(5))
+    options = llm(fake, concurrency=1, timeout=0.5, provider={"max_retries": 0})
+    with running_system(tmp_path, llm=options, scanner=SCANNER) as h:
+        stats = h.cycle(1)
+        assert dict(stats.skipped).get("LLM_TIMEOUT") == 1
+        assert stats.forecasts >= 1
+
+
+def asked_tickers(fake: FakeLlmServer) -> list[str]:
+    return [TICKER.search(str(r.body)).group(1) for r in fake.requests]  # type: ignore[union-attr]
+
+
+def test_cache_hits_make_no_call_even_after_a_restart(tmp_path: Path, fake: FakeLlmServer) -> None:
+    with running_system(tmp_path, llm=llm(fake, cache=CachePolicy()), scanner=SCANNER) as h:
+        first = h.cycle(1)
+        assert fake.request_count == first.forecasts > 0
+        h.cycle(2)  # the frozen sim clock: unchanged books; held markets make way for others
+        asked = asked_tickers(fake)
+        assert len(asked) == len(set(asked))  # no market was asked twice
+    calls = fake.request_count
+    with running_system(tmp_path, llm=llm(fake, cache=CachePolicy()), scanner=SCANNER) as h2:
+        h2.cycle(1)
+    asked = asked_tickers(fake)
+    assert len(asked) == len(set(asked))  # after a restart, stored forecasts were reused
+    assert fake.request_count - calls < len(set(asked[:calls]))
+
+
+def test_budget_caps_stop_analysis_and_nothing_else(tmp_path: Path, fake: FakeLlmServer) -> None:
+    tight = llm(fake, concurrency=1, cycle_budget=D("0.01"))
+    with running_system(tmp_path, llm=tight, scanner=SCANNER) as h:
+        stats = h.cycle(1)
+        assert dict(stats.skipped).get("BUDGET_CYCLE", 0) > 0
+        assert stats.markets_scanned > 0  # data collection went on
+        assert stats.candidates == 6
+        assert sum(row.change for row in api_cost_rows(h)) >= -D("0.01")
+    daily = llm(fake, concurrency=1, daily_budget=D("0.01"))
+    with running_system(tmp_path, llm=daily, scanner=SCANNER) as h:
+        stats = h.cycle(1)  # today's earlier spending counts against the daily cap
+        assert dict(stats.skipped).get("BUDGET_DAILY") == stats.candidates
+
+
+def test_concurrency_is_bounded_and_used(tmp_path: Path) -> None:
+    bound = 3
+    arrived = threading.Barrier(bound, timeout=10)
+    with (
+        FakeLlmServer(
+            answer=edge_answer, usage=USAGE, on_request=lambda _r: arrived.wait()
+        ) as fake,
+        running_system(
+            tmp_path, llm=llm(fake, concurrency=bound), scanner={"max_candidates": 9}
+        ) as h,
+    ):
+        stats = h.cycle(1)
+        assert fake.request_count == stats.candidates == 9
+        assert fake.max_in_flight == bound  # all k used at once, never more
