@@ -1,7 +1,8 @@
 """Durable bankroll changes per second through the actors vs raw single-row SQLite commits.
 
 Both sides run in this process, on the same disk, with the same pragmas (WAL, synchronous=FULL,
-so every acknowledged change has reached the disk). Run: `.venv/bin/python bench/bankroll.py`.
+so every acknowledged change has reached the disk).
+Run from the repository root: `.venv/bin/python -m bench.bankroll`.
 """
 
 from __future__ import annotations
