@@ -88,9 +88,10 @@ def decode_json(endpoint: str, content: bytes) -> Any:
         raise MalformedResponse(endpoint, "<body>", f"not JSON ({exc}): {snippet!r}") from None
 
 
-def query_params(params: Mapping[str, Any] | None) -> dict[str, str]:
-    """Query values as the venue wants them: booleans lower-case, lists comma-joined."""
-    result: dict[str, str] = {}
+def query_params(params: Mapping[str, Any] | None, *, repeat_lists: bool = False) -> dict[str, Any]:
+    """Query values as the venue wants them: booleans lower-case; lists comma-joined (Kalshi)
+    or, with `repeat_lists`, as repeated keys (`?id=1&id=2`, Polymarket's Gamma)."""
+    result: dict[str, Any] = {}
     for key, value in (params or {}).items():
         if value is None:
             continue
@@ -99,7 +100,8 @@ def query_params(params: Mapping[str, Any] | None) -> dict[str, str]:
         elif isinstance(value, Enum):
             result[key] = str(value.value)
         elif isinstance(value, list | tuple | set | frozenset):
-            result[key] = ",".join(str(item) for item in value)
+            items = [str(item) for item in value]
+            result[key] = items if repeat_lists else ",".join(items)
         else:
             result[key] = str(value)
     return result

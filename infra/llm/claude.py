@@ -12,7 +12,15 @@ from decimal import Decimal
 import anthropic
 from anthropic.types import Message
 
-from infra.llm.reply import ErrorKind, LlmReply, ProviderError, redact, status_detail
+from infra.llm.reply import (
+    ErrorKind,
+    LlmReply,
+    ProviderError,
+    classified,
+    malformed,
+    redact,
+    status_detail,
+)
 
 PROVIDER = "claude"
 
@@ -95,7 +103,7 @@ class ClaudeProvider:
                 "authentication", redact(str(exc), self._secret), retryable=False, provider=PROVIDER
             )
         except ValueError as exc:  # a 200 whose body is not JSON
-            error = _malformed(type(exc).__name__)
+            error = malformed(PROVIDER, type(exc).__name__)
         else:
             return self._reply(message)
         # Raised outside the handler so the SDK error (whose request holds the key) is not
@@ -107,7 +115,7 @@ class ClaudeProvider:
 
     def _reply(self, message: object) -> LlmReply:
         if not isinstance(message, Message):
-            raise _malformed(f"a {type(message).__name__}, not a message")
+            raise malformed(PROVIDER, f"a {type(message).__name__}, not a message")
         try:
             usage = message.usage
             input_tokens = (
@@ -124,7 +132,7 @@ class ClaudeProvider:
                 provider=PROVIDER,
             )
         except (AttributeError, TypeError, ValueError) as exc:
-            raise _malformed(type(exc).__name__) from None
+            raise malformed(PROVIDER, type(exc).__name__) from None
         if reply.stop_reason == "refusal":
             details = message.stop_details
             category = details.category if details is not None else None
@@ -139,30 +147,21 @@ class ClaudeProvider:
         return reply
 
     def _classify(self, exc: anthropic.APIError) -> ProviderError:
-        status = exc.status_code if isinstance(exc, anthropic.APIStatusError) else None
-        request_id = exc.request_id if isinstance(exc, anthropic.APIStatusError) else None
         kind, retryable = _kind(exc)
-        if isinstance(exc, anthropic.APIStatusError):
-            detail = status_detail(exc.status_code, exc.type, exc.api_message, exc.error_code)
-            if exc.response.headers.get("x-should-retry") == "false":
-                retryable = False
-        else:
-            detail = type(exc).__name__
-        return ProviderError(
+        if not isinstance(exc, anthropic.APIStatusError):
+            return classified(
+                kind, retryable, provider=PROVIDER, secret=self._secret, detail=type(exc).__name__
+            )
+        return classified(
             kind,
-            redact(detail[:500], self._secret),
-            retryable=retryable,
+            retryable,
             provider=PROVIDER,
-            status_code=status,
-            request_id=request_id,
+            secret=self._secret,
+            detail=status_detail(exc.status_code, exc.type, exc.api_message, exc.error_code),
+            status=exc.status_code,
+            request_id=exc.request_id,
+            headers=exc.response.headers,
         )
-
-
-def _malformed(reason: str) -> ProviderError:
-    """A 200 whose body is not a message: nothing to parse, usage unknown; worth asking again."""
-    return ProviderError(
-        "failed", f"malformed response ({reason})", retryable=True, provider=PROVIDER
-    )
 
 
 def _kind(exc: anthropic.APIError) -> tuple[ErrorKind, bool]:

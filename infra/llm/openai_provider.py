@@ -12,7 +12,14 @@ from decimal import Decimal
 import openai
 from openai.types.chat import ChatCompletion
 
-from infra.llm.reply import ErrorKind, LlmReply, ProviderError, redact, status_detail
+from infra.llm.reply import (
+    ErrorKind,
+    LlmReply,
+    ProviderError,
+    classified,
+    malformed,
+    status_detail,
+)
 
 PROVIDER = "openai"
 
@@ -89,7 +96,7 @@ class OpenAIProvider:
         except openai.OpenAIError as exc:
             error = ProviderError("failed", type(exc).__name__, retryable=False, provider=PROVIDER)
         except ValueError as exc:  # a 200 whose body is not JSON
-            error = _malformed(type(exc).__name__)
+            error = malformed(PROVIDER, type(exc).__name__)
         else:
             return self._reply(completion)
         # Raised outside the handler so the SDK error (whose request holds the key) is not
@@ -101,7 +108,7 @@ class OpenAIProvider:
 
     def _reply(self, completion: object) -> LlmReply:
         if not isinstance(completion, ChatCompletion):
-            raise _malformed(f"a {type(completion).__name__}, not a chat completion")
+            raise malformed(PROVIDER, f"a {type(completion).__name__}, not a chat completion")
         try:
             choice = completion.choices[0]
             usage = completion.usage  # absent only from non-conforming servers: counted as 0
@@ -115,7 +122,7 @@ class OpenAIProvider:
             )
             refusal = choice.message.refusal
         except (AttributeError, IndexError, TypeError, ValueError) as exc:
-            raise _malformed(type(exc).__name__) from None
+            raise malformed(PROVIDER, type(exc).__name__) from None
         if refusal or reply.stop_reason == "content_filter":
             reason = "the model refused" if refusal else "the content filter withheld the answer"
             raise ProviderError(
@@ -129,37 +136,28 @@ class OpenAIProvider:
         return reply
 
     def _classify(self, exc: openai.APIError) -> ProviderError:
-        status = exc.status_code if isinstance(exc, openai.APIStatusError) else None
-        request_id = exc.request_id if isinstance(exc, openai.APIStatusError) else None
         kind, retryable = _kind(exc)
-        if isinstance(exc, openai.APIStatusError):
-            body = exc.body if isinstance(exc.body, dict) else {}
-            api_message = body.get("message")
-            detail = status_detail(
+        if not isinstance(exc, openai.APIStatusError):
+            return classified(
+                kind, retryable, provider=PROVIDER, secret=self._secret, detail=type(exc).__name__
+            )
+        body = exc.body if isinstance(exc.body, dict) else {}
+        api_message = body.get("message")
+        return classified(
+            kind,
+            retryable,
+            provider=PROVIDER,
+            secret=self._secret,
+            detail=status_detail(
                 exc.status_code,
                 exc.type,
                 api_message if isinstance(api_message, str) else None,
                 exc.code,
-            )
-            if exc.response.headers.get("x-should-retry") == "false":
-                retryable = False
-        else:
-            detail = type(exc).__name__
-        return ProviderError(
-            kind,
-            redact(detail[:500], self._secret),
-            retryable=retryable,
-            provider=PROVIDER,
-            status_code=status,
-            request_id=request_id,
+            ),
+            status=exc.status_code,
+            request_id=exc.request_id,
+            headers=exc.response.headers,
         )
-
-
-def _malformed(reason: str) -> ProviderError:
-    """A 200 whose body is not a completion: nothing to parse, usage unknown; worth asking again."""
-    return ProviderError(
-        "failed", f"malformed response ({reason})", retryable=True, provider=PROVIDER
-    )
 
 
 def _kind(exc: openai.APIError) -> tuple[ErrorKind, bool]:

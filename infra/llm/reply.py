@@ -5,6 +5,7 @@ Token counts are exact integers as the provider reports them; pricing them is th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -83,6 +84,37 @@ def status_detail(
     if code:
         text += f" ({code})"
     return text
+
+
+def classified(
+    kind: ErrorKind,
+    retryable: bool,
+    *,
+    provider: str,
+    secret: str | None,
+    detail: str,
+    status: int | None = None,
+    request_id: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> ProviderError:
+    """A ProviderError from what an SDK exception says; the API can veto a retry."""
+    if headers is not None and headers.get("x-should-retry") == "false":
+        retryable = False
+    return ProviderError(
+        kind,
+        redact(detail[:500], secret),
+        retryable=retryable,
+        provider=provider,
+        status_code=status,
+        request_id=request_id,
+    )
+
+
+def malformed(provider: str, reason: str) -> ProviderError:
+    """A 200 whose body cannot be read: nothing to parse, usage unknown; worth asking again."""
+    return ProviderError(
+        "failed", f"malformed response ({reason})", retryable=True, provider=provider
+    )
 
 
 def redact(text: str, secret: str | None) -> str:

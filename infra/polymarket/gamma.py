@@ -16,7 +16,6 @@ import random
 import time
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
-from enum import Enum
 from typing import Any
 
 import requests
@@ -26,7 +25,13 @@ from domain.linking import PolymarketMarket
 from infra.kalshi.backoff import RetryPolicy
 from infra.kalshi.errors import MalformedResponse
 from infra.kalshi.ratelimit import Bucket, RateLimitConfig, TokenBucketLimiter
-from infra.kalshi.transport import DEFAULT_TIMEOUT, HttpTransport, Timeout, retrying_read
+from infra.kalshi.transport import (
+    DEFAULT_TIMEOUT,
+    HttpTransport,
+    Timeout,
+    query_params,
+    retrying_read,
+)
 from infra.polymarket.wire import GammaPage, Skipped, parse_gamma_page
 
 GAMMA_URL = "https://gamma-api.polymarket.com"
@@ -46,19 +51,7 @@ GAMMA_RATE_LIMIT = RateLimitConfig(
 
 def gamma_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
     """Gamma wants lower-case booleans and repeated keys for lists (`?id=1&id=2`)."""
-    result: dict[str, Any] = {}
-    for key, value in (params or {}).items():
-        if value is None:
-            continue
-        if isinstance(value, bool):
-            result[key] = "true" if value else "false"
-        elif isinstance(value, Enum):
-            result[key] = str(value.value)
-        elif isinstance(value, list | tuple | set | frozenset):
-            result[key] = [str(item) for item in value]
-        else:
-            result[key] = str(value)
-    return result
+    return query_params(params, repeat_lists=True)
 
 
 class GammaClient:
