@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
 from domain.clock import Clock
+from infra.clock import SystemClock
 
 PrivateKey = rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
 
@@ -32,24 +33,6 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 class KeyFileError(Exception):
     """The private key file is missing, unreadable or not a usable private key."""
-
-
-class SystemClock:
-    """The real UTC clock."""
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-
-class SkewedClock:
-    """Another clock shifted by a fixed offset (tests of clock skew; never in production)."""
-
-    def __init__(self, base: Clock, offset: timedelta) -> None:
-        self._base = base
-        self._offset = offset
-
-    def now(self) -> datetime:
-        return self._base.now() + self._offset
 
 
 def load_private_key(path: Path | str) -> PrivateKey:

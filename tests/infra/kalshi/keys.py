@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
+from domain.clock import Clock
 
 KEY_ID = "a952bcbe-ec3b-4b5b-b8f9-11dae589608c"
 
@@ -58,3 +60,14 @@ def public_pem(key: rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey) -> bytes:
 def write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
+
+
+class SkewedClock:
+    """Another clock shifted by a fixed offset (tests of clock skew)."""
+
+    def __init__(self, base: Clock, offset: timedelta) -> None:
+        self._base = base
+        self._offset = offset
+
+    def now(self) -> datetime:
+        return self._base.now() + self._offset

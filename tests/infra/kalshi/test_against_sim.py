@@ -16,6 +16,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from domain.models import Side
+from infra.clock import SystemClock
 from infra.kalshi import (
     AmbiguousOutcome,
     AuthenticationError,
@@ -32,10 +33,9 @@ from infra.kalshi import (
     TransientError,
     VenueRefused,
 )
-from infra.kalshi.signing import SkewedClock, SystemClock
 from infra.sim import SimConfig, SimExchange
 from tests.infra.kalshi.conftest import Sleeps
-from tests.infra.kalshi.keys import KEY_ID, ed_key, public_pem, rsa_key, write
+from tests.infra.kalshi.keys import KEY_ID, SkewedClock, ed_key, public_pem, rsa_key, write
 
 ED_KEY_ID = "ed25519-key-1"
 BALANCE = "/trade-api/v2/portfolio/balance"

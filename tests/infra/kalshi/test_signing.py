@@ -13,7 +13,6 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding
 from infra.kalshi.signing import (
     KeyFileError,
     RequestSigner,
-    SkewedClock,
     load_private_key,
     signature_message,
     signed_path,
@@ -23,6 +22,7 @@ from tests.infra.kalshi.keys import (
     FIXED_MOMENT,
     KEY_ID,
     FixedClock,
+    SkewedClock,
     ed_key,
     pkcs1_pem,
     pkcs8_pem,
