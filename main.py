@@ -58,12 +58,14 @@ def trade(settings: Settings, venue: Venue, path: Path, console: Console) -> int
             if stats is not None:
                 cycles.append(stats)
                 logger.info(
-                    "cycle {}: {} markets, {} candidates, {} orders ({} filled), {} settled",
+                    "cycle {}: {} markets, {} candidates, {} orders ({} filled, {} partly),"
+                    " {} settled",
                     number,
                     stats.markets_scanned,
                     stats.candidates,
                     stats.orders_placed,
-                    stats.orders_filled + stats.orders_partial,
+                    stats.orders_filled,
+                    stats.orders_partial,
                     stats.settled,
                 )
             if settings.cycles is None or number < settings.cycles:
@@ -100,14 +102,14 @@ def _check_ledger(path: Path) -> LedgerCheck:
 
 def run(settings: Settings, console: Console) -> int:
     path = settings.database_path
-    with DatabaseLock(path):
-        revision = migrate(path)
-        logger.debug("database {} at revision {}", path, revision)
-        venue = connect(settings)
-        try:
+    venue = connect(settings)  # refuses bad flags or keys before any file is created
+    try:
+        with DatabaseLock(path):
+            revision = migrate(path)
+            logger.debug("database {} at revision {}", path, revision)
             return trade(settings, venue, path, console)
-        finally:
-            venue.close()
+    finally:
+        venue.close()
 
 
 def main(argv: list[str] | None = None) -> int:

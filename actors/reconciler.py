@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
+from http import HTTPStatus
 from typing import Any
 
 from actors.base import BaseActor, ask, handles
@@ -51,7 +52,7 @@ from domain.models import (
 from domain.money import ZERO
 from domain.reconcile import RecoverPosition, SettlePosition, plan
 from infra.kalshi.client import KalshiClient
-from infra.kalshi.errors import KalshiError
+from infra.kalshi.errors import KalshiError, VenueRefused
 
 SCORE_BATCH = 25  # markets whose outcome is looked up per cycle
 IN_FLIGHT = tuple(status for status in ExecutionStatus if status.in_flight)
@@ -131,7 +132,9 @@ class Reconciler(BaseActor):
         busy = frozenset(e.ticker for e in still)
         diff = plan(local, remote, settlements, results, busy)
         for line in diff.describe():
-            self.log.info("plan: {}", line)
+            (self.log.warning if line.startswith("discrepancy") else self.log.info)(
+                "plan: {}", line
+            )
         for recover in diff.recover:
             self._recover(recover)
         pnl = sum((self._settle(settle) for settle in diff.settle), ZERO)
@@ -152,7 +155,15 @@ class Reconciler(BaseActor):
         return ReconciliationReport(ok=False, error=error)
 
     def _final_result(self, ticker: str) -> MarketResult:
-        market = self.client.get_market(ticker)
+        """The market's result if it is final; none if it is not, or the venue does not know
+        it (a 404 is no evidence either way: the position is kept and reported)."""
+        try:
+            market = self.client.get_market(ticker)
+        except VenueRefused as refused:
+            if refused.status == HTTPStatus.NOT_FOUND:
+                self.log.warning("{}: the venue does not list this market", ticker)
+                return MarketResult.NONE
+            raise
         return market.result if market.status in FINAL_MARKET else MarketResult.NONE
 
     def _resolve_in_flight(self, executions: tuple[Execution, ...]) -> tuple[int, list[Execution]]:

@@ -48,6 +48,7 @@ from infra.settings import Settings
 from infra.venue import Venue
 
 RECONCILE_TIMEOUT = 120.0
+SHUTDOWN_GRACE = 30.0  # seconds a cycle may take to finish after a stop signal
 
 
 @dataclass
@@ -234,6 +235,9 @@ class TradingSystem:
         self.directory.get("scanner").tell(RunCycle(stats=stats))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and self.events.escalation.empty():
+            if self.events.shutting_down.is_set():
+                # No new orders are sent now; give the stages in hand a bounded grace.
+                deadline = min(deadline, time.monotonic() + SHUTDOWN_GRACE)
             try:
                 done = self.events.completed.get(timeout=0.2)
             except queue.Empty:

@@ -1,0 +1,476 @@
+"""The program as an operator runs it: real processes, real signals, real SQLite files.
+
+The bot trades against a standalone simulator (`python -m infra.sim`, its own process with a
+frozen clock and a key pair made here), so the exchange's state outlives a bot that stops, is
+killed, or restarts. Nothing waits on a fixed sleep: the tests wait for the bot's log lines on
+its stderr, for the simulator's `/_sim/stats` counters, or for the process to end, each with a
+timeout that only guards against a hang.
+"""
+
+from __future__ import annotations
+
+import signal
+import socket
+import sqlite3
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tests.process_helpers import (
+    HUNDRED,
+    MICRO,
+    ORDER_PATH,
+    PYTHON,
+    ROOT,
+    SimProcess,
+    audit,
+    bot,
+    child_env,
+    make_key_pair,
+    read_book,
+    run_main,
+    standalone_sim,
+    wait_until,
+)
+
+FINAL = {"filled", "partial", "canceled", "rejected"}
+INITIAL = Decimal(1000)  # the bot's default bankroll and the sim account's balance
+
+
+def bot_args(db: Path, sim: SimProcess, *more: str) -> list[str]:
+    return [
+        "--venue",
+        "sim",
+        "--exchange-url",
+        sim.base_url,
+        "--db",
+        str(db),
+        "--log-level",
+        "INFO",
+        *more,
+    ]
+
+
+def first_order_attempt(sim: SimProcess, timeout: float = 20) -> str:
+    """Wait until the simulator has received a create-order request; its client order id."""
+    attempts = wait_until(
+        lambda: sim.stats()["order_attempts"], timeout, "the sim to receive an order"
+    )
+    assert len(attempts) == 1, attempts
+    return next(iter(attempts))
+
+
+def status_of(db: Path) -> str:
+    result = run_main("status", "--db", str(db))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "adds up" in result.stdout
+    return result.stdout
+
+
+def assert_clean(db: Path) -> None:
+    book = read_book(db)
+    assert audit(book) == []
+    assert book.in_flight == [], "an orderly stop leaves nothing in flight on a healthy venue"
+    assert all(e["status"] in FINAL for e in book.executions.values())
+
+
+def assert_no_order_created_twice(sim: SimProcess) -> dict[str, int]:
+    created: dict[str, int] = sim.stats()["orders_created"]
+    assert created, "the bot never placed an order"
+    assert all(n == 1 for n in created.values()), created
+    return created
+
+
+# 1 and 2: an orderly stop on SIGTERM or SIGINT in the middle of an order ----------------
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_mid_order_finishes_it_stops_cleanly_and_a_restart_reloads_the_same_book(
+    tmp_path: Path, signum: signal.Signals
+) -> None:
+    db = tmp_path / "book.db"
+    # Every create-order answer takes 2 s: the signal lands while an order is in the air.
+    with standalone_sim(tmp_path, "--latency", "2", "--fault-path", ORDER_PATH) as sim:
+        with bot(*bot_args(db, sim), env=sim.bot_env(PMT_CYCLE_INTERVAL="0.2")) as running:
+            running.wait_stderr("trading ACTIVE")
+            coid = first_order_attempt(sim)
+            running.send(signum)
+            assert running.wait(30) == 0, running.stderr
+        # The order in hand was finished after the signal, and no new one was started.
+        ticker = read_book(db).executions[coid]["ticker"]
+        stopping = running.line_index(f"{signum.name}: finishing the work in hand")
+        assert running.line_index(rf"{ticker} buy .* filled, spent") > stopping
+        assert list(assert_no_order_created_twice(sim)) == [coid]
+        assert "Run on sim" in running.stdout
+        assert "Ledger: adds up" in running.stdout
+        assert_clean(db)
+        before = read_book(db)
+        assert before.executions[coid]["status"] in FINAL
+
+        # Restart on the same exchange: start-up reconciliation finds nothing to change.
+        sim.reset_faults()
+        again = run_main(*bot_args(db, sim, "--cycles", "0"), env=sim.bot_env())
+        assert again.returncode == 0, again.stderr
+        assert "plan:" not in again.stderr, "the venue and the book disagreed"
+        after = read_book(db)
+        assert after.positions == before.positions
+        assert (after.balance, after.rows) == (before.balance, before.rows)
+        assert after.executions == before.executions
+        assert f"({before.rows} ledger rows)" in status_of(db)
+        assert assert_no_order_created_twice(sim) == {coid: 1}
+        client = sim.client()
+        try:
+            remote = {
+                (r.ticker, r.side.value, r.count) for r in client.get_positions() if r.position
+            }
+        finally:
+            client.close()
+        local = {(p[1], p[2], Decimal(p[3]) / HUNDRED) for p in after.positions if p[5] == "open"}
+        assert local == remote
+
+
+def test_a_second_sigint_during_the_orderly_stop_exits_at_once_with_130(tmp_path: Path) -> None:
+    """The stop is made slow on purpose: order answers and the venue's position list (read by
+    the end-of-cycle reconciliation) each take 4 s. The second SIGINT goes only once the
+    Executor has refused a signal for shutting down, the proof that the first was handled."""
+    db = tmp_path / "book.db"
+    latency = 4.0
+    slow = ("--latency", str(latency), "--fault-path", ORDER_PATH)
+    with standalone_sim(tmp_path, *slow, "--fault-path", "/portfolio/positions") as sim:
+        with bot(*bot_args(db, sim), env=sim.bot_env()) as running:
+            running.wait_stderr("trading ACTIVE")
+            coid = first_order_attempt(sim)
+            running.send(signal.SIGINT)
+            running.wait_stderr("SIGINT: finishing the work in hand")
+            running.wait_stderr("refused: STATE_SHUTTING_DOWN")
+            forced_at = time.monotonic()
+            running.send(signal.SIGINT)
+            code = running.wait(latency)
+            took = time.monotonic() - forced_at
+        assert code == 130, running.stderr
+        assert took < latency, "it waited for the reconciliation instead of exiting"
+        assert "second SIGINT: exiting now" in running.stderr
+        assert "Run on sim" not in running.stdout  # no orderly stop, no report
+        book = read_book(db)
+        assert audit(book) == []
+        assert book.executions[coid]["status"] in FINAL  # the order in hand was finished
+        status_of(db)
+
+
+SIGINT_WHILE_LOGGING = """
+import signal, sys, threading
+from loguru import logger
+from infra.logs import setup_logging
+from infra.signals import install_signal_handlers
+
+class SlowTerminal:
+    \"\"\"stderr on which the operator presses Ctrl-C twice while a log line is being written
+    (a slow terminal or a full log pipe makes this window wide).\"\"\"
+
+    def __init__(self, real):
+        self.real, self.fired = real, False
+
+    def write(self, text):
+        self.real.write(text)
+        if "cycle under way" in text and not self.fired:
+            self.fired = True
+            signal.raise_signal(signal.SIGINT)
+            signal.raise_signal(signal.SIGINT)
+
+    def flush(self):
+        self.real.flush()
+
+sys.stderr = SlowTerminal(sys.__stderr__)
+setup_logging("INFO")
+stopping = threading.Event()
+install_signal_handlers(stopping)
+logger.info("cycle under way")
+print("two SIGINTs, still running; stopping =", stopping.is_set())
+"""
+
+
+def test_two_sigints_while_a_log_line_is_being_written_force_the_exit() -> None:
+    result = subprocess.run(
+        [PYTHON, "-c", SIGINT_WHILE_LOGGING],
+        capture_output=True,
+        text=True,
+        env=child_env(),
+        cwd=ROOT,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 130, result.stdout + result.stderr
+
+
+# 3: SIGKILL while an order is in the air --------------------------------------------------
+
+
+def test_sigkill_mid_order_then_restart_resolves_the_order_by_its_client_order_id(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "book.db"
+    with standalone_sim(tmp_path, "--latency", "5", "--fault-path", ORDER_PATH) as sim:
+        with bot(*bot_args(db, sim), env=sim.bot_env()) as running:
+            running.wait_stderr("trading ACTIVE")
+            coid = first_order_attempt(sim)
+            running.proc.kill()
+            assert running.wait(10) == -signal.SIGKILL
+        killed = read_book(db)
+        assert audit(killed) == []
+        assert killed.executions[coid]["status"] == "intent"  # recorded before it was sent
+        ticker = killed.executions[coid]["ticker"]
+
+        sim.reset_faults()
+        again = run_main(*bot_args(db, sim, "--cycles", "1"), env=sim.bot_env())
+        assert again.returncode == 0, again.stderr
+        assert "adds up" in again.stdout
+
+        stats = sim.stats()
+        assert stats["order_attempts"][coid] == 1, "the killed order was sent again"
+        assert_no_order_created_twice(sim)
+        book = read_book(db)
+        assert audit(book) == []
+        assert book.in_flight == []
+        resolved = book.executions[coid]
+        client = sim.client()
+        try:
+            venue = client.find_order_by_client_order_id(coid, ticker)
+            balance = client.get_balance().balance
+        finally:
+            client.close()
+        assert venue is not None, "the order reached the venue before the kill"
+        assert resolved["venue_order_id"] == venue.order_id
+        assert resolved["status"] in {"filled", "partial", "canceled"}
+        assert resolved["filled_count"] == int(venue.fill_count * HUNDRED)
+        spent = int((venue.fill_cost + venue.fees) * MICRO)
+        assert resolved["fill_cost"] + resolved["fees"] == spent
+        if venue.fill_count > 0:
+            [position] = [p for p in book.positions if p[6] == coid]
+            assert position[4] == spent  # the position carries the exact cost
+        status_of(db)
+        # Every dollar the venue took, the book took: same change on both sides.
+        assert Decimal(book.balance) / MICRO - INITIAL == balance - INITIAL
+
+
+def test_sigkill_before_the_order_left_keeps_it_in_flight_and_never_sends_it(
+    tmp_path: Path,
+) -> None:
+    """The bot's own write bucket holds the second order of the cycle for 20 s after its
+    intent is recorded: killed there, the order never reached the venue. A restart within the
+    not-found grace period must neither send it nor release its money yet."""
+    db = tmp_path / "book.db"
+    slow_writes = {"PMT_RATE_LIMITS__WRITE_BURST": "10", "PMT_RATE_LIMITS__WRITE_RATE": "0.5"}
+    with standalone_sim(tmp_path) as sim:
+        with bot(*bot_args(db, sim), env=sim.bot_env(**slow_writes)) as running:
+            running.wait_stderr("trading ACTIVE")
+
+            def unsent_intent() -> str | None:
+                attempts = sim.stats()["order_attempts"]
+                book = read_book(db)
+                waiting = [
+                    coid
+                    for coid, e in book.executions.items()
+                    if e["status"] == "intent" and coid not in attempts
+                ]
+                return waiting[0] if attempts and waiting else None
+
+            coid = wait_until(unsent_intent, 20, "an intent held back by the write bucket")
+            running.proc.kill()
+            assert running.wait(10) == -signal.SIGKILL
+        assert coid not in sim.stats()["order_attempts"]
+        reserved = read_book(db).executions[coid]["reserved"]
+
+        again = run_main(*bot_args(db, sim, "--cycles", "1"), env=sim.bot_env())
+        assert again.returncode == 0, again.stderr
+        assert "1 orders in flight" in again.stderr
+        assert coid not in sim.stats()["order_attempts"], "an unresolved order was re-sent"
+        assert_no_order_created_twice(sim)
+        book = read_book(db)
+        assert audit(book) == []
+        assert [e["client_order_id"] for e in book.in_flight] == [coid]
+        assert book.executions[coid]["status"] == "intent"  # still reserved, not released
+        status_of(db)
+        client = sim.client()
+        try:
+            balance = client.get_balance().balance
+        finally:
+            client.close()
+        assert Decimal(book.balance + reserved) / MICRO - INITIAL == balance - INITIAL
+
+
+# 4: one bot per database ------------------------------------------------------------------
+
+
+def test_a_second_bot_on_the_same_database_is_refused_and_the_first_carries_on(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "book.db"
+    env = child_env(PMT_CYCLE_INTERVAL="0.2", PMT_SIM__MARKETS="100")
+    args = ["--venue", "sim", "--db", str(db), "--log-level", "INFO"]
+    with bot(*args, env=env) as first:
+        first.wait_stderr("trading ACTIVE")
+        second = run_main(*args, "--cycles", "1", env=env, timeout=30)
+        assert second.returncode == 1, second.stderr
+        assert "already running" in second.stderr
+        assert f"pid {first.pid}" in second.stderr
+        assert "Run on" not in second.stdout
+
+        assert first.proc.poll() is None
+        mark = len(first.err)
+        first.wait_stderr(r"main +cycle \d+: ", start=mark)  # still trading after the refusal
+        status_of(db)  # a reader needs no lock
+        first.send(signal.SIGTERM)
+        assert first.wait(30) == 0, first.stderr
+    assert "Ledger: adds up" in first.stdout
+    assert audit(read_book(db)) == []
+
+
+# The embedded simulator: a fresh exchange at every start ----------------------------------
+
+
+def embedded_args(db: Path, *more: str) -> list[str]:
+    return ["--venue", "sim", "--db", str(db), "--log-level", "INFO", *more]
+
+
+EMBEDDED_ENV = {"PMT_SIM__MARKETS": "100"}
+
+
+def test_a_restart_on_the_embedded_simulator_keeps_the_book_and_reports_what_it_cannot_see(
+    tmp_path: Path,
+) -> None:
+    """Each start builds a new simulated exchange: it knows none of the old positions. The
+    start-up reconciliation has no evidence either way, so it keeps them and says so."""
+    db = tmp_path / "book.db"
+    env = child_env(**EMBEDDED_ENV)
+    first = run_main(*embedded_args(db, "--cycles", "1"), env=env)
+    assert first.returncode == 0, first.stderr
+    before = read_book(db)
+    open_tickers = sorted(p[1] for p in before.positions if p[5] == "open")
+    assert open_tickers, "the first run bought nothing; pick another seed"
+
+    again = run_main(*embedded_args(db, "--cycles", "0"), env=env)
+    assert again.returncode == 0, again.stderr
+    after = read_book(db)
+    assert after.positions == before.positions
+    assert (after.balance, after.rows) == (before.balance, before.rows)
+    for ticker in open_tickers:
+        assert f"discrepancy {ticker}: gone from the venue without evidence; kept" in again.stderr
+
+
+def test_a_restart_on_the_embedded_simulator_survives_a_market_it_does_not_list(
+    tmp_path: Path,
+) -> None:
+    """A later day's simulator lists other markets. Simulated here by moving one held
+    position to a ticker the fresh simulator does not have (the ledger is not touched)."""
+    db = tmp_path / "book.db"
+    env = child_env(**EMBEDDED_ENV)
+    first = run_main(*embedded_args(db, "--cycles", "1"), env=env)
+    assert first.returncode == 0, first.stderr
+    conn = sqlite3.connect(db)
+    try:
+        moved = conn.execute(
+            "UPDATE positions SET ticker = 'KXGONE-20JAN01-T1' WHERE id ="
+            " (SELECT MIN(id) FROM positions WHERE status = 'open')"
+        ).rowcount
+        conn.commit()
+    finally:
+        conn.close()
+    assert moved == 1, "the first run bought nothing; pick another seed"
+    before = read_book(db)
+
+    again = run_main(*embedded_args(db, "--cycles", "0"), env=env)
+    assert again.returncode == 0, again.stderr
+    assert read_book(db).positions == before.positions
+
+
+# 5: refusals before anything touches the network ------------------------------------------
+
+
+@contextmanager
+def network_trap() -> Iterator[tuple[dict[str, str], socket.socket]]:
+    """A listening socket every HTTP(S) proxy variable points to: any attempt to reach the
+    network through requests queues a connection on it."""
+    trap = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    trap.bind(("127.0.0.1", 0))
+    trap.listen(16)
+    url = f"http://127.0.0.1:{trap.getsockname()[1]}"
+    env = {name: url for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")}
+    env.update({"NO_PROXY": "", "no_proxy": ""})
+    try:
+        yield env, trap
+    finally:
+        trap.close()
+
+
+def assert_untouched(trap: socket.socket) -> None:
+    trap.setblocking(False)
+    try:
+        connection, _ = trap.accept()
+    except BlockingIOError:
+        return
+    connection.close()
+    pytest.fail("the program opened a network connection before refusing")
+
+
+def test_network_trap_catches_a_real_attempt(tmp_path: Path) -> None:
+    """The trap works: a demo bot with a valid key file does reach for the network."""
+    keys = make_key_pair(tmp_path)
+    with network_trap() as (proxies, trap):
+        env = child_env(
+            KALSHI_API_KEY_ID=keys.key_id,
+            KALSHI_PRIVATE_KEY_PATH=str(keys.private_key),
+            PMT_REQUEST_TIMEOUT="1",
+            **proxies,
+        )
+        trap.settimeout(30)
+        with bot("--venue", "demo", "--db", str(tmp_path / "d.db"), env=env) as running:
+            connection, _ = trap.accept()  # blocks until the bot tries to connect
+            connection.close()
+            running.proc.kill()
+            running.wait(10)
+
+
+def test_live_without_the_confirmation_flag_exits_2_without_touching_the_network(
+    tmp_path: Path,
+) -> None:
+    keys = make_key_pair(tmp_path)
+    with network_trap() as (proxies, trap):
+        env = child_env(
+            KALSHI_API_KEY_ID=keys.key_id, KALSHI_PRIVATE_KEY_PATH=str(keys.private_key), **proxies
+        )
+        result = run_main("--venue", "live", "--db", str(tmp_path / "live.db"), env=env)
+        assert_untouched(trap)
+    assert result.returncode == 2, result.stderr
+    assert "--venue live trades real money" in result.stderr
+    assert "--i-understand-this-is-real-money" in result.stderr
+
+
+def test_demo_with_a_missing_key_file_exits_2_naming_it_without_touching_the_network(
+    tmp_path: Path,
+) -> None:
+    missing = tmp_path / "keys" / "kalshi-demo.pem"
+    with network_trap() as (proxies, trap):
+        env = child_env(
+            KALSHI_API_KEY_ID="demo-key", KALSHI_PRIVATE_KEY_PATH=str(missing), **proxies
+        )
+        result = run_main("--venue", "demo", "--db", str(tmp_path / "demo.db"), env=env)
+        assert_untouched(trap)
+    assert result.returncode == 2, result.stderr
+    assert str(missing) in result.stderr
+    assert "does not exist" in result.stderr
+
+
+@pytest.mark.parametrize("venue", ["live", "demo"])
+def test_a_refused_venue_leaves_no_database_behind(tmp_path: Path, venue: str) -> None:
+    db = tmp_path / f"{venue}.db"
+    env = child_env(
+        KALSHI_API_KEY_ID="some-key", KALSHI_PRIVATE_KEY_PATH=str(tmp_path / "missing.pem")
+    )
+    result = run_main("--venue", venue, "--db", str(db), env=env)
+    assert result.returncode == 2, result.stderr
+    assert not db.exists(), "nothing may start on a refused configuration"
