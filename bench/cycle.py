@@ -19,7 +19,8 @@
     reads * cost / read_rate + writes * cost / write_rate, and the exact floor also takes away
     what the full buckets let through at once (the burst).
 
-Run from the repository root: `.venv/bin/python -m bench.cycle` (options: `--signals N`, `--cycles N`, `--markets N`).
+Run from the repository root: `.venv/bin/python -m bench.cycle`
+(options: `--signals N`, `--cycles N`, `--markets N`).
 """
 
 from __future__ import annotations
