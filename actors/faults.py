@@ -31,7 +31,10 @@ class FaultPlan:
         self._lock = threading.Lock()
 
     def crash_on(self, actor: str, message_type: type, *, nth: int = 1, times: int = 1) -> None:
-        """Raise InjectedFault when `actor` handles its `nth` message of `message_type`."""
+        """Raise InjectedFault when `actor` handles its `nth` message of `message_type`.
+
+        The actor dies of it whether the message was told or asked (see BaseActor._crash).
+        """
         with self._lock:
             self._rules.append(_Rule(actor, message_type, nth, times))
 

@@ -99,7 +99,7 @@ class Supervisor:
             self.stop()
             raise
 
-    def _start_child(self, name: str) -> None:
+    def _start_child(self, name: str) -> pykka.ActorRef[Any]:
         spec = self.specs[name]
         ref = spec.factory(self.report)
         try:
@@ -111,6 +111,7 @@ class Supervisor:
         if name not in self._started:
             self._started.append(name)
         self.log.debug("started {}", name)
+        return ref
 
     def stop(self) -> None:
         """Stop the children in reverse start order, each with a timeout, then sweep."""
@@ -147,6 +148,9 @@ class Supervisor:
             try:
                 self._handle(crash)
             except Exception as exc:  # the supervisor itself must not die
+                if self._stopping.is_set():  # e.g. a restarted child's peer was just stopped
+                    self.log.debug("stopping: ignored {!r} handling {}", exc, crash.actor)
+                    continue
                 self.log.exception("supervisor failed handling {}", crash)
                 self._escalate(f"supervisor error: {exc}")
 
@@ -175,9 +179,18 @@ class Supervisor:
             return
         self.log.warning("restarting {} after {}: {}", crash.actor, crash.error_type, crash.error)
         try:
-            self._start_child(crash.actor)
+            ref = self._start_child(crash.actor)
         except Exception as exc:  # noqa: BLE001
+            if self._stopping.is_set():
+                self.log.debug("{} not restarted: the system is stopping", crash.actor)
+                return
             self._give_up(crash.actor, f"{crash.actor} could not be restarted: {exc}")
+            return
+        if self._stopping.is_set():
+            # The ordered stop began while this child was starting and may have gone past
+            # it (it saw the dead one): stop the new one here, or it would outlive the stop.
+            ref.stop(block=True, timeout=spec.stop_timeout)
+            self.directory.remove(crash.actor)
             return
         if spec.after_restart is not None:
             spec.after_restart()
