@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 import pykka
+from loguru import logger
 
 from actors.base import BaseActor, ask, handles
 from actors.directory import ActorUnavailable, Directory
@@ -62,6 +63,7 @@ from infra.llm import LlmProvider, LlmReply, ProviderError
 
 HISTORY = 3  # earlier forecasts per market shown in the prompt
 BOOKING_ATTEMPTS = 3
+MARKER_WAIT = 10.0  # seconds
 
 
 @dataclass(frozen=True)
@@ -268,11 +270,15 @@ class Analyst(BaseActor):
         if isinstance(decision, NoTrade):
             self.skipped[decision.reason] += 1
             return
-        self.counts["signals"] += 1
         signal = ExecuteSignal(cycle=cycle, signal=decision, forecast=forecast)
-        self.directory.get("executor").tell(
-            signal.caused(self.marker) if self.marker is not None else signal
-        )
+        try:
+            self.directory.get("executor").tell(
+                signal.caused(self.marker) if self.marker is not None else signal
+            )
+        except (ActorUnavailable, pykka.ActorDeadError):
+            self.skipped["EXECUTOR_UNAVAILABLE"] += 1
+            return
+        self.counts["signals"] += 1
 
     def _finish_if_done(self) -> None:
         if self.pending == 0 and self.marker is not None:
@@ -290,7 +296,11 @@ class Analyst(BaseActor):
         )
         if self.counts["cache_hits"]:
             self.log.info("{} forecasts reused from the cache", self.counts["cache_hits"])
-        self.directory.get("executor").tell(EndOfCycle(stats=stats).caused(marker))
+        try:  # the Executor may be restarting: the marker waits for it, briefly
+            executor = self.directory.wait_for("executor", timeout=MARKER_WAIT)
+            executor.tell(EndOfCycle(stats=stats).caused(marker))
+        except (ActorUnavailable, pykka.ActorDeadError):
+            self.log.error("cycle {} lost: the executor is not running", stats.cycle)
 
 
 # Worker threads ------------------------------------------------------------------------------
@@ -306,6 +316,29 @@ def _forecast_job(
     cycle: int,
     estimate: Decimal,
 ) -> None:
+    """Report the forecast (or why there is none) to the Analyst, whatever happens."""
+    ticker = candidate.market.ticker
+    try:
+        result = _forecast(directory, llm, clock, candidate, prompt, cycle, estimate)
+    except Exception:  # noqa: BLE001 - the Analyst must hear back, or its cycle never ends
+        logger.bind(actor="analyst").exception("forecasting {} failed", ticker)
+        result = ForecastFailed(
+            ticker=ticker, reason="ANALYSIS_ERROR", spent=ZERO, estimate=estimate
+        )
+    # If the Analyst stopped or restarted meanwhile, the cost is booked and the forecast dropped.
+    with suppress(pykka.ActorDeadError):
+        analyst.tell(result)
+
+
+def _forecast(
+    directory: Directory,
+    llm: LlmForecasting,
+    clock: Clock,
+    candidate: Candidate,
+    prompt: tuple[str, str],
+    cycle: int,
+    estimate: Decimal,
+) -> ForecastMade | ForecastFailed:
     """Ask the model (once more if the answer is invalid), booking every call's cost."""
     ticker = candidate.market.ticker
     spent = ZERO
@@ -345,9 +378,7 @@ def _forecast_job(
             candidate=candidate, forecast=forecast, spent=spent, estimate=estimate
         )
         break
-    # If the Analyst stopped or restarted meanwhile, the cost is booked and the forecast dropped.
-    with suppress(pykka.ActorDeadError):
-        analyst.tell(result)
+    return result
 
 
 def _book(

@@ -37,6 +37,8 @@ from domain.models import LedgerReason
 from domain.money import ZERO, usd
 from domain.risk import DenyReason
 
+Reply = BalanceChanged | FundsRefused
+
 
 class Bankroll(BaseActor):
     name = "bankroll"
@@ -194,10 +196,41 @@ class Bankroll(BaseActor):
         raise TypeError(f"not a balance command: {command!r}")
 
     def _on_balance_command(self, command: BalanceCommand) -> BalanceChanged | FundsRefused:
-        """Handle `command` and every balance command queued behind it in one transaction."""
+        """Handle `command` and every balance command queued behind it in one transaction.
+
+        If that transaction fails, each command is tried again on its own, so one bad command
+        (say, an order booked twice) cannot fail the neighbours it was grouped with.
+        """
         envelopes = self._take_queued_commands()
         commands = [command, *(envelope.message for envelope in envelopes)]
-        replies: list[BalanceChanged | FundsRefused | None] = []
+        try:
+            results: list[Reply | BaseException] = list(self._apply_all(commands))
+        except Exception:
+            if not envelopes:
+                raise
+            results = [self._apply_alone(each) for each in commands]
+        for envelope, result in zip(envelopes, results[1:], strict=True):
+            if envelope.reply_to is None:
+                continue
+            if isinstance(result, BaseException):
+                envelope.reply_to.set_exception((type(result), result, result.__traceback__))
+            else:
+                envelope.reply_to.set(result)
+        first = results[0]
+        if isinstance(first, BaseException):
+            raise first
+        return first
+
+    def _apply_alone(self, command: BalanceCommand) -> Reply | BaseException:
+        try:
+            [reply] = self._apply_all([command])
+        except Exception as exc:  # noqa: BLE001 - handed to that command's caller
+            return exc
+        return reply
+
+    def _apply_all(self, commands: list[BalanceCommand]) -> list[Reply]:
+        """Decide each command against the running balance, then commit them together."""
+        replies: list[Reply | None] = []
         pending: list[tuple[BalanceCommand | None, CommitWork]] = []
         balance = self.balance
         for each in commands:
@@ -216,18 +249,8 @@ class Bankroll(BaseActor):
                 )
             )
             replies.append(None)
-        try:
-            committed = iter(self._commit_batch(pending)) if pending else iter(())
-        except Exception:
-            for envelope in envelopes:
-                if envelope.reply_to is not None:
-                    envelope.reply_to.set_exception()
-            raise
-        final = [reply if reply is not None else next(committed) for reply in replies]
-        for envelope, reply in zip(envelopes, final[1:], strict=True):
-            if envelope.reply_to is not None:
-                envelope.reply_to.set(reply)
-        return final[0]
+        committed = iter(self._commit_batch(pending)) if pending else iter(())
+        return [reply if reply is not None else next(committed) for reply in replies]
 
     @handles(ReserveFunds)
     def _on_reserve(self, command: ReserveFunds) -> BalanceChanged | FundsRefused:

@@ -132,6 +132,10 @@ class BaseActor(pykka.ThreadingActor):
         )
         if self.on_crash is not None:
             self.on_crash(report)
+        try:  # Pykka skips on_stop after a failure: release what this actor holds anyway
+            self.on_stop()
+        except Exception:
+            self.log.exception("cleanup after the crash failed")
 
 
 def ask(ref: pykka.ActorRef[Any], message: Message, timeout: float = DEFAULT_ASK_TIMEOUT) -> Any:

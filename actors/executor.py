@@ -114,7 +114,7 @@ class Executor(BaseActor):
                 ).caused(message),
             )
         except (ActorUnavailable, pykka.ActorDeadError, pykka.Timeout) as exc:
-            return self._refuse(signal.ticker, DenyReason.IN_FLIGHT, f"positions down: {exc}")
+            return self._refuse(signal.ticker, DenyReason.POSITIONS_UNAVAILABLE, str(exc))
         if isinstance(claim, ClaimRefused):
             return self._refuse(signal.ticker, claim.reason, claim.detail)
         now = self.clock.now()

@@ -24,7 +24,12 @@ class _Rule:
 
 
 class FaultPlan:
-    """Rules like "crash Bankroll on its 2nd ReserveFunds" or "fail Storage's start once"."""
+    """Rules like "crash Bankroll on its 2nd ReserveFunds" or "fail Storage's start once".
+
+    Bankroll commits queued balance commands in groups: the plan sees the command that starts
+    a group, not the ones taken along with it, so a test counting a Bankroll rule's `nth`
+    sends those commands one at a time (each ask waiting for its reply).
+    """
 
     def __init__(self) -> None:
         self._rules: list[_Rule] = []

@@ -10,8 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from loguru import logger
+
 from actors.base import ask
 from actors.directory import Directory
+from domain.errors import ExecutionAlreadyFinal
 from domain.execution import OrderOutcome
 from domain.messages import (
     BalanceChanged,
@@ -35,11 +38,16 @@ def book_outcome(
     venue_order_id: str | None,
     now: datetime,
 ) -> Position | None:
-    """Record `outcome` atomically and update the book; return the new position, if any."""
+    """Record `outcome` atomically and update the book; return the new position, if any.
+
+    If another path (Executor or Reconciler) booked this order first, nothing is written and
+    None is returned: the transaction that would have booked it twice is refused whole.
+    """
     writes: list[Write] = [
         UpdateExecution(
             client_order_id=execution.client_order_id,
             updated_at=now,
+            only_if_in_flight=True,
             status=outcome.status,
             venue_order_id=venue_order_id,
             filled_count=outcome.filled_count,
@@ -61,7 +69,11 @@ def book_outcome(
                 )
             )
         )
-    positions = _commit_with_refund(directory, execution, outcome.refund, tuple(writes))
+    try:
+        positions = _commit_with_refund(directory, execution, outcome.refund, tuple(writes))
+    except ExecutionAlreadyFinal as booked:
+        logger.bind(actor="outcomes").info("{}: not booked twice", booked)
+        return None
     position = positions[0] if positions else None
     positions_ref = directory.get("positions")
     if position is not None:
@@ -81,12 +93,17 @@ def book_refusal(
         UpdateExecution(
             client_order_id=execution.client_order_id,
             updated_at=now,
+            only_if_in_flight=True,
             status=ExecutionStatus.REJECTED,
             error_code=code,
             error_message=message[:500],
         ),
     )
-    _commit_with_refund(directory, execution, execution.reserved, writes)
+    try:
+        _commit_with_refund(directory, execution, execution.reserved, writes)
+    except ExecutionAlreadyFinal as booked:
+        logger.bind(actor="outcomes").info("{}: not released twice", booked)
+        return
     directory.get("positions").tell(
         ReleaseClaim(ticker=execution.ticker, client_order_id=execution.client_order_id)
     )

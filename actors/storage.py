@@ -62,8 +62,12 @@ def _apply(repo: Repository, write: Write) -> Position | Forecast | None:
         case InsertExecution(execution=execution):
             repo.insert_execution(execution)
         case UpdateExecution():
-            changes = write.model_dump(exclude={"client_order_id"}, exclude_none=True)
-            repo.update_execution(write.client_order_id, **changes)
+            changes = write.model_dump(
+                exclude={"client_order_id", "only_if_in_flight"}, exclude_none=True
+            )
+            repo.update_execution(
+                write.client_order_id, only_if_in_flight=write.only_if_in_flight, **changes
+            )
         case InsertPosition(position=position):
             return repo.insert_position(position)
         case UpdatePosition():

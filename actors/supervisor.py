@@ -84,6 +84,7 @@ class Supervisor:
         self._reports: queue.Queue[CrashReport | None] = queue.Queue()
         self._thread = threading.Thread(target=self._loop, name="Supervisor", daemon=True)
         self._stopping = threading.Event()
+        self._escalated = False
         self._started: list[str] = []
         self.log = logger.bind(actor="supervisor")
 
@@ -155,7 +156,7 @@ class Supervisor:
                 self._escalate(f"supervisor error: {exc}")
 
     def _handle(self, crash: CrashReport) -> None:
-        if self._stopping.is_set():
+        if self._stopping.is_set() or self._escalated:
             return
         if self.directory.current_urn(crash.actor) != crash.actor_urn:
             self.log.debug("ignoring a stale crash report from {}", crash.actor)
@@ -212,4 +213,8 @@ class Supervisor:
         self._escalate(reason)
 
     def _escalate(self, reason: str) -> None:
+        """Ask for the orderly shutdown, once; from now on nothing is restarted."""
+        if self._escalated:
+            return
+        self._escalated = True
         self.on_shutdown(ShutdownRequest(reason=reason, exit_code=3))

@@ -9,3 +9,7 @@ class InvariantViolation(RuntimeError):
 
 class OperatorInterventionRequired(RuntimeError):
     """Configuration or credentials need a person: halt and exit non-zero."""
+
+
+class ExecutionAlreadyFinal(RuntimeError):
+    """An order's outcome was booked already (by another path): this booking must not land."""

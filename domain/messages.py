@@ -86,10 +86,12 @@ class InsertExecution(Frozen):
 
 
 class UpdateExecution(Frozen):
-    """Only the fields given change."""
+    """Only the fields given change. A booking of the order's outcome sets `only_if_in_flight`:
+    if the order was booked already, the whole transaction is refused."""
 
     client_order_id: str
     updated_at: AwareDatetime
+    only_if_in_flight: bool = False
     status: ExecutionStatus | None = None
     venue_order_id: str | None = None
     filled_count: Decimal | None = None

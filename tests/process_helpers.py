@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from infra.kalshi.client import KalshiClient
 from infra.kalshi.ratelimit import RateLimitConfig, TokenBucketLimiter
 from infra.kalshi.signing import RequestSigner
+from tests.fakes.llm_server import FakeLlmServer
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -38,6 +39,9 @@ HUNDRED = Decimal(100)  # hundredths per contract in the database
 ORDER_PATH = "/portfolio/events/orders"
 
 T = TypeVar("T")
+
+
+CONFIDENT_ANSWER = '{"probability": "0.97", "confidence": "0.9", "rationale": "test"}'
 
 
 def child_env(**extra: str) -> dict[str, str]:
@@ -240,11 +244,12 @@ def make_key_pair(directory: Path, key_id: str = "test-key") -> KeyPair:
 class SimProcess:
     """`python -m infra.sim` in its own process, and its admin routes."""
 
-    def __init__(self, child: Child, base_url: str, keys: KeyPair) -> None:
+    def __init__(self, child: Child, base_url: str, keys: KeyPair, llm_url: str) -> None:
         self.child = child
         self.base_url = base_url  # .../trade-api/v2
         self.origin = base_url.split("/trade-api/", maxsplit=1)[0]
         self.keys = keys
+        self.llm_url = llm_url
 
     def admin(self, method: str, route: str, payload: Mapping[str, Any] | None = None) -> Any:
         data = None if payload is None else json.dumps(payload).encode()
@@ -269,9 +274,15 @@ class SimProcess:
         self.admin("POST", "faults", {"reset": True})
 
     def bot_env(self, **extra: str) -> dict[str, str]:
+        """The bot's environment: this account's keys, and Claude (the real SDK) pointed at a
+        local fake whose every forecast is 0.97, so a cycle always finds YES edges to trade
+        whatever markets the simulator lists at this time of day."""
         return child_env(
             KALSHI_API_KEY_ID=self.keys.key_id,
             KALSHI_PRIVATE_KEY_PATH=str(self.keys.private_key),
+            PMT_LLM__PROVIDER="anthropic",
+            ANTHROPIC_API_KEY="test-key",
+            ANTHROPIC_BASE_URL=self.llm_url,
             **extra,
         )
 
@@ -311,7 +322,8 @@ def standalone_sim(
     child = Child(argv, child_env(), "sim")
     try:
         url = child.wait_stdout(r"^http://", timeout=20).strip()
-        yield SimProcess(child, url, keys)
+        with FakeLlmServer(answer=lambda _request: CONFIDENT_ANSWER) as llm:
+            yield SimProcess(child, url, keys, llm.url)
     finally:
         if child.proc.poll() is None:
             child.send(signal.SIGTERM)
@@ -331,6 +343,12 @@ class Book:
     positions: tuple[tuple[Any, ...], ...]
     executions: dict[str, dict[str, Any]]
     ledger: tuple[dict[str, Any], ...]
+
+    @property
+    def trading_balance(self) -> Decimal:
+        """The balance in dollars without the LLM's API costs (the venue never sees those)."""
+        api_costs = sum(row["change"] for row in self.ledger if row["reason"] == "api_cost")
+        return Decimal(self.balance - api_costs) / MICRO
 
     @property
     def in_flight(self) -> list[dict[str, Any]]:

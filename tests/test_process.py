@@ -254,7 +254,7 @@ def test_sigkill_mid_order_then_restart_resolves_the_order_by_its_client_order_i
             assert position[4] == spent  # the position carries the exact cost
         status_of(db)
         # Every dollar the venue took, the book took: same change on both sides.
-        assert Decimal(book.balance) / MICRO - INITIAL == balance - INITIAL
+        assert book.trading_balance - INITIAL == balance - INITIAL
 
 
 def test_sigkill_before_the_order_left_keeps_it_in_flight_and_never_sends_it(
@@ -300,7 +300,7 @@ def test_sigkill_before_the_order_left_keeps_it_in_flight_and_never_sends_it(
             balance = client.get_balance().balance
         finally:
             client.close()
-        assert Decimal(book.balance + reserved) / MICRO - INITIAL == balance - INITIAL
+        assert book.trading_balance + Decimal(reserved) / MICRO - INITIAL == balance - INITIAL
 
 
 # 4: one bot per database ------------------------------------------------------------------

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, type_coerce, up
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from domain.base import Frozen
+from domain.errors import ExecutionAlreadyFinal
 from domain.models import (
     Execution,
     ExecutionStatus,
@@ -192,13 +193,24 @@ class Repository:
         )
         return None if row is None else _to_domain(Execution, row)
 
-    def update_execution(self, client_order_id: str, /, **changes: Any) -> Execution:
-        """Apply `changes` (validated as an `Execution`) to the execution with this id."""
+    def update_execution(
+        self, client_order_id: str, /, *, only_if_in_flight: bool = False, **changes: Any
+    ) -> Execution:
+        """Apply `changes` (validated as an `Execution`) to the execution with this id.
+
+        With `only_if_in_flight`, an execution already final raises ExecutionAlreadyFinal, so
+        the whole unit of work (the refund and the position with it) rolls back: an order's
+        outcome is booked once, whichever path gets there first.
+        """
         if "client_order_id" in changes:
             raise ValueError("an execution's client_order_id never changes")
         current = self.get_execution(client_order_id)
         if current is None:
             raise NotFoundError(f"no execution with client_order_id {client_order_id!r}")
+        if only_if_in_flight and not current.status.in_flight:
+            raise ExecutionAlreadyFinal(
+                f"order {client_order_id} was already booked as {current.status}"
+            )
         updated = current.replace(**changes)
         row = self._one(
             update(ExecutionRow)
@@ -209,11 +221,13 @@ class Repository:
         return _to_domain(Execution, row)
 
     def executions_with_status(self, *statuses: ExecutionStatus) -> list[Execution]:
-        rows = self._all(
-            select(*_columns(ExecutionRow))
-            .where(ExecutionRow.status.in_([ExecutionStatus(s).value for s in statuses]))
-            .order_by(ExecutionRow.id)
-        )
+        """Executions in any of `statuses`; all of them when none is given."""
+        statement = select(*_columns(ExecutionRow)).order_by(ExecutionRow.id)
+        if statuses:
+            statement = statement.where(
+                ExecutionRow.status.in_([ExecutionStatus(s).value for s in statuses])
+            )
+        rows = self._all(statement)
         return [_to_domain(Execution, row) for row in rows]
 
     # positions

@@ -341,11 +341,6 @@ def test_an_ambiguous_order_blocks_its_market_until_reconciled(
         assert_consistent(h, start)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known race: the Reconciler resolves an order the Executor is still booking"
-    " (a booking is not conditional on the order still being in flight)",
-)
 def test_an_order_is_booked_once_when_a_reconciliation_runs_during_its_send(
     tmp_path: Path,
 ) -> None:

@@ -450,7 +450,7 @@ def test_positions_crash_on_claim_market(tmp_path: Path, plan: ObservedPlan) -> 
         first = h.system.events.completed.get(timeout=GUARD)
         assert first.cycle == 1
         refused = dict(first.refused)
-        assert refused.pop("GUARD_ORDER_IN_FLIGHT") >= 1  # "positions down": fail closed
+        assert refused.pop("GUARD_POSITIONS_UNAVAILABLE") >= 1  # fail closed
         assert refused == {}
         # The rebuilt book is the database's: the positions cycle 1 opened, no stray claim.
         assert_consistent(h, start)

@@ -9,6 +9,7 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
+from domain.errors import ExecutionAlreadyFinal
 from domain.models import (
     ExecutionStatus,
     Heartbeat,
@@ -128,8 +129,25 @@ def test_executions_are_selected_by_status(database: Database) -> None:
 
     with database.read() as repo:
         in_flight = repo.executions_with_status(ExecutionStatus.INTENT, ExecutionStatus.AMBIGUOUS)
-        assert repo.executions_with_status() == []
+        every = repo.executions_with_status()
     assert [e.client_order_id for e in in_flight] == ["a", "c"]
+    assert [e.client_order_id for e in every] == ["a", "b", "c"]
+
+
+def test_a_booking_refuses_an_order_already_final(database: Database) -> None:
+    with database.unit_of_work() as repo:
+        repo.insert_execution(execution(client_order_id="a", status=ExecutionStatus.FILLED))
+
+    def book_twice() -> None:
+        with database.unit_of_work() as repo:
+            repo.append_ledger(T0, Decimal(5), LedgerReason.INITIAL, Decimal(5))
+            repo.update_execution("a", only_if_in_flight=True, status=ExecutionStatus.CANCELED)
+
+    with pytest.raises(ExecutionAlreadyFinal, match="already booked as filled"):
+        book_twice()
+    with database.read() as repo:
+        assert repo.ledger_entries() == []  # the whole unit of work rolled back
+        assert repo.get_execution("a").status is ExecutionStatus.FILLED
 
 
 def test_client_order_ids_are_unique(database: Database) -> None:
