@@ -29,6 +29,7 @@ from domain.messages import (
     EndOfCycle,
     ExecuteSignal,
     FundsRefused,
+    GetExecutions,
     InsertExecution,
     ReleaseClaim,
     ReserveFunds,
@@ -156,8 +157,11 @@ class Executor(BaseActor):
             self._refuse(intent.ticker, DenyReason.BANKROLL_UNAVAILABLE, str(exc))
             return False
         except pykka.Timeout:
-            # The reservation may have committed: the intent stays claimed for reconciliation.
+            # The reservation may have committed: if its intent is in the book, the claim stays
+            # with it for reconciliation; if not, the market is released.
             self._refuse(intent.ticker, DenyReason.BANKROLL_UNAVAILABLE, "reserve timed out")
+            if not self._intent_recorded(intent):
+                self.directory.get("positions").tell(release)
             return False
         if isinstance(reply, FundsRefused):
             self.directory.get("positions").tell(release)
@@ -165,6 +169,14 @@ class Executor(BaseActor):
             return False
         assert isinstance(reply, BalanceChanged)
         return True
+
+    def _intent_recorded(self, intent: Execution) -> bool:
+        pending = (ExecutionStatus.INTENT,)
+        try:
+            recorded = ask(self.directory.get("storage"), GetExecutions(statuses=pending))
+        except (ActorUnavailable, pykka.ActorDeadError, pykka.Timeout):
+            return True  # cannot tell: keep the claim (fail closed)
+        return any(e.client_order_id == intent.client_order_id for e in recorded)
 
     def _send(self, intent: Execution) -> None:
         self.counts["orders_placed"] += 1
