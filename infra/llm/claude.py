@@ -7,11 +7,10 @@ what is left after that is classified here as a `ProviderError`.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import anthropic
 from anthropic.types import Message
 
+from infra.llm.base import ChatProvider
 from infra.llm.reply import (
     ErrorKind,
     LlmReply,
@@ -28,7 +27,7 @@ PROVIDER = "claude"
 _SPEND_LIMITS = frozenset({"contract_spend_limit_reached", "enforced_spend_limit_reached"})
 
 
-class ClaudeProvider:
+class ClaudeProvider(ChatProvider):
     """`complete(system, user)` over `anthropic.Anthropic().messages.create`.
 
     `api_key` / `base_url` left as None let the SDK read ANTHROPIC_API_KEY /
@@ -37,22 +36,11 @@ class ClaudeProvider:
     as an extra field (models that reject sampling parameters answer 400, kind "bad_request").
     """
 
-    def __init__(
-        self,
-        model: str,
-        max_tokens: int,
-        temperature: Decimal | float | None,
-        *,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        timeout: float = 60,
-        max_retries: int = 2,
+    provider = PROVIDER
+
+    def _connect(
+        self, api_key: str | None, base_url: str | None, timeout: float, max_retries: int
     ) -> None:
-        if max_tokens <= 0:
-            raise ValueError(f"max_tokens must be positive, not {max_tokens}")
-        self._model = model
-        self._max_tokens = max_tokens
-        self._temperature = None if temperature is None else float(temperature)
         try:
             self._client = anthropic.Anthropic(
                 api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
@@ -70,19 +58,6 @@ class ClaudeProvider:
                 retryable=False,
                 provider=PROVIDER,
             )
-
-    @property
-    def label(self) -> str:
-        return f"{PROVIDER}:{self._model}"
-
-    @property
-    def model(self) -> str:
-        return self._model
-
-    @property
-    def base_url(self) -> str:
-        """Where the requests go (the explicit value, ANTHROPIC_BASE_URL, or the default)."""
-        return str(self._client.base_url)
 
     def complete(self, system: str, user: str) -> LlmReply:
         """One call; the reply, or a `ProviderError` (a refusal carries its billed usage)."""
@@ -109,9 +84,6 @@ class ClaudeProvider:
         # Raised outside the handler so the SDK error (whose request holds the key) is not
         # chained onto it.
         raise error
-
-    def close(self) -> None:
-        self._client.close()
 
     def _reply(self, message: object) -> LlmReply:
         if not isinstance(message, Message):

@@ -7,11 +7,10 @@ honouring `retry-after-ms` / `retry-after` (up to 120 s; a longer one is not ret
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import openai
 from openai.types.chat import ChatCompletion
 
+from infra.llm.base import ChatProvider
 from infra.llm.reply import (
     ErrorKind,
     LlmReply,
@@ -27,7 +26,7 @@ PROVIDER = "openai"
 _QUOTA = "insufficient_quota"
 
 
-class OpenAIProvider:
+class OpenAIProvider(ChatProvider):
     """`complete(system, user)` over `openai.OpenAI().chat.completions.create`.
 
     `api_key` / `base_url` left as None let the SDK read OPENAI_API_KEY / OPENAI_BASE_URL
@@ -36,22 +35,11 @@ class OpenAIProvider:
     reject it. `temperature=None` sends none (reasoning models accept only the default).
     """
 
-    def __init__(
-        self,
-        model: str,
-        max_tokens: int,
-        temperature: Decimal | float | None,
-        *,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        timeout: float = 60,
-        max_retries: int = 2,
+    provider = PROVIDER
+
+    def _connect(
+        self, api_key: str | None, base_url: str | None, timeout: float, max_retries: int
     ) -> None:
-        if max_tokens <= 0:
-            raise ValueError(f"max_tokens must be positive, not {max_tokens}")
-        self._model = model
-        self._max_tokens = max_tokens
-        self._temperature = None if temperature is None else float(temperature)
         try:
             self._client = openai.OpenAI(
                 api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
@@ -64,19 +52,6 @@ class OpenAIProvider:
                 provider=PROVIDER,
             ) from None
         self._secret = self._client.api_key or None
-
-    @property
-    def label(self) -> str:
-        return f"{PROVIDER}:{self._model}"
-
-    @property
-    def model(self) -> str:
-        return self._model
-
-    @property
-    def base_url(self) -> str:
-        """Where the requests go (the explicit value, OPENAI_BASE_URL, or the default)."""
-        return str(self._client.base_url)
 
     def complete(self, system: str, user: str) -> LlmReply:
         """One call; the reply, or a `ProviderError` (a refusal carries its billed usage)."""
@@ -102,9 +77,6 @@ class OpenAIProvider:
         # Raised outside the handler so the SDK error (whose request holds the key) is not
         # chained onto it.
         raise error
-
-    def close(self) -> None:
-        self._client.close()
 
     def _reply(self, completion: object) -> LlmReply:
         if not isinstance(completion, ChatCompletion):
