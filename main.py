@@ -12,8 +12,9 @@ from actors.system import TradingSystem
 from domain.errors import OperatorInterventionRequired
 from domain.ledger import LedgerCheck, check
 from infra.cli import parse
+from infra.db.archive import archive_database
 from infra.db.errors import DatabaseError
-from infra.db.migrate import migrate
+from infra.db.migrate import check_database, migrate
 from infra.db.repository import Database
 from infra.forecasting_setup import build_llm, scorecard_policy
 from infra.lockfile import AlreadyRunning, DatabaseLock
@@ -100,11 +101,29 @@ def _check_ledger(path: Path) -> LedgerCheck:
         db.close()
 
 
+def _start_new_book(path: Path) -> None:
+    """The embedded simulator is a new exchange every run, so it gets a new book: positions
+    from the last session could never settle on it. The old book is archived, not deleted
+    (a corrupt or newer file is refused first, as always)."""
+    if not path.exists():
+        return
+    check_database(path)
+    archived = archive_database(path)
+    logger.warning(
+        "the embedded simulator is a new exchange each run: the last session's book is kept"
+        " as {} (see it with: main.py status --db {})",
+        archived,
+        archived,
+    )
+
+
 def run(settings: Settings, console: Console) -> int:
     path = settings.database_path
     venue = connect(settings)  # refuses bad flags or keys before any file is created
     try:
         with DatabaseLock(path):
+            if venue.sim is not None:
+                _start_new_book(path)
             revision = migrate(path)
             logger.debug("database {} at revision {}", path, revision)
             return trade(settings, venue, path, console)

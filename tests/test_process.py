@@ -340,52 +340,55 @@ def embedded_args(db: Path, *more: str) -> list[str]:
 EMBEDDED_ENV = {"PMT_SIM__MARKETS": "100"}
 
 
-def test_a_restart_on_the_embedded_simulator_keeps_the_book_and_reports_what_it_cannot_see(
+def test_a_restart_on_the_embedded_simulator_archives_the_last_book_untouched(
     tmp_path: Path,
 ) -> None:
-    """Each start builds a new simulated exchange: it knows none of the old positions. The
-    start-up reconciliation has no evidence either way, so it keeps them and says so."""
+    """Each start builds a new simulated exchange that knows none of the old positions, so
+    it starts a new book; the last one is set aside whole, never deleted."""
     db = tmp_path / "book.db"
     env = child_env(**EMBEDDED_ENV)
     first = run_main(*embedded_args(db, "--cycles", "1"), env=env)
     assert first.returncode == 0, first.stderr
     before = read_book(db)
-    open_tickers = sorted(p[1] for p in before.positions if p[5] == "open")
-    assert open_tickers, "the first run bought nothing; pick another seed"
+    assert any(p[5] == "open" for p in before.positions), "the first run bought nothing"
 
     again = run_main(*embedded_args(db, "--cycles", "0"), env=env)
     assert again.returncode == 0, again.stderr
-    after = read_book(db)
-    assert after.positions == before.positions
-    assert (after.balance, after.rows) == (before.balance, before.rows)
-    for ticker in open_tickers:
-        assert f"discrepancy {ticker}: gone from the venue without evidence; kept" in again.stderr
+    [archived] = tmp_path.glob("book.session-*.db")
+    assert f"kept as {archived}" in again.stderr
+    kept = read_book(archived)
+    assert kept.positions == before.positions
+    assert (kept.balance, kept.rows) == (before.balance, before.rows)
+    fresh = read_book(db)
+    assert fresh.positions == ()
+    assert fresh.rows == 1  # the initial bankroll only
 
 
-def test_a_restart_on_the_embedded_simulator_survives_a_market_it_does_not_list(
-    tmp_path: Path,
-) -> None:
-    """A later day's simulator lists other markets. Simulated here by moving one held
-    position to a ticker the fresh simulator does not have (the ledger is not touched)."""
+def test_a_restart_survives_a_held_market_the_venue_does_not_list(tmp_path: Path) -> None:
+    """A venue that no longer lists a held market (a 404) is no evidence either way: the
+    position is kept and reported, and the bot still starts."""
     db = tmp_path / "book.db"
-    env = child_env(**EMBEDDED_ENV)
-    first = run_main(*embedded_args(db, "--cycles", "1"), env=env)
-    assert first.returncode == 0, first.stderr
-    conn = sqlite3.connect(db)
-    try:
-        moved = conn.execute(
-            "UPDATE positions SET ticker = 'KXGONE-20JAN01-T1' WHERE id ="
-            " (SELECT MIN(id) FROM positions WHERE status = 'open')"
-        ).rowcount
-        conn.commit()
-    finally:
-        conn.close()
-    assert moved == 1, "the first run bought nothing; pick another seed"
-    before = read_book(db)
+    with standalone_sim(tmp_path) as sim:
+        first = run_main(*bot_args(db, sim, "--cycles", "1"), env=sim.bot_env())
+        assert first.returncode == 0, first.stderr
+        conn = sqlite3.connect(db)
+        try:
+            moved = conn.execute(
+                "UPDATE positions SET ticker = 'KXGONE-20JAN01-T1' WHERE id ="
+                " (SELECT MIN(id) FROM positions WHERE status = 'open')"
+            ).rowcount
+            conn.commit()
+        finally:
+            conn.close()
+        assert moved == 1, "the first run bought nothing"
+        before = read_book(db)
 
-    again = run_main(*embedded_args(db, "--cycles", "0"), env=env)
-    assert again.returncode == 0, again.stderr
-    assert read_book(db).positions == before.positions
+        again = run_main(*bot_args(db, sim, "--cycles", "0"), env=sim.bot_env())
+        assert again.returncode == 0, again.stderr
+        assert "KXGONE-20JAN01-T1: the venue does not list this market" in again.stderr
+        after = read_book(db)
+        assert set(before.positions) <= set(after.positions)  # every held position kept as it was
+        assert audit(after) == []  # (the renamed one's real ticker is adopted as recovered)
 
 
 # 5: refusals before anything touches the network ------------------------------------------

@@ -85,23 +85,33 @@ def current_revision(path: Path) -> str | None:
     return None if row is None else str(row[0])
 
 
+def check_database(path: Path, *, script_location: Path = MIGRATIONS_DIR) -> str | None:
+    """The file's revision, if this program can use it; reads only.
+
+    Raises `DatabaseCorruptError` for a file that is not SQLite, `DatabaseTooNewError` for one
+    written by a newer version of the program.
+    """
+    script = _script(script_location)
+    current = current_revision(path)
+    if current is not None and current not in {rev.revision for rev in script.walk_revisions()}:
+        raise DatabaseTooNewError(
+            f"database {path} is at schema revision {current!r}, which this version of the "
+            f"program does not know (its newest is {_head(script)!r}): a newer version wrote it."
+            " Upgrade the program, or start with another --db file. The file was not changed."
+        )
+    return current
+
+
 def migrate(path: Path, *, script_location: Path = MIGRATIONS_DIR) -> str:
     """Upgrade the database at `path` to head (creating it if needed); returns the revision.
 
     Raises `DatabaseCorruptError`, `DatabaseTooNewError` (both leave the file untouched) or
     `MigrationError` (the file has been restored from the backup the message names).
     """
-    script = _script(script_location)
-    head = _head(script)
-    current = current_revision(path)
+    head = head_revision(script_location)
+    current = check_database(path, script_location=script_location)
     if current == head:
         return head
-    if current is not None and current not in {rev.revision for rev in script.walk_revisions()}:
-        raise DatabaseTooNewError(
-            f"database {path} is at schema revision {current!r}, which this version of the "
-            f"program does not know (its newest is {head!r}): a newer version wrote it. Upgrade "
-            "the program, or start with another --db file. The file was not changed."
-        )
     path.parent.mkdir(parents=True, exist_ok=True)
     backup = _backup(path, current) if path.exists() else None
     logger.info("migrating database {} from {} to {}", path, current or "empty", head)
