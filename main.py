@@ -93,12 +93,8 @@ def trade(settings: Settings, venue: Venue, path: Path, console: Console) -> int
 
 
 def _check_ledger(path: Path) -> LedgerCheck:
-    db = Database.open(path)
-    try:
-        with db.read() as repo:
-            return check(repo.ledger_entries())
-    finally:
-        db.close()
+    with Database.open(path) as db, db.read() as repo:
+        return check(repo.ledger_entries())
 
 
 def _start_new_book(path: Path) -> None:

@@ -246,7 +246,6 @@ class Analyst(BaseActor):
         self.held_estimate -= estimate
         self.spent_cycle += spent
         self.spent_today += spent
-        self.counts["api_cost_micros"] += int(spent * 1_000_000)
 
     def _store(self, forecast: Forecast) -> Forecast:
         committed: WorkCommitted = ask(
@@ -292,7 +291,7 @@ class Analyst(BaseActor):
             forecasts=self.counts["forecasts"],
             signals=self.counts["signals"],
             skipped=dict(self.skipped),
-            api_cost=Decimal(self.counts["api_cost_micros"]) / 1_000_000,
+            api_cost=self.spent_cycle,
         )
         if self.counts["cache_hits"]:
             self.log.info("{} forecasts reused from the cache", self.counts["cache_hits"])

@@ -26,7 +26,6 @@ from domain.messages import (
     PositionClosed,
     PositionOpened,
     ReleaseClaim,
-    ReloadBook,
 )
 from domain.models import ExecutionStatus, Position, PositionStats, PositionStatus
 from domain.money import ZERO
@@ -107,10 +106,6 @@ class Positions(BaseActor):
             losses=self.stats.losses + int(event.realized_pnl < 0),
             realized_pnl=self.stats.realized_pnl + event.realized_pnl,
         )
-
-    @handles(ReloadBook)
-    def _on_reload(self, _command: ReloadBook) -> None:
-        self._reload()
 
     @handles(GetBook)
     def _on_get(self, query: GetBook) -> BookSnapshot:

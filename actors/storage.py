@@ -18,12 +18,9 @@ from domain.messages import (
     CommitWork,
     GetApiCostSince,
     GetExecutions,
-    GetHeartbeat,
-    GetLastLedgerEntry,
     GetLatestForecasts,
     GetLedger,
     GetLedgerTotals,
-    GetPnlEvents,
     GetPositions,
     GetPositionStats,
     GetScorecardInputs,
@@ -47,9 +44,7 @@ from domain.messages import (
 from domain.models import (
     Execution,
     Forecast,
-    Heartbeat,
     LedgerEntry,
-    PnlEvent,
     Position,
     PositionStats,
 )
@@ -158,11 +153,6 @@ class Storage(BaseActor):
         with self.db.read() as repo:
             return tuple(repo.ledger_entries())
 
-    @handles(GetLastLedgerEntry)
-    def _on_last(self, _query: GetLastLedgerEntry) -> LedgerEntry | None:
-        with self.db.read() as repo:
-            return repo.last_ledger_entry()
-
     @handles(GetPositions)
     def _on_positions(self, query: GetPositions) -> tuple[Position, ...]:
         with self.db.read() as repo:
@@ -174,11 +164,6 @@ class Storage(BaseActor):
     def _on_executions(self, query: GetExecutions) -> tuple[Execution, ...]:
         with self.db.read() as repo:
             return tuple(repo.executions_with_status(*query.statuses))
-
-    @handles(GetHeartbeat)
-    def _on_heartbeat(self, _query: GetHeartbeat) -> Heartbeat | None:
-        with self.db.read() as repo:
-            return repo.heartbeat()
 
     @handles(GetPositionStats)
     def _on_stats(self, _query: GetPositionStats) -> PositionStats:
@@ -209,8 +194,3 @@ class Storage(BaseActor):
                 trades=tuple(repo.trade_results()),
                 api_costs=tuple((m, v, c) for (m, v), c in sorted(costs.items())),
             )
-
-    @handles(GetPnlEvents)
-    def _on_pnl(self, _query: GetPnlEvents) -> tuple[PnlEvent, ...]:
-        with self.db.read() as repo:
-            return tuple(repo.pnl_events())

@@ -197,10 +197,6 @@ class GetLedger(Message):
     pass
 
 
-class GetLastLedgerEntry(Message):
-    pass
-
-
 class LedgerTotals(Frozen):
     rows: int
     total_change: Decimal
@@ -217,14 +213,6 @@ class GetPositions(Message):
 
 class GetExecutions(Message):
     statuses: tuple[ExecutionStatus, ...] = ()  # empty: all
-
-
-class GetHeartbeat(Message):
-    pass
-
-
-class GetPnlEvents(Message):
-    pass
 
 
 class GetLatestForecasts(Message):
@@ -345,10 +333,6 @@ class PositionClosed(Message):
     position_id: int
     ticker: str
     realized_pnl: Decimal
-
-
-class ReloadBook(Message):
-    """Rebuild the book from the database (after reconciliation changed it)."""
 
 
 class GetBook(Message):

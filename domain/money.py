@@ -51,10 +51,6 @@ def ceil_to_cent(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_CEILING)
 
 
-def floor_to_cent(amount: Decimal) -> Decimal:
-    return amount.quantize(CENT, rounding=ROUND_FLOOR)
-
-
 def floor_to_step(amount: Decimal, step: Decimal) -> Decimal:
     """The largest multiple of `step` not above `amount` (for counts and prices)."""
     if step <= 0:

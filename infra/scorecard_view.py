@@ -13,12 +13,8 @@ from infra.db.repository import Database
 
 
 def render_scorecard(path: Path, console: Console) -> None:
-    db = Database.open(path)
-    try:
-        with db.read() as repo:
-            scores = scorecard(repo.scored_forecasts(), repo.trade_results(), repo.api_costs())
-    finally:
-        db.close()
+    with Database.open(path) as db, db.read() as repo:
+        scores = scorecard(repo.scored_forecasts(), repo.trade_results(), repo.api_costs())
     if not scores:
         console.print("No forecasts have been scored yet: they are scored as their markets settle.")
         return

@@ -20,15 +20,11 @@ def _when(moment: datetime | None) -> str:
 
 def render_status(path: Path, console: Console) -> bool:
     """Print bankroll, ledger check, open positions and heartbeat; True if the ledger adds up."""
-    db = Database.open(path)
-    try:
-        with db.read() as repo:
-            rows, total, last = repo.ledger_totals()
-            positions = repo.open_positions()
-            stats = repo.position_stats()
-            heartbeat = repo.heartbeat()
-    finally:
-        db.close()
+    with Database.open(path) as db, db.read() as repo:
+        rows, total, last = repo.ledger_totals()
+        positions = repo.open_positions()
+        stats = repo.position_stats()
+        heartbeat = repo.heartbeat()
     ok = rows > 0 and total == last
     console.print(f"[bold]Database[/bold] {path}")
     console.print(f"[bold]Bankroll[/bold] {usd(last)}  ({rows} ledger rows)")

@@ -469,13 +469,6 @@ class Repository:
         """Replace the status row with `heartbeat`."""
         return self._update_status(**heartbeat.model_dump())
 
-    def record_success(self, at: datetime) -> Heartbeat:
-        return self._update_status(last_success_at=at)
-
-    def record_error(self, at: datetime, error: str) -> Heartbeat:
-        """Record a failure; `error` must already be free of secrets (it is shown to operators)."""
-        return self._update_status(last_error_at=at, last_error=error)
-
     def heartbeat(self) -> Heartbeat | None:
         row = self._maybe_one(select(*_columns(StatusRow)))
         return None if row is None else _to_domain(Heartbeat, row)
@@ -513,6 +506,12 @@ class Database:
 
     def close(self) -> None:
         self._engine.dispose()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Repository]:

@@ -55,16 +55,12 @@ class Harness:
         return self.sim.balance(self.key_id)
 
     def read(self) -> tuple[LedgerCheck, list[Position], list[Execution]]:
-        db = Database.open(self.path)
-        try:
-            with db.read() as repo:
-                return (
-                    check(repo.ledger_entries()),
-                    repo.all_positions(),
-                    repo.executions_with_status(),
-                )
-        finally:
-            db.close()
+        with Database.open(self.path) as db, db.read() as repo:
+            return (
+                check(repo.ledger_entries()),
+                repo.all_positions(),
+                repo.executions_with_status(),
+            )
 
 
 def settings_for(path: Path, **overrides: Any) -> Settings:

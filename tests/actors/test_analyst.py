@@ -58,12 +58,8 @@ SCANNER = {"max_candidates": 6, "cooldown_minutes": 0}
 
 
 def api_cost_rows(h: Harness) -> list[Any]:
-    db = Database.open(h.path)
-    try:
-        with db.read() as repo:
-            return [e for e in repo.ledger_entries() if e.reason is LedgerReason.API_COST]
-    finally:
-        db.close()
+    with Database.open(h.path) as db, db.read() as repo:
+        return [e for e in repo.ledger_entries() if e.reason is LedgerReason.API_COST]
 
 
 def test_each_call_is_one_exact_ledger_row(tmp_path: Path, fake: FakeLlmServer) -> None:

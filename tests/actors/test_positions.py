@@ -29,7 +29,6 @@ from domain.messages import (
     PositionClosed,
     PositionOpened,
     ReleaseClaim,
-    ReloadBook,
     WorkCommitted,
 )
 from domain.models import Execution, ExecutionStatus, Position, PositionStats, PositionStatus, Side
@@ -241,8 +240,6 @@ def test_the_book_and_its_stats_are_rebuilt_identically_after_a_restart(
         )
         assert (after.exposure, after.stats) == (before.exposure, before.stats)
 
-    positions.tell(ReloadBook())  # an in-place rebuild
-    same(book(positions))
     plan.crash_on("positions", GetBook)  # a crash, then a cold start
     with pytest.raises(pykka.ActorDeadError):
         book(positions)

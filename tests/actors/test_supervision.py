@@ -185,19 +185,15 @@ class Book:
 
 
 def read(h: Harness) -> Book:
-    db = Database.open(h.path)
-    try:
-        with db.read() as repo:
-            entries = repo.ledger_entries()
-            return Book(
-                ledger=check(entries),
-                entries=entries,
-                positions=repo.all_positions(),
-                executions=repo.executions_with_status(*ExecutionStatus),
-                stats=PositionStats.model_validate(repo.position_stats().model_dump()),
-            )
-    finally:
-        db.close()
+    with Database.open(h.path) as db, db.read() as repo:
+        entries = repo.ledger_entries()
+        return Book(
+            ledger=check(entries),
+            entries=entries,
+            positions=repo.all_positions(),
+            executions=repo.executions_with_status(*ExecutionStatus),
+            stats=PositionStats.model_validate(repo.position_stats().model_dump()),
+        )
 
 
 def book(h: Harness) -> BookSnapshot:

@@ -336,16 +336,21 @@ def test_a_dead_letter_is_recorded(database: Database, query: Query) -> None:
 # status
 
 
-def test_the_heartbeat_row_is_replaced_and_updated_and_stays_single(
-    database: Database, query: Query
-) -> None:
+def test_the_heartbeat_row_is_replaced_and_stays_single(database: Database, query: Query) -> None:
     with database.read() as repo:
         assert repo.heartbeat() is None
 
     with database.unit_of_work() as repo:
-        repo.record_heartbeat(Heartbeat(heartbeat_at=T0, cycle=1, venue="sim"))
-        repo.record_success(at(1))
-        repo.record_error(at(2), "timeout talking to the venue")
+        repo.record_heartbeat(
+            Heartbeat(
+                last_success_at=at(1),
+                last_error_at=at(2),
+                last_error="timeout talking to the venue",
+                heartbeat_at=T0,
+                cycle=1,
+                venue="sim",
+            )
+        )
     with database.read() as repo:
         assert repo.heartbeat() == Heartbeat(
             last_success_at=at(1),
