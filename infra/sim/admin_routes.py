@@ -117,9 +117,17 @@ class AdminRoutes:
         return json_response({"key_id": key_id}, 201)
 
     def settle(self, ctx: Context) -> Response:
+        """`{"ticker", "result"}` with yes, no or void, or `{"ticker", "result": "scalar",
+        "settlement_value": "0.3700"}` (dollars per YES contract, a string, A7)."""
         payload = _body(ctx)
+        raw_value = payload.get("settlement_value")
+        if raw_value is not None and not isinstance(raw_value, str):
+            raise bad_request('settlement_value must be a dollar string such as "0.3700"')
+        value = None if raw_value is None else _decimal(raw_value, "settlement_value")
         try:
-            self.exchange.force_settle(str(payload.get("ticker")), str(payload.get("result")))
+            self.exchange.force_settle(
+                str(payload.get("ticker")), str(payload.get("result")), value
+            )
         except ValueError as exc:
             raise bad_request(str(exc)) from exc
         return json_response({"ticker": payload.get("ticker")})

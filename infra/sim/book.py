@@ -11,18 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from domain import fees
-from domain.money import COUNT_STEP, ZERO, floor_to_step
+from domain.money import COUNT_STEP, ZERO, ceil_to_cent, floor_to_step
 from infra.sim.models import BookSide, MarketState, Order, SelfTradePrevention, Status
 from infra.sim.quotes import Levels, quote
 
 YES, NO = "yes", "no"
-_CENT_PRICES = tuple(Decimal(c) / 100 for c in range(100))
-
-
-def taker_fee(count: Decimal, yes_cents: int) -> Decimal:
-    """Kalshi's standard taker fee for one fill: ceil to the cent of 0.07 x C x P x (1 - P)."""
-    return fees.taker_fee(count, _CENT_PRICES[yes_cents])
 
 
 def roll_epoch(market: MarketState, epoch: int) -> None:
@@ -122,7 +115,6 @@ def side_price(book_side: BookSide, yes_cents: int) -> Decimal:
 class Step:
     maker: Maker
     qty: Decimal
-    taker_fee: Decimal
 
 
 @dataclass(slots=True)
@@ -144,8 +136,12 @@ def plan_taker(
     stp: SelfTradePrevention,
     budget: Decimal,
     balance_of: Callable[[str], Decimal],
+    fee_of: Callable[[Decimal, int], Decimal],
 ) -> Plan:
-    """Walk the crossing liquidity. Stops early when the taker cannot pay for the next fill."""
+    """Walk the crossing liquidity. Stops early when the taker cannot pay for the next fill.
+
+    `fee_of(qty, yes_cents)` is the taker's trade fee; a fill's cash cost is bounded by the
+    cost plus that fee rounded up to the cent (A7 fee rounding floors the balance change)."""
     plan = Plan()
     remaining, spent = quantity, ZERO
     maker_spent: dict[str, Decimal] = {}
@@ -170,11 +166,11 @@ def plan_taker(
             if qty <= 0:
                 continue
             maker_spent[order.account] = maker_spent.get(order.account, ZERO) + qty * price
-        fee = taker_fee(qty, maker.yes_cents)
-        cost = qty * side_price(side, maker.yes_cents) + fee
+        fee = fee_of(qty, maker.yes_cents)
+        cost = ceil_to_cent(qty * side_price(side, maker.yes_cents) + fee)
         if spent + cost > budget:
             break
-        plan.steps.append(Step(maker, qty, fee))
+        plan.steps.append(Step(maker, qty))
         remaining -= qty
         spent += cost
         plan.filled += qty

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from statistics import NormalDist
 
 from infra.sim.models import EventState, MarketState, SeriesState, Status
-from infra.sim.templates import TEAMS, TEMPLATES, Kind, Template
+from infra.sim.templates import SCALAR_TEMPLATES, TEAMS, TEMPLATES, Kind, Template
 
 HOUR = 3600.0
 DAY = 24 * HOUR
@@ -21,6 +21,8 @@ _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT",
 _DURATIONS = ((0.15, 600.0, HOUR), (0.35, HOUR, 12 * HOUR), (0.35, 12 * HOUR, 3 * DAY))
 _LONGEST = 10 * DAY
 _EXPIRATION_AFTER_CLOSE = 7 * DAY
+# Share of event listings followed by a scalar event (its own random stream: see templates).
+SCALAR_SHARE = 0.06
 
 
 def strike_code(value: float) -> str:
@@ -70,8 +72,9 @@ class Catalog:
                 source_name=t.source_name,
                 source_url=t.source_url,
             )
-            for t in TEMPLATES
+            for t in (*TEMPLATES, *SCALAR_TEMPLATES)
         }
+        self._variety = random.Random(f"variety:{seed}")
 
     def duration(self) -> float:
         """A time-to-close drawn from the minutes-to-days mix."""
@@ -82,6 +85,38 @@ class Catalog:
             roll -= share
         return self._rng.uniform(3 * DAY, _LONGEST)
 
+    def scalar_event(
+        self, created_ts: float, close_ts: float
+    ) -> tuple[EventState, list[MarketState]] | None:
+        """Now and then (SCALAR_SHARE), one scalar market (A5.3 market_type "scalar") whose
+        YES contract pays (X - lo) / (hi - lo) clipped to [0, 1]; `probability` is its expected
+        value. Drawn only from the variety stream, so the binary catalogue is unchanged."""
+        rng = self._variety
+        if rng.random() >= SCALAR_SHARE:
+            return None
+        template = rng.choice(SCALAR_TEMPLATES)
+        close_ts = float(int(close_ts // 60) * 60)
+        close = datetime.fromtimestamp(close_ts, UTC)
+        fields = self._time_fields(close)
+        mean = template.base + rng.gauss(0.0, template.sigma)
+        center = round(mean / template.step * 4) * template.step / 4
+        lo, hi = round(center - template.step / 2, 6), round(center + template.step / 2, 6)
+        fields.update(lo=self._fmt(template, lo), hi=self._fmt(template, hi))
+        leg = _Leg(
+            suffix="S",
+            probability=_clip(0.5 + (mean - center) / template.step),
+            result_lo=0.0,
+            fields=fields,
+            strike_type="functional",
+            floor_strike=lo,
+            cap_strike=hi,
+        )
+        event = self._event(template, close, fields, "", created_ts, rng.random())
+        market = self._market(template, event, leg, created_ts, close_ts, rng)
+        market.market_type = "scalar"
+        event.market_tickers.append(market.ticker)
+        return event, [market]
+
     def uniform(self, low: float, high: float) -> float:
         return self._rng.uniform(low, high)
 
@@ -91,24 +126,35 @@ class Catalog:
         close = datetime.fromtimestamp(close_ts, UTC)
         base_fields = self._time_fields(close)
         legs, extra_fields, ticker_tail = self._legs(template, base_fields)
-        event_ticker = self._unique_event_ticker(template, close, ticker_tail)
         fields = {**base_fields, **extra_fields}
+        event = self._event(template, close, fields, ticker_tail, created_ts, None)
+        markets = [self._market(template, event, leg, created_ts, close_ts) for leg in legs]
+        event.market_tickers.extend(m.ticker for m in markets)
+        return event, markets
+
+    def _event(
+        self,
+        template: Template,
+        close: datetime,
+        fields: dict[str, str],
+        ticker_tail: str,
+        created_ts: float,
+        outcome_u: float | None,
+    ) -> EventState:
         event = EventState(
             seq=self.next_event_seq,
-            event_ticker=event_ticker,
+            event_ticker=self._unique_event_ticker(template, close, ticker_tail),
             series_ticker=template.ticker,
             title=template.event_title.format(**fields),
             sub_title=f"On {fields['date']}",
             category=template.category,
             mutually_exclusive=template.kind in {Kind.BRACKET, Kind.MATCHUP},
-            strike_ts=close_ts,
+            strike_ts=close.timestamp(),
             created_ts=created_ts,
-            outcome_u=self._rng.random(),
+            outcome_u=self._rng.random() if outcome_u is None else outcome_u,
         )
         self.next_event_seq += 1
-        markets = [self._market(template, event, leg, created_ts, close_ts) for leg in legs]
-        event.market_tickers.extend(m.ticker for m in markets)
-        return event, markets
+        return event
 
     # -- pieces -----------------------------------------------------------------------------
 
@@ -236,11 +282,17 @@ class Catalog:
         return ticker
 
     def _market(
-        self, template: Template, event: EventState, leg: _Leg, created_ts: float, close_ts: float
+        self,
+        template: Template,
+        event: EventState,
+        leg: _Leg,
+        created_ts: float,
+        close_ts: float,
+        rng: random.Random | None = None,
     ) -> MarketState:
         fields = leg.fields
         yes_sub = template.yes_sub_title.format(**fields)
-        rng = self._rng
+        rng = rng or self._rng
         market = MarketState(
             seq=self.next_market_seq,
             ticker=f"{event.event_ticker}-{leg.suffix}",

@@ -15,8 +15,9 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from statistics import NormalDist
 
-from domain.money import COUNT_STEP, ZERO, floor_to_step
+from domain.money import COUNT_STEP, ZERO
 from infra.sim.book import (
     NO,
     YES,
@@ -30,13 +31,13 @@ from infra.sim.book import (
     plan_taker,
     roll_epoch,
     side_price,
-    taker_fee,
 )
 from infra.sim.catalog import DAY, HOUR, Catalog
 from infra.sim.clock import SimClock
 from infra.sim.config import SimConfig
+from infra.sim.fees import FeeSchedule, affordable, max_cost
 from infra.sim.gamma import GammaBook
-from infra.sim.ledger import apply_trade, position_for, settle
+from infra.sim.ledger import Result, apply_trade, position_for, reducible, settle
 from infra.sim.models import (
     Account,
     BookSide,
@@ -57,6 +58,8 @@ from infra.sim.wire import ApiError, not_found
 
 # Resting orders are matched at most this many missed re-quotes back after a long jump.
 MAX_EPOCHS_PER_SYNC = 5_000
+# Standard deviation of a scalar market's settlement value around its expected value.
+SCALAR_SPREAD = 0.15
 _CLOSE, _DETERMINE, _FINALIZE = "close", "determine", "finalize"
 
 
@@ -134,7 +137,7 @@ class Exchange:
         while historical < history_target:
             created = start - self.catalog.uniform(4 * DAY, 10 * DAY)
             close = created + self.catalog.uniform(HOUR, 2 * DAY)
-            _, markets = self._list_event(created, close)
+            markets = self._list_event(created, close)
             for market in markets:
                 self._close(market, close, replenish=False)
                 self._determine(market, close + self.config.determination_delay_seconds)
@@ -147,17 +150,25 @@ class Exchange:
         decoys = max(3, self.config.markets // 25)
         self.gamma.add_decoys(decoys, start, self.catalog.uniform)
 
-    def _list_event(self, created: float, close: float) -> tuple[EventState, list[MarketState]]:
-        event, markets = self.catalog.new_event(created, close)
+    def _list_event(self, created: float, close: float) -> list[MarketState]:
+        """List the next event of the catalogue (and maybe a scalar one); returns the markets."""
+        listed = [self.catalog.new_event(created, close)]
+        scalar = self.catalog.scalar_event(created, close)
+        if scalar is not None:
+            listed.append(scalar)
+        return [market for event, markets in listed for market in self._add_event(event, markets)]
+
+    def _add_event(self, event: EventState, markets: list[MarketState]) -> list[MarketState]:
         self.events.append(event)
         self.events_by_ticker[event.event_ticker] = event
         for market in markets:
             self.markets.append(market)
             self.markets_by_ticker[market.ticker] = market
-            self.gamma.maybe_link(market, event)
+            if market.market_type == "binary":  # a Polymarket twin is a yes/no question
+                self.gamma.maybe_link(market, event)
         self.active_count += len(markets)
         self._schedule(event.strike_ts, _CLOSE, event.event_ticker)
-        return event, markets
+        return markets
 
     def _run(self, kind: str, ticker: str, ts: float) -> None:
         if kind == _CLOSE:
@@ -197,8 +208,17 @@ class Exchange:
         u = self.events_by_ticker[market.event_ticker].outcome_u
         return "yes" if market.result_lo <= u < market.result_lo + market.probability else "no"
 
-    def _determine(self, market: MarketState, ts: float, result: str | None = None) -> None:
+    def _determine(
+        self,
+        market: MarketState,
+        ts: float,
+        result: str | None = None,
+        value: Decimal | None = None,
+    ) -> None:
+        if result is None and market.market_type == "scalar":
+            result, value = Result.SCALAR, self._scalar_value(market)
         market.result = result or self._outcome(market)
+        market.settlement_value = value
         market.status = Status.DETERMINED
         market.determined_ts = ts
         market.touch(ts)
@@ -210,7 +230,27 @@ class Exchange:
         for account in self.accounts.values():
             position = account.positions.get(market.ticker)
             if position is not None and not position.settled:
-                settle(account, position, result=market.result, seq=self._next_seq(), ts=ts)
+                settle(
+                    account,
+                    position,
+                    result=market.result,
+                    value=market.settlement_value,
+                    seq=self._next_seq(),
+                    ts=ts,
+                )
+
+    def _scalar_value(self, market: MarketState) -> Decimal:
+        """A scalar market's settlement value per YES contract (A7), drawn from the event's
+        hidden draw around the market's expected value, on the $0.0001 grid."""
+        u = self.events_by_ticker[market.event_ticker].outcome_u
+        spread = NormalDist(0.0, SCALAR_SPREAD).inv_cdf(min(max(u, 1e-9), 1 - 1e-9))
+        raw = min(1.0, max(0.0, market.probability + spread))
+        return Decimal(round(raw * 10_000)) / 10_000
+
+    def fee_schedule(self, market: MarketState) -> FeeSchedule:
+        """The event's fee override if it has one, else its series' schedule (A5.6, A7)."""
+        override = self.events_by_ticker[market.event_ticker].fee_override
+        return override or self.series[market.series_ticker].fees
 
     # -- accounts ----------------------------------------------------------------------------
 
@@ -267,7 +307,9 @@ class Exchange:
                 )
             count = self._order_count(account, market, request)
             limit_price = side_price(request.side, request.price_cents)
-            if account.balance < count * limit_price + taker_fee(count, request.price_cents):
+            closing = min(count, reducible(account, market.ticker, request.side is BookSide.BID))
+            # A sale needs no cash: each contract it closes pays $1 back at once (A5.9).
+            if account.balance + closing < max_cost(count, limit_price, self.fee_schedule(market)):
                 raise ApiError(
                     400,
                     "available_balance_too_low",
@@ -285,11 +327,8 @@ class Exchange:
     def _order_count(self, account: Account, market: MarketState, request: OrderRequest) -> Decimal:
         if not request.reduce_only:
             return request.count
-        position = account.positions.get(market.ticker)
-        held = ZERO if position is None or position.settled else position.position
         # A bid (buy YES) reduces a NO position; an ask (buy NO) reduces a YES position.
-        reducible = -held if request.side is BookSide.BID else held
-        return min(request.count, max(reducible, ZERO))
+        return min(request.count, reducible(account, market.ticker, request.side is BookSide.BID))
 
     def _new_order(self, account: Account, request: OrderRequest, count: Decimal) -> Order:
         order = Order(
@@ -310,6 +349,7 @@ class Exchange:
             created_ts=self.now_ts,
             updated_ts=self.now_ts,
             remaining=count,
+            closes=reducible(account, request.ticker, request.side is BookSide.BID) > 0,
         )
         account.orders.append(order)
         self.orders_by_id[order.order_id] = order
@@ -321,14 +361,19 @@ class Exchange:
     def _execute(
         self, account: Account, market: MarketState, order: Order, makers: list[Maker]
     ) -> list[Fill]:
+        schedule = self.fee_schedule(market)
+        closing = min(order.remaining, reducible(account, market.ticker, order.book_side.buys_yes))
         plan = plan_taker(
             makers,
             account=account.key_id,
             side=order.book_side,
             quantity=order.remaining,
             stp=order.self_trade_prevention,
-            budget=account.balance,
+            budget=account.balance + closing,
             balance_of=lambda key: self.accounts[key].balance,
+            fee_of=lambda qty, yes_cents: schedule.trade_fee(
+                qty, Decimal(yes_cents) / 100, is_taker=True
+            ),
         )
         now = self.now_ts
         if order.time_in_force is TimeInForce.FILL_OR_KILL and plan.filled < order.remaining:
@@ -337,7 +382,7 @@ class Exchange:
         for maker in plan.cancel_makers:
             if maker.status is OrderStatus.RESTING and maker.account == account.key_id:
                 self._cancel(maker, now)
-        fills = [self._trade(market, order, step, now) for step in plan.steps]
+        fills = [fill for step in plan.steps for fill in self._trade(market, order, step, now)]
         market.traded += plan.filled
         for maker in plan.cancel_makers:  # unfunded makers of other accounts
             if maker.status is OrderStatus.RESTING:
@@ -368,14 +413,14 @@ class Exchange:
         order.remaining = ZERO
         order.updated_ts = ts
 
-    def _trade(self, market: MarketState, taker: Order, step: Step, ts: float) -> Fill:
+    def _trade(self, market: MarketState, taker: Order, step: Step, ts: float) -> list[Fill]:
         maker = step.maker
-        fill = self._fill(market, taker, maker.yes_cents, step.qty, step.taker_fee, True, ts)
+        fills = self._fill(market, taker, maker.yes_cents, step.qty, True, ts)
         if maker.order is not None:
-            self._fill(market, maker.order, maker.yes_cents, step.qty, ZERO, False, ts)
+            self._fill(market, maker.order, maker.yes_cents, step.qty, False, ts)
         else:
             consume_mm(market, self.epoch_of(ts), maker.mm_side, maker.mm_price, step.qty)
-        return fill
+        return fills
 
     def _fill(
         self,
@@ -383,22 +428,53 @@ class Exchange:
         order: Order,
         yes_cents: int,
         qty: Decimal,
-        fee: Decimal,
         is_taker: bool,
         ts: float,
+        *,
+        fee_free: bool = False,
+    ) -> list[Fill]:
+        """A match of `qty` for `order`. One that would close a held position and open the other
+        side is recorded as two fills, the sale then the purchase, so that every fill is one or
+        the other (A5.13 legacy `action` sell/buy); the reference is silent on how Kalshi
+        reports a fill that flips a position."""
+        account = self.accounts[order.account]
+        closing = reducible(account, market.ticker, order.book_side.buys_yes)
+        parts = [closing, qty - closing] if ZERO < closing < qty else [qty]
+        return [
+            self._one_fill(market, order, yes_cents, part, is_taker, ts, fee_free=fee_free)
+            for part in parts
+        ]
+
+    def _one_fill(
+        self,
+        market: MarketState,
+        order: Order,
+        yes_cents: int,
+        qty: Decimal,
+        is_taker: bool,
+        ts: float,
+        *,
+        fee_free: bool = False,
     ) -> Fill:
+        """One fill of `order`: A7 fees (the series' schedule, rounding, the order's
+        accumulator), the balance, the position, and the A5.13 fill record."""
         account = self.accounts[order.account]
         price = side_price(order.book_side, yes_cents)
+        trade_fee = (
+            ZERO if fee_free else self.fee_schedule(market).trade_fee(qty, price, is_taker=is_taker)
+        )
         position = position_for(account, market.ticker, market.event_ticker)
-        apply_trade(
+        applied = apply_trade(
             account,
             position,
-            buys_yes=order.book_side is BookSide.BID,
+            order,
+            buys_yes=order.book_side.buys_yes,
             count=qty,
             price=price,
-            fee=fee,
+            trade_fee=trade_fee,
             ts=ts,
         )
+        fee = applied.fee
         order.remaining -= qty
         order.filled += qty
         order.updated_ts = ts
@@ -422,6 +498,7 @@ class Exchange:
             is_taker=is_taker,
             fee=fee,
             ts=ts,
+            closed=applied.closed,
         )
         account.fills.append(fill)
         market.last_trade_cents = yes_cents
@@ -512,15 +589,17 @@ class Exchange:
     ) -> None:
         wanted = min(order.remaining, levels[mm_price])
         price = side_price(order.book_side, order.price_cents)
-        balance = max(self.accounts[order.account].balance, ZERO)
-        qty = min(wanted, floor_to_step(balance / price, COUNT_STEP))
+        account = self.accounts[order.account]
+        closing = min(wanted, reducible(account, market.ticker, order.book_side.buys_yes))
+        power = affordable(account.balance, price, self.fee_schedule(market), is_taker=False)
+        qty = min(wanted, closing + power)
         if qty > 0:
             consume_mm(market, epoch, mm_side, mm_price, qty)
             levels[mm_price] -= qty
             if levels[mm_price] <= 0:
                 del levels[mm_price]
             market.traded += qty
-            self._fill(market, order, order.price_cents, qty, ZERO, False, ts)
+            self._fill(market, order, order.price_cents, qty, False, ts)
         if qty < wanted and order.status is OrderStatus.RESTING:
             self._cancel(order, ts)  # the account can no longer pay for it
 
@@ -536,19 +615,24 @@ class Exchange:
             market.fair_cache.clear()
             market.touch()
 
-    def force_settle(self, ticker: str, result: str) -> None:
-        if result not in {"yes", "no"}:
-            raise ValueError("result must be 'yes' or 'no'")
+    def force_settle(self, ticker: str, result: str, value: Decimal | None = None) -> None:
+        """Close, determine and finalize now. Binary markets take yes, no or void; scalar
+        markets take scalar with a value in [0, 1] (dollars per YES contract, A7) or void."""
+        try:
+            outcome = Result(result)
+        except ValueError as exc:
+            raise ValueError("result must be yes, no, scalar or void") from exc
         with self.synced():
             market = self.market(ticker)
+            _check_result(market, outcome, value)
             now = self.now_ts
             if market.status is Status.ACTIVE:
                 self._match_resting_until(market, now)
                 self._close(market, now)
             if market.status is Status.CLOSED:
-                self._determine(market, now, result)
+                self._determine(market, now, outcome, value)
             elif market.status is Status.DETERMINED:
-                market.result = result
+                market.result, market.settlement_value = outcome, value
             if market.status is Status.DETERMINED:
                 self._finalize(market, now)
 
@@ -602,10 +686,23 @@ class Exchange:
                 expiration_ts=None,
             )
             order = self._new_order(account, request, count)
-            self._fill(market, order, yes_cents, count, ZERO, True, self.now_ts)
+            self._fill(market, order, yes_cents, count, True, self.now_ts, fee_free=True)
             market.traded += count
             self._finish(order, OrderStatus.EXECUTED, self.now_ts)
             return order
+
+
+def _check_result(market: MarketState, result: Result, value: Decimal | None) -> None:
+    scalar = market.market_type == "scalar"
+    if result is Result.SCALAR:
+        if not scalar:
+            raise ValueError(f"{market.ticker} is a binary market: settle it yes, no or void")
+        if value is None or not 0 <= value <= 1 or value != value.quantize(Decimal("0.0001")):
+            raise ValueError("settlement_value must be dollars in [0, 1] with at most 4 decimals")
+    elif value is not None:
+        raise ValueError("settlement_value is only for result scalar")
+    elif scalar and result is not Result.VOID:
+        raise ValueError(f"{market.ticker} is a scalar market: settle it scalar or void")
 
 
 def _cents(price: Decimal | str) -> int:

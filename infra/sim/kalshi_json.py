@@ -10,6 +10,7 @@ from domain.money import ZERO
 from infra.sim.book import book_levels
 from infra.sim.catalog import DAY, HOUR
 from infra.sim.engine import Exchange
+from infra.sim.ledger import Result
 from infra.sim.models import (
     Account,
     BookSide,
@@ -23,7 +24,7 @@ from infra.sim.models import (
     Status,
 )
 from infra.sim.quotes import fair_value, top_from_fair, top_of_book, top_sizes
-from infra.sim.wire import cents_dollars, count, dollars, from_ts, rfc3339
+from infra.sim.wire import cents_dollars, count, dollars, exact_dollars, from_ts, rfc3339
 
 PRICE_RANGES = ({"start": "0.0100", "end": "0.9900", "step": "0.0100"},)
 _EMPTY_SIZE = "0.00"
@@ -99,7 +100,7 @@ def market_json(exchange: Exchange, market: MarketState) -> dict[str, Any]:
     data: dict[str, Any] = {
         "ticker": market.ticker,
         "event_ticker": market.event_ticker,
-        "market_type": "binary",
+        "market_type": market.market_type,
         "title": market.title,
         "subtitle": market.subtitle,
         "yes_sub_title": market.yes_sub_title,
@@ -119,7 +120,9 @@ def market_json(exchange: Exchange, market: MarketState) -> dict[str, Any]:
         **_quote_fields(market, epoch),
         **_history_fields(exchange, market, epoch),
         "notional_value_dollars": "1.0000",
-        "result": market.result,
+        # The Market schema's result enum has no void (yes/no/scalar/""): a voided market
+        # shows "" while its settlement records say void (A5.14 legacy).
+        "result": "" if market.result == Result.VOID else market.result,
         "expiration_value": "",
         "can_close_early": False,
         "strike_type": market.strike_type,
@@ -131,8 +134,10 @@ def market_json(exchange: Exchange, market: MarketState) -> dict[str, Any]:
         "exchange_index": 0,
         "is_provisional": False,
     }
-    if market.result:
-        data["settlement_value_dollars"] = "1.0000" if market.result == "yes" else "0.0000"
+    if market.settlement_value is not None:
+        data["settlement_value_dollars"] = dollars(market.settlement_value)
+    elif market.result in {Result.YES, Result.NO}:
+        data["settlement_value_dollars"] = "1.0000" if market.result == Result.YES else "0.0000"
     if market.settled_ts is not None:
         data["settlement_ts"] = _time(market.settled_ts)
     if market.strike_type is None:
@@ -197,8 +202,16 @@ def series_json(series: SeriesState) -> dict[str, Any]:
     }
 
 
+def _legacy_direction(book_side: BookSide, sells: bool) -> tuple[str, str]:
+    """Deprecated `side`/`action` (A5.9 direction rule): buy-yes and sell-no are bids, buy-no
+    and sell-yes are asks. An order or fill that closes a held position is the sale."""
+    if sells:
+        return ("no" if book_side is BookSide.BID else "yes"), "sell"
+    return book_side.outcome, "buy"
+
+
 def order_json(order: Order) -> dict[str, Any]:
-    yes = order.book_side is BookSide.BID
+    side, action = _legacy_direction(order.book_side, order.closes)
     return {
         "order_id": order.order_id,
         "user_id": order.user_id,
@@ -206,8 +219,8 @@ def order_json(order: Order) -> dict[str, Any]:
         "ticker": order.ticker,
         "outcome_side": order.book_side.outcome,
         "book_side": str(order.book_side),
-        "side": "yes" if yes else "no",
-        "action": "buy",
+        "side": side,
+        "action": action,
         "type": "limit",
         "status": str(order.status),
         "yes_price_dollars": cents_dollars(order.price_cents),
@@ -217,8 +230,8 @@ def order_json(order: Order) -> dict[str, Any]:
         "initial_count_fp": count(order.initial),
         "taker_fill_cost_dollars": dollars(order.taker_cost),
         "maker_fill_cost_dollars": dollars(order.maker_cost),
-        "taker_fees_dollars": dollars(order.taker_fees),
-        "maker_fees_dollars": dollars(order.maker_fees),
+        "taker_fees_dollars": exact_dollars(order.taker_fees),
+        "maker_fees_dollars": exact_dollars(order.maker_fees),
         "time_in_force": str(order.time_in_force),
         "post_only": order.post_only,
         "expiration_time": None if order.expiration_ts is None else _time(order.expiration_ts),
@@ -233,7 +246,8 @@ def order_json(order: Order) -> dict[str, Any]:
 
 
 def fill_json(fill: Fill) -> dict[str, Any]:
-    yes = fill.book_side is BookSide.BID
+    """Every current A5.13 Fill field; `fee_cost` is the fill's net fee (A7)."""
+    side, action = _legacy_direction(fill.book_side, fill.closed > 0)
     return {
         "fill_id": fill.fill_id,
         "trade_id": fill.trade_id,
@@ -242,15 +256,15 @@ def fill_json(fill: Fill) -> dict[str, Any]:
         "market_ticker": fill.ticker,
         "outcome_side": fill.book_side.outcome,
         "book_side": str(fill.book_side),
-        "side": "yes" if yes else "no",
-        "action": "buy",
+        "side": side,
+        "action": action,
         "count_fp": count(fill.count),
         "yes_price_dollars": cents_dollars(fill.yes_cents),
         "no_price_dollars": cents_dollars(100 - fill.yes_cents),
         "is_taker": fill.is_taker,
         "created_time": _time(fill.ts),
         "ts": int(fill.ts),
-        "fee_cost": dollars(fill.fee),
+        "fee_cost": exact_dollars(fill.fee),
         "subaccount_number": 0,
         "exchange_index": 0,
     }
@@ -260,9 +274,9 @@ def position_json(position: PositionState) -> dict[str, Any]:
     return {
         "ticker": position.ticker,
         "position_fp": count(position.position),
-        "market_exposure_dollars": dollars(position.exposure),
-        "realized_pnl_dollars": dollars(position.realized),
-        "fees_paid_dollars": dollars(position.fees),
+        "market_exposure_dollars": exact_dollars(position.exposure),
+        "realized_pnl_dollars": exact_dollars(position.realized),
+        "fees_paid_dollars": exact_dollars(position.fees),
         "total_traded_dollars": dollars(position.traded),
         "last_updated_ts": _time(position.updated_ts),
         "exchange_index": 0,
@@ -287,17 +301,19 @@ def event_positions_json(positions: list[PositionState]) -> list[dict[str, Any]]
 
 
 def settlement_json(record: Settlement) -> dict[str, Any]:
+    """A5.14: counts and costs of the contracts held at settlement, `revenue` and `value` in
+    integer cents, `fee_cost` the trade fees paid on the market."""
     return {
         "ticker": record.ticker,
         "event_ticker": record.event_ticker,
         "market_result": record.result,
         "yes_count_fp": count(record.yes_count),
-        "yes_total_cost_dollars": dollars(record.yes_cost),
+        "yes_total_cost_dollars": exact_dollars(record.yes_cost),
         "no_count_fp": count(record.no_count),
-        "no_total_cost_dollars": dollars(record.no_cost),
+        "no_total_cost_dollars": exact_dollars(record.no_cost),
         "revenue": record.revenue_cents,
         "settled_time": _time(record.settled_ts),
-        "fee_cost": dollars(record.fee_cost),
+        "fee_cost": exact_dollars(record.fee_cost),
         "value": record.value_cents,
         "exchange_index": 0,
     }

@@ -1,17 +1,38 @@
-"""Money and positions of one account: fills, netting and settlement payouts.
+"""Money and positions of one account: fills, netting, fees and settlement payouts.
 
 Positions are net: buying NO while holding YES closes YES contracts, and each closed YES+NO
-pair pays $1 back at once (the pair is worth exactly $1 whatever the result).
+pair pays $1 back at once (the pair is worth exactly $1 whatever the result). That is how a V2
+`ask` sells YES and a `bid` sells NO (A5.9: ask = sell YES = buy NO at 1 - price).
 """
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
+from enum import StrEnum
 
-from domain.money import ONE, ZERO
-from infra.sim.models import Account, PositionState, Settlement
+from domain.money import CENT, ONE, ZERO
+from infra.sim.fees import charge
+from infra.sim.models import Account, Order, PositionState, Settlement
 
 _EXPOSURE_PLACES = Decimal("0.000001")
+
+
+class Result(StrEnum):
+    """Settlement results (A5.14: `market_result` yes / no / scalar / void)."""
+
+    YES = "yes"
+    NO = "no"
+    SCALAR = "scalar"
+    VOID = "void"
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What one fill did: the contracts it closed and its net fee (the fill's `fee_cost`)."""
+
+    closed: Decimal
+    fee: Decimal
 
 
 def position_for(account: Account, ticker: str, event_ticker: str) -> PositionState:
@@ -21,54 +42,103 @@ def position_for(account: Account, ticker: str, event_ticker: str) -> PositionSt
     return position
 
 
+def reducible(account: Account, ticker: str, buys_yes: bool) -> Decimal:
+    """Contracts an order buying YES (or NO) would close: the opposite side held now."""
+    position = account.positions.get(ticker)
+    held = ZERO if position is None or position.settled else position.position
+    return max(-held if buys_yes else held, ZERO)
+
+
 def apply_trade(
     account: Account,
     position: PositionState,
+    order: Order,
     *,
     buys_yes: bool,
     count: Decimal,
     price: Decimal,
-    fee: Decimal,
+    trade_fee: Decimal,
     ts: float,
-) -> None:
-    """Debit cost + fee, update the net position, and credit $1 for each pair that nets out."""
+) -> Applied:
+    """Net the position, then move the balance by the fill's revenue minus its net fee.
+
+    Revenue (A7 fee rounding: "signed; negative for buyers") is -count x price plus $1 for each
+    pair that nets out, so a sale's revenue is its proceeds. The fee follows `fees.charge`.
+    """
     cost = count * price
-    account.balance -= cost + fee
+    held = abs(position.position)
+    opposite = position.position != 0 and (position.position > 0) != buys_yes
+    netted = min(count, held) if opposite else ZERO
+    revenue = netted * ONE - cost
+    result = charge(revenue, trade_fee, order.fee_accumulator)
+    order.fee_accumulator = result.accumulator
+    account.balance += result.balance_change
     account.updated_ts = ts
     position.traded += cost
-    position.fees += fee
+    position.fees += result.net_fee
     position.updated_ts = ts
     signed = count if buys_yes else -count
-    held = abs(position.position)
-    if position.position == 0 or (position.position > 0) == buys_yes:
+    if netted == 0:
         position.position += signed
         position.exposure += cost
-        return
-    netted = min(count, held)
+        return Applied(ZERO, result.net_fee)
     if netted == held:
         released = position.exposure
     else:
         released = (position.exposure * netted / held).quantize(
             _EXPOSURE_PLACES, rounding=ROUND_HALF_EVEN
         )
-    account.balance += netted * ONE
     position.realized += netted * ONE - netted * price - released
     position.exposure -= released
     position.position += signed
     leftover = count - netted
     if leftover > 0:
         position.exposure += leftover * price
+    return Applied(netted, result.net_fee)
+
+
+def payout(
+    result: str, yes_count: Decimal, no_count: Decimal, cost: Decimal, value: Decimal | None
+) -> Decimal:
+    """What a settlement pays the holder of `yes_count` YES and `no_count` NO contracts.
+
+    A7: $1 a winning contract; a scalar market pays `value` (settlement_value_dollars) per YES
+    contract and 1 - value per NO contract, rounded to whole cents (down: a balance change is
+    floored to the cent, as fills are). A5.14 legacy: void = cancelled market, positions
+    returned at cost; the simulator returns the contracts' cost (floored to the cent) and keeps
+    the trading fees already charged (the reference is silent on fee refunds; a client must
+    read `revenue`, not assume either way).
+    """
+    if result == Result.YES:
+        amount = yes_count
+    elif result == Result.NO:
+        amount = no_count
+    elif result == Result.SCALAR and value is not None:
+        amount = yes_count * value + no_count * (ONE - value)
+    elif result == Result.VOID:
+        amount = cost
+    else:
+        raise ValueError(f"cannot settle result {result!r} (scalar needs a value)")
+    return amount.quantize(CENT, rounding=ROUND_FLOOR)
 
 
 def settle(
-    account: Account, position: PositionState, *, result: str, seq: int, ts: float
+    account: Account,
+    position: PositionState,
+    *,
+    result: str,
+    value: Decimal | None,
+    seq: int,
+    ts: float,
 ) -> Settlement:
-    """Pay $1 per winning contract, record the settlement, and close the position."""
+    """Pay the contracts held now (never more), record the settlement, close the position.
+
+    A position the user closed by hand holds 0 contracts: its record says 0 and revenue 0.
+    """
     yes_count = max(position.position, ZERO)
     no_count = max(-position.position, ZERO)
-    winners = yes_count if result == "yes" else no_count
-    payout = winners * ONE
-    account.balance += payout
+    paid = payout(result, yes_count, no_count, position.exposure, value)
+    account.balance += paid
     account.updated_ts = ts
     record = Settlement(
         seq=seq,
@@ -80,15 +150,26 @@ def settle(
         yes_cost=position.exposure if yes_count > 0 else ZERO,
         no_count=no_count,
         no_cost=position.exposure if no_count > 0 else ZERO,
-        revenue_cents=int(payout * 100),
+        revenue_cents=int(paid * 100),
         fee_cost=position.fees,
-        value_cents=100 if result == "yes" else 0,
+        value_cents=yes_value_cents(result, value),
         settled_ts=ts,
     )
-    position.realized += payout - position.exposure
+    position.realized += paid - position.exposure
     position.exposure = ZERO
     position.position = ZERO
     position.settled = True
     position.updated_ts = ts
     account.settlements.append(record)
     return record
+
+
+def yes_value_cents(result: str, value: Decimal | None) -> int | None:
+    """A5.14 `value`: the payout of one YES contract in integer cents (None for a void)."""
+    if result == Result.YES:
+        return 100
+    if result == Result.NO:
+        return 0
+    if result == Result.SCALAR and value is not None:
+        return int((value * 100).to_integral_value(rounding=ROUND_FLOOR))
+    return None

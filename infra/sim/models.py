@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from domain.money import ZERO
+from infra.sim.fees import FeeSchedule
 
 
 class Status(StrEnum):
@@ -34,6 +35,10 @@ class BookSide(StrEnum):
     def outcome(self) -> str:
         return "yes" if self is BookSide.BID else "no"
 
+    @property
+    def buys_yes(self) -> bool:
+        return self is BookSide.BID
+
 
 class TimeInForce(StrEnum):
     FILL_OR_KILL = "fill_or_kill"
@@ -55,6 +60,7 @@ class SeriesState:
     tags: tuple[str, ...]
     source_name: str
     source_url: str
+    fees: FeeSchedule = field(default_factory=FeeSchedule)
 
 
 @dataclass(slots=True)
@@ -71,6 +77,7 @@ class EventState:
     # The event's hidden draw: market m resolves YES iff result_lo <= outcome_u < result_lo + p.
     outcome_u: float
     market_tickers: list[str] = field(default_factory=list)
+    fee_override: FeeSchedule | None = None  # A5.6 fee_type_override / fee_multiplier_override
 
 
 @dataclass(slots=True)
@@ -112,6 +119,8 @@ class MarketState:
     volume_per_hour: int
     status: Status = Status.ACTIVE
     result: str = ""
+    market_type: str = "binary"  # A5.3: binary | scalar
+    settlement_value: Decimal | None = None  # A7: dollars per YES contract once determined
     updated_ts: float = 0.0
     determined_ts: float | None = None
     settled_ts: float | None = None
@@ -159,6 +168,8 @@ class Order:
     maker_cost: Decimal = ZERO
     taker_fees: Decimal = ZERO
     maker_fees: Decimal = ZERO
+    fee_accumulator: Decimal = ZERO  # A7 fee rounding: the order's rounding overpayment
+    closes: bool = False  # it reduced a held position when placed: legacy `action` "sell"
 
     @property
     def side_price_cents(self) -> int:
@@ -178,8 +189,9 @@ class Fill:
     yes_cents: int
     count: Decimal
     is_taker: bool
-    fee: Decimal
+    fee: Decimal  # net fee: trade fee + rounding - rebate (A7)
     ts: float
+    closed: Decimal = ZERO  # contracts of a held position this fill closed (a sale)
 
 
 @dataclass(slots=True)
@@ -209,7 +221,7 @@ class Settlement:
     no_cost: Decimal
     revenue_cents: int
     fee_cost: Decimal
-    value_cents: int
+    value_cents: int | None
     settled_ts: float
 
 

@@ -158,9 +158,13 @@ class SimExchange:
     def set_true_probability(self, ticker: str, p: float) -> None:
         self.exchange.set_probability(ticker, p)
 
-    def settle(self, ticker: str, result: str) -> None:
-        """Close (if open), determine with `result` and finalize now, paying out."""
-        self.exchange.force_settle(ticker, result)
+    def settle(
+        self, ticker: str, result: str, settlement_value: Decimal | str | None = None
+    ) -> None:
+        """Close (if open), determine with `result` (yes, no, void; scalar with a value in
+        dollars per YES contract) and finalize now, paying out."""
+        value = None if settlement_value is None else Decimal(settlement_value)
+        self.exchange.force_settle(ticker, result, value)
 
     def place_external_position(
         self, key_id: str, ticker: str, side: str, count: Decimal | str, price: Decimal | str

@@ -15,6 +15,7 @@ class Kind(StrEnum):
     BRACKET = "bracket"  # ranges covering every outcome: exactly one YES
     MATCHUP = "matchup"  # one market per team: exactly one YES
     BINARY = "binary"  # a single yes/no question
+    SCALAR = "scalar"  # one market paying a value in [0, 1] per YES contract (A7)
 
 
 @dataclass(frozen=True)
@@ -322,3 +323,53 @@ TEMPLATES: tuple[Template, ...] = (
 )
 
 TEAMS = {"KXNBAGAME": NBA_TEAMS, "KXNHLGAME": NHL_TEAMS}
+
+# Scalar series (A5.3 market_type "scalar"; A7: settle at settlement_value_dollars per YES
+# contract). Drawn from their own random stream (Catalog.new_scalar_event), so adding them did not
+# change the binary catalogue of a seed. {lo} and {hi} are the range mapped onto $0..$1.
+SCALAR_TEMPLATES: tuple[Template, ...] = (
+    Template(
+        ticker="KXGASPRICESC",
+        series_title="US average gas price (scalar)",
+        category="Economics",
+        frequency="weekly",
+        kind=Kind.SCALAR,
+        event_title="US average gas price on {date}?",
+        market_title="US average gas price on {date}, paid between {lo} and {hi}",
+        yes_sub_title="{lo} to {hi}",
+        rules=(
+            "Each Yes contract pays (P - {lo}) / ({hi} - {lo}) dollars, clipped to $0 and $1, "
+            "where P is the national average price of regular gasoline reported by AAA for "
+            "{date}; each No contract pays one dollar minus that."
+        ),
+        poly_question="US gas price on {day}?",
+        source_name="AAA",
+        source_url="https://gasprices.aaa.com/",
+        base=3.20,
+        sigma=0.05,
+        step=0.40,
+        strike_format="${:.2f}",
+    ),
+    Template(
+        ticker="KXHIGHNYSC",
+        series_title="Highest temperature in NYC (scalar)",
+        category="Climate and Weather",
+        frequency="daily",
+        kind=Kind.SCALAR,
+        event_title="Highest temperature in Central Park, New York on {date}?",
+        market_title="NYC high temperature on {date}, paid between {lo} and {hi}",
+        yes_sub_title="{lo} to {hi}",
+        rules=(
+            "Each Yes contract pays (T - {lo}) / ({hi} - {lo}) dollars, clipped to $0 and $1, "
+            "where T is the highest temperature recorded in Central Park, New York on {date} "
+            "by the National Weather Service; each No contract pays one dollar minus that."
+        ),
+        poly_question="NYC high temperature on {day}?",
+        source_name="National Weather Service",
+        source_url="https://www.weather.gov/",
+        base=55.0,
+        sigma=4.0,
+        step=20.0,
+        strike_format="{:.0f}°",
+    ),
+)

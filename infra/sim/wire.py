@@ -13,6 +13,7 @@ from typing import Any
 from domain.clock import format_utc
 
 FOUR_PLACES = Decimal("0.0001")
+SIX_PLACES = Decimal("0.000001")
 TWO_PLACES = Decimal("0.01")
 # Kalshi's 429 body is a bare string, not the wrapped error object, and carries no Retry-After.
 RATE_LIMIT_BODY = b'{"error": "too many requests"}'
@@ -50,6 +51,14 @@ def not_found(details: str, code: str = "not_found") -> ApiError:
 def dollars(amount: Decimal) -> str:
     """A FixedPointDollars response string with four decimals ("0.5600")."""
     return f"{amount.quantize(FOUR_PLACES, rounding=ROUND_HALF_EVEN):f}"
+
+
+def exact_dollars(amount: Decimal) -> str:
+    """A FixedPointDollars response string with four to six decimals: exact for amounts such
+    as fee rounding on fractional counts ("0.009597"; responses emit up to 6, A3.1)."""
+    if amount == amount.quantize(FOUR_PLACES):
+        return dollars(amount)
+    return f"{amount.quantize(SIX_PLACES, rounding=ROUND_HALF_EVEN):f}"
 
 
 _CENT_STRINGS = tuple(f"{Decimal(c) / 100:.4f}" for c in range(101))

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
 from infra.sim import SimConfig, SimExchange
 
+ORDERS = "/portfolio/events/orders"
 START = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 KEY_ID = "test-key-1"
 PrivateKey = rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
@@ -107,3 +109,27 @@ def order_body(ticker: str, **fields: Any) -> dict[str, Any]:
     }
     body.update(fields)
     return body
+
+
+class Api:
+    """A tiny signed client for the tests."""
+
+    def __init__(self, sim: SimExchange, http: requests.Session) -> None:
+        self.sim = sim
+        self.http = http
+
+    def get(self, path: str, **params: Any) -> Any:
+        response = self.http.get(self.sim.base_url + path, params=params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def order(self, ticker: str, **fields: Any) -> requests.Response:
+        return self.http.post(self.sim.base_url + ORDERS, json=order_body(ticker, **fields))
+
+    def balance(self) -> Decimal:
+        return Decimal(self.get("/portfolio/balance")["balance_dollars"])
+
+    def position(self, ticker: str) -> dict[str, str]:
+        positions = self.get("/portfolio/positions", ticker=ticker)["market_positions"]
+        assert len(positions) == 1
+        return positions[0]

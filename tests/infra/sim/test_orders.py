@@ -11,33 +11,7 @@ import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from infra.sim import SimExchange
-from tests.infra.sim.helpers import KalshiAuth, order_body, public_pem
-
-ORDERS = "/portfolio/events/orders"
-
-
-class Api:
-    """A tiny signed client for the tests."""
-
-    def __init__(self, sim: SimExchange, http: requests.Session) -> None:
-        self.sim = sim
-        self.http = http
-
-    def get(self, path: str, **params: Any) -> Any:
-        response = self.http.get(self.sim.base_url + path, params=params)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def order(self, ticker: str, **fields: Any) -> requests.Response:
-        return self.http.post(self.sim.base_url + ORDERS, json=order_body(ticker, **fields))
-
-    def balance(self) -> Decimal:
-        return Decimal(self.get("/portfolio/balance")["balance_dollars"])
-
-    def position(self, ticker: str) -> dict[str, str]:
-        positions = self.get("/portfolio/positions", ticker=ticker)["market_positions"]
-        assert len(positions) == 1
-        return positions[0]
+from tests.infra.sim.helpers import ORDERS, Api, KalshiAuth, order_body, public_pem
 
 
 @pytest.fixture
