@@ -1,15 +1,18 @@
-"""`main.py report`: how good the forecasts were, per model and prompt, and what they earned."""
+"""`pm-trader report`: how good the forecasts were, per model and prompt, and what they earned."""
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from commands.base import EXIT_OK, Command
 from domain.money import usd
 from domain.scoring import scorecard
 from infra.db.repository import Database
+from infra.settings import Settings
 
 
 def render_scorecard(path: Path, console: Console) -> None:
@@ -50,3 +53,15 @@ def render_scorecard(path: Path, console: Console) -> None:
                 f"{bucket.observed_rate:.3f}",
             )
         console.print(calibration)
+
+
+def execute(settings: Settings, _options: argparse.Namespace, console: Console) -> int:
+    render_scorecard(settings.database_path, console)
+    return EXIT_OK
+
+
+COMMAND = Command(
+    "report",
+    "the forecast scorecard: Brier, log loss, calibration, P&L net of API cost",
+    execute,
+)

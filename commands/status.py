@@ -1,7 +1,8 @@
-"""`main.py status`: the book as the database has it, read without starting any actor."""
+"""`pm-trader status`: the book as the database has it, read without starting any actor."""
 
 from __future__ import annotations
 
+import argparse
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -9,9 +10,11 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from commands.base import EXIT_FAILURE, EXIT_OK, Command
 from domain.clock import format_utc
 from domain.money import usd
 from infra.db.repository import Database
+from infra.settings import Settings
 
 
 def _when(moment: datetime | None) -> str:
@@ -54,3 +57,14 @@ def render_status(path: Path, console: Console) -> bool:
             f" last error {_when(heartbeat.last_error_at)} {heartbeat.last_error or ''}"
         )
     return ok
+
+
+def execute(settings: Settings, _options: argparse.Namespace, console: Console) -> int:
+    return EXIT_OK if render_status(settings.database_path, console) else EXIT_FAILURE
+
+
+COMMAND = Command(
+    "status",
+    "the book: bankroll, ledger check, closed trades, open positions, heartbeat",
+    execute,
+)

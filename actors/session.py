@@ -1,0 +1,75 @@
+"""A trading session: start the system, reconcile, run cycles until told to stop, then stop.
+
+This is the cycle loop. It stops after `cycles` cycles (None: until `shutting_down` is set by
+a signal or an escalation) and waits `interval` seconds between cycles, waking at once on a
+stop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from loguru import logger
+
+from actors.supervisor import ShutdownRequest
+from actors.system import TradingSystem
+from domain.messages import CycleStats
+
+CYCLE_TIMEOUT = 300.0
+
+
+@dataclass(frozen=True)
+class Session:
+    """What a session did. `startup_error` is set if start-up reconciliation failed, in which
+    case no cycle ran and there are no balances to compare."""
+
+    cycles: tuple[CycleStats, ...] = ()
+    start_balance: Decimal = Decimal(0)
+    end_balance: Decimal = Decimal(0)
+    startup_error: str | None = None
+    escalation: ShutdownRequest | None = None
+
+
+def run_session(
+    system: TradingSystem,
+    cycles: int | None,
+    interval: float,
+    cycle_timeout: float = CYCLE_TIMEOUT,
+) -> Session:
+    events = system.events
+    system.start()
+    done: list[CycleStats] = []
+    try:
+        start_balance = system.balance()
+        report = system.reconcile(enable_trading=True)
+        if not report.ok:
+            logger.error("start-up reconciliation failed, not trading: {}", report.error)
+            return Session(startup_error=report.error or "unknown")
+        number = 0
+        while not events.shutting_down.is_set() and (cycles is None or number < cycles):
+            number += 1
+            stats = system.run_cycle(number, cycle_timeout)
+            if stats is not None:
+                done.append(stats)
+                _log_cycle(stats)
+            if cycles is None or number < cycles:
+                events.shutting_down.wait(interval)
+        end_balance = system.balance()
+    finally:
+        system.stop()
+    escalation = None if events.escalation.empty() else events.escalation.get()
+    return Session(tuple(done), start_balance, end_balance, escalation=escalation)
+
+
+def _log_cycle(stats: CycleStats) -> None:
+    logger.info(
+        "cycle {}: {} markets, {} candidates, {} orders ({} filled, {} partly), {} settled",
+        stats.cycle,
+        stats.markets_scanned,
+        stats.candidates,
+        stats.orders_placed,
+        stats.orders_filled,
+        stats.orders_partial,
+        stats.settled,
+    )

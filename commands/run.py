@@ -1,0 +1,110 @@
+"""`pm-trader run` (the default): trade on the configured venue until told to stop."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from loguru import logger
+from rich.console import Console
+
+from actors.session import run_session
+from actors.system import TradingSystem
+from commands.base import EXIT_FAILURE, EXIT_OK, Command
+from commands.run_report import render_run
+from domain.ledger import LedgerCheck, check
+from infra.db.archive import archive_database
+from infra.db.migrate import check_database, migrate
+from infra.db.repository import Database
+from infra.forecasting_setup import build_llm, scorecard_policy
+from infra.lockfile import DatabaseLock
+from infra.settings import Settings
+from infra.signals import install_signal_handlers
+from infra.venue import Venue, connect
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cycles", type=int, help="run N cycles then stop (0: start and stop)")
+    parser.add_argument("--log-file", type=Path, help="also log to this rotating file")
+    parser.add_argument("--log-json", action="store_true", default=None, help="JSON log lines")
+    parser.add_argument(
+        "--i-understand-this-is-real-money",
+        dest="confirm_live",
+        action="store_true",
+        default=None,
+        help="required with --venue live",
+    )
+
+
+def execute(settings: Settings, _options: argparse.Namespace, console: Console) -> int:
+    path = settings.database_path
+    venue = connect(settings)  # refuses bad flags or keys before any file is created
+    try:
+        with DatabaseLock(path):
+            if venue.sim is not None:
+                _start_new_book(path)
+            revision = migrate(path)
+            logger.debug("database {} at revision {}", path, revision)
+            return trade(settings, venue, path, console)
+    finally:
+        venue.close()
+
+
+def trade(settings: Settings, venue: Venue, path: Path, console: Console) -> int:
+    system = TradingSystem(
+        settings,
+        venue,
+        path,
+        llm=build_llm(settings),
+        scorecard_policy=scorecard_policy(settings),
+    )
+    install_signal_handlers(system.events.shutting_down)
+    forecaster = system.forecaster_label
+    logger.info("venue {}; database {}; forecaster {}", venue.description, path, forecaster)
+    session = run_session(system, settings.cycles, settings.seconds_between_cycles)
+    if session.startup_error is not None:
+        return EXIT_FAILURE
+    ledger = _check_ledger(path)
+    render_run(
+        console,
+        venue.description,
+        forecaster,
+        session.cycles,
+        session.start_balance,
+        session.end_balance,
+        ledger.ok,
+        ledger.problem or f"{ledger.rows} rows, balance {ledger.last_balance}",
+    )
+    if session.escalation is not None:
+        logger.error("stopped: {}", session.escalation.reason)
+        return session.escalation.exit_code
+    return EXIT_OK if ledger.ok else EXIT_FAILURE
+
+
+def _check_ledger(path: Path) -> LedgerCheck:
+    with Database.open(path) as db, db.read() as repo:
+        return check(repo.ledger_entries())
+
+
+def _start_new_book(path: Path) -> None:
+    """The embedded simulator is a new exchange every run, so it gets a new book: positions
+    from the last session could never settle on it. The old book is archived, not deleted
+    (a corrupt or newer file is refused first, as always)."""
+    if not path.exists():
+        return
+    check_database(path)
+    archived = archive_database(path)
+    logger.warning(
+        "the embedded simulator is a new exchange each run: the last session's book is kept"
+        " as {} (see it with: main.py status --db {})",
+        archived,
+        archived,
+    )
+
+
+COMMAND = Command(
+    "run",
+    "trade on the configured venue (the embedded simulator by default)",
+    execute,
+    add_arguments,
+)
