@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import tomllib
 from contextvars import ContextVar
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AliasChoices,
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     SecretStr,
     ValidationError,
+    field_validator,
 )
 from pydantic_settings import (
     BaseSettings,
@@ -134,6 +137,15 @@ class SimSettings(Section):
     seed: int = 7
     markets: int = Field(400, ge=1)
     time_scale: Decimal = Field(Decimal(600), gt=0)  # simulated seconds per real second
+    # Where the simulated clock starts (UTC, e.g. "2026-11-24T12:00:00Z"). The catalogue, the
+    # prices and the results are a function of (seed, start_time, elapsed simulated time), so a
+    # fixed start replays the same exchange; unset, it is the wall clock at start-up.
+    start_time: AwareDatetime | None = None
+
+    @field_validator("start_time")
+    @classmethod
+    def _in_utc(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else value.astimezone(UTC)
 
 
 class Settings(BaseSettings):

@@ -34,8 +34,10 @@ class Venue:
 
     @property
     def description(self) -> str:
-        where = "embedded simulator" if self.sim is not None else self.client.base_url
-        return f"{self.name} ({where})"
+        if self.sim is None:
+            return f"{self.name} ({self.client.base_url})"
+        start = self.sim.start_time.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return f"{self.name} (embedded simulator, seed {self.sim.config.seed}, starting {start})"
 
     def close(self) -> None:
         self.client.close()
@@ -83,7 +85,7 @@ def _embedded_sim(
             # Re-quote about every two real seconds, as a real book moves, whatever the scale.
             quote_interval_seconds=max(60.0, 2 * float(settings.sim.time_scale)),
             initial_balance=max(settings.initial_bankroll * 10, Decimal(10_000)),
-            **options,
+            **{"start_time": settings.sim.start_time, **options},
         )
     )
     sim.register_key(key_id, public_pem)

@@ -7,6 +7,19 @@ from collections.abc import Iterator
 
 import pykka
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests must give the same verdict on every run and every machine: the examples are
+# derived from each test (not drawn at random), no deadline or speed check can fail on a busy
+# two-core machine, and no example database carries one run's findings into the next.
+settings.register_profile(
+    "pm-trader",
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("pm-trader")
 
 
 @pytest.fixture(autouse=True)

@@ -41,6 +41,8 @@ ORDER_PATH = "/portfolio/events/orders"
 T = TypeVar("T")
 
 
+# Every simulator a test starts begins at this minute: same seed, same exchange, any day.
+SIM_START = "2026-11-24T12:00:00Z"
 CONFIDENT_ANSWER = '{"probability": "0.97", "confidence": "0.9", "rationale": "test"}'
 
 
@@ -317,6 +319,8 @@ def standalone_sim(
         "1000",
         "--time-scale",
         "0",  # the sim clock stands still: no market closes or settles under the test
+        "--start-time",
+        SIM_START,
         *options,
     ]
     child = Child(argv, child_env(), "sim")

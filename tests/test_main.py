@@ -38,6 +38,11 @@ def run_main(
         ([], {"PMT_RISK__MIN_EDGE": "2"}, "risk.min_edge: Input should be less than 1"),
         ([], {"PMT_INITIAL_BANKROLL": "lots"}, "initial_bankroll: Input should be a valid decimal"),
         (
+            [],
+            {"PMT_SIM__START_TIME": "2026-11-24T12:00"},
+            "sim.start_time: Input should have timezone info",
+        ),
+        (
             ["--config", "/nonexistent/bot.toml"],
             {},
             "config file /nonexistent/bot.toml does not exist",

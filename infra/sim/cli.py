@@ -11,6 +11,7 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from types import FrameType
@@ -18,6 +19,18 @@ from types import FrameType
 from infra.sim.config import SimConfig
 from infra.sim.faults import TruncateMode
 from infra.sim.simulator import SimExchange
+
+
+def _utc_time(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO 8601 time (e.g. 2026-11-24T12:00Z)"
+        ) from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} needs a time zone (add Z for UTC)")
+    return moment.astimezone(UTC)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,6 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--initial-balance", type=Decimal, default=Decimal("1000"))
     parser.add_argument("--time-scale", type=float, default=60.0, help="sim seconds per second")
+    parser.add_argument(
+        "--start-time",
+        type=_utc_time,
+        default=None,
+        help="where the sim clock starts, UTC ISO 8601 (e.g. 2026-11-24T12:00Z); default: now."
+        " Same seed and start time = the same markets, prices and results",
+    )
     parser.add_argument("--read-rate", type=float, default=200.0)
     parser.add_argument("--read-burst", type=float, default=200.0)
     parser.add_argument("--write-rate", type=float, default=100.0)
@@ -67,6 +87,7 @@ def _sim_from(args: argparse.Namespace) -> SimExchange:
             write_rate=args.write_rate,
             write_burst=args.write_burst,
             time_scale=args.time_scale,
+            start_time=args.start_time,
         )
     )
     for key_id, path in zip(args.key_id, args.public_key, strict=True):

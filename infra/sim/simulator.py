@@ -39,8 +39,8 @@ class SimExchange:
 
     def __init__(self, config: SimConfig | None = None) -> None:
         self.config = config or SimConfig()
-        start = self.config.start_time or _default_start()
-        self.clock = SimClock(start, self.config.time_scale, self.config.scale_clock)
+        self.start_time = self.config.start_time or _default_start()
+        self.clock = SimClock(self.start_time, self.config.time_scale, self.config.scale_clock)
         self._recorder = StatsRecorder()
         self.faults = Faults(seed=self.config.seed)
         self._keys = KeyRegistry()

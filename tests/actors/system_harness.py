@@ -25,6 +25,7 @@ from infra.db.repository import Database
 from infra.settings import Settings, load_settings
 from infra.sim import SimExchange
 from infra.venue import Venue, connect
+from tests.infra.sim.helpers import START
 
 CYCLE_TIMEOUT = 30.0
 
@@ -81,7 +82,7 @@ def running_system(
     path = tmp_path / "book.db"
     settings = settings_for(path, **overrides)
     migrate(path)
-    options = {"scale_clock": lambda: 0.0, **(sim_options or {})}
+    options = {"scale_clock": lambda: 0.0, "start_time": START, **(sim_options or {})}
     venue = connect(settings, **options)
     system = TradingSystem(
         settings,

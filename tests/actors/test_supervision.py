@@ -19,7 +19,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -66,11 +65,11 @@ from infra.db.repository import Database
 from infra.kalshi.backoff import RetryPolicy
 from infra.venue import connect
 from tests.actors.system_harness import Harness, running_system, settings_for
+from tests.infra.sim.helpers import START
 
 GUARD = 20.0  # seconds: only ever a guard against a hang
 DAY = 24 * 3600
 MARKETS = "/trade-api/v2/markets"  # the simulator's route for the market list
-START = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)  # a fixed sim start: the same markets each run
 # Small, quick cycles that still trade: 6 candidates, any positive edge after fees.
 SMALL: dict[str, Any] = {
     "scanner": {"max_candidates": 6},

@@ -36,6 +36,7 @@ from infra.kalshi import (
 from infra.sim import SimConfig, SimExchange
 from tests.infra.kalshi.conftest import Sleeps
 from tests.infra.kalshi.keys import KEY_ID, SkewedClock, ed_key, public_pem, rsa_key, write
+from tests.infra.sim.helpers import START
 
 ED_KEY_ID = "ed25519-key-1"
 BALANCE = "/trade-api/v2/portfolio/balance"
@@ -51,7 +52,9 @@ def unlimited() -> TokenBucketLimiter:
 
 
 def start_sim(**config: Any) -> SimExchange:
-    sim = SimExchange(SimConfig(**{"seed": 7, "markets": 200, "time_scale": 0, **config}))
+    sim = SimExchange(
+        SimConfig(**{"seed": 7, "markets": 200, "time_scale": 0, "start_time": START, **config})
+    )
     sim.register_key(KEY_ID, public_pem(rsa_key()))
     sim.register_key(ED_KEY_ID, public_pem(ed_key()))
     sim.start()

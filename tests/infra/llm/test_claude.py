@@ -191,21 +191,21 @@ def test_a_server_error_beyond_retries_is_failed_and_retryable(
 
 
 def test_a_hung_request_times_out(fake: FakeLlmServer, make_claude: MakeClaude) -> None:
-    fake.script(Hang(10))
+    fake.script(Hang(30))
     claude = make_claude(timeout=0.5, max_retries=0)
 
-    started = time.monotonic()
     error = _fail(claude)
 
-    assert time.monotonic() - started < 5
+    # The server holds the request for 30 s: a timeout error is the client's own deadline.
     assert (error.kind, error.retryable, error.status_code) == ("timeout", True, None)
     assert fake.request_count == 1
 
 
 def test_a_timeout_is_retried_by_the_sdk(fake: FakeLlmServer, make_claude: MakeClaude) -> None:
-    fake.script(Hang(10))
+    fake.script(Hang(30))
 
-    reply = make_claude(timeout=0.5, max_retries=1).complete("s", "u")
+    # 2 s is the retry's whole allowance to be answered, generous on a busy machine.
+    reply = make_claude(timeout=2, max_retries=1).complete("s", "u")
 
     assert reply.text == DEFAULT_ANSWER
     assert fake.request_count == 2

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -135,12 +134,11 @@ def test_an_overloaded_503_beyond_retries_is_overloaded(
 
 
 def test_a_hung_request_times_out(fake: FakeLlmServer, make_openai: MakeOpenAI) -> None:
-    fake.script(Hang(10))
+    fake.script(Hang(30))
 
-    started = time.monotonic()
     error = _fail(make_openai(timeout=0.5, max_retries=0))
 
-    assert time.monotonic() - started < 5
+    # The server holds the request for 30 s: a timeout error is the client's own deadline.
     assert (error.kind, error.retryable) == ("timeout", True)
 
 

@@ -11,11 +11,12 @@ from domain.linking import link_markets
 from infra.kalshi import KalshiClient, MalformedResponse, RetryPolicy, TokenBucketLimiter
 from infra.polymarket import GammaClient
 from infra.sim import SimConfig, SimExchange
+from tests.infra.sim.helpers import START
 
 
 @pytest.fixture(scope="module")
 def sim() -> Iterator[SimExchange]:
-    exchange = SimExchange(SimConfig(seed=11, markets=1000, time_scale=0))
+    exchange = SimExchange(SimConfig(seed=11, markets=1000, time_scale=0, start_time=START))
     exchange.start()
     yield exchange
     exchange.stop()

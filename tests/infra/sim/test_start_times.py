@@ -1,0 +1,109 @@
+"""The simulator's exchange is a function of (seed, start time, elapsed simulated time), and what
+the process tests rely on holds for every start time, not just the day the suite happens to run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from actors.system import screen_settings, sizing_limits
+from domain.screening import screen
+from domain.sizing import TradeSignal, size_order
+from infra.kalshi.client import KalshiClient
+from infra.kalshi.ratelimit import RateLimitConfig, TokenBucketLimiter
+from infra.kalshi.signing import RequestSigner
+from infra.settings import load_settings
+from infra.sim import SimConfig, SimExchange
+from infra.venue import connect
+from tests.infra.kalshi.keys import KEY_ID, public_pem, rsa_key
+from tests.process_helpers import CONFIDENT_ANSWER
+
+SMALL_CATALOGUE = 100  # what the process tests run the embedded simulator with
+CONFIDENT_YES = Decimal("0.97")  # the fake LLM's answer in the process tests
+assert f'"{CONFIDENT_YES}"' in CONFIDENT_ANSWER
+
+# Any minute from 2026 to 2030: month and year ends and 29 February come up as examples below.
+start_times = st.datetimes(
+    min_value=datetime(2026, 1, 1),  # noqa: DTZ001 (hypothesis bounds are naive; zone below)
+    max_value=datetime(2030, 12, 31, 23, 59),  # noqa: DTZ001
+    timezones=st.just(UTC),
+).map(lambda moment: moment.replace(second=0, microsecond=0))
+
+
+@contextmanager
+def exchange_at(start: datetime, seed: int = 7) -> Iterator[KalshiClient]:
+    sim = SimExchange(
+        SimConfig(
+            seed=seed,
+            markets=SMALL_CATALOGUE,
+            time_scale=0,
+            start_time=start,
+            read_rate=1e9,
+            read_burst=1e9,
+        )
+    )
+    sim.register_key(KEY_ID, public_pem(rsa_key()))
+    sim.start()
+    limiter = TokenBucketLimiter(RateLimitConfig(read_rate=10**6, read_burst=10**6))
+    client = KalshiClient(sim.base_url, RequestSigner(KEY_ID, rsa_key()), limiter, timeout=10)
+    try:
+        assert sim.clock.now() == start
+        yield client
+    finally:
+        client.close()
+        sim.stop()
+
+
+@settings(max_examples=20)
+@given(start=start_times)
+@example(start=datetime(2026, 11, 30, 6, 17, tzinfo=UTC))
+@example(start=datetime(2026, 12, 31, 23, 58, tzinfo=UTC))
+@example(start=datetime(2027, 2, 28, 23, 59, tzinfo=UTC))
+@example(start=datetime(2028, 2, 29, 12, 0, tzinfo=UTC))
+@example(start=datetime(2028, 2, 29, 23, 59, tzinfo=UTC))
+@example(start=datetime(2029, 12, 31, 23, 59, tzinfo=UTC))
+def test_a_small_catalogue_always_offers_a_confident_forecaster_a_trade(start: datetime) -> None:
+    """The process tests buy on a 100-market embedded exchange with a forecaster that says
+    0.97: whatever the start time, at least one screened candidate sizes into an order."""
+    bot = load_settings(venue="sim")
+    with exchange_at(start) as client:
+        markets = client.get_all_markets(status="open")
+        assert len(markets) >= SMALL_CATALOGUE // 2
+        selected = screen(markets, start, screen_settings(bot), frozenset(), {}).selected
+        signals = (
+            size_order(
+                market.ticker,
+                CONFIDENT_YES,
+                client.get_orderbook(market.ticker),
+                bot.initial_bankroll,
+                sizing_limits(bot),
+            )
+            for market in selected
+        )
+        assert any(isinstance(signal, TradeSignal) for signal in signals), selected
+
+
+def test_the_same_seed_and_start_time_build_the_same_exchange() -> None:
+    start = datetime(2027, 3, 14, 10, 0, tzinfo=UTC)
+    with exchange_at(start) as first, exchange_at(start) as second:
+        assert first.get_all_markets(status="open") == second.get_all_markets(status="open")
+    with exchange_at(datetime(2027, 3, 14, 10, 1, tzinfo=UTC)) as later:
+        moved = later.get_all_markets(status="open")
+    with exchange_at(start) as again:
+        assert again.get_all_markets(status="open") != moved
+
+
+def test_the_bot_starts_the_embedded_simulator_where_the_settings_say() -> None:
+    """`sim.start_time` reaches the embedded exchange, in UTC whatever zone it was written in."""
+    bot = load_settings(venue="sim", sim={"start_time": "2027-03-14T11:00:00+01:00"})
+    venue = connect(bot, scale_clock=lambda: 0.0)
+    try:
+        assert venue.clock.now() == datetime(2027, 3, 14, 10, 0, tzinfo=UTC)
+        assert "starting 2027-03-14T10:00:00Z" in venue.description
+    finally:
+        venue.close()
