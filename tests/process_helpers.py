@@ -56,7 +56,7 @@ def child_env(**extra: str) -> dict[str, str]:
 
 
 def run_main(
-    *args: str, env: Mapping[str, str] | None = None, timeout: float = 60
+    *args: str, env: Mapping[str, str] | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
     """`main.py ARGS` to completion."""
     return subprocess.run(
@@ -167,11 +167,11 @@ class Child:
     def _tail(self, n: int = 40) -> str:
         return "\n".join(self.err[-n:] + self.out[-n:])
 
-    def wait_stderr(self, pattern: str, timeout: float = 20, start: int = 0) -> str:
+    def wait_stderr(self, pattern: str, timeout: float = 60, start: int = 0) -> str:
         """The first stderr line (from line `start` on) matching the regex `pattern`."""
         return self._wait_line(self.err, pattern, timeout, start)
 
-    def wait_stdout(self, pattern: str, timeout: float = 20) -> str:
+    def wait_stdout(self, pattern: str, timeout: float = 60) -> str:
         return self._wait_line(self.out, pattern, timeout, 0)
 
     def line_index(self, pattern: str) -> int:
@@ -325,7 +325,7 @@ def standalone_sim(
     ]
     child = Child(argv, child_env(), "sim")
     try:
-        url = child.wait_stdout(r"^http://", timeout=20).strip()
+        url = child.wait_stdout(r"^http://").strip()
         with FakeLlmServer(answer=lambda _request: CONFIDENT_ANSWER) as llm:
             yield SimProcess(child, url, keys, llm.url)
     finally:

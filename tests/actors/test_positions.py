@@ -36,7 +36,7 @@ from domain.risk import DenyReason
 
 D = Decimal
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-GUARD = 10.0
+GUARD = 30.0  # only ever a guard against a hang
 
 StartPositions = Callable[..., pykka.ActorRef[Any]]
 

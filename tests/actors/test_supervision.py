@@ -67,7 +67,7 @@ from infra.venue import connect
 from tests.actors.system_harness import Harness, running_system, settings_for
 from tests.infra.sim.helpers import START
 
-GUARD = 20.0  # seconds: only ever a guard against a hang
+GUARD = 60.0  # seconds: only ever a guard against a hang
 DAY = 24 * 3600
 MARKETS = "/trade-api/v2/markets"  # the simulator's route for the market list
 # Small, quick cycles that still trade: 6 candidates, any positive edge after fees.

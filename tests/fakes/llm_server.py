@@ -289,15 +289,15 @@ class FakeLlmServer:
         with self._changed:
             return [request.body for request in self._requests]
 
-    def wait_for(self, predicate: Callable[[FakeLlmServer], bool], timeout: float = 5.0) -> bool:
+    def wait_for(self, predicate: Callable[[FakeLlmServer], bool], timeout: float = 30.0) -> bool:
         """Block until `predicate(self)` holds (re-checked on every request event)."""
         with self._changed:
             return self._changed.wait_for(lambda: predicate(self), timeout=timeout)
 
-    def wait_for_requests(self, n: int, timeout: float = 5.0) -> bool:
+    def wait_for_requests(self, n: int, timeout: float = 30.0) -> bool:
         return self.wait_for(lambda fake: len(fake._requests) >= n, timeout)
 
-    def wait_for_in_flight(self, n: int, timeout: float = 5.0) -> bool:
+    def wait_for_in_flight(self, n: int, timeout: float = 30.0) -> bool:
         return self.wait_for(lambda fake: fake._in_flight >= n, timeout)
 
     # used by the handler

@@ -17,7 +17,7 @@ MakeClaude = Callable[..., ClaudeProvider]
 
 def test_max_in_flight_counts_concurrent_requests() -> None:
     parties = 4
-    barrier = threading.Barrier(parties, timeout=5)
+    barrier = threading.Barrier(parties, timeout=30)
 
     def hold_until_all_arrive(_request: Received) -> None:
         barrier.wait()
