@@ -15,3 +15,4 @@ if _shift:
     import time_machine
 
     time_machine.travel(time.time() + float(_shift), tick=True).start()
+    time.time()  # time-machine's clock starts ticking at its first reading: anchor it now

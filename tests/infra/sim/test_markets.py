@@ -35,9 +35,6 @@ def test_paging_10000_markets_loses_and_repeats_nothing() -> None:
         tickers = [m["ticker"] for m in markets]
         assert len(tickers) == expected
         assert len(set(tickers)) == expected
-        # Server time for the whole listing, cold caches included: ~0.3-0.5 s on an idle
-        # machine; the bound is loose so a loaded CI box does not flake.
-        assert sim.stats.server_time("GET", "/trade-api/v2/markets") < 2.0
         assert len(http.get(sim.base_url + "/markets").json()["markets"]) == 100  # default
         small = _page_all(http, sim.base_url + "/markets", limit=347, status="open")
         assert len({m["ticker"] for m in small}) == len(small) == len(sim.open_tickers())
