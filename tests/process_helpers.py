@@ -41,7 +41,8 @@ ORDER_PATH = "/portfolio/events/orders"
 T = TypeVar("T")
 
 
-# Every simulator a test starts begins at this minute: same seed, same exchange, any day.
+# Where an embedded simulator starts (the bot then runs on the simulator's clock): the same
+# exchange on any day.
 SIM_START = "2026-11-24T12:00:00Z"
 CONFIDENT_ANSWER = '{"probability": "0.97", "confidence": "0.9", "rationale": "test"}'
 
@@ -319,8 +320,9 @@ def standalone_sim(
         "1000",
         "--time-scale",
         "0",  # the sim clock stands still: no market closes or settles under the test
-        "--start-time",
-        SIM_START,
+        # No --start-time: this exchange stands for a real venue, and the bot beside it reads
+        # the wall clock, so it starts at the current minute. Whatever minute that is, the bot
+        # finds a trade (tests/infra/sim/test_start_times.py proves it for every start time).
         *options,
     ]
     child = Child(argv, child_env(), "sim")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from hypothesis import example, given, settings
@@ -23,7 +23,8 @@ from infra.venue import connect
 from tests.infra.kalshi.keys import KEY_ID, public_pem, rsa_key
 from tests.process_helpers import CONFIDENT_ANSWER
 
-SMALL_CATALOGUE = 100  # what the process tests run the embedded simulator with
+SMALL_CATALOGUE = 100  # what the process tests run the simulator with
+SEEDS = (3, 7)  # the standalone simulator's and the embedded one's in the process tests
 CONFIDENT_YES = Decimal("0.97")  # the fake LLM's answer in the process tests
 assert f'"{CONFIDENT_YES}"' in CONFIDENT_ANSWER
 
@@ -60,22 +61,30 @@ def exchange_at(start: datetime, seed: int = 7) -> Iterator[KalshiClient]:
 
 
 @settings(max_examples=20)
-@given(start=start_times)
-@example(start=datetime(2026, 11, 30, 6, 17, tzinfo=UTC))
-@example(start=datetime(2026, 12, 31, 23, 58, tzinfo=UTC))
-@example(start=datetime(2027, 2, 28, 23, 59, tzinfo=UTC))
-@example(start=datetime(2028, 2, 29, 12, 0, tzinfo=UTC))
-@example(start=datetime(2028, 2, 29, 23, 59, tzinfo=UTC))
-@example(start=datetime(2029, 12, 31, 23, 59, tzinfo=UTC))
-def test_a_small_catalogue_always_offers_a_confident_forecaster_a_trade(start: datetime) -> None:
-    """The process tests buy on a 100-market embedded exchange with a forecaster that says
-    0.97: whatever the start time, at least one screened candidate sizes into an order."""
+@given(start=start_times, seed=st.sampled_from(SEEDS))
+@example(start=datetime(2026, 11, 30, 6, 17, tzinfo=UTC), seed=3)
+@example(start=datetime(2026, 12, 31, 23, 58, tzinfo=UTC), seed=7)
+@example(start=datetime(2027, 2, 28, 23, 59, tzinfo=UTC), seed=3)
+@example(start=datetime(2028, 2, 29, 12, 0, tzinfo=UTC), seed=7)
+@example(start=datetime(2028, 2, 29, 23, 59, tzinfo=UTC), seed=3)
+@example(start=datetime(2029, 12, 31, 23, 59, tzinfo=UTC), seed=7)
+def test_a_small_catalogue_always_offers_a_confident_forecaster_a_trade(
+    start: datetime, seed: int
+) -> None:
+    """The process tests buy on a 100-market exchange with a forecaster that says 0.97, the
+    standalone one starting at the current minute. Whatever the start time, and whichever of
+    the screened markets the bot analyses (it caps them, linked ones first), one sizes into an
+    order: fewer screened markets than the cap are untradable."""
     bot = load_settings(venue="sim")
-    with exchange_at(start) as client:
+    cap = bot.scanner.max_candidates
+    uncapped = screen_settings(bot).model_copy(update={"max_candidates": SMALL_CATALOGUE * 2})
+    # The bot screens a little later than the exchange starts (its own start-up, a cycle).
+    now = start + timedelta(minutes=10)
+    with exchange_at(start, seed) as client:
         markets = client.get_all_markets(status="open")
         assert len(markets) >= SMALL_CATALOGUE // 2
-        selected = screen(markets, start, screen_settings(bot), frozenset(), {}).selected
-        signals = (
+        screened = screen(markets, now, uncapped, frozenset(), {}).selected
+        signals = [
             size_order(
                 market.ticker,
                 CONFIDENT_YES,
@@ -83,9 +92,10 @@ def test_a_small_catalogue_always_offers_a_confident_forecaster_a_trade(start: d
                 bot.initial_bankroll,
                 sizing_limits(bot),
             )
-            for market in selected
-        )
-        assert any(isinstance(signal, TradeSignal) for signal in signals), selected
+            for market in screened
+        ]
+    untradable = [s for s in signals if not isinstance(s, TradeSignal)]
+    assert len(untradable) < min(cap, len(signals)), untradable
 
 
 def test_the_same_seed_and_start_time_build_the_same_exchange() -> None:
