@@ -131,6 +131,21 @@ class LlmSettings(Section):
         return self.prices.get(model) or DEFAULT_PRICES.get(model)
 
 
+class LimitSettings(Section):
+    """What the bot believes from a venue, and how long and large an answer may be.
+
+    Ceilings on venue numbers (a position, an amount, a market's volume) beyond which a record
+    is refused, and bounds on every HTTP response (whole-response deadline, size, JSON nesting).
+    """
+
+    max_dollars: Decimal = Field(Decimal(100_000_000), gt=0, le=10**12)
+    max_contracts: Decimal = Field(Decimal(10_000_000), gt=0, le=10**12)
+    max_market_contracts: Decimal = Field(Decimal(10**12), gt=0, le=10**12)
+    response_deadline: Decimal = Field(Decimal(30), gt=0, le=3600)  # seconds
+    max_response_bytes: int = Field(32 * 1024 * 1024, ge=1024, le=1024**3)
+    max_json_depth: int = Field(64, ge=8, le=512)
+
+
 class SimSettings(Section):
     """The embedded simulated exchange (venue `sim` without --exchange-url)."""
 
@@ -187,6 +202,7 @@ class Settings(BaseSettings):
     llm: LlmSettings = LlmSettings()
     polymarket: PolymarketSettings = PolymarketSettings()
     sim: SimSettings = SimSettings()
+    limits: LimitSettings = LimitSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -14,9 +14,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from domain.clock import Clock
 from domain.errors import OperatorInterventionRequired
 from infra.clock import SystemClock
+from infra.kalshi.bounds import WireBounds
 from infra.kalshi.client import DEMO_URL, PRODUCTION_URL, KalshiClient
 from infra.kalshi.ratelimit import RateLimitConfig, TokenBucketLimiter
 from infra.kalshi.signing import KeyFileError, RequestSigner
+from infra.kalshi.transport import ResponseLimits
 from infra.polymarket.gamma import GammaClient
 from infra.settings import Settings
 from infra.sim import SimConfig, SimExchange
@@ -64,7 +66,9 @@ def connect(settings: Settings, **sim_options: Any) -> Venue:
         )
     base_url = settings.exchange_url or (PRODUCTION_URL if venue == "live" else DEMO_URL)
     signer = _signer_from_files(settings)
-    client = KalshiClient(base_url, signer, limiter, timeout=(CONNECT_TIMEOUT, timeout))
+    client = KalshiClient(
+        base_url, signer, limiter, timeout=(CONNECT_TIMEOUT, timeout), **_guards(settings)
+    )
     gamma_url = _origin(base_url) if venue == "sim" else settings.polymarket.gamma_url
     return Venue(venue, client, _gamma(settings, gamma_url, timeout), SystemClock())
 
@@ -91,7 +95,11 @@ def _embedded_sim(
     sim.register_key(key_id, public_pem)
     sim.start()
     client = KalshiClient(
-        sim.base_url, RequestSigner(key_id, key), limiter, timeout=(CONNECT_TIMEOUT, timeout)
+        sim.base_url,
+        RequestSigner(key_id, key),
+        limiter,
+        timeout=(CONNECT_TIMEOUT, timeout),
+        **_guards(settings),
     )
     return Venue("sim", client, _gamma(settings, sim.gamma_url, timeout), sim.clock, sim)
 
@@ -113,7 +121,24 @@ def _signer_from_files(settings: Settings) -> RequestSigner:
 def _gamma(settings: Settings, url: str, timeout: float) -> GammaClient | None:
     if not settings.polymarket.enabled:
         return None
-    return GammaClient(url, timeout=(CONNECT_TIMEOUT, timeout))
+    return GammaClient(url, timeout=(CONNECT_TIMEOUT, timeout), limits=_guards(settings)["limits"])
+
+
+def _guards(settings: Settings) -> dict[str, Any]:
+    """The ceilings on venue numbers and the bounds on every response, from `[limits]`."""
+    limits = settings.limits
+    return {
+        "bounds": WireBounds(
+            max_dollars=limits.max_dollars,
+            max_contracts=limits.max_contracts,
+            max_market_contracts=limits.max_market_contracts,
+        ),
+        "limits": ResponseLimits(
+            deadline=float(limits.response_deadline),
+            max_bytes=limits.max_response_bytes,
+            max_depth=limits.max_json_depth,
+        ),
+    }
 
 
 def _origin(url: str) -> str:

@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
+from loguru import logger
 from sqlalchemy import Connection, Engine, func, insert, select, type_coerce, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -52,7 +53,7 @@ from infra.db.tables import (
     PositionRow,
     StatusRow,
 )
-from infra.db.types import MicroDollars
+from infra.db.types import MicroDollars, storable
 
 M = TypeVar("M", bound=Frozen)
 
@@ -326,6 +327,12 @@ class Repository:
         """
         if raw and len(raw) != len(markets):
             raise ValueError(f"{len(markets)} markets but {len(raw)} raw objects")
+        # A snapshot is an observation, not money: one that cannot be stored exactly is left
+        # out with a warning rather than failing (and crashing Storage over) the others.
+        unfit = {index: _unstorable(market) for index, market in enumerate(markets)}
+        for index, problem in unfit.items():
+            if problem is not None:
+                logger.warning("snapshot of {} not stored: {}", markets[index].ticker, problem)
         rows = [
             {
                 "ts": ts,
@@ -344,6 +351,7 @@ class Repository:
                 "raw": raw[index] if raw else None,
             }
             for index, market in enumerate(markets)
+            if unfit[index] is None
         ]
         if rows:
             self._connection.execute(insert(MarketSnapshotRow), rows)
@@ -483,6 +491,24 @@ class Repository:
             )
         )
         return _to_domain(Heartbeat, row)
+
+
+def _unstorable(market: Market) -> str | None:
+    """The first field of a market snapshot the database could not hold exactly, described."""
+    amounts = {
+        "yes_bid": (market.yes_bid, "micros"),
+        "yes_ask": (market.yes_ask, "micros"),
+        "no_bid": (market.no_bid, "micros"),
+        "no_ask": (market.no_ask, "micros"),
+        "last_price": (market.last_price, "micros"),
+        "volume": (market.volume, "centis"),
+        "open_interest": (market.open_interest, "centis"),
+    }
+    for name, (value, unit) in amounts.items():
+        problem = storable(value, unit)
+        if problem is not None:
+            return f"{name}: {problem}"
+    return None
 
 
 class Database:

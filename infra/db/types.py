@@ -23,6 +23,22 @@ def _require_decimal(value: object, what: str) -> Decimal:
     return value
 
 
+INT64_MAX = 2**63 - 1
+
+
+def storable(value: Decimal | None, unit: str) -> str | None:
+    """Why `value` cannot be stored as integer `unit`s ("micros" or "centis"), or None."""
+    if value is None:
+        return None
+    try:
+        scaled = to_micros(value) if unit == "micros" else to_centis(value)
+    except (MoneyFormatError, ArithmeticError) as exc:
+        return str(exc)
+    if abs(scaled) > INT64_MAX:
+        return f"{value} does not fit in a 64-bit integer of {unit}"
+    return None
+
+
 class MicroDollars(TypeDecorator[Decimal]):
     """Dollars as integer micro-dollars; refuses floats and amounts finer than $0.000001."""
 

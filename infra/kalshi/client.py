@@ -43,6 +43,7 @@ from domain.models import (
 )
 from infra.kalshi import wire
 from infra.kalshi.backoff import LookupPolicy, RetryPolicy
+from infra.kalshi.bounds import WireBounds
 from infra.kalshi.errors import (
     AmbiguousOutcome,
     AuthenticationError,
@@ -66,6 +67,8 @@ from infra.kalshi.transport import (
     DEFAULT_TIMEOUT,
     Answer,
     HttpTransport,
+    ResponseLimitExceeded,
+    ResponseLimits,
     Timeout,
     Unanswered,
     decode_json,
@@ -99,21 +102,26 @@ class KalshiClient:
         limiter: TokenBucketLimiter | None = None,
         *,
         timeout: Timeout = DEFAULT_TIMEOUT,
+        limits: ResponseLimits | None = None,
         retry: RetryPolicy | None = None,
         lookup: LookupPolicy | None = None,
         session: requests.Session | None = None,
         sleeper: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         max_pages: int = 100_000,
+        bounds: WireBounds | None = None,
     ) -> None:
         self.limiter = limiter if limiter is not None else process_limiter()
+        self.bounds = bounds or WireBounds()
         self.signer = signer
         self.retry = retry or RetryPolicy()
         self.lookup = lookup or LookupPolicy()
         self.max_pages = max_pages
         self._sleep = sleeper
         self._rng = rng or random.Random()  # jitter only, never secrets
-        self._http = HttpTransport(base_url, limiter=self.limiter, timeout=timeout, session=session)
+        self._http = HttpTransport(
+            base_url, limiter=self.limiter, timeout=timeout, limits=limits, session=session
+        )
 
     @property
     def base_url(self) -> str:
@@ -166,6 +174,9 @@ class KalshiClient:
             sign=(lambda: self._auth_headers(method, path)) if auth else None,
         )
 
+    def _decode(self, endpoint: str, answer: Answer) -> Any:
+        return decode_json(endpoint, answer.content, self._http.limits.max_depth)
+
     def _get(
         self, path: str, params: Mapping[str, Any] | None = None, *, auth: bool = False
     ) -> Any:
@@ -177,6 +188,7 @@ class KalshiClient:
             sleeper=self._sleep,
             rng=self._rng,
             on_rate_limited=lambda: self.limiter.drain(Bucket.READ),
+            max_depth=self._http.limits.max_depth,
         )
 
     def _pages(
@@ -188,10 +200,12 @@ class KalshiClient:
         key: Callable[[T], Hashable],
         *,
         auth: bool,
+        quarantine: bool = False,
     ) -> Iterator[tuple[T, ...]]:
         """Every page until the cursor is empty; a repeated cursor or item is an error.
 
-        Each page is parsed and checked completely before it is yielded.
+        Each page is parsed and checked completely before it is yielded. With `quarantine`,
+        unusable records are logged and left out instead of failing the page.
         """
         endpoint = f"GET {path}"
         seen_cursors: set[str] = set()
@@ -208,7 +222,22 @@ class KalshiClient:
                     fetching = prefetch.submit(
                         self._get, path, {**params, "cursor": ahead}, auth=auth
                     )
-                page = wire.parse_page(endpoint, payload, list_key, parse_item)
+                page = wire.parse_page(
+                    endpoint,
+                    payload,
+                    list_key,
+                    parse_item,
+                    bounds=self.bounds,
+                    quarantine=quarantine,
+                )
+                for bad in page.quarantined:
+                    logger.warning(
+                        "kalshi {}: {} quarantined: field {}: {}",
+                        bad.endpoint,
+                        bad.ticker,
+                        bad.field,
+                        bad.reason,
+                    )
                 for index, item in enumerate(page.items):
                     item_key = key(item)
                     if item_key in seen_keys:
@@ -245,7 +274,13 @@ class KalshiClient:
     ) -> Iterator[tuple[Market, ...]]:
         params = {"status": status, "limit": _check_limit(limit, MAX_MARKETS_LIMIT), **filters}
         return self._pages(
-            "/markets", params, "markets", wire.parse_market, lambda m: m.ticker, auth=False
+            "/markets",
+            params,
+            "markets",
+            wire.parse_market,
+            lambda m: m.ticker,
+            auth=False,
+            quarantine=True,
         )
 
     def iter_markets(
@@ -262,14 +297,14 @@ class KalshiClient:
 
     def get_market(self, ticker: str) -> Market:
         path = f"/markets/{quote(ticker, safe='')}"
-        return wire.parse_market_response(f"GET {path}", self._get(path))
+        return wire.parse_market_response(f"GET {path}", self._get(path), self.bounds)
 
     def get_orderbook(self, ticker: str, depth: int = 0) -> OrderBook:
         if not 0 <= depth <= 100:
             raise ValueError("depth is 0 (all levels) .. 100")
         path = f"/markets/{quote(ticker, safe='')}/orderbook"
         params = {"depth": depth} if depth else None
-        return wire.parse_orderbook(f"GET {path}", self._get(path, params), ticker)
+        return wire.parse_orderbook(f"GET {path}", self._get(path, params), ticker, self.bounds)
 
     def get_events(
         self,
@@ -292,7 +327,7 @@ class KalshiClient:
 
     def get_balance(self) -> Balance:
         path = "/portfolio/balance"
-        return wire.parse_balance(f"GET {path}", self._get(path, auth=True))
+        return wire.parse_balance(f"GET {path}", self._get(path, auth=True), self.bounds)
 
     def get_positions(
         self, *, limit: int = MAX_PORTFOLIO_LIMIT, **filters: Any
@@ -330,7 +365,7 @@ class KalshiClient:
 
     def get_order(self, order_id: str) -> OrderReport:
         path = f"/portfolio/orders/{quote(order_id, safe='')}"
-        return wire.parse_order_response(f"GET {path}", self._get(path, auth=True))
+        return wire.parse_order_response(f"GET {path}", self._get(path, auth=True), self.bounds)
 
     def find_order_by_client_order_id(
         self, client_order_id: str, ticker: str
@@ -445,9 +480,12 @@ class KalshiClient:
             if answer.ok:
                 try:
                     return wire.parse_order_ack(
-                        endpoint, decode_json(endpoint, answer.content), client_order_id
+                        endpoint,
+                        self._decode(endpoint, answer),
+                        client_order_id,
+                        self.bounds,
                     )
-                except MalformedResponse as exc:
+                except (MalformedResponse, ResponseLimitExceeded) as exc:
                     return self._resolve(body, f"unusable success answer ({exc})")
             error = error_for_status(answer.status, answer.content, endpoint=endpoint)
             if isinstance(error, VenueRefused) and error.code_is("order_already_exists"):
@@ -542,7 +580,8 @@ class KalshiClient:
                 last = exc
                 continue
             if answer.ok:
-                return wire.parse_cancel(endpoint, decode_json(endpoint, answer.content), order_id)
+                payload = self._decode(endpoint, answer)
+                return wire.parse_cancel(endpoint, payload, order_id, self.bounds)
             error = error_for_status(answer.status, answer.content, endpoint=endpoint)
             if isinstance(error, TransientError) and answer.status == 429:
                 self.limiter.drain(Bucket.WRITE)

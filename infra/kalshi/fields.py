@@ -4,6 +4,12 @@ Every failure is a `MalformedResponse` naming the endpoint and the field's full 
 (`markets[3].yes_bid_dollars`). Amounts are never floats: a dollar field must be a string,
 a legacy cents field an integer, and a JSON number with a fraction is refused everywhere
 (the client decodes JSON with `parse_float=Decimal`, so such numbers arrive as Decimal).
+
+Every number is also checked against sane bounds where it enters (`WireBounds`): prices in
+[0, 1], amounts and counts non-negative (unless signed by nature) and below a ceiling, and no
+finer than the unit the database stores: micro-dollars for money and prices (A3.1: responses
+emit up to 6 decimals), centi-contracts for counts (A3.1: granularity 0.01). A value the
+database could not hold exactly is refused here, never at Storage.
 """
 
 from __future__ import annotations
@@ -16,12 +22,22 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from domain.clock import parse_utc
-from domain.money import MoneyFormatError, dollars_from_cents, to_decimal
+from domain.money import (
+    COUNT_STEP,
+    MICRO,
+    ONE,
+    ZERO,
+    MoneyFormatError,
+    dollars_from_cents,
+    to_decimal,
+)
+from infra.kalshi.bounds import WireBounds
 from infra.kalshi.errors import MalformedResponse
 
 E = TypeVar("E", bound=StrEnum)
 _FIXED_POINT = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,12})?")
 T = TypeVar("T")
+_MAX_CENTS = 10**15  # ten trillion dollars: far above every ceiling, far below overflow
 
 
 def _kind(value: Any) -> str:
@@ -45,12 +61,19 @@ def _kind(value: Any) -> str:
 class Fields:
     """Typed access to one object; `where` is its path inside the answer."""
 
-    def __init__(self, endpoint: str, data: Any, where: str) -> None:
+    def __init__(
+        self, endpoint: str, data: Any, where: str, bounds: WireBounds | None = None
+    ) -> None:
         if not isinstance(data, Mapping):
             raise MalformedResponse(endpoint, where, f"expected an object, got {_kind(data)}")
         self.endpoint = endpoint
         self.data: Mapping[str, Any] = data
         self.where = where
+        self.bounds = bounds or WireBounds()
+
+    def nested(self, data: Any, where: str) -> Fields:
+        """Another object of the same answer (same endpoint and bounds) at path `where`."""
+        return Fields(self.endpoint, data, where, self.bounds)
 
     def path(self, name: str) -> str:
         return f"{self.where}.{name}" if self.where else name
@@ -67,7 +90,7 @@ class Fields:
     def child(self, name: str) -> Fields:
         if not self.present(name):
             raise self.fail(name, "required object is missing")
-        return Fields(self.endpoint, self.data[name], self.path(name))
+        return self.nested(self.data[name], self.path(name))
 
     def array(self, name: str, *, required: bool = True) -> list[Any]:
         """A JSON array; null counts as empty (Go encodes a nil slice as null)."""
@@ -142,7 +165,7 @@ class Fields:
             raise self.fail(name, f"expected an RFC 3339 string, got {_kind(value)}")
         try:
             return parse_utc(value)
-        except ValueError as exc:
+        except (ValueError, OverflowError) as exc:  # year 9999 with an offset overflows
             raise self.fail(name, f"{value!r} is not an RFC 3339 timestamp ({exc})") from None
 
     def decimal_text(self, name: str) -> Decimal:
@@ -160,40 +183,87 @@ class Fields:
         except MoneyFormatError as exc:
             raise self.fail(name, str(exc)) from None
 
-    def dollars(self, current: str, legacy_cents: str | None = None) -> Decimal | None:
-        """The `*_dollars` string if present, else the legacy integer-cents field, else None.
-
-        A present-but-malformed current field is an error; it never falls back.
-        """
+    def _dollars(self, current: str, legacy_cents: str | None) -> tuple[str, Decimal] | None:
+        """The `*_dollars` string if present, else the legacy integer-cents field, else None
+        (with the name it came from). A present-but-malformed current field is an error; it
+        never falls back."""
         if self.present(current):
-            return self.decimal_text(current)
+            return current, self.decimal_text(current)
         if legacy_cents is not None and self.present(legacy_cents):
             cents = self.integer(legacy_cents)
             assert cents is not None
-            return dollars_from_cents(cents)
+            if abs(cents) > _MAX_CENTS:  # checked before arithmetic: 10^30 overflows Decimal
+                raise self.fail(legacy_cents, f"{cents} cents is outside any sane amount")
+            return legacy_cents, dollars_from_cents(cents)
         return None
 
-    def required_dollars(self, current: str, legacy_cents: str | None = None) -> Decimal:
-        value = self.dollars(current, legacy_cents)
-        if value is None:
-            also = f" (nor {legacy_cents!r})" if legacy_cents else ""
-            raise self.fail(current, f"required amount is missing{also}")
+    def _bounded(
+        self, name: str, value: Decimal, low: Decimal, high: Decimal, unit: Decimal
+    ) -> Decimal:
+        if not low <= value <= high:
+            raise self.fail(name, f"{value} is outside [{low}, {high}]")
+        if value % unit:
+            raise self.fail(name, f"{value} is finer than the stored unit {unit}")
         return value
 
-    def count(self, *names: str) -> Decimal | None:
+    def price(self, current: str, legacy_cents: str | None = None) -> Decimal | None:
+        """A YES or NO price in dollars, in [0, 1] and whole micro-dollars, or None."""
+        found = self._dollars(current, legacy_cents)
+        if found is None:
+            return None
+        return self._bounded(*found, ZERO, ONE, MICRO)
+
+    def required_price(self, current: str, legacy_cents: str | None = None) -> Decimal:
+        value = self.price(current, legacy_cents)
+        if value is None:
+            raise self._missing(current, legacy_cents)
+        return value
+
+    def amount(
+        self, current: str, legacy_cents: str | None = None, *, signed: bool = False
+    ) -> Decimal | None:
+        """Money in dollars: whole micro-dollars, at most the configured ceiling, and not
+        negative unless `signed` (a realized P&L)."""
+        found = self._dollars(current, legacy_cents)
+        if found is None:
+            return None
+        ceiling = self.bounds.max_dollars
+        return self._bounded(*found, -ceiling if signed else ZERO, ceiling, MICRO)
+
+    def required_amount(self, current: str, legacy_cents: str | None = None) -> Decimal:
+        value = self.amount(current, legacy_cents)
+        if value is None:
+            raise self._missing(current, legacy_cents)
+        return value
+
+    def _missing(self, current: str, legacy_cents: str | None) -> MalformedResponse:
+        also = f" (nor {legacy_cents!r})" if legacy_cents else ""
+        return self.fail(current, f"required amount is missing{also}")
+
+    def _raw_count(self, names: tuple[str, ...]) -> tuple[str, Decimal] | None:
         """The first present of `names`: a fixed-point string ("10.00") or a legacy integer."""
         name = self.first_present(*names)
         if name is None:
             return None
         value = self.data[name]
         if isinstance(value, str):
-            return self._to_decimal(name, value)
+            return name, self._to_decimal(name, value)
         if isinstance(value, int) and not isinstance(value, bool):
-            return Decimal(value)
+            return name, Decimal(value)
         raise self.fail(name, f"expected a fixed-point count string, got {_kind(value)}")
 
-    def required_count(self, *names: str) -> Decimal:
-        value = self.count(*names)
+    def count(self, *names: str, signed: bool = False, market: bool = False) -> Decimal | None:
+        """Contracts: whole centi-contracts, at most the ceiling (the account's own ceiling, or
+        with `market` the one for a whole market's volume and depth), not negative unless
+        `signed` (a position: positive YES, negative NO)."""
+        found = self._raw_count(names)
+        if found is None:
+            return None
+        ceiling = self.bounds.max_market_contracts if market else self.bounds.max_contracts
+        return self._bounded(*found, -ceiling if signed else ZERO, ceiling, COUNT_STEP)
+
+    def required_count(self, *names: str, market: bool = False) -> Decimal:
+        value = self.count(*names, market=market)
         if value is None:
             raise self.fail(names[0], "required count is missing")
         return value
@@ -201,6 +271,6 @@ class Fields:
     def items(self, name: str, parse: Callable[[Fields], T], *, required: bool = True) -> list[T]:
         """Parse every element of an array of objects; all or nothing."""
         return [
-            parse(Fields(self.endpoint, item, f"{self.path(name)}[{index}]"))
+            parse(self.nested(item, f"{self.path(name)}[{index}]"))
             for index, item in enumerate(self.array(name, required=required))
         ]

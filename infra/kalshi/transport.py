@@ -5,17 +5,22 @@ raises `Unanswered`, which says whether the request may have reached the server
 (`maybe_sent`). That distinction is what makes order creation safe: a request that provably
 never left can be sent again; one that may have arrived must be looked up instead.
 
+Every answer is bounded (`ResponseLimits`): the whole response must arrive before a deadline
+(the read timeout alone applies per read, so a body trickling a byte a second would never
+end), its body must stay under a size cap, and its JSON under a nesting limit. Breaking one
+raises `ResponseLimitExceeded`, an `Unanswered` that may have been processed: retryable for
+reads, looked up for orders.
+
 Logs carry method, path, status and duration at DEBUG; never headers, never bodies.
 """
 
 from __future__ import annotations
 
-import json
 import random
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -23,8 +28,9 @@ from urllib.parse import urlsplit
 
 import requests
 from loguru import logger
-from urllib3.exceptions import NewConnectionError
+from urllib3.exceptions import NewConnectionError, ProtocolError, ReadTimeoutError
 
+from domain.jsonlimits import MAX_DEPTH, TooDeep, loads_bounded
 from infra.kalshi.backoff import RetryPolicy
 from infra.kalshi.errors import KalshiError, MalformedResponse, TransientError, error_for_status
 from infra.kalshi.ratelimit import Bucket, TokenBucketLimiter
@@ -50,6 +56,29 @@ class Unanswered(TransientError):
     def __init__(self, message: str, *, endpoint: str, maybe_sent: bool) -> None:
         super().__init__(message, endpoint=endpoint)
         self.maybe_sent = maybe_sent
+
+
+class ResponseLimitExceeded(Unanswered):
+    """The answer broke a limit (`limit`: "deadline", "size" or "nesting"); nothing of it is
+    used. The request reached the server, so an order it carried may exist."""
+
+    def __init__(self, endpoint: str, limit: str, detail: str) -> None:
+        super().__init__(f"{endpoint}: {detail}", endpoint=endpoint, maybe_sent=True)
+        self.limit = limit
+
+
+@dataclass(frozen=True)
+class ResponseLimits:
+    """Bounds on one whole response."""
+
+    deadline: float = 30.0  # seconds from sending the request to the last byte of the body
+    max_bytes: int = 32 * 1024 * 1024
+    max_depth: int = MAX_DEPTH
+    chunk: int = field(default=64 * 1024, repr=False)
+
+    def __post_init__(self) -> None:
+        if not (0 < self.deadline <= 3600 and self.max_bytes > 0 and self.max_depth > 0):
+            raise ValueError(f"unusable response limits: {self}")
 
 
 _REFUSED_BEFORE_SENDING = (
@@ -79,10 +108,15 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number")
 
 
-def decode_json(endpoint: str, content: bytes) -> Any:
-    """JSON with exact numbers: fractions become Decimal (never float); NaN is refused."""
+def decode_json(endpoint: str, content: bytes, max_depth: int = MAX_DEPTH) -> Any:
+    """JSON with exact numbers: fractions become Decimal (never float); NaN is refused; a
+    body nested deeper than `max_depth` raises `ResponseLimitExceeded` (never RecursionError)."""
     try:
-        return json.loads(content, parse_float=Decimal, parse_constant=_reject_constant)
+        return loads_bounded(
+            content, limit=max_depth, parse_float=Decimal, parse_constant=_reject_constant
+        )
+    except TooDeep as exc:
+        raise ResponseLimitExceeded(endpoint, "nesting", str(exc)) from None
     except (ValueError, UnicodeDecodeError) as exc:
         snippet = content[:80].decode("utf-8", errors="replace")
         raise MalformedResponse(endpoint, "<body>", f"not JSON ({exc}): {snippet!r}") from None
@@ -107,6 +141,77 @@ def query_params(params: Mapping[str, Any] | None, *, repeat_lists: bool = False
     return result
 
 
+def read_body(
+    response: requests.Response, endpoint: str, limits: ResponseLimits, started: float
+) -> bytes:
+    """The whole body, read a chunk at a time against the deadline and the size cap.
+
+    Each read returns what has arrived (`read1`), and the socket's timeout is cut to the time
+    left, so a trickling body ends at the deadline, not a read timeout after each byte.
+    """
+    deadline = started + limits.deadline
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limits.max_bytes:
+        raise _too_large(endpoint, limits, f"declares {declared} bytes")
+    raw = response.raw
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise _too_slow(endpoint, limits, size)
+        _cut_read_timeout(raw, left)
+        try:
+            chunk = raw.read1(limits.chunk)
+        except (TimeoutError, ReadTimeoutError) as exc:
+            if time.monotonic() >= deadline:
+                raise _too_slow(endpoint, limits, size) from None
+            raise requests.exceptions.ReadTimeout(str(exc)) from None
+        except (ProtocolError, OSError) as exc:
+            raise requests.exceptions.ChunkedEncodingError(str(exc)) from None
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > limits.max_bytes:
+            raise _too_large(endpoint, limits, f"sent more than {limits.max_bytes} bytes")
+        chunks.append(chunk)
+
+
+def _socket_of(raw: Any) -> Any:
+    """The socket under a urllib3 response: its connection's, or (once the connection has let
+    go of it, as it does for `Connection: close`) the one the body is read from."""
+    sock = getattr(getattr(raw, "_connection", None), "sock", None)
+    if sock is None:  # http.client response -> BufferedReader -> SocketIO -> socket
+        sock = getattr(
+            getattr(getattr(getattr(raw, "_fp", None), "fp", None), "raw", None), "_sock", None
+        )
+    return sock if hasattr(sock, "settimeout") else None
+
+
+def _cut_read_timeout(raw: Any, left: float) -> None:
+    """Make the next socket read wait no longer than the time left (if the socket is known)."""
+    sock = _socket_of(raw)
+    if sock is None:
+        return
+    current = sock.gettimeout()
+    if current is None or current > left:
+        sock.settimeout(max(left, 0.001))
+
+
+def _too_slow(endpoint: str, limits: ResponseLimits, size: int) -> ResponseLimitExceeded:
+    return ResponseLimitExceeded(
+        endpoint,
+        "deadline",
+        f"the response took longer than {limits.deadline:g} s ({size} bytes by then)",
+    )
+
+
+def _too_large(endpoint: str, limits: ResponseLimits, detail: str) -> ResponseLimitExceeded:
+    return ResponseLimitExceeded(
+        endpoint, "size", f"the response is larger than {limits.max_bytes} bytes ({detail})"
+    )
+
+
 class HttpTransport:
     """Sends one request through the limiter with a timeout; one session per thread."""
 
@@ -116,6 +221,7 @@ class HttpTransport:
         *,
         limiter: TokenBucketLimiter,
         timeout: Timeout = DEFAULT_TIMEOUT,
+        limits: ResponseLimits | None = None,
         session: requests.Session | None = None,
         venue: str = "kalshi",
         encode: Callable[[Mapping[str, Any] | None], Mapping[str, Any]] = query_params,
@@ -124,6 +230,7 @@ class HttpTransport:
         self.base_path = urlsplit(self.base_url).path.rstrip("/")
         self.limiter = limiter
         self.timeout = timeout
+        self.limits = limits or ResponseLimits()
         self.venue = venue
         self._encode = encode
         self._shared_session = session
@@ -183,8 +290,10 @@ class HttpTransport:
                 headers=dict(headers),
                 timeout=self.timeout,
                 allow_redirects=False,
+                stream=True,
             )
-            content = response.content
+            with response:
+                content = read_body(response, endpoint, self.limits, started)
         except requests.RequestException as exc:
             elapsed = (time.monotonic() - started) * 1000
             logger.debug(
@@ -216,6 +325,7 @@ def retrying_read(
     sleeper: Callable[[float], None],
     rng: random.Random,
     on_rate_limited: Callable[[], None] = lambda: None,
+    max_depth: int = MAX_DEPTH,
 ) -> Any:
     """Run an idempotent request until it answers 2xx; decode its JSON.
 
@@ -229,11 +339,11 @@ def retrying_read(
             sleeper(policy.delay(attempt - 1, rng))
         try:
             answer = call()
-        except TransientError as exc:
+            if answer.ok:
+                return decode_json(endpoint, answer.content, max_depth)
+        except TransientError as exc:  # ResponseLimitExceeded included: ask again
             last = exc
             continue
-        if answer.ok:
-            return decode_json(endpoint, answer.content)
         error = error_for_status(answer.status, answer.content, endpoint=endpoint)
         if not isinstance(error, TransientError):
             raise error

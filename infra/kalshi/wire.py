@@ -31,7 +31,8 @@ from domain.models import (
     SettlementReport,
     Side,
 )
-from domain.money import ONE, ZERO, count_str, dollar_str, dollars_from_cents
+from domain.money import ONE, ZERO, count_str, dollar_str
+from infra.kalshi.bounds import WireBounds
 from infra.kalshi.errors import MalformedResponse
 from infra.kalshi.fields import Fields
 from infra.kalshi.models import (
@@ -60,9 +61,20 @@ def _build(fields: Fields, model: type[M], **values: Any) -> M:
 
 
 @dataclass(frozen=True)
+class Quarantined:
+    """A record left out of a page because one of its fields is unusable."""
+
+    endpoint: str
+    ticker: str  # "?" when the record has no readable ticker
+    field: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Page(Generic[T]):
     items: tuple[T, ...]
     cursor: str | None  # None: this was the last page
+    quarantined: tuple[Quarantined, ...] = ()
 
 
 def parse_cursor(fields: Fields) -> str | None:
@@ -76,20 +88,42 @@ def parse_page(
     payload: Any,
     list_key: str,
     parse_item: Callable[[Fields], T],
+    *,
+    bounds: WireBounds | None = None,
+    quarantine: bool = False,
 ) -> Page[T]:
-    """One page of a cursor-paginated list, parsed entirely or not at all."""
-    fields = Fields(endpoint, payload, "")
-    items = tuple(fields.items(list_key, parse_item))
-    return Page(items, parse_cursor(fields))
+    """One page of a cursor-paginated list.
+
+    By default it is parsed entirely or not at all (what reconciliation needs: one bad record
+    fails the whole answer closed). With `quarantine`, a record that cannot be used is left
+    out and described in `Page.quarantined`, and the rest of the page is kept (market pages:
+    one odd market must not blind the scanner to the others). The envelope is always strict.
+    """
+    fields = root(endpoint, payload, bounds)
+    if not quarantine:
+        return Page(tuple(fields.items(list_key, parse_item)), parse_cursor(fields))
+    kept: list[T] = []
+    dropped: list[Quarantined] = []
+    for index, raw in enumerate(fields.array(list_key)):
+        try:
+            kept.append(parse_item(fields.nested(raw, f"{list_key}[{index}]")))
+        except MalformedResponse as exc:
+            dropped.append(Quarantined(endpoint, _ticker_of(raw), exc.field, exc.reason))
+    return Page(tuple(kept), parse_cursor(fields), tuple(dropped))
 
 
-def unwrap(endpoint: str, payload: Any, key: str) -> Fields:
+def _ticker_of(raw: Any) -> str:
+    ticker = raw.get("ticker") if isinstance(raw, dict) else None
+    return ticker[:100] if isinstance(ticker, str) and ticker else "?"
+
+
+def unwrap(endpoint: str, payload: Any, key: str, bounds: WireBounds | None = None) -> Fields:
     """The object under `key` (`{"market": {...}}` -> the market)."""
-    return Fields(endpoint, payload, "").child(key)
+    return root(endpoint, payload, bounds).child(key)
 
 
-def root(endpoint: str, payload: Any) -> Fields:
-    return Fields(endpoint, payload, "")
+def root(endpoint: str, payload: Any, bounds: WireBounds | None = None) -> Fields:
+    return Fields(endpoint, payload, "", bounds)
 
 
 # -------------------------------------------------------------------------------- markets
@@ -108,22 +142,22 @@ def parse_market(fields: Fields) -> Market:
         subtitle=subtitle,
         rules=fields.string("rules_primary", required=False),
         status=fields.enum("status", MarketStatus),
-        yes_bid=fields.dollars("yes_bid_dollars", "yes_bid"),
-        yes_ask=fields.dollars("yes_ask_dollars", "yes_ask"),
-        no_bid=fields.dollars("no_bid_dollars", "no_bid"),
-        no_ask=fields.dollars("no_ask_dollars", "no_ask"),
-        last_price=fields.dollars("last_price_dollars", "last_price"),
-        volume=fields.count("volume_fp", "volume") or ZERO,
-        volume_24h=fields.count("volume_24h_fp", "volume_24h") or ZERO,
-        open_interest=fields.count("open_interest_fp", "open_interest") or ZERO,
+        yes_bid=fields.price("yes_bid_dollars", "yes_bid"),
+        yes_ask=fields.price("yes_ask_dollars", "yes_ask"),
+        no_bid=fields.price("no_bid_dollars", "no_bid"),
+        no_ask=fields.price("no_ask_dollars", "no_ask"),
+        last_price=fields.price("last_price_dollars", "last_price"),
+        volume=fields.count("volume_fp", "volume", market=True) or ZERO,
+        volume_24h=fields.count("volume_24h_fp", "volume_24h", market=True) or ZERO,
+        open_interest=fields.count("open_interest_fp", "open_interest", market=True) or ZERO,
         open_time=fields.timestamp("open_time", required=False),
         close_time=fields.timestamp("close_time"),
         result=fields.enum("result", MarketResult, default=MarketResult.NONE),
     )
 
 
-def parse_market_response(endpoint: str, payload: Any) -> Market:
-    return parse_market(unwrap(endpoint, payload, "market"))
+def parse_market_response(endpoint: str, payload: Any, bounds: WireBounds | None = None) -> Market:
+    return parse_market(unwrap(endpoint, payload, "market", bounds))
 
 
 def _levels(fields: Fields, name: str, *, cents: bool) -> tuple[BookLevel, ...]:
@@ -133,22 +167,19 @@ def _levels(fields: Fields, name: str, *, cents: bool) -> tuple[BookLevel, ...]:
         if not isinstance(raw, list) or len(raw) != 2:
             raise fields.fail(where, "expected a [price, count] pair")
         price_raw, count_raw = raw
-        pair = {"price": price_raw, "count": count_raw}
-        level = Fields(fields.endpoint, pair, fields.path(where))
-        if cents:
-            cents_value = level.integer("price")
-            assert cents_value is not None
-            price = dollars_from_cents(cents_value)
-        else:
-            price = level.decimal_text("price")
-        count = level.required_count("count")
+        key = "price_cents" if cents else "price"  # legacy levels: [cents, count]
+        level = fields.nested({key: price_raw, "count": count_raw}, fields.path(where))
+        price = level.required_price("price", "price_cents")
+        count = level.required_count("count", market=True)
         levels.append(_build(level, BookLevel, price=price, count=count))
     return tuple(levels)
 
 
-def parse_orderbook(endpoint: str, payload: Any, ticker: str) -> OrderBook:
+def parse_orderbook(
+    endpoint: str, payload: Any, ticker: str, bounds: WireBounds | None = None
+) -> OrderBook:
     """Bids only, in whatever order the venue sends (the model computes best by max)."""
-    fields = root(endpoint, payload)
+    fields = root(endpoint, payload, bounds)
     if fields.present("orderbook_fp"):
         book = fields.child("orderbook_fp")
         yes = _levels(book, "yes_dollars", cents=False)
@@ -194,29 +225,38 @@ def parse_exchange_status(endpoint: str, payload: Any) -> ExchangeStatus:
 # ------------------------------------------------------------------------------ portfolio
 
 
-def parse_balance(endpoint: str, payload: Any) -> Balance:
-    fields = root(endpoint, payload)
+def parse_balance(endpoint: str, payload: Any, bounds: WireBounds | None = None) -> Balance:
+    fields = root(endpoint, payload, bounds)
     return _build(
         fields,
         Balance,
-        balance=fields.required_dollars("balance_dollars", "balance"),
-        portfolio_value=fields.dollars("portfolio_value_dollars", "portfolio_value"),
+        balance=fields.required_amount("balance_dollars", "balance"),
+        portfolio_value=fields.amount("portfolio_value_dollars", "portfolio_value"),
     )
 
 
 def parse_position(fields: Fields) -> PositionReport:
-    position = fields.count("position_fp", "position")
+    position = fields.count("position_fp", "position", signed=True)
     if position is None:
         raise fields.fail("position_fp", "required count is missing (nor legacy 'position')")
+    exposure = fields.required_amount("market_exposure_dollars", "market_exposure")
+    fees_paid = fields.amount("fees_paid_dollars", "fees_paid") or ZERO
+    # A5.8: exposure is "the cost of the aggregate position". A contract costs at most $1; the
+    # reference does not say whether fees are included, so allow them under either reading.
+    if exposure > abs(position) + fees_paid:
+        raise fields.fail(
+            "market_exposure_dollars",
+            f"{exposure} is more than {abs(position)} contracts x $1 (+ {fees_paid} fees)",
+        )
     return _build(
         fields,
         PositionReport,
         ticker=fields.identifier("ticker"),
         position=position,
-        market_exposure=fields.required_dollars("market_exposure_dollars", "market_exposure"),
-        realized_pnl=fields.dollars("realized_pnl_dollars", "realized_pnl") or ZERO,
-        fees_paid=fields.dollars("fees_paid_dollars", "fees_paid") or ZERO,
-        total_traded=fields.dollars("total_traded_dollars", "total_traded") or ZERO,
+        market_exposure=exposure,
+        realized_pnl=fields.amount("realized_pnl_dollars", "realized_pnl", signed=True) or ZERO,
+        fees_paid=fees_paid,
+        total_traded=fields.amount("total_traded_dollars", "total_traded") or ZERO,
     )
 
 
@@ -238,9 +278,9 @@ def _sum(*amounts: Decimal | None) -> Decimal:
 
 
 def parse_order(fields: Fields) -> OrderReport:
-    yes_price = fields.dollars("yes_price_dollars", "yes_price")
+    yes_price = fields.price("yes_price_dollars", "yes_price")
     if yes_price is None:
-        no_price = fields.dollars("no_price_dollars", "no_price")
+        no_price = fields.price("no_price_dollars", "no_price")
         if no_price is None:
             raise fields.fail("yes_price_dollars", "required price is missing")
         yes_price = ONE - no_price
@@ -261,27 +301,31 @@ def parse_order(fields: Fields) -> OrderReport:
         remaining_count=remaining,
         initial_count=fill + remaining if initial is None else initial,
         fill_cost=_sum(
-            fields.dollars("taker_fill_cost_dollars", "taker_fill_cost"),
-            fields.dollars("maker_fill_cost_dollars", "maker_fill_cost"),
+            fields.amount("taker_fill_cost_dollars", "taker_fill_cost"),
+            fields.amount("maker_fill_cost_dollars", "maker_fill_cost"),
         ),
         fees=_sum(
-            fields.dollars("taker_fees_dollars", "taker_fees"),
-            fields.dollars("maker_fees_dollars", "maker_fees"),
+            fields.amount("taker_fees_dollars", "taker_fees"),
+            fields.amount("maker_fees_dollars", "maker_fees"),
         ),
         created_time=fields.timestamp("created_time", required=False),
     )
 
 
-def parse_order_response(endpoint: str, payload: Any) -> OrderReport:
-    return parse_order(unwrap(endpoint, payload, "order"))
+def parse_order_response(
+    endpoint: str, payload: Any, bounds: WireBounds | None = None
+) -> OrderReport:
+    return parse_order(unwrap(endpoint, payload, "order", bounds))
 
 
-def parse_order_ack(endpoint: str, payload: Any, client_order_id: str) -> OrderAck:
+def parse_order_ack(
+    endpoint: str, payload: Any, client_order_id: str, bounds: WireBounds | None = None
+) -> OrderAck:
     """The V2 create answer. It must describe the order we sent (same client_order_id).
 
     An older full-Order answer (`{"order": {...}}`) is accepted too.
     """
-    fields = root(endpoint, payload)
+    fields = root(endpoint, payload, bounds)
     if fields.present("error"):
         raise fields.fail("error", "a success status carried an error body")
     if fields.present("order"):
@@ -297,8 +341,8 @@ def parse_order_ack(endpoint: str, payload: Any, client_order_id: str) -> OrderA
         client_order_id=client_order_id,
         fill_count=fields.required_count("fill_count", "fill_count_fp"),
         remaining_count=fields.required_count("remaining_count", "remaining_count_fp"),
-        average_fill_price=fields.dollars("average_fill_price"),
-        average_fee_paid=fields.dollars("average_fee_paid"),
+        average_fill_price=fields.price("average_fill_price"),
+        average_fee_paid=fields.amount("average_fee_paid"),
         ts_ms=ts_ms,
     )
 
@@ -317,8 +361,10 @@ def ack_from_report(report: OrderReport, client_order_id: str, endpoint: str) ->
     )
 
 
-def parse_cancel(endpoint: str, payload: Any, order_id: str) -> CancelAck:
-    fields = root(endpoint, payload)
+def parse_cancel(
+    endpoint: str, payload: Any, order_id: str, bounds: WireBounds | None = None
+) -> CancelAck:
+    fields = root(endpoint, payload, bounds)
     if fields.present("order"):  # legacy DELETE answer: {"order": {...}, "reduced_by": n}
         order = fields.child("order")
         answered_id = order.identifier("order_id")
@@ -339,12 +385,12 @@ def parse_cancel(endpoint: str, payload: Any, order_id: str) -> CancelAck:
 
 
 def parse_fill(fields: Fields) -> FillReport:
-    yes_price = fields.dollars("yes_price_dollars", "yes_price")
-    if yes_price is None and fields.present("yes_price_fixed"):
-        yes_price = fields.decimal_text("yes_price_fixed")
-    no_price = fields.dollars("no_price_dollars", "no_price")
-    if no_price is None and fields.present("no_price_fixed"):
-        no_price = fields.decimal_text("no_price_fixed")
+    yes_price = fields.price("yes_price_dollars", "yes_price")
+    if yes_price is None:
+        yes_price = fields.price("yes_price_fixed")
+    no_price = fields.price("no_price_dollars", "no_price")
+    if no_price is None:
+        no_price = fields.price("no_price_fixed")
     if yes_price is None and no_price is None:
         raise fields.fail("yes_price_dollars", "required price is missing")
     if yes_price is None:
@@ -371,7 +417,7 @@ def parse_fill(fields: Fields) -> FillReport:
         count=fields.required_count("count_fp", "count"),
         yes_price=yes_price,
         no_price=no_price,
-        fee=fields.dollars("fee_cost") or ZERO,
+        fee=fields.amount("fee_cost") or ZERO,
         is_taker=fields.boolean("is_taker", required=False, default=True),
         created_time=created,
     )
@@ -385,12 +431,10 @@ def _from_unix(fields: Fields, name: str, seconds: int) -> datetime:
 
 
 def parse_settlement(fields: Fields) -> SettlementReport:
-    if fields.present("revenue_dollars"):
-        revenue = fields.decimal_text("revenue_dollars")
-    else:
-        cents = fields.integer("revenue")  # integer cents in the current spec
-        assert cents is not None
-        revenue = dollars_from_cents(cents)
+    # A5.14: `revenue` is integer cents in the current spec; a dollar string is accepted too.
+    revenue = fields.amount("revenue_dollars", "revenue")
+    if revenue is None:
+        raise fields.fail("revenue", "required amount is missing")
     return _build(
         fields,
         SettlementReport,
@@ -399,10 +443,10 @@ def parse_settlement(fields: Fields) -> SettlementReport:
         market_result=fields.enum("market_result", MarketResult),
         yes_count=fields.required_count("yes_count_fp", "yes_count"),
         no_count=fields.required_count("no_count_fp", "no_count"),
-        yes_total_cost=fields.dollars("yes_total_cost_dollars", "yes_total_cost") or ZERO,
-        no_total_cost=fields.dollars("no_total_cost_dollars", "no_total_cost") or ZERO,
+        yes_total_cost=fields.amount("yes_total_cost_dollars", "yes_total_cost") or ZERO,
+        no_total_cost=fields.amount("no_total_cost_dollars", "no_total_cost") or ZERO,
         revenue=revenue,
-        fee_cost=fields.dollars("fee_cost") or ZERO,
+        fee_cost=fields.amount("fee_cost") or ZERO,
         settled_time=fields.timestamp("settled_time"),
     )
 

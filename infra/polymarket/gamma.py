@@ -28,6 +28,7 @@ from infra.kalshi.ratelimit import Bucket, RateLimitConfig, TokenBucketLimiter
 from infra.kalshi.transport import (
     DEFAULT_TIMEOUT,
     HttpTransport,
+    ResponseLimits,
     Timeout,
     query_params,
     retrying_read,
@@ -61,6 +62,7 @@ class GammaClient:
         limiter: TokenBucketLimiter | None = None,
         *,
         timeout: Timeout = DEFAULT_TIMEOUT,
+        limits: ResponseLimits | None = None,
         retry: RetryPolicy | None = None,
         session: requests.Session | None = None,
         sleeper: Callable[[float], None] = time.sleep,
@@ -79,6 +81,7 @@ class GammaClient:
             base_url,
             limiter=self.limiter,
             timeout=timeout,
+            limits=limits,
             session=session,
             venue="gamma",
             encode=gamma_params,
@@ -106,6 +109,7 @@ class GammaClient:
             sleeper=self._sleep,
             rng=self._rng,
             on_rate_limited=lambda: self.limiter.drain(Bucket.READ),
+            max_depth=self._http.limits.max_depth,
         )
         return parse_gamma_page(endpoint, payload, strict=self.strict)
 
@@ -135,7 +139,8 @@ class GammaClient:
                 seen_ids.add(market_id)
             for skipped in page.skipped:
                 logger.warning(
-                    "gamma market {} left out: {}: {}",
+                    "gamma {}: market {} quarantined: field {}: {}",
+                    endpoint,
                     skipped.market_id or "?",
                     skipped.field,
                     skipped.reason,

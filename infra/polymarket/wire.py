@@ -5,8 +5,9 @@ Decisions:
   or null/absent). If it is not, the whole page is refused (`MalformedResponse`).
 - A non-binary market (not exactly two outcomes, Yes and No in either order) is a valid
   market we do not use: it is left out silently (DEBUG log).
-- A malformed market entry (undecodable `outcomes`/`outcomePrices`, prices outside 0..1,
-  missing id or question, bad dates) is left out with its reason recorded in
+- A malformed market entry (undecodable `outcomes`/`outcomePrices`, prices outside 0..1 or
+  finer than the micro-dollar the database stores, negative or absurd volumes, missing id or
+  question, bad dates) is left out with its reason recorded in
   `GammaPage.skipped` and logged as a warning; in strict mode it refuses the page instead.
   Gamma entries are heterogeneous (inactive markets carry nulls) and only feed a second
   opinion, so one broken entry should not blind the bot to the other thousands.
@@ -17,7 +18,6 @@ Numbers arrive as Decimal (the transport decodes with parse_float=Decimal), neve
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -26,9 +26,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from domain.clock import parse_utc
+from domain.jsonlimits import loads_bounded
 from domain.linking import PolymarketMarket
-from domain.money import MoneyFormatError, to_decimal
+from domain.money import MICRO, ONE, ZERO, MoneyFormatError, to_decimal
 from infra.kalshi.errors import MalformedResponse
+
+MAX_SIZE = Decimal(10**12)  # dollars or shares: far above any real market, far below overflow
 
 
 class EntryError(ValueError):
@@ -68,8 +71,8 @@ def _json_list(entry: dict[str, Any], name: str, *, required: bool = True) -> li
         return None
     if isinstance(value, str):
         try:
-            value = json.loads(value, parse_float=Decimal)
-        except ValueError:
+            value = loads_bounded(value, parse_float=Decimal)
+        except ValueError:  # TooDeep included
             raise EntryError(name, f"{value[:40]!r} is not JSON") from None
     if not isinstance(value, list):
         raise EntryError(name, f"expected a JSON array, got {type(value).__name__}")
@@ -87,8 +90,30 @@ def _optional_decimal(entry: dict[str, Any], *names: str) -> Decimal | None:
     for name in names:
         value = entry.get(name)
         if value is not None and value != "":
-            return _decimal(name, value)
+            return _size(name, _decimal(name, value))
     return None
+
+
+def _size(name: str, value: Decimal) -> Decimal:
+    """A volume or liquidity: not negative, not absurd (B3.2 sends them as text or numbers)."""
+    if not ZERO <= value <= MAX_SIZE:
+        raise EntryError(name, f"{value} is outside [0, {MAX_SIZE}]")
+    return value
+
+
+def _price(name: str, value: Any) -> Decimal:
+    """A price per share in [0, 1] (B3.2), no finer than the micro-dollar stored."""
+    price = _decimal(name, value)
+    if not ZERO <= price <= ONE:
+        raise EntryError(name, f"{price} is outside [0, 1]")
+    if price % MICRO:
+        raise EntryError(name, f"{price} is finer than the stored unit {MICRO}")
+    return price
+
+
+def _optional_price(entry: dict[str, Any], name: str) -> Decimal | None:
+    value = entry.get(name)
+    return None if value is None or value == "" else _price(name, value)
 
 
 def _text(entry: dict[str, Any], name: str, *, required: bool = False) -> str:
@@ -156,7 +181,7 @@ def parse_gamma_market(entry: Any) -> PolymarketMarket:
     assert prices is not None
     if len(prices) != 2:
         raise EntryError("outcomePrices", f"expected 2 prices, got {len(prices)}")
-    values = [_decimal(f"outcomePrices[{i}]", price) for i, price in enumerate(prices)]
+    values = [_price(f"outcomePrices[{i}]", price) for i, price in enumerate(prices)]
     tokens = _json_list(entry, "clobTokenIds", required=False) or ["", ""]
     if len(tokens) != 2 or not all(isinstance(token, str) for token in tokens):
         raise EntryError("clobTokenIds", "expected two token id strings")
@@ -172,8 +197,8 @@ def parse_gamma_market(entry: Any) -> PolymarketMarket:
             no_price=values[no_index],
             yes_token_id=tokens[yes_index],
             no_token_id=tokens[no_index],
-            best_bid=_optional_decimal(entry, "bestBid"),
-            best_ask=_optional_decimal(entry, "bestAsk"),
+            best_bid=_optional_price(entry, "bestBid"),
+            best_ask=_optional_price(entry, "bestAsk"),
             volume=volume if volume is not None else Decimal(0),
             liquidity=_optional_decimal(entry, "liquidity", "liquidityNum"),
             end_date=_date(entry, "endDate"),

@@ -25,6 +25,7 @@ from domain.money import MICRO, ZERO
 from infra.db.repository import Database, LedgerBalanceError, NotFoundError
 from tests.infra.db.builders import T0, at, execution, position
 from tests.infra.db.conftest import Query
+from tests.logs import capture_logs
 
 # ledger
 
@@ -303,6 +304,30 @@ def test_market_snapshots_are_stored_with_the_raw_venue_object(
             raw,
         )
     ]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("yes_bid", Decimal("0.4000001")),  # finer than a micro-dollar
+        ("last_price", Decimal("999999999999999.999999")),
+        ("volume", Decimal("12.345")),  # finer than a centi-contract
+        ("volume", Decimal(10**30)),  # beyond a 64-bit integer
+    ],
+)
+def test_an_unstorable_snapshot_is_left_out_not_fatal(
+    database: Database, query: Query, field: str, value: Decimal
+) -> None:
+    """Storage must never crash on an odd number (issue 10): the others are still stored."""
+    good = Market(
+        ticker="KXGOOD", event_ticker="E", status=MarketStatus.ACTIVE, close_time=at(3600)
+    )
+    odd = good.replace(ticker="KXODD", **{field: value})
+    with capture_logs() as lines, database.unit_of_work() as repo:
+        stored = repo.insert_market_snapshots(T0, [odd, good], ["{odd}", "{good}"])
+    assert stored == 1
+    assert query("SELECT ticker, raw FROM market_snapshots") == [("KXGOOD", "{good}")]
+    assert any("KXODD" in line and field in line for line in lines)
 
 
 def test_pnl_events_round_trip(database: Database) -> None:

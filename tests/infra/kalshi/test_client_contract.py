@@ -31,6 +31,7 @@ from tests.infra.kalshi import payloads as p
 from tests.infra.kalshi.conftest import Sleeps
 from tests.infra.kalshi.keys import FIXED_MOMENT, KEY_ID, FixedClock, rsa_key
 from tests.infra.kalshi.recording_server import Recorded, RecordingServer, Reply
+from tests.logs import capture_logs
 
 ORDERS = "/portfolio/events/orders"
 TICKER = "KXHIGHNY-26OCT01-T60"
@@ -512,14 +513,30 @@ def test_repeated_ticker_is_refused(client: KalshiClient, server):
     assert info.value.field == "markets[0]"
 
 
-def test_malformed_second_page_returns_nothing(client: KalshiClient, server):
+def test_malformed_market_is_quarantined_and_the_page_kept(client: KalshiClient, server):
     server.route(
         "GET",
         "/markets",
         Reply(200, p.markets_page([p.market("A")], "c1")),
-        Reply(200, p.markets_page([p.market("B", yes_bid_dollars=0.5)], "")),
+        Reply(200, p.markets_page([p.market("B", yes_bid_dollars=0.5), p.market("C")], "")),
     )
-    with pytest.raises(MalformedResponse, match=r"markets\[0\]\.yes_bid_dollars"):
+    with capture_logs() as lines:
+        markets = client.get_all_markets()
+    assert [m.ticker for m in markets] == ["A", "C"]
+    [warning] = [line for line in lines if "quarantined" in line]
+    assert "GET /markets" in warning
+    assert "B" in warning
+    assert "markets[0].yes_bid_dollars" in warning
+
+
+def test_malformed_second_page_envelope_returns_nothing(client: KalshiClient, server):
+    server.route(
+        "GET",
+        "/markets",
+        Reply(200, p.markets_page([p.market("A")], "c1")),
+        Reply(200, {"markets": {"B": p.market("B")}, "cursor": ""}),
+    )
+    with pytest.raises(MalformedResponse, match=r"'markets'"):
         client.get_all_markets()
 
 

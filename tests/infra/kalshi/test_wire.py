@@ -101,7 +101,7 @@ def test_six_decimal_dollars_kept_exactly():
         ({"yes_bid_dollars": None, "yes_bid": 56.0}, "x.yes_bid"),
         ({"yes_bid_dollars": None, "yes_bid": True}, "x.yes_bid"),
         ({"volume_fp": 10.5}, "x.volume_fp"),
-        ({"volume_fp": "-1.00"}, "x.volume"),
+        ({"volume_fp": "-1.00"}, "x.volume_fp"),
         ({"volume_fp": ["1"]}, "x.volume_fp"),
         ({"result": "maybe"}, "x.result"),
         ({"title": 5}, "x.title"),
@@ -231,7 +231,7 @@ def test_empty_orderbook_sides(side: Any):
         ),
         ({"orderbook_fp": {"no_dollars": [["0.42", "-1.00"]]}}, "orderbook_fp.no_dollars[0].count"),
         ({"orderbook_fp": {"no_dollars": "0.42"}}, "orderbook_fp.no_dollars"),
-        ({"orderbook": {"yes": [["40", 1]]}}, "orderbook.yes[0].price"),
+        ({"orderbook": {"yes": [["40", 1]]}}, "orderbook.yes[0].price_cents"),
     ],
 )
 def test_malformed_orderbook(payload: dict[str, Any], field: str):
@@ -284,7 +284,7 @@ def test_order_variants():
         ({"yes_price_dollars": None, "no_price_dollars": None}, "x.yes_price_dollars"),
         ({"fill_count_fp": None}, "x.fill_count_fp"),
         ({"fill_count_fp": 1.5}, "x.fill_count_fp"),
-        ({"remaining_count_fp": "-1.00"}, "x.remaining_count"),
+        ({"remaining_count_fp": "-1.00"}, "x.remaining_count_fp"),
         ({"taker_fees_dollars": 0.18}, "x.taker_fees_dollars"),
         ({"created_time": "not a time"}, "x.created_time"),
     ],

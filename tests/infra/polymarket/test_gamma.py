@@ -104,7 +104,7 @@ def test_non_binary_markets(outcomes: str):
         ({"outcomePrices": None}, "outcomePrices"),
         ({"outcomePrices": '["0.65"]'}, "outcomePrices"),
         ({"outcomePrices": '["abc", "0.35"]'}, "outcomePrices[0]"),
-        ({"outcomePrices": '["1.5", "-0.5"]'}, "yes_price"),
+        ({"outcomePrices": '["1.5", "-0.5"]'}, "outcomePrices[0]"),
         ({"clobTokenIds": '["1"]'}, "clobTokenIds"),
         ({"endDate": "soon"}, "endDate"),
         ({"active": "yes"}, "active"),
@@ -251,7 +251,7 @@ def test_skipped_entries_are_logged_and_kept(gamma: GammaClient, server: Recordi
     finally:
         logger.remove(sink)
     assert [s.market_id for s in gamma.skipped] == ["2"]
-    assert "gamma market 2 left out: outcomes" in "".join(lines)
+    assert "gamma GET /markets/keyset: market 2 quarantined: field outcomes" in "".join(lines)
 
 
 def test_malformed_page_is_not_half_used(gamma: GammaClient, server: RecordingServer):
