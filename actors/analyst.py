@@ -346,15 +346,18 @@ def _forecast(
         try:
             reply = llm.provider.complete(*prompt)
         except ProviderError as error:
-            if error.reply is not None:  # billed (a refusal): book it
-                spent += _book(directory, llm, clock, ticker, cycle, error.reply, "refused", error)
+            if error.reply is not None:  # billed (a refusal, an unreadable answer): book it
+                outcome = "refused" if error.kind == "refused" else "error"
+                spent += _book(directory, llm, clock, ticker, cycle, error.reply, outcome, error)
             result = ForecastFailed(
                 ticker=ticker, reason=f"LLM_{error.kind.upper()}", spent=spent, estimate=estimate
             )
             break
         try:
             answer = parse_answer(reply.text)
-        except InvalidAnswer as invalid:
+        except Exception as invalid:  # noqa: BLE001 - InvalidAnswer, or a parser bug: booked
+            if not isinstance(invalid, InvalidAnswer):
+                logger.bind(actor="analyst").exception("parsing {}'s answer failed", ticker)
             spent += _book(directory, llm, clock, ticker, cycle, reply, "invalid", invalid)
             result = ForecastFailed(
                 ticker=ticker, reason="LLM_INVALID_ANSWER", spent=spent, estimate=estimate
@@ -402,15 +405,17 @@ def _book(
         prompt_version=llm.prompt_version,
         input_tokens=reply.input_tokens,
         output_tokens=reply.output_tokens,
+        usage=reply.usage,
         cost=cost,
         outcome=outcome,
         error=None if error is None else str(error)[:500],
     )
+    usage = "" if reply.usage == "reported" else f" (usage {reply.usage})"
     charge = ChargeApiCost(
         amount=cost,
         ref_type="llm_call",
         ref_id=call.call_id,
-        detail=f"{ticker} cycle {cycle} {call.model}",
+        detail=f"{ticker} cycle {cycle} {call.model}{usage}",
         writes=(InsertLlmCall(call=call),),
     )
     for attempt in range(1, BOOKING_ATTEMPTS + 1):

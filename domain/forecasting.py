@@ -13,6 +13,7 @@ from typing import Protocol
 from pydantic import Field, ValidationError
 
 from domain.base import Frozen
+from domain.jsonlimits import TooDeep, loads_bounded
 from domain.messages import Candidate
 from domain.models import Forecast, ForecastInputs, Probability
 
@@ -70,8 +71,10 @@ def parse_answer(text: str) -> ForecastAnswer:
     start, end = text.find("{"), text.rfind("}")
     if start < 0 or end <= start:
         raise InvalidAnswer(f"no JSON object in the answer: {text[:200]!r}")
-    try:
-        data = json.loads(text[start : end + 1], parse_float=Decimal, parse_int=Decimal)
+    try:  # bounded: an answer nested 100,000 deep is invalid, not a RecursionError
+        data = loads_bounded(text[start : end + 1], parse_float=Decimal, parse_int=Decimal)
+    except TooDeep as exc:
+        raise InvalidAnswer(f"answer is {exc}: {text[:200]!r}") from None
     except json.JSONDecodeError as exc:
         raise InvalidAnswer(f"answer is not valid JSON ({exc.msg}): {text[:200]!r}") from None
     if isinstance(data, dict):

@@ -411,6 +411,7 @@ class LlmCall(Frozen):
     prompt_version: str
     input_tokens: int = Field(ge=0)
     output_tokens: int = Field(ge=0)
+    usage: str = "reported"  # as the provider reported it, or "estimated" / "capped" by us
     cost: Amount
     outcome: str  # ok, invalid, refused, error
     error: str | None = None

@@ -214,6 +214,7 @@ class LlmCallRow(Base):
     cost: Mapped[Money]
     outcome: Mapped[str]  # ok, invalid, refused, error
     error: Mapped[str | None]
+    usage: Mapped[str] = mapped_column(server_default="reported")  # or estimated, capped
 
 
 class ForecastRow(Base):

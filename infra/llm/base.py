@@ -1,9 +1,18 @@
-"""What the providers share: the model, the token cap and temperature, and their client."""
+"""What the providers share: the model, the token cap and temperature, and their client.
+
+Every provider's SDK gets a bounded HTTP client (`infra.llm.transport`), and every reply's
+usage is held to what the call asked for (`Asked`).
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any, ClassVar
+
+import httpx2
+
+from infra.llm.reply import Asked
+from infra.llm.transport import LlmResponseLimits, bounded_client
 
 
 class ChatProvider:
@@ -27,6 +36,7 @@ class ChatProvider:
         base_url: str | None = None,
         timeout: float = 60,
         max_retries: int = 2,
+        limits: LlmResponseLimits | None = None,
     ) -> None:
         if max_tokens <= 0:
             raise ValueError(f"max_tokens must be positive, not {max_tokens}")
@@ -34,12 +44,25 @@ class ChatProvider:
         self._max_tokens = max_tokens
         # A sampling parameter, not an amount: the SDKs take a float.
         self._temperature = None if temperature is None else float(temperature)
-        self._connect(api_key, base_url, timeout, max_retries)
+        http_client = bounded_client(limits or LlmResponseLimits(deadline=timeout))
+        try:
+            self._connect(api_key, base_url, timeout, max_retries, http_client)
+        except BaseException:
+            http_client.close()
+            raise
 
     def _connect(
-        self, api_key: str | None, base_url: str | None, timeout: float, max_retries: int
+        self,
+        api_key: str | None,
+        base_url: str | None,
+        timeout: float,
+        max_retries: int,
+        http_client: httpx2.Client,
     ) -> None:
         raise NotImplementedError
+
+    def _asked(self, system: str, user: str) -> Asked:
+        return Asked.of(system, user, self._max_tokens)
 
     @property
     def label(self) -> str:

@@ -8,10 +8,12 @@ what is left after that is classified here as a `ProviderError`.
 from __future__ import annotations
 
 import anthropic
+import httpx2
 from anthropic.types import Message
 
 from infra.llm.base import ChatProvider
 from infra.llm.reply import (
+    Asked,
     ErrorKind,
     LlmReply,
     ProviderError,
@@ -39,11 +41,20 @@ class ClaudeProvider(ChatProvider):
     provider = PROVIDER
 
     def _connect(
-        self, api_key: str | None, base_url: str | None, timeout: float, max_retries: int
+        self,
+        api_key: str | None,
+        base_url: str | None,
+        timeout: float,
+        max_retries: int,
+        http_client: httpx2.Client,
     ) -> None:
         try:
             self._client = anthropic.Anthropic(
-                api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
+                api_key=api_key,
+                base_url=base_url,
+                timeout=timeout,
+                max_retries=max_retries,
+                http_client=http_client,
             )
         except anthropic.CredentialsError as exc:  # a named or configured profile is broken
             raise ProviderError(
@@ -60,8 +71,10 @@ class ClaudeProvider(ChatProvider):
             )
 
     def complete(self, system: str, user: str) -> LlmReply:
-        """One call; the reply, or a `ProviderError` (a refusal carries its billed usage)."""
+        """One call; the reply, or a `ProviderError` (a refusal, or an answer that cannot be
+        read, carries the usage to book)."""
         extra = {} if self._temperature is None else {"temperature": self._temperature}
+        asked = self._asked(system, user)
         error: ProviderError
         try:
             message = self._client.messages.create(
@@ -78,33 +91,30 @@ class ClaudeProvider(ChatProvider):
                 "authentication", redact(str(exc), self._secret), retryable=False, provider=PROVIDER
             )
         except ValueError as exc:  # a 200 whose body is not JSON
-            error = malformed(PROVIDER, type(exc).__name__)
+            error = malformed(PROVIDER, type(exc).__name__, asked.worst_case(PROVIDER, self._model))
         else:
-            return self._reply(message)
+            return self._reply(message, asked)
         # Raised outside the handler so the SDK error (whose request holds the key) is not
         # chained onto it.
         raise error
 
-    def _reply(self, message: object) -> LlmReply:
+    def _reply(self, message: object, asked: Asked) -> LlmReply:
+        billed = asked.worst_case(PROVIDER, self._model)
         if not isinstance(message, Message):
-            raise malformed(PROVIDER, f"a {type(message).__name__}, not a message")
+            raise malformed(PROVIDER, f"a {type(message).__name__}, not a message", billed)
+        input_tokens, output_tokens, usage = asked.bounded(*_tokens(message))
         try:
-            usage = message.usage
-            input_tokens = (
-                usage.input_tokens
-                + (usage.cache_creation_input_tokens or 0)
-                + (usage.cache_read_input_tokens or 0)
-            )
             reply = LlmReply(
                 text="".join(block.text for block in message.content if block.type == "text"),
-                model=message.model or self._model,
+                model=_text(message.model) or self._model,
                 input_tokens=input_tokens,
-                output_tokens=usage.output_tokens,
-                stop_reason=message.stop_reason or "",
+                output_tokens=output_tokens,
+                stop_reason=_text(message.stop_reason),
                 provider=PROVIDER,
+                usage=usage,
             )
         except (AttributeError, TypeError, ValueError) as exc:
-            raise malformed(PROVIDER, type(exc).__name__) from None
+            raise malformed(PROVIDER, type(exc).__name__, billed) from None
         if reply.stop_reason == "refusal":
             details = message.stop_details
             category = details.category if details is not None else None
@@ -134,6 +144,23 @@ class ClaudeProvider(ChatProvider):
             request_id=exc.request_id,
             headers=exc.response.headers,
         )
+
+
+def _tokens(message: Message) -> tuple[object, object]:
+    """(input, output) as reported, cache writes and reads counted as input; None for a count
+    that is missing or not a count (`Asked.bounded` then books the worst case)."""
+    usage = getattr(message, "usage", None)
+    names = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+    inputs = [getattr(usage, name, None) for name in names]
+    inputs[1:] = [count or 0 for count in inputs[1:]]  # the cache counts are optional
+    output = getattr(usage, "output_tokens", None)
+    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in inputs):
+        return None, output
+    return sum(inputs), output
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _kind(exc: anthropic.APIError) -> tuple[ErrorKind, bool]:

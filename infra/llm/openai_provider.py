@@ -7,11 +7,13 @@ honouring `retry-after-ms` / `retry-after` (up to 120 s; a longer one is not ret
 
 from __future__ import annotations
 
+import httpx2
 import openai
 from openai.types.chat import ChatCompletion
 
 from infra.llm.base import ChatProvider
 from infra.llm.reply import (
+    Asked,
     ErrorKind,
     LlmReply,
     ProviderError,
@@ -38,11 +40,20 @@ class OpenAIProvider(ChatProvider):
     provider = PROVIDER
 
     def _connect(
-        self, api_key: str | None, base_url: str | None, timeout: float, max_retries: int
+        self,
+        api_key: str | None,
+        base_url: str | None,
+        timeout: float,
+        max_retries: int,
+        http_client: httpx2.Client,
     ) -> None:
         try:
             self._client = openai.OpenAI(
-                api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
+                api_key=api_key,
+                base_url=base_url,
+                timeout=timeout,
+                max_retries=max_retries,
+                http_client=http_client,
             )
         except openai.OpenAIError:  # no key given and none in OPENAI_API_KEY
             raise ProviderError(
@@ -54,7 +65,9 @@ class OpenAIProvider(ChatProvider):
         self._secret = self._client.api_key or None
 
     def complete(self, system: str, user: str) -> LlmReply:
-        """One call; the reply, or a `ProviderError` (a refusal carries its billed usage)."""
+        """One call; the reply, or a `ProviderError` (a refusal, or an answer that cannot be
+        read, carries the usage to book)."""
+        asked = self._asked(system, user)
         error: ProviderError
         try:
             completion = self._client.chat.completions.create(
@@ -71,30 +84,37 @@ class OpenAIProvider(ChatProvider):
         except openai.OpenAIError as exc:
             error = ProviderError("failed", type(exc).__name__, retryable=False, provider=PROVIDER)
         except ValueError as exc:  # a 200 whose body is not JSON
-            error = malformed(PROVIDER, type(exc).__name__)
+            error = malformed(PROVIDER, type(exc).__name__, asked.worst_case(PROVIDER, self._model))
         else:
-            return self._reply(completion)
+            return self._reply(completion, asked)
         # Raised outside the handler so the SDK error (whose request holds the key) is not
         # chained onto it.
         raise error
 
-    def _reply(self, completion: object) -> LlmReply:
+    def _reply(self, completion: object, asked: Asked) -> LlmReply:
+        billed = asked.worst_case(PROVIDER, self._model)
         if not isinstance(completion, ChatCompletion):
-            raise malformed(PROVIDER, f"a {type(completion).__name__}, not a chat completion")
+            raise malformed(
+                PROVIDER, f"a {type(completion).__name__}, not a chat completion", billed
+            )
+        usage = getattr(completion, "usage", None)  # absent: booked at the worst case
+        input_tokens, output_tokens, booked = asked.bounded(
+            getattr(usage, "prompt_tokens", None), getattr(usage, "completion_tokens", None)
+        )
         try:
             choice = completion.choices[0]
-            usage = completion.usage  # absent only from non-conforming servers: counted as 0
             reply = LlmReply(
                 text=choice.message.content or "",
                 model=completion.model or self._model,
-                input_tokens=usage.prompt_tokens if usage else 0,
-                output_tokens=usage.completion_tokens if usage else 0,
+                input_tokens=input_tokens,
+                output_tokens=output_tokens,
                 stop_reason=choice.finish_reason or "",
                 provider=PROVIDER,
+                usage=booked,
             )
             refusal = choice.message.refusal
         except (AttributeError, IndexError, TypeError, ValueError) as exc:
-            raise malformed(PROVIDER, type(exc).__name__) from None
+            raise malformed(PROVIDER, type(exc).__name__, billed) from None
         if refusal or reply.stop_reason == "content_filter":
             reason = "the model refused" if refusal else "the content filter withheld the answer"
             raise ProviderError(

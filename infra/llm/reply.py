@@ -1,12 +1,16 @@
 """What an LLM call gives back: a reply with its billed usage, or a classified failure.
 
-Token counts are exact integers as the provider reports them; pricing them is the caller's job.
+Token counts are integers as the provider reports them, within what was asked for: output at
+most `max_tokens`, input at most the prompt's bytes plus an allowance for the message framing
+(a token is at least one byte). A reply without usage is booked at that worst case and marked
+"estimated"; usage above it is cut to it and marked "capped". Pricing is the caller's job.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
+from dataclasses import dataclass
+from typing import Literal, TypeGuard
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,6 +26,10 @@ ErrorKind = Literal[
 ]
 
 
+Usage = Literal["reported", "estimated", "capped"]
+FRAMING_TOKENS = 256  # tokens the API adds around a system + user prompt (roles, separators)
+
+
 class LlmReply(BaseModel):
     """One completed call: the text, the model that answered and the tokens it billed."""
 
@@ -33,14 +41,57 @@ class LlmReply(BaseModel):
     output_tokens: int = Field(ge=0)
     stop_reason: str  # the provider's own word: "end_turn", "max_tokens", "stop", "length", ...
     provider: str
+    usage: Usage = "reported"
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What one call asked for: the ceiling on what it can be billed."""
+
+    max_input_tokens: int
+    max_output_tokens: int
+
+    @classmethod
+    def of(cls, system: str, user: str, max_tokens: int) -> Asked:
+        size = len(system.encode("utf-8", "replace")) + len(user.encode("utf-8", "replace"))
+        return cls(size + FRAMING_TOKENS, max_tokens)
+
+    def bounded(self, input_tokens: object, output_tokens: object) -> tuple[int, int, Usage]:
+        """The usage to book: as reported when it is plausible, else capped or estimated."""
+        if not (_count(input_tokens) and _count(output_tokens)):
+            return self.max_input_tokens, self.max_output_tokens, "estimated"
+        if input_tokens > self.max_input_tokens or output_tokens > self.max_output_tokens:
+            return (
+                min(input_tokens, self.max_input_tokens),
+                min(output_tokens, self.max_output_tokens),
+                "capped",
+            )
+        return input_tokens, output_tokens, "reported"
+
+    def worst_case(self, provider: str, model: str, stop_reason: str = "") -> LlmReply:
+        """A reply to book when the provider answered but said nothing usable about usage."""
+        return LlmReply(
+            text="",
+            model=model,
+            input_tokens=self.max_input_tokens,
+            output_tokens=self.max_output_tokens,
+            stop_reason=stop_reason,
+            provider=provider,
+            usage="estimated",
+        )
+
+
+def _count(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 class ProviderError(Exception):
     """A call that gave no usable answer, classified for the caller's retry and cost decisions.
 
     `retryable` says whether asking again later may succeed (the SDK has already spent its own
-    retries). `reply` is set only when the call was billed although it failed (a refusal): its
-    usage must still be charged. The message never contains the API key.
+    retries). `reply` is set only when the call was billed although it failed (a refusal, or a
+    2xx answer that could not be read: booked at its worst case): its usage must still be
+    charged. The message never contains the API key.
     """
 
     def __init__(
@@ -110,10 +161,15 @@ def classified(
     )
 
 
-def malformed(provider: str, reason: str) -> ProviderError:
-    """A 200 whose body cannot be read: nothing to parse, usage unknown; worth asking again."""
+def malformed(provider: str, reason: str, billed: LlmReply | None = None) -> ProviderError:
+    """A 2xx whose body cannot be read: nothing to parse; worth asking again. The provider
+    answered, so it may have billed the call: `billed` is what to book for it."""
     return ProviderError(
-        "failed", f"malformed response ({reason})", retryable=True, provider=provider
+        "failed",
+        f"malformed response ({reason})",
+        retryable=True,
+        provider=provider,
+        reply=billed,
     )
 
 

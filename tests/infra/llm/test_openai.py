@@ -173,6 +173,8 @@ def test_a_malformed_answer_is_a_retryable_failure(
     error = _fail(make_openai())
 
     assert (error.kind, error.retryable) == ("failed", True)
+    assert error.reply is not None  # the provider answered: the call may be billed
+    assert (error.reply.usage, error.reply.output_tokens) == ("estimated", 512)
 
 
 def test_a_rejected_key_is_an_authentication_error_without_the_key(
