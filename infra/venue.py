@@ -89,7 +89,7 @@ def _embedded_sim(
             # Re-quote about every two real seconds, as a real book moves, whatever the scale.
             quote_interval_seconds=max(60.0, 2 * float(settings.sim.time_scale)),
             initial_balance=max(settings.initial_bankroll * 10, Decimal(10_000)),
-            **{"start_time": settings.sim.start_time, **options},
+            **{"start_time": settings.sim.start_time, **settings.sim.price_options(), **options},
         )
     )
     sim.register_key(key_id, public_pem)

@@ -13,6 +13,7 @@ from infra.sim.auth import KeyRegistry
 from infra.sim.engine import Exchange
 from infra.sim.faults import Faults
 from infra.sim.httptypes import Context, Kind, Response, Route, json_response
+from infra.sim.models import Status
 from infra.sim.paths import ADMIN_PREFIX
 from infra.sim.stats import StatsRecorder
 from infra.sim.wire import bad_request, rfc3339
@@ -59,6 +60,7 @@ class AdminRoutes:
             Route("POST", f"{a}/keys", self.add_key, admin, None),
             Route("POST", f"{a}/settle", self.settle, admin, None),
             Route("POST", f"{a}/probability", self.probability, admin, None),
+            Route("GET", f"{a}/truth", self.truth, admin, None),
             Route("POST", f"{a}/external_position", self.external_position, admin, None),
         ]
 
@@ -115,6 +117,23 @@ class AdminRoutes:
         except ValueError as exc:
             raise bad_request(str(exc)) from exc
         return json_response({"key_id": key_id}, 201)
+
+    def truth(self, _ctx: Context) -> Response:
+        """Each open market's hidden fair value now: for evaluating strategies, never for
+        trading (the venue has no such route; the reference is silent, this is the sim's own)."""
+        with self.exchange.synced() as ex:
+            markets = [
+                {
+                    "ticker": m.ticker,
+                    "event_ticker": m.event_ticker,
+                    "fair_value": f"{ex.truth(m):.6f}",
+                }
+                for m in ex.markets
+                if m.status is Status.ACTIVE
+            ]
+            return json_response(
+                {"scenario": ex.prices.scenario, "now": rfc3339(ex.clock.now()), "markets": markets}
+            )
 
     def settle(self, ctx: Context) -> Response:
         """`{"ticker", "result"}` with yes, no or void, or `{"ticker", "result": "scalar",

@@ -111,7 +111,7 @@ class Catalog:
             floor_strike=lo,
             cap_strike=hi,
         )
-        event = self._event(template, close, fields, "", created_ts, rng.random())
+        event = self._event(template, close, fields, "", created_ts, rng.getrandbits(63))
         market = self._market(template, event, leg, created_ts, close_ts, rng)
         market.market_type = "scalar"
         event.market_tickers.append(market.ticker)
@@ -139,7 +139,7 @@ class Catalog:
         fields: dict[str, str],
         ticker_tail: str,
         created_ts: float,
-        outcome_u: float | None,
+        path_seed: int | None,
     ) -> EventState:
         event = EventState(
             seq=self.next_event_seq,
@@ -151,7 +151,7 @@ class Catalog:
             mutually_exclusive=template.kind in {Kind.BRACKET, Kind.MATCHUP},
             strike_ts=close.timestamp(),
             created_ts=created_ts,
-            outcome_u=self._rng.random() if outcome_u is None else outcome_u,
+            path_seed=self._rng.getrandbits(63) if path_seed is None else path_seed,
         )
         self.next_event_seq += 1
         return event
@@ -319,7 +319,7 @@ class Catalog:
             probability=leg.probability,
             result_lo=leg.result_lo,
             mm_seed=rng.getrandbits(63),
-            noise=rng.uniform(0.01, 0.06),
+            noise=rng.uniform(0.5, 1.5),  # times the scenario's kalshi_noise
             spread_cents=rng.choice((1, 2, 2, 3, 3, 4, 5, 6)),
             levels=rng.randint(3, 5),
             size_scale=rng.choice((5, 10, 20, 50, 100)),

@@ -18,6 +18,7 @@ from types import FrameType
 
 from infra.sim.config import SimConfig
 from infra.sim.faults import TruncateMode
+from infra.sim.pricing import PRICE_KNOBS, SCENARIOS, PriceModel
 from infra.sim.simulator import SimExchange
 
 
@@ -31,6 +32,30 @@ def _utc_time(text: str) -> datetime:
     if moment.tzinfo is None:
         raise argparse.ArgumentTypeError(f"{text!r} needs a time zone (add Z for UTC)")
     return moment.astimezone(UTC)
+
+
+def add_price_flags(parser: argparse.ArgumentParser) -> None:
+    """--scenario and one flag per price-model knob; shared with `main.py evaluate`."""
+    parser.add_argument(
+        "--scenario",
+        choices=list(SCENARIOS),
+        default=None,
+        help="; ".join(f"{s.name}: {s.summary}" for s in SCENARIOS.values()),
+    )
+    for name in PRICE_KNOBS:
+        kind = PriceModel.__dataclass_fields__[name].type
+        parser.add_argument(
+            "--" + name.replace("_", "-"),
+            type=int if kind == "int" else float,
+            default=None,
+            help="override the scenario's value",
+        )
+
+
+def price_options(args: argparse.Namespace) -> dict[str, object]:
+    """The SimConfig fields the price flags set (unset flags are left out)."""
+    names = ("scenario", *PRICE_KNOBS)
+    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="where the sim clock starts, UTC ISO 8601 (e.g. 2026-11-24T12:00Z); default: now."
         " Same seed and start time = the same markets, prices and results",
     )
+    add_price_flags(parser)
     parser.add_argument("--read-rate", type=float, default=200.0)
     parser.add_argument("--read-burst", type=float, default=200.0)
     parser.add_argument("--write-rate", type=float, default=100.0)
@@ -75,8 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _sim_from(args: argparse.Namespace) -> SimExchange:
     if len(args.key_id) != len(args.public_key):
         raise SystemExit("give one --public-key per --key-id")
-    sim = SimExchange(
-        SimConfig(
+    try:
+        config = SimConfig(
             seed=args.seed,
             markets=args.markets,
             host=args.host,
@@ -88,8 +114,11 @@ def _sim_from(args: argparse.Namespace) -> SimExchange:
             write_burst=args.write_burst,
             time_scale=args.time_scale,
             start_time=args.start_time,
+            **price_options(args),  # type: ignore[arg-type]
         )
-    )
+    except ValueError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    sim = SimExchange(config)
     for key_id, path in zip(args.key_id, args.public_key, strict=True):
         sim.register_key(key_id, path.read_bytes())
     sim.faults.update(

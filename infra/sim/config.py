@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from infra.sim.pricing import DEFAULT_SCENARIO, PriceModel, price_model
+
 DEFAULT_BALANCE = Decimal("1000")
 
 
@@ -39,6 +41,16 @@ class SimConfig:
     determination_delay_seconds: float = 600.0
     # Share of Kalshi markets that get a linked Polymarket (Gamma) twin.
     gamma_link_fraction: float = 0.3
+    # The price model (infra.sim.pricing): a named scenario, and overrides of its knobs (None =
+    # the scenario's value). Noise is in probability units.
+    scenario: str = DEFAULT_SCENARIO
+    kalshi_noise: float | None = None
+    polymarket_noise: float | None = None
+    noise_correlation: float | None = None
+    news_per_event: int | None = None
+    news_share: float | None = None
+    jump_probability: float | None = None
+    jump_size: float | None = None
     # Accepted skew of KALSHI-ACCESS-TIMESTAMP against the real wall clock, either way.
     timestamp_tolerance_seconds: float = 5.0
     # Injectable time sources (tests): the token buckets' monotonic clock, the wall clock used
@@ -56,3 +68,16 @@ class SimConfig:
             raise ValueError("quote_interval_seconds must be > 0")
         if self.initial_balance < 0:
             raise ValueError("initial_balance must be >= 0")
+        self.price_model()  # an unknown scenario or an out-of-range knob fails here
+
+    def price_model(self) -> PriceModel:
+        return price_model(
+            self.scenario,
+            kalshi_noise=self.kalshi_noise,
+            polymarket_noise=self.polymarket_noise,
+            noise_correlation=self.noise_correlation,
+            news_per_event=self.news_per_event,
+            news_share=self.news_share,
+            jump_probability=self.jump_probability,
+            jump_size=self.jump_size,
+        )

@@ -15,7 +15,6 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
-from statistics import NormalDist
 
 from domain.money import COUNT_STEP, ZERO
 from infra.sim.book import (
@@ -52,14 +51,14 @@ from infra.sim.models import (
     TimeInForce,
 )
 from infra.sim.orders import OrderRequest
-from infra.sim.rng import text_seed
+from infra.sim.pricing import LatentPath, interval_of, scalar_value
+from infra.sim.quotes import truth
+from infra.sim.rng import text_seed, unit
 from infra.sim.stats import StatsRecorder
 from infra.sim.wire import ApiError, not_found
 
 # Resting orders are matched at most this many missed re-quotes back after a long jump.
 MAX_EPOCHS_PER_SYNC = 5_000
-# Standard deviation of a scalar market's settlement value around its expected value.
-SCALAR_SPREAD = 0.15
 _CLOSE, _DETERMINE, _FINALIZE = "close", "determine", "finalize"
 
 
@@ -84,7 +83,8 @@ class Exchange:
         self.markets_by_ticker: dict[str, MarketState] = {}
         self.accounts: dict[str, Account] = {}
         self.orders_by_id: dict[str, Order] = {}
-        self.gamma = GammaBook(config.seed, config.gamma_link_fraction)
+        self.prices = config.price_model()
+        self.gamma = GammaBook(config.seed, config.gamma_link_fraction, self.prices)
         self.active_count = 0
         self.now_ts = clock.timestamp()
         self._heap: list[tuple[float, int, str, str]] = []
@@ -161,7 +161,17 @@ class Exchange:
     def _add_event(self, event: EventState, markets: list[MarketState]) -> list[MarketState]:
         self.events.append(event)
         self.events_by_ticker[event.event_ticker] = event
+        path = event.path = LatentPath(
+            event.path_seed,
+            event.created_ts,
+            event.strike_ts,
+            self.config.quote_interval_seconds,
+            self.prices,
+        )
         for market in markets:
+            market.path = path
+            market.interval = interval_of(market.result_lo, market.probability)
+            market.noise *= self.prices.kalshi_noise
             self.markets.append(market)
             self.markets_by_ticker[market.ticker] = market
             if market.market_type == "binary":  # a Polymarket twin is a yes/no question
@@ -205,8 +215,25 @@ class Exchange:
             self._list_event(ts, ts + self.catalog.duration())
 
     def _outcome(self, market: MarketState) -> str:
-        u = self.events_by_ticker[market.event_ticker].outcome_u
-        return "yes" if market.result_lo <= u < market.result_lo + market.probability else "no"
+        """Drawn from where the event's latent path ends (infra.sim.pricing); a pinned truth
+        is a fixed probability, drawn with the event's seed."""
+        event = self.events_by_ticker[market.event_ticker]
+        if market.truth_override is not None:
+            return "yes" if unit(event.path_seed, market.seq) < market.truth_override else "no"
+        assert event.path is not None
+        low, high = market.interval
+        return "yes" if low <= event.path.final < high else "no"
+
+    def truth(self, market: MarketState) -> float:
+        """The hidden fair value now (for evaluation only); after the close, what the market
+        pays per YES contract as the path decided it."""
+        if market.status is Status.ACTIVE:
+            return truth(market, self.epoch)
+        if market.market_type == "scalar":
+            value = market.settlement_value
+            return float(value) if value is not None else float(self._scalar_value(market))
+        result = market.result if market.result in {"yes", "no"} else self._outcome(market)
+        return 1.0 if result == "yes" else 0.0
 
     def _determine(
         self,
@@ -241,10 +268,10 @@ class Exchange:
 
     def _scalar_value(self, market: MarketState) -> Decimal:
         """A scalar market's settlement value per YES contract (A7), drawn from the event's
-        hidden draw around the market's expected value, on the $0.0001 grid."""
-        u = self.events_by_ticker[market.event_ticker].outcome_u
-        spread = NormalDist(0.0, SCALAR_SPREAD).inv_cdf(min(max(u, 1e-9), 1 - 1e-9))
-        raw = min(1.0, max(0.0, market.probability + spread))
+        latent path's end around the market's expected value, on the $0.0001 grid."""
+        path = self.events_by_ticker[market.event_ticker].path
+        assert path is not None
+        raw = scalar_value(market.probability, path.final)
         return Decimal(round(raw * 10_000)) / 10_000
 
     def fee_schedule(self, market: MarketState) -> FeeSchedule:
@@ -610,7 +637,7 @@ class Exchange:
             raise ValueError("probability must be in [0, 1]")
         with self.synced():
             market = self.market(ticker)
-            market.probability = probability
+            market.truth_override = probability
             market.mm_book_epoch, market.mm_book = -1, None
             market.fair_cache.clear()
             market.touch()

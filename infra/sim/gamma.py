@@ -1,7 +1,8 @@
 """Polymarket Gamma twins: catalogue entries linked to Kalshi markets, plus decoys.
 
 Linked markets ask the same question in Polymarket's words, end within a day of the Kalshi close,
-and price around the same hidden probability (with their own noise). Decoys are unrelated binary
+and price the same hidden fair value with the scenario's errors (`infra.sim.pricing`): by default
+they copy Kalshi's view plus a little noise, as arbitraged venues do. Decoys are unrelated binary
 questions and a few three-outcome markets that binary-only clients must skip.
 """
 
@@ -18,6 +19,8 @@ from typing import Any
 
 from infra.sim.catalog import DAY, HOUR
 from infra.sim.models import EventState, MarketState, Status
+from infra.sim.pricing import PriceModel, polymarket_error, quote_error
+from infra.sim.quotes import truth
 from infra.sim.rng import normalish, unit
 
 GAMMA_FIRST_ID = 500_001
@@ -85,9 +88,10 @@ class GammaMarket:
 class GammaBook:
     """All Gamma markets, in id order (the keyset order)."""
 
-    def __init__(self, seed: int, link_fraction: float) -> None:
+    def __init__(self, seed: int, link_fraction: float, model: PriceModel) -> None:
         self._seed = seed
         self._link_fraction = link_fraction
+        self._model = model
         self.markets: list[GammaMarket] = []
         self.by_ticker: dict[str, GammaMarket] = {}
 
@@ -175,17 +179,23 @@ class GammaBook:
     def prices(self, market: GammaMarket, kalshi: MarketState | None, epoch: int) -> list[Decimal]:
         if kalshi is not None and kalshi.result:
             return [Decimal(1), Decimal(0)] if kalshi.result == "yes" else [Decimal(0), Decimal(1)]
-        noise = normalish(market.seed, epoch // 30) * _GAMMA_NOISE
         if kalshi is not None:
-            return [
-                _price(kalshi.probability + noise),
-                Decimal(1) - _price(kalshi.probability + noise),
-            ]
+            first = _price(self.linked_probability(market, kalshi, epoch))
+            return [first, Decimal(1) - first]
+        noise = normalish(market.seed, epoch // 30) * _GAMMA_NOISE
         if len(market.outcomes) == 2:
             first = _price(market.probabilities[0] + noise)
             return [first, Decimal(1) - first]
         head = [_price(p) for p in market.probabilities[:-1]]
         return [*head, Decimal(1) - sum(head, Decimal(0))]
+
+    def linked_probability(self, market: GammaMarket, kalshi: MarketState, epoch: int) -> float:
+        """The fair value + rho x Kalshi's error + Polymarket's own error (infra.sim.pricing).
+        Kalshi's error is its maker's, unclipped, so rho = 1 copies Kalshi's view exactly."""
+        model = self._model
+        copied = model.noise_correlation * quote_error(kalshi.mm_seed, epoch) * kalshi.noise
+        own = model.polymarket_noise * polymarket_error(market.seed, epoch)
+        return truth(kalshi, epoch) + copied + own
 
     def is_closed(self, market: GammaMarket, kalshi: MarketState | None, now_ts: float) -> bool:
         if kalshi is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -9,6 +10,7 @@ from typing import Any
 
 from domain.money import ZERO
 from infra.sim.fees import FeeSchedule
+from infra.sim.pricing import LatentPath
 
 
 class Status(StrEnum):
@@ -74,8 +76,9 @@ class EventState:
     mutually_exclusive: bool
     strike_ts: float
     created_ts: float
-    # The event's hidden draw: market m resolves YES iff result_lo <= outcome_u < result_lo + p.
-    outcome_u: float
+    # Seeds the event's latent path (infra.sim.pricing), whose end decides every market.
+    path_seed: int
+    path: LatentPath | None = None
     market_tickers: list[str] = field(default_factory=list)
     fee_override: FeeSchedule | None = None  # A5.6 fee_type_override / fee_multiplier_override
 
@@ -109,10 +112,10 @@ class MarketState:
     close_ts: float
     latest_expiration_ts: float
     settlement_timer_seconds: int
-    probability: float  # hidden true probability of YES
+    probability: float  # prior probability of YES at listing; YES iff Z in [result_lo, +p)
     result_lo: float
     mm_seed: int
-    noise: float  # how far the market maker's fair value wanders from the truth
+    noise: float  # the maker's error scale relative to the scenario (then in probability units)
     spread_cents: int
     levels: int
     size_scale: int
@@ -131,6 +134,9 @@ class MarketState:
     mm_book_epoch: int = -1
     mm_book: tuple[dict[int, Decimal], dict[int, Decimal]] | None = None
     fair_cache: dict[int, float] = field(default_factory=dict)
+    path: LatentPath | None = None  # the event's latent path (shared by its markets)
+    interval: tuple[float, float] = (-math.inf, math.inf)  # YES iff the path ends in it
+    truth_override: float | None = None  # a test pinned the hidden fair value
     pinned: PinnedBook | None = None
     resting: list[Order] = field(default_factory=list)
     checked_epoch: int = -1  # last re-quote at which resting orders were matched

@@ -1,22 +1,36 @@
-"""The simulated market maker: a few levels a side around a noisy view of the true probability.
+"""The simulated market maker: a few levels a side around a noisy view of the hidden fair value.
 
-Its fair value drifts: every `ANCHOR_EPOCHS` re-quotes it takes a fresh anchor (truth + noise),
-and it interpolates between anchors in between. Anchors and sizes are hashes of (market seed,
-epoch), so the quotes at a given sim time are a pure function of the market, not of the order in
-which requests arrived. An epoch is one `quote_interval_seconds` slice of sim time.
+The hidden fair value (`truth`) is the event's latent path read through the market's interval
+(see `infra.sim.pricing`); the maker centres on it plus its own slowly moving error, scaled by the
+scenario's `kalshi_noise`. Errors and sizes are hashes of (market seed, epoch), so the quotes at a
+given sim time are a pure function of the market, not of the order in which requests arrived. An
+epoch is one `quote_interval_seconds` slice of sim time.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from infra.sim import pricing
 from infra.sim.models import MarketState
-from infra.sim.rng import hash_ints, normalish
+from infra.sim.rng import hash_ints
 
-ANCHOR_EPOCHS = 30
 MIN_CENTS, MAX_CENTS = 1, 99
 
 Levels = dict[int, Decimal]  # price in cents -> size in contracts
+
+
+def truth(market: MarketState, epoch: int) -> float:
+    """The hidden fair YES probability at the start of `epoch` (a test may pin it)."""
+    if market.truth_override is not None:
+        return market.truth_override
+    path = market.path
+    if path is None:
+        return market.probability
+    ts = epoch * path.epoch_seconds
+    if market.market_type == "scalar":
+        return pricing.scalar_fair_value(path, market.probability, ts)
+    return pricing.fair_value(path, market.interval, ts)
 
 
 def fair_value(market: MarketState, epoch: int) -> float:
@@ -31,11 +45,8 @@ def fair_value(market: MarketState, epoch: int) -> float:
 
 
 def _fair_value(market: MarketState, epoch: int) -> float:
-    anchor, offset = divmod(epoch, ANCHOR_EPOCHS)
-    start = normalish(market.mm_seed, anchor)
-    end = normalish(market.mm_seed, anchor + 1)
-    noise = (start + (end - start) * offset / ANCHOR_EPOCHS) * market.noise
-    return min(0.98, max(0.02, market.probability + noise))
+    noise = pricing.quote_error(market.mm_seed, epoch) * market.noise
+    return min(0.98, max(0.02, truth(market, epoch) + noise))
 
 
 def top_from_fair(market: MarketState, fair: float) -> tuple[int, int]:

@@ -198,8 +198,14 @@ class SimExchange:
             return [m.ticker for m in ex.markets if m.status.value == "active"]
 
     def true_probability(self, ticker: str) -> float:
+        """The market's hidden fair value now (for evaluation only; see infra.sim.pricing)."""
         with self.exchange.synced() as ex:
-            return ex.market(ticker).probability
+            return ex.truth(ex.market(ticker))
+
+    def truths(self) -> dict[str, float]:
+        """Every open market's hidden fair value now, by ticker (for evaluation only)."""
+        with self.exchange.synced() as ex:
+            return {m.ticker: ex.truth(m) for m in ex.markets if m.status.value == "active"}
 
     def balance(self, key_id: str) -> Decimal:
         with self.exchange.synced() as ex:

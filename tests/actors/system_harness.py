@@ -82,7 +82,14 @@ def running_system(
     path = tmp_path / "book.db"
     settings = settings_for(path, **overrides)
     migrate(path)
-    options = {"scale_clock": lambda: 0.0, "start_time": START, **(sim_options or {})}
+    # These tests are about the machinery, so they need trades: under the default `agree`
+    # scenario the offline forecaster rightly finds no edge; the opt-in planted edge gives it one.
+    options = {
+        "scale_clock": lambda: 0.0,
+        "start_time": START,
+        "scenario": "polymarket-edge",
+        **(sim_options or {}),
+    }
     venue = connect(settings, **options)
     system = TradingSystem(
         settings,
