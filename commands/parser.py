@@ -12,11 +12,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from commands import VERSION, report, run, status
+from commands import VERSION, evaluate, report, run, status
 from commands.base import Command
 from infra.settings import Settings
 
-COMMANDS: tuple[Command, ...] = (run.COMMAND, status.COMMAND, report.COMMAND)
+COMMANDS: tuple[Command, ...] = (
+    run.COMMAND,
+    status.COMMAND,
+    report.COMMAND,
+    evaluate.COMMAND,
+)
 DEFAULT_COMMAND = run.COMMAND.name
 TOP_LEVEL_FLAGS = frozenset({"-h", "--help", "--version"})
 

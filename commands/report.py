@@ -1,8 +1,10 @@
-"""`pm-trader report`: how good the forecasts were, per model and prompt, and what they earned."""
+"""`pm-trader report`: skill against the market per model and prompt, with intervals, and what
+trading on the forecasts earned after fees and API cost."""
 
 from __future__ import annotations
 
 import argparse
+from decimal import Decimal
 from pathlib import Path
 
 from rich.console import Console
@@ -10,9 +12,33 @@ from rich.table import Table
 
 from commands.base import EXIT_OK, Command
 from domain.money import usd
-from domain.scoring import scorecard
+from domain.scoring import Interval, ModelScore, scorecard
 from infra.db.repository import Database
 from infra.settings import Settings
+
+
+def score_text(value: Decimal | None, interval: Interval | None) -> str:
+    """ "0.0123 [-0.0100, 0.0350]"; "-" without a value; no interval under two events."""
+    if value is None:
+        return "-"
+    text = f"{value:+.4f}"
+    return text if interval is None else f"{text} [{interval[0]:+.4f}, {interval[1]:+.4f}]"
+
+
+def money_text(value: Decimal, interval: Interval | None) -> str:
+    text = usd(value)
+    return text if interval is None else f"{text} [{usd(interval[0])}, {usd(interval[1])}]"
+
+
+def _verdict(score: ModelScore) -> str:
+    interval = score.brier_skill_ci
+    if interval is None:
+        return "not enough events to tell"
+    if interval[0] > 0:
+        return "beats the market"
+    if interval[1] < 0:
+        return "worse than the market"
+    return "no skill shown"
 
 
 def render_scorecard(path: Path, console: Console) -> None:
@@ -21,22 +47,27 @@ def render_scorecard(path: Path, console: Console) -> None:
     if not scores:
         console.print("No forecasts have been scored yet: they are scored as their markets settle.")
         return
-    table = Table(title="Forecast scorecard (lower Brier and log loss are better)")
-    for column in ("model", "prompt", "scored", "Brier", "log loss", "trades", "trade P&L"):
+    table = Table(
+        title="Forecast scorecard: skill against the Kalshi mid when each forecast was made",
+        caption="One forecast per market (the first traded on, else the first made). Brackets:"
+        " 95% intervals clustered by event. Skill > 0 beats the market.",
+    )
+    columns = ("model", "prompt", "markets", "events", "Brier", "market Brier", "Brier skill")
+    for column in (*columns, "log-loss gain", "verdict", "trades", "net after fees and API"):
         table.add_column(column, justify="left" if column in {"model", "prompt"} else "right")
-    table.add_column("API cost", justify="right")
-    table.add_column("net", justify="right")
     for s in scores:
         table.add_row(
             s.model,
             s.prompt_version or "-",
             str(s.forecasts),
+            str(s.events),
             f"{s.brier:.4f}",
-            f"{s.log_loss:.4f}",
+            "-" if s.market_brier is None else f"{s.market_brier:.4f}",
+            score_text(s.brier_skill, s.brier_skill_ci),
+            score_text(s.log_loss_gain, s.log_loss_gain_ci),
+            _verdict(s),
             str(s.trades),
-            usd(s.trade_pnl),
-            usd(s.api_cost),
-            usd(s.net),
+            money_text(s.net, s.net_ci),
         )
     console.print(table)
     for s in scores:
@@ -62,6 +93,6 @@ def execute(settings: Settings, _options: argparse.Namespace, console: Console) 
 
 COMMAND = Command(
     "report",
-    "the forecast scorecard: Brier, log loss, calibration, P&L net of API cost",
+    "the forecast scorecard: skill against the market with intervals, calibration, net P&L",
     execute,
 )

@@ -1,12 +1,23 @@
-"""The forecast scorecard: Brier score, log loss and calibration, per model and prompt.
+"""The forecast scorecard: skill against the market, with honest intervals, per model and prompt.
 
-Scores are Decimals (ln via Decimal.ln), so the same inputs always give the same digits.
+Honest means three things (issue 11):
+- one scored forecast per market, model and prompt version (the first one the bot traded on,
+  else the first one made): re-forecasting a market is not new evidence;
+- skill is measured against the Kalshi mid at forecast time (Brier skill score, log-loss gain),
+  because absolute Brier mostly measures how uncertain the markets were;
+- every interval is clustered by event (markets of one event resolve together), by a cluster
+  bootstrap with a fixed seed (skill) or a clustered standard error (P&L): same inputs, same
+  digits, on any machine and any date.
+
+Scores are Decimals at the boundary; the bootstrap resamples float sums of Decimal losses (a
+statistic, never money). Money intervals use Decimal throughout.
 """
 
 from __future__ import annotations
 
+import random
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal, localcontext
 
 from pydantic import Field
@@ -17,6 +28,11 @@ from domain.money import ONE, ZERO
 
 SCORE_PLACES = Decimal("0.000001")
 LOG_LOSS_CLIP = Decimal("0.001")
+BOOTSTRAP_SEED = 20_261_130
+BOOTSTRAP_DRAWS = 1000
+Z_95 = Decimal("1.959964")
+
+Interval = tuple[Decimal, Decimal]
 
 
 class ScoredForecast(Frozen):
@@ -24,12 +40,17 @@ class ScoredForecast(Frozen):
     prompt_version: str
     probability: Probability
     outcome: bool  # did YES happen
+    ticker: str = ""
+    event_ticker: str = ""  # the cluster; empty = the market is its own event
+    market_probability: Probability | None = None  # the Kalshi mid when it was made
+    traded: bool = False  # an order acted on it and filled
 
 
 class TradeResult(Frozen):
     model: str
     prompt_version: str
-    pnl: Decimal
+    pnl: Decimal  # after fees
+    event_ticker: str = ""
 
 
 class CalibrationBucket(Frozen):
@@ -43,17 +64,27 @@ class CalibrationBucket(Frozen):
 class ModelScore(Frozen):
     model: str
     prompt_version: str
-    forecasts: int
+    forecasts: int  # markets scored (one forecast each)
     brier: Decimal
     log_loss: Decimal
     buckets: tuple[CalibrationBucket, ...]
+    events: int = 0
+    # Against the Kalshi mid, over the forecasts that had one.
+    versus_market: int = 0
+    market_brier: Decimal | None = None
+    brier_skill: Decimal | None = None  # 1 - Brier / market Brier: > 0 beats the market
+    brier_skill_ci: Interval | None = None
+    market_log_loss: Decimal | None = None
+    log_loss_gain: Decimal | None = None  # market log loss - log loss: > 0 beats the market
+    log_loss_gain_ci: Interval | None = None
     trades: int = 0
     trade_pnl: Decimal = ZERO
     api_cost: Decimal = ZERO
+    net_ci: Interval | None = None
 
     @property
     def net(self) -> Decimal:
-        """What trading on these forecasts earned after what the forecasts cost."""
+        """What trading on these forecasts earned after fees and what the forecasts cost."""
         return self.trade_pnl - self.api_cost
 
 
@@ -70,12 +101,12 @@ def log_loss(probability: Decimal, outcome: bool, clip: Decimal = LOG_LOSS_CLIP)
         return -(p if outcome else ONE - p).ln()
 
 
-def _mean(values: list[Decimal]) -> Decimal:
+def _mean(values: Sequence[Decimal]) -> Decimal:
     return (sum(values, ZERO) / len(values)).quantize(SCORE_PLACES)
 
 
 def calibration(
-    forecasts: list[ScoredForecast], buckets: int = 10
+    forecasts: Sequence[ScoredForecast], buckets: int = 10
 ) -> tuple[CalibrationBucket, ...]:
     """Forecasts grouped by probability decile: mean forecast vs how often YES happened."""
     width = ONE / buckets
@@ -95,58 +126,233 @@ def calibration(
     )
 
 
+def one_per_market(forecasts: Iterable[ScoredForecast]) -> list[ScoredForecast]:
+    """Per (model, prompt version, market): the first forecast traded on, else the first made.
+    `forecasts` come oldest first."""
+    chosen: dict[tuple[str, str, str], ScoredForecast] = {}
+    for forecast in forecasts:
+        key = (forecast.model, forecast.prompt_version, forecast.ticker)
+        current = chosen.get(key)
+        if current is None or (forecast.traded and not current.traded):
+            chosen[key] = forecast
+    return list(chosen.values())
+
+
+# Intervals clustered by event ---------------------------------------------------------------
+
+Sums = tuple[float, ...]
+
+
+def cluster_bootstrap(
+    clusters: Sequence[Sums],
+    statistics: Sequence[Callable[[Sums], float | None]],
+    draws: int = BOOTSTRAP_DRAWS,
+    seed: int = BOOTSTRAP_SEED,
+) -> list[Interval | None]:
+    """The 95% percentile interval of each statistic over whole clusters resampled with
+    replacement (each cluster = per-event sums; every statistic sees the same draws). None
+    with fewer than two clusters."""
+    if len(clusters) < 2:
+        return [None] * len(statistics)
+    rng = random.Random(seed)
+    columns = list(zip(*clusters, strict=True))
+    indices = range(len(clusters))
+    values: list[list[float]] = [[] for _ in statistics]
+    for _ in range(draws):
+        drawn = rng.choices(indices, k=len(clusters))
+        totals = tuple(sum(map(column.__getitem__, drawn)) for column in columns)
+        for statistic, found in zip(statistics, values, strict=True):
+            value = statistic(totals)
+            if value is not None:
+                found.append(value)
+    return [_percentiles(found) for found in values]
+
+
+def _percentiles(values: list[float]) -> Interval | None:
+    if not values:
+        return None
+    values.sort()
+    low = values[int(0.025 * (len(values) - 1))]
+    high = values[int(0.975 * (len(values) - 1))]
+    return _score(low), _score(high)
+
+
+def _score(value: float) -> Decimal:
+    return Decimal(repr(value)).quantize(SCORE_PLACES)
+
+
+def clustered_total_ci(amounts: Iterable[tuple[str, Decimal]]) -> Interval | None:
+    """A 95% interval for the total of `amounts` (cluster, amount), from the clustered standard
+    error: sqrt(G / (G - 1) * sum over clusters of (total - mean)^2), in exact Decimals."""
+    totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for cluster, amount in amounts:
+        totals[cluster] += amount
+    count = len(totals)
+    if count < 2:
+        return None
+    total = sum(totals.values(), ZERO)
+    mean = total / count
+    squares = sum(((t - mean) ** 2 for t in totals.values()), ZERO)
+    with localcontext() as ctx:
+        ctx.prec = 28
+        error = (squares * count / (count - 1)).sqrt()
+    return total - Z_95 * error, total + Z_95 * error
+
+
+def _skill(totals: Sums) -> float | None:
+    """Brier skill from (forecast Brier sum, market Brier sum, ...)."""
+    return None if totals[1] <= 0 else 1.0 - totals[0] / totals[1]
+
+
+def _gain(totals: Sums) -> float | None:
+    """Mean log-loss gain from (..., forecast log loss sum, market log loss sum, count)."""
+    return None if totals[4] <= 0 else (totals[3] - totals[2]) / totals[4]
+
+
+class SkillScores(Frozen):
+    forecasts: int
+    events: int
+    brier: Decimal
+    market_brier: Decimal
+    brier_skill: Decimal | None
+    brier_skill_ci: Interval | None
+    log_loss: Decimal
+    market_log_loss: Decimal
+    log_loss_gain: Decimal
+    log_loss_gain_ci: Interval | None
+
+
+def skill_against_market(
+    pairs: Sequence[tuple[str, Decimal, Decimal, bool]],
+) -> SkillScores | None:
+    """Skill of forecasts against market probabilities: (event, forecast, market, outcome) each.
+    The point estimates are exact Decimals; the intervals resample events."""
+    if not pairs:
+        return None
+    per_event: dict[str, list[float]] = defaultdict(lambda: [0.0] * 5)
+    sums = [ZERO] * 4
+    for event, forecast, market, outcome in pairs:
+        losses = (
+            brier(forecast, outcome),
+            brier(market, outcome),
+            log_loss(forecast, outcome),
+            log_loss(market, outcome),
+        )
+        row = per_event[event]
+        for k, loss in enumerate(losses):
+            sums[k] += loss
+            row[k] += float(loss)
+        row[4] += 1.0
+    count = Decimal(len(pairs))
+    clusters = [tuple(row) for _, row in sorted(per_event.items())]
+    skill = None if sums[1] == 0 else (ONE - sums[0] / sums[1]).quantize(SCORE_PLACES)
+    skill_ci, gain_ci = cluster_bootstrap(clusters, (_skill, _gain))
+    return SkillScores(
+        forecasts=len(pairs),
+        events=len(per_event),
+        brier=(sums[0] / count).quantize(SCORE_PLACES),
+        market_brier=(sums[1] / count).quantize(SCORE_PLACES),
+        brier_skill=skill,
+        brier_skill_ci=skill_ci,
+        log_loss=(sums[2] / count).quantize(SCORE_PLACES),
+        market_log_loss=(sums[3] / count).quantize(SCORE_PLACES),
+        log_loss_gain=((sums[3] - sums[2]) / count).quantize(SCORE_PLACES),
+        log_loss_gain_ci=gain_ci,
+    )
+
+
+# The scorecard ------------------------------------------------------------------------------
+
+
+def _event(forecast: ScoredForecast) -> str:
+    return forecast.event_ticker or forecast.ticker
+
+
 def scorecard(
     forecasts: Iterable[ScoredForecast],
     trades: Iterable[TradeResult] = (),
     api_costs: Mapping[tuple[str, str], Decimal] | None = None,
     buckets: int = 10,
 ) -> tuple[ModelScore, ...]:
-    """One row per (model, prompt version), sorted by model then prompt version."""
+    """One row per (model, prompt version), sorted; `forecasts` oldest first (every one made:
+    the scorecard keeps one per market itself)."""
     by_key: dict[tuple[str, str], list[ScoredForecast]] = defaultdict(list)
-    for forecast in forecasts:
+    for forecast in one_per_market(forecasts):
         by_key[(forecast.model, forecast.prompt_version)].append(forecast)
-    pnl: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
+    pnl: dict[tuple[str, str], list[TradeResult]] = defaultdict(list)
     for trade in trades:
-        pnl[(trade.model, trade.prompt_version)].append(trade.pnl)
+        pnl[(trade.model, trade.prompt_version)].append(trade)
     costs = dict(api_costs or {})
-    rows = []
-    for key in sorted(set(by_key) | set(pnl) | set(costs)):
-        group = by_key.get(key, [])
-        rows.append(
-            ModelScore(
-                model=key[0],
-                prompt_version=key[1],
-                forecasts=len(group),
-                brier=_mean([brier(f.probability, f.outcome) for f in group]) if group else ZERO,
-                log_loss=_mean([log_loss(f.probability, f.outcome) for f in group])
-                if group
-                else ZERO,
-                buckets=calibration(group, buckets),
-                trades=len(pnl.get(key, [])),
-                trade_pnl=sum(pnl.get(key, []), ZERO),
-                api_cost=costs.get(key, ZERO),
-            )
-        )
-    return tuple(rows)
+    return tuple(
+        _row(key, by_key.get(key, []), pnl.get(key, []), costs.get(key, ZERO), buckets)
+        for key in sorted(set(by_key) | set(pnl) | set(costs))
+    )
+
+
+def _row(
+    key: tuple[str, str],
+    group: list[ScoredForecast],
+    trades: list[TradeResult],
+    api_cost: Decimal,
+    buckets: int,
+) -> ModelScore:
+    skill = skill_against_market(
+        [
+            (_event(f), f.probability, f.market_probability, f.outcome)
+            for f in group
+            if f.market_probability is not None
+        ]
+    )
+    trade_pnl = sum((t.pnl for t in trades), ZERO)
+    total_ci = clustered_total_ci((t.event_ticker, t.pnl) for t in trades)
+    return ModelScore(
+        model=key[0],
+        prompt_version=key[1],
+        forecasts=len(group),
+        events=len({_event(f) for f in group}),
+        brier=_mean([brier(f.probability, f.outcome) for f in group]) if group else ZERO,
+        log_loss=_mean([log_loss(f.probability, f.outcome) for f in group]) if group else ZERO,
+        buckets=calibration(group, buckets),
+        versus_market=skill.forecasts if skill else 0,
+        market_brier=skill.market_brier if skill else None,
+        brier_skill=skill.brier_skill if skill else None,
+        brier_skill_ci=skill.brier_skill_ci if skill else None,
+        market_log_loss=skill.market_log_loss if skill else None,
+        log_loss_gain=skill.log_loss_gain if skill else None,
+        log_loss_gain_ci=skill.log_loss_gain_ci if skill else None,
+        trades=len(trades),
+        trade_pnl=trade_pnl,
+        api_cost=api_cost,
+        net_ci=None if total_ci is None else (total_ci[0] - api_cost, total_ci[1] - api_cost),
+    )
+
+
+# Kelly from skill -----------------------------------------------------------------------------
 
 
 class ScorecardPolicy(Frozen):
-    """A forecaster with a poor record bets less: its Kelly multiplier shrinks."""
+    """Kelly follows demonstrated skill over the market, never absolute Brier.
+
+    Until `min_forecasts` markets are scored against the market the record says nothing and
+    `unproven_scale` applies. Then the lower bound of the Brier skill score's 95% interval
+    decides: at or below 0 (no skill shown) -> `no_skill_scale`; at or above `full_skill` -> 1;
+    linear in between. Forecasts are still made and scored at scale 0, so a forecaster can earn
+    its way back.
+    """
 
     min_forecasts: int = Field(default=20, ge=1)
-    good_brier: Decimal = Field(default=Decimal("0.20"), ge=0, le=1)
-    bad_brier: Decimal = Field(default=Decimal("0.25"), ge=0, le=1)
-    bad_scale: Probability = Decimal("0.5")
+    full_skill: Decimal = Field(default=Decimal("0.05"), gt=0, le=1)
+    unproven_scale: Probability = ONE
+    no_skill_scale: Probability = ZERO
 
 
 def kelly_scale(score: ModelScore | None, policy: ScorecardPolicy) -> Decimal:
-    """1 until there is enough evidence; then from 1 (good) down to bad_scale (bad), linearly."""
-    if score is None or score.forecasts < policy.min_forecasts:
+    if score is None or score.versus_market < policy.min_forecasts:
+        return policy.unproven_scale
+    interval = score.brier_skill_ci
+    low = interval[0] if interval is not None else None
+    if low is None or low <= 0:
+        return policy.no_skill_scale
+    if low >= policy.full_skill:
         return ONE
-    if score.brier <= policy.good_brier:
-        return ONE
-    if score.brier >= policy.bad_brier:
-        return policy.bad_scale
-    span = policy.bad_brier - policy.good_brier
-    worse = (score.brier - policy.good_brier) / span
-    return ONE - (ONE - policy.bad_scale) * worse
+    return policy.no_skill_scale + (ONE - policy.no_skill_scale) * low / policy.full_skill

@@ -74,7 +74,7 @@ def scorecard_policy(settings: Settings) -> ScorecardPolicy:
     llm = settings.llm
     return ScorecardPolicy(
         min_forecasts=llm.min_scored_forecasts,
-        good_brier=llm.good_brier,
-        bad_brier=llm.bad_brier,
-        bad_scale=llm.bad_kelly_scale,
+        full_skill=llm.full_kelly_skill,
+        unproven_scale=llm.unproven_kelly_scale,
+        no_skill_scale=llm.no_skill_kelly_scale,
     )

@@ -32,6 +32,8 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from infra.sim.pricing import DEFAULT_SCENARIO, PRICE_KNOBS, SCENARIOS
+
 Venue = Literal["sim", "demo", "live"]
 LogLevel = Annotated[
     Literal["TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL"],
@@ -58,6 +60,7 @@ class RiskSettings(Section):
     max_orders_per_cycle: int = Field(10, ge=0)
     max_notional_per_cycle: Decimal = Field(Decimal(200), ge=0)
     max_total_exposure: Decimal = Field(Decimal(500), ge=0)
+    max_event_exposure: Decimal = Field(Decimal(100), ge=0)  # markets of one event: one bet
     count_step: Decimal = Field(Decimal(1), gt=0)
 
 
@@ -123,9 +126,10 @@ class LlmSettings(Section):
     cache_max_move: Decimal = Field(Decimal("0.03"), ge=0, le=1)
     prices: dict[str, PriceSettings] = Field(default_factory=dict)  # merged over the defaults
     min_scored_forecasts: int = Field(20, ge=1)
-    good_brier: Decimal = Field(Decimal("0.20"), ge=0, le=1)
-    bad_brier: Decimal = Field(Decimal("0.25"), ge=0, le=1)
-    bad_kelly_scale: Decimal = Field(Decimal("0.5"), ge=0, le=1)
+    # Kelly follows skill over the market (domain.scoring.kelly_scale), never absolute Brier.
+    full_kelly_skill: Decimal = Field(Decimal("0.05"), gt=0, le=1)
+    unproven_kelly_scale: Decimal = Field(Decimal(1), ge=0, le=1)
+    no_skill_kelly_scale: Decimal = Field(Decimal(0), ge=0, le=1)
 
     def price_for(self, model: str) -> PriceSettings | None:
         return self.prices.get(model) or DEFAULT_PRICES.get(model)
@@ -161,6 +165,29 @@ class SimSettings(Section):
     @classmethod
     def _in_utc(cls, value: datetime | None) -> datetime | None:
         return None if value is None else value.astimezone(UTC)
+
+    # The price model (infra/sim/pricing.py): a scenario and overrides of its knobs.
+    scenario: str = DEFAULT_SCENARIO
+    kalshi_noise: float | None = Field(None, ge=0, le=0.5)
+    polymarket_noise: float | None = Field(None, ge=0, le=0.5)
+    noise_correlation: float | None = Field(None, ge=0, le=1)
+    news_per_event: int | None = Field(None, ge=0, le=20)
+    news_share: float | None = Field(None, ge=0, lt=1)
+    jump_probability: float | None = Field(None, ge=0, le=1)
+    jump_size: float | None = Field(None, ge=1, le=1000)
+
+    @field_validator("scenario")
+    @classmethod
+    def _known_scenario(cls, value: str) -> str:
+        if value not in SCENARIOS:
+            raise ValueError(f"unknown scenario {value!r}; choose one of {', '.join(SCENARIOS)}")
+        return value
+
+    def price_options(self) -> dict[str, Any]:
+        """The SimConfig price fields that are set."""
+        names = ("scenario", *PRICE_KNOBS)
+        values = {name: getattr(self, name) for name in names}
+        return {name: value for name, value in values.items() if value is not None}
 
 
 class Settings(BaseSettings):
@@ -214,6 +241,16 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,  # noqa: ARG003
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, _TomlSource(settings_cls))
+
+    def with_sim(self, **changes: Any) -> Settings:
+        """These settings with `[sim]` fields changed (command-line flags), validated."""
+        if not changes:
+            return self
+        try:
+            sim = SimSettings.model_validate({**self.sim.model_dump(), **changes})
+        except ValidationError as exc:
+            raise ConfigError(describe_validation_error(exc)) from None
+        return self.model_copy(update={"sim": sim})
 
     def secret_values(self) -> list[str]:
         """The raw secrets, only so the log redactor can mask them."""

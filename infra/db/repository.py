@@ -418,15 +418,43 @@ class Repository:
         )
         return result.rowcount
 
+    def _event_tickers(self) -> Any:
+        """ticker -> event ticker, from the snapshots (the forecast row does not keep it)."""
+        return (
+            select(
+                MarketSnapshotRow.ticker, func.max(MarketSnapshotRow.event_ticker).label("event")
+            )
+            .group_by(MarketSnapshotRow.ticker)
+            .subquery()
+        )
+
     def scored_forecasts(self) -> list[ScoredForecast]:
-        """Every forecast whose market resolved YES or NO (void markets are not scored)."""
+        """Every forecast whose market resolved YES or NO (void markets are not scored), oldest
+        first, with its event, the Kalshi mid when it was made and whether an order filled on
+        it (the scorecard keeps one per market: domain.scoring.one_per_market)."""
+        events = self._event_tickers()
+        traded = (
+            select(ExecutionRow.forecast_id)
+            .where(ExecutionRow.forecast_id.is_not(None), ExecutionRow.filled_count > ZERO)
+            .distinct()
+            .subquery()
+        )
         rows = self._all(
             select(
+                ForecastRow.ticker,
                 ForecastRow.model,
                 ForecastRow.prompt_version,
                 ForecastRow.probability,
+                ForecastRow.yes_bid,
+                ForecastRow.yes_ask,
                 ForecastRow.outcome,
-            ).where(ForecastRow.outcome.in_(("yes", "no")))
+                events.c.event,
+                traded.c.forecast_id.label("traded"),
+            )
+            .outerjoin(events, events.c.ticker == ForecastRow.ticker)
+            .outerjoin(traded, traded.c.forecast_id == ForecastRow.id)
+            .where(ForecastRow.outcome.in_(("yes", "no")))
+            .order_by(ForecastRow.id)
         )
         return [
             ScoredForecast(
@@ -434,18 +462,29 @@ class Repository:
                 prompt_version=row["prompt_version"],
                 probability=row["probability"],
                 outcome=row["outcome"] == "yes",
+                ticker=row["ticker"],
+                event_ticker=row["event"] or row["ticker"],
+                market_probability=_mid(row["yes_bid"], row["yes_ask"]),
+                traded=row["traded"] is not None,
             )
             for row in rows
         ]
 
     def trade_results(self) -> list[TradeResult]:
         """Closed positions, attributed to the forecast their order acted on."""
+        events = self._event_tickers()
         rows = self._all(
             select(
-                ForecastRow.model, ForecastRow.prompt_version, PositionRow.cost, PositionRow.payout
+                ForecastRow.model,
+                ForecastRow.prompt_version,
+                PositionRow.ticker,
+                PositionRow.cost,
+                PositionRow.payout,
+                events.c.event,
             )
             .join(ExecutionRow, ExecutionRow.client_order_id == PositionRow.client_order_id)
             .join(ForecastRow, ForecastRow.id == ExecutionRow.forecast_id)
+            .outerjoin(events, events.c.ticker == PositionRow.ticker)
             .where(PositionRow.status == PositionStatus.CLOSED.value)
         )
         return [
@@ -453,6 +492,7 @@ class Repository:
                 model=row["model"],
                 prompt_version=row["prompt_version"],
                 pnl=row["payout"] - row["cost"],
+                event_ticker=row["event"] or row["ticker"],
             )
             for row in rows
         ]
@@ -509,6 +549,11 @@ def _unstorable(market: Market) -> str | None:
         if problem is not None:
             return f"{name}: {problem}"
     return None
+
+
+def _mid(bid: Decimal | None, ask: Decimal | None) -> Decimal | None:
+    """The market's probability when a forecast was made: the Kalshi mid, if both quotes."""
+    return None if bid is None or ask is None else (bid + ask) / 2
 
 
 class Database:

@@ -1,16 +1,19 @@
+import random
 from decimal import Decimal
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.scoring import (
-    ModelScore,
+    Z_95,
     ScorecardPolicy,
     ScoredForecast,
     TradeResult,
     brier,
+    clustered_total_ci,
     kelly_scale,
     log_loss,
+    one_per_market,
     scorecard,
 )
 
@@ -18,7 +21,13 @@ D = Decimal
 
 
 def scored(p: str, outcome: bool, model: str = "A", version: str = "v1") -> ScoredForecast:
-    return ScoredForecast(model=model, prompt_version=version, probability=D(p), outcome=outcome)
+    return ScoredForecast(
+        model=model,
+        prompt_version=version,
+        probability=D(p),
+        outcome=outcome,
+        ticker=f"T-{p}-{outcome}",
+    )
 
 
 def test_hand_computed_scorecard() -> None:
@@ -71,23 +80,103 @@ def test_brier_is_in_unit_interval(p: Decimal, outcome: bool) -> None:
     assert D(0) <= brier(p, outcome) <= D(1)
 
 
-def test_kelly_scale_shrinks_a_poor_forecaster() -> None:
-    policy = ScorecardPolicy(
-        min_forecasts=2, good_brier=D("0.20"), bad_brier=D("0.30"), bad_scale=D("0.5")
-    )
-
-    def score(brier_value: str, n: int = 10) -> ModelScore:
-        return ModelScore(
+def test_one_scored_forecast_per_market_the_first_traded_else_the_first() -> None:
+    def made(ticker: str, p: str, traded: bool = False) -> ScoredForecast:
+        return ScoredForecast(
             model="A",
             prompt_version="v1",
-            forecasts=n,
-            brier=D(brier_value),
-            log_loss=D(0),
-            buckets=(),
+            probability=D(p),
+            outcome=True,
+            ticker=ticker,
+            traded=traded,
         )
 
+    repeated = [made("M1", "0.6"), made("M1", "0.7", traded=True), made("M1", "0.8", True)]
+    repeated += [made("M2", "0.3"), made("M2", "0.4")]
+    chosen = {f.ticker: f.probability for f in one_per_market(repeated)}
+    assert chosen == {"M1": D("0.7"), "M2": D("0.3")}
+    [row] = scorecard(repeated)
+    assert row.forecasts == 2  # five forecasts, two markets: two pieces of evidence
+
+
+def _world(
+    events: int, per_event: int, forecaster_noise: float, market_noise: float, seed: int = 1
+) -> list[ScoredForecast]:
+    """Seeded synthetic markets: truth p, outcome drawn from it, noisy views of p."""
+    rng = random.Random(seed)
+    rows = []
+    for event in range(events):
+        for leg in range(per_event):
+            p = rng.uniform(0.3, 0.7)  # uncertain markets: every absolute Brier is high
+            outcome = rng.random() < p
+
+            def view(noise: float, p: float = p) -> Decimal:
+                return D(repr(min(0.99, max(0.01, p + rng.gauss(0, noise))))).quantize(D("0.01"))
+
+            rows.append(
+                ScoredForecast(
+                    model="A",
+                    prompt_version="v1",
+                    probability=view(forecaster_noise),
+                    market_probability=view(market_noise),
+                    outcome=outcome,
+                    ticker=f"E{event}-{leg}",
+                    event_ticker=f"E{event}",
+                )
+            )
+    return rows
+
+
+def test_skill_against_the_market_with_intervals_clustered_by_event() -> None:
+    [better] = scorecard(_world(200, 2, forecaster_noise=0.0, market_noise=0.12))
+    assert better.brier > D("0.2")  # high absolute Brier: the markets are uncertain...
+    assert better.brier_skill is not None
+    assert better.brier_skill_ci is not None
+    assert better.brier_skill_ci[0] > 0  # ...yet it beats the market, with confidence
+    assert better.log_loss_gain_ci is not None
+    assert better.log_loss_gain_ci[0] > 0
+    [same] = scorecard(_world(200, 2, forecaster_noise=0.0, market_noise=0.0))
+    assert same.brier_skill == 0
+    assert same.brier_skill_ci == (D(0), D(0))
+    [worse] = scorecard(_world(200, 2, forecaster_noise=0.12, market_noise=0.0))
+    assert worse.brier_skill_ci is not None
+    assert worse.brier_skill_ci[1] < 0
+    # The same 400 markets in 20 events are far less evidence than in 400 events.
+    [clustered] = scorecard(_world(20, 20, forecaster_noise=0.0, market_noise=0.12))
+    [spread] = scorecard(_world(400, 1, forecaster_noise=0.0, market_noise=0.12))
+    assert clustered.brier_skill_ci is not None
+    assert spread.brier_skill_ci is not None
+    width = lambda ci: ci[1] - ci[0]  # noqa: E731
+    assert width(clustered.brier_skill_ci) > width(spread.brier_skill_ci)
+    # A fixed bootstrap seed: the same inputs give the same digits.
+    assert scorecard(_world(20, 20, 0.0, 0.12)) == (clustered,)
+
+
+def test_net_interval_is_a_clustered_standard_error_after_api_cost() -> None:
+    trades = [
+        TradeResult(model="A", prompt_version="v1", pnl=D(4), event_ticker="E1"),
+        TradeResult(model="A", prompt_version="v1", pnl=D(-1), event_ticker="E1"),
+        TradeResult(model="A", prompt_version="v1", pnl=D(-2), event_ticker="E2"),
+        TradeResult(model="A", prompt_version="v1", pnl=D(1), event_ticker="E3"),
+    ]
+    # Event totals 3, -2, 1: mean 2/3, squares 49/9 + 64/9 + 1/9 = 114/9; x 3/2 = 19.
+    low, high = clustered_total_ci((t.event_ticker, t.pnl) for t in trades)  # type: ignore[misc]
+    error = D(19).sqrt()
+    assert (low, high) == (D(2) - Z_95 * error, D(2) + Z_95 * error)
+    [row] = scorecard([], trades, {("A", "v1"): D("0.50")})
+    assert row.net == D("1.50")
+    assert row.net_ci == (low - D("0.50"), high - D("0.50"))
+
+
+def test_kelly_follows_skill_over_the_market_never_absolute_brier() -> None:
+    policy = ScorecardPolicy(min_forecasts=50, full_skill=D("0.01"))
+    [better] = scorecard(_world(200, 2, forecaster_noise=0.0, market_noise=0.12))
+    [worse] = scorecard(_world(200, 2, forecaster_noise=0.12, market_noise=0.0, seed=2))
+    [few] = scorecard(_world(10, 2, forecaster_noise=0.0, market_noise=0.12))
+    assert better.brier > D("0.2")  # the old Brier thresholds would have cut this one
+    assert kelly_scale(better, policy) == 1
+    assert kelly_scale(worse, policy) == 0  # worse than the market: no bets
+    assert kelly_scale(few, policy) == policy.unproven_scale == 1
     assert kelly_scale(None, policy) == 1
-    assert kelly_scale(score("0.9", n=1), policy) == 1  # too little evidence
-    assert kelly_scale(score("0.10"), policy) == 1
-    assert kelly_scale(score("0.25"), policy) == D("0.75")
-    assert kelly_scale(score("0.40"), policy) == D("0.5")
+    half = better.replace(brier_skill_ci=(D("0.005"), D("0.2")))
+    assert kelly_scale(half, policy) == D("0.5")

@@ -12,9 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from domain.errors import ExecutionAlreadyFinal
 from domain.models import (
     ExecutionStatus,
+    Forecast,
+    ForecastInputs,
     Heartbeat,
     LedgerReason,
     Market,
+    MarketResult,
     MarketStatus,
     PnlEvent,
     PositionStats,
@@ -395,3 +398,40 @@ def test_the_heartbeat_row_is_replaced_and_stays_single(database: Database, quer
     assert query("SELECT count(*) FROM status") == [(1,)]
     with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
         query("INSERT INTO status (id, cycle, venue) VALUES (2, 0, 'sim')")
+
+
+# the scorecard's inputs
+
+
+def test_scored_forecasts_carry_event_market_mid_and_whether_traded(database: Database) -> None:
+    market = Market(
+        ticker="KXTEST-T50", event_ticker="KXTEST", status=MarketStatus.ACTIVE, close_time=at(60)
+    )
+
+    def forecast(p: str, seconds: int) -> Forecast:
+        return Forecast(
+            ticker="KXTEST-T50",
+            probability=Decimal(p),
+            model="m",
+            made_at=at(seconds),
+            inputs=ForecastInputs(yes_bid=Decimal("0.40"), yes_ask=Decimal("0.45")),
+        )
+
+    with database.unit_of_work() as repo:
+        repo.insert_market_snapshots(T0, [market])
+        first = repo.insert_forecast(forecast("0.5", 1))
+        second = repo.insert_forecast(forecast("0.6", 2))
+        repo.insert_execution(execution(forecast_id=second.id))
+        repo.update_execution("coid-1", status=ExecutionStatus.FILLED, filled_count=Decimal(10))
+        repo.insert_execution(execution(client_order_id="coid-2", forecast_id=first.id))
+        repo.resolve_forecasts("KXTEST-T50", MarketResult.YES, at(90))
+
+    with database.read() as repo:
+        scored = repo.scored_forecasts()
+    assert [(f.probability, f.traded) for f in scored] == [
+        (Decimal("0.5"), False),  # an order that never filled is not a trade
+        (Decimal("0.6"), True),
+    ]
+    assert {(f.ticker, f.event_ticker, f.market_probability, f.outcome) for f in scored} == {
+        ("KXTEST-T50", "KXTEST", Decimal("0.425"), True)
+    }

@@ -1,0 +1,237 @@
+"""Evaluating a strategy against baselines on the same decisions (pure: no I/O).
+
+A *decision* is one screened market at one moment: its book, the Kalshi mid, the linked
+Polymarket price, the bot's forecast, and the simulator's hidden fair value (known only
+because the market is simulated; nothing here trades on it). Each strategy turns decisions into
+probabilities; the same sizing and caps turn those into taker trades at the ask. A strategy is
+scored three ways, each with a 95% interval clustered by event:
+- skill of its probabilities against the Kalshi mid (domain.scoring), one per market;
+- realised P&L: what the trades paid when the markets settled, after fees (high variance);
+- expected P&L: what the trades were worth against the hidden fair value when they were made
+  (far lower variance: it removes the luck of the draw, not the cost of being wrong).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+
+from domain.base import Frozen
+from domain.exposure import Holding, event_refusal
+from domain.fees import taker_fee
+from domain.models import OrderBook, Side
+from domain.money import ONE, ZERO
+from domain.scoring import Interval, ScoredForecast, clustered_total_ci, scorecard
+from domain.sizing import NoTrade, SizingLimits, size_order
+
+STRATEGIES = ("bot", "no-trade", "kalshi-mid", "polymarket", "placebo")
+PLACEBO_SEED = 11
+_LOW, _HIGH = Decimal("0.01"), Decimal("0.99")
+
+
+class Decision(Frozen):
+    run: int  # which seed's simulation
+    cycle: int
+    ticker: str
+    event_ticker: str
+    mutually_exclusive: bool | None
+    legs: int
+    book: OrderBook
+    mid: Decimal
+    truth: Decimal  # hidden fair value of YES when the decision was made
+    polymarket: Decimal | None = None
+    bot: Decimal | None = None
+
+    @property
+    def cluster(self) -> str:
+        return f"{self.run}:{self.event_ticker}"
+
+
+class Trade(Frozen):
+    strategy: str
+    decision: Decision
+    side: Side
+    count: Decimal
+    price: Decimal
+    fee: Decimal
+
+    @property
+    def expected_pnl(self) -> Decimal:
+        """Worth against the hidden fair value: count x (P(side wins) - price) - fee."""
+        truth = self.decision.truth if self.side is Side.YES else ONE - self.decision.truth
+        return self.count * (truth - self.price) - self.fee
+
+    def realised_pnl(self, yes_won: bool) -> Decimal:
+        won = yes_won if self.side is Side.YES else not yes_won
+        return self.count * ((ONE if won else ZERO) - self.price) - self.fee
+
+
+def _clip(p: Decimal) -> Decimal:
+    return min(_HIGH, max(_LOW, p))
+
+
+def placebo(decisions: Sequence[Decision], seed: int = PLACEBO_SEED) -> list[Decimal | None]:
+    """The bot's deviations from the mid, shuffled across the markets it forecast (fixed
+    seed): the same boldness with the information removed."""
+    forecast = [i for i, d in enumerate(decisions) if d.bot is not None]
+    deviations = [decisions[i].bot - decisions[i].mid for i in forecast]  # type: ignore[operator]
+    random.Random(seed).shuffle(deviations)
+    probabilities: list[Decimal | None] = [None] * len(decisions)
+    for index, deviation in zip(forecast, deviations, strict=True):
+        probabilities[index] = _clip(decisions[index].mid + deviation)
+    return probabilities
+
+
+def probabilities(strategy: str, decisions: Sequence[Decision]) -> list[Decimal | None]:
+    """Each decision's YES probability under `strategy` (None: no view, no trade)."""
+    if strategy == "placebo":
+        return placebo(decisions)
+    pick: dict[str, Callable[[Decision], Decimal | None]] = {
+        "bot": lambda d: d.bot,
+        "no-trade": lambda d: d.mid,  # the market's own view: scored, never traded
+        "kalshi-mid": lambda d: d.mid,
+        "polymarket": lambda d: d.polymarket,
+    }
+    return [pick[strategy](d) for d in decisions]
+
+
+def trades_for(
+    strategy: str,
+    decisions: Sequence[Decision],
+    views: Sequence[Decimal | None],
+    limits: SizingLimits,
+    bankroll: Decimal,
+    max_event_exposure: Decimal,
+    kelly_scale: Decimal = ONE,
+) -> list[Trade]:
+    """The bot's sizing and caps on each view, in decision order; taker fills at the ask, no
+    more than the displayed size there. A market is traded at most once per run."""
+    if strategy == "no-trade":
+        return []
+    trades: list[Trade] = []
+    held: dict[int, list[Holding]] = defaultdict(list)
+    traded: set[tuple[int, str]] = set()
+    for decision, view in zip(decisions, views, strict=True):
+        if view is None or (decision.run, decision.ticker) in traded:
+            continue
+        signal = size_order(
+            decision.ticker, view, decision.book, bankroll, limits, kelly_scale=kelly_scale
+        )
+        if isinstance(signal, NoTrade):
+            continue
+        count = min(signal.count, _displayed(decision.book, signal.side, signal.limit_price))
+        if count <= 0:
+            continue
+        fee = taker_fee(count, signal.limit_price, limits.fee_rate)
+        holding = Holding(
+            ticker=decision.ticker,
+            event_ticker=decision.event_ticker,
+            side=signal.side,
+            cost=count * signal.limit_price + fee,
+        )
+        refusal = event_refusal(
+            holding,
+            held[decision.run],
+            max_event_exposure,
+            decision.mutually_exclusive,
+            decision.legs,
+        )
+        if refusal is not None:
+            continue
+        held[decision.run].append(holding)
+        traded.add((decision.run, decision.ticker))
+        trades.append(
+            Trade(
+                strategy=strategy,
+                decision=decision,
+                side=signal.side,
+                count=count,
+                price=signal.limit_price,
+                fee=fee,
+            )
+        )
+    return trades
+
+
+def _displayed(book: OrderBook, side: Side, price: Decimal) -> Decimal:
+    """Contracts offered at `price` or better on `side` (asks are the other side's bids)."""
+    bids = book.no_bids if side is Side.YES else book.yes_bids
+    return sum((level.count for level in bids if ONE - level.price <= price), ZERO)
+
+
+class StrategyResult(Frozen):
+    strategy: str
+    scenario: str
+    runs: int
+    markets: int
+    events: int
+    trades: int
+    brier_skill: Decimal | None
+    brier_skill_ci: Interval | None
+    log_loss_gain: Decimal | None
+    log_loss_gain_ci: Interval | None
+    realised_pnl: Decimal
+    realised_pnl_ci: Interval
+    expected_pnl: Decimal
+    expected_pnl_ci: Interval
+
+
+def _total_ci(amounts: Iterable[tuple[str, Decimal]]) -> tuple[Decimal, Interval]:
+    """Total and its clustered interval; with fewer than two events the interval is the total
+    itself (no trades: exactly zero)."""
+    pairs = list(amounts)
+    total = sum((amount for _, amount in pairs), ZERO)
+    interval = clustered_total_ci(pairs)
+    return total, interval if interval is not None else (total, total)
+
+
+def evaluate_strategy(
+    strategy: str,
+    scenario: str,
+    decisions: Sequence[Decision],
+    views: Sequence[Decimal | None],
+    trades: Sequence[Trade],
+    results: dict[tuple[int, str], bool],
+) -> StrategyResult:
+    """Score one strategy: `results` maps (run, ticker) to whether YES won (settled markets)."""
+    traded = {(t.decision.run, t.decision.ticker) for t in trades}
+    forecasts = [
+        ScoredForecast(
+            model=strategy,
+            prompt_version="",
+            probability=view,
+            outcome=results[(d.run, d.ticker)],
+            ticker=f"{d.run}:{d.ticker}",
+            event_ticker=d.cluster,
+            market_probability=d.mid,
+            traded=(d.run, d.ticker) in traded,
+        )
+        for d, view in zip(decisions, views, strict=True)
+        if view is not None and (d.run, d.ticker) in results
+    ]
+    settled = [t for t in trades if (t.decision.run, t.decision.ticker) in results]
+    rows = scorecard(forecasts)
+    row = rows[0] if rows else None
+    realised, realised_ci = _total_ci(
+        (t.decision.cluster, t.realised_pnl(results[(t.decision.run, t.decision.ticker)]))
+        for t in settled
+    )
+    expected, expected_ci = _total_ci((t.decision.cluster, t.expected_pnl) for t in trades)
+    return StrategyResult(
+        strategy=strategy,
+        scenario=scenario,
+        runs=len({d.run for d in decisions}),
+        markets=row.forecasts if row else 0,
+        events=row.events if row else 0,
+        trades=len(trades),
+        brier_skill=row.brier_skill if row else None,
+        brier_skill_ci=row.brier_skill_ci if row else None,
+        log_loss_gain=row.log_loss_gain if row else None,
+        log_loss_gain_ci=row.log_loss_gain_ci if row else None,
+        realised_pnl=realised,
+        realised_pnl_ci=realised_ci,
+        expected_pnl=expected,
+        expected_pnl_ci=expected_ci,
+    )

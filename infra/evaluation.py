@@ -1,0 +1,217 @@
+"""`main.py evaluate`: the bot against baselines on the embedded simulator, seed by seed.
+
+Each seed is a fresh simulator at time scale 0, driven only by `advance()` (no real sleeping),
+started at the pinned start time, so a run is a pure function of (scenario, seeds, cycles,
+settings). Every cycle reads what the bot's Scanner reads, through the same wire parsers: the
+open markets, the Gamma catalogue (linked with the bot's linker), the books of the screened
+candidates; the configured offline forecaster gives the bot's view. The simulator's hidden fair
+value is recorded beside each decision for scoring only. After the last cycle the clock runs on
+until every decided market has settled. Scoring is domain.evaluation's.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from actors.system import screen_settings, sizing_limits
+from domain.evaluation import (
+    STRATEGIES,
+    Decision,
+    StrategyResult,
+    evaluate_strategy,
+    probabilities,
+    trades_for,
+)
+from domain.forecasting import OfflineForecaster
+from domain.linking import LinkConfig, MarketLink, PolymarketMarket, link_markets
+from domain.messages import Candidate
+from domain.models import Market
+from domain.screening import screen
+from infra.kalshi.wire import parse_market, parse_orderbook, root
+from infra.polymarket.wire import EntryError, NotBinary, parse_gamma_market
+from infra.settings import Settings
+from infra.sim import SimConfig, SimExchange
+from infra.sim.engine import Exchange
+from infra.sim.kalshi_json import market_json, orderbook_json
+from infra.sim.models import Status
+
+DEFAULT_START = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+DEFAULT_CYCLES = 24
+SETTLE_STEP = 24 * 3600.0
+SETTLE_DAYS = 14  # longer than any simulated market lives
+_PRICE_PLACES = Decimal("0.000001")
+
+Progress = Callable[[int, int], None]  # (seed index, cycle) after each cycle
+
+
+@dataclass(frozen=True)
+class EvaluationPlan:
+    scenario: str
+    seeds: int
+    cycles: int
+    cycle_minutes: float = 60.0
+    markets: int = 150
+    start_time: datetime = DEFAULT_START
+    first_seed: int = 1
+
+
+def _fair(value: float) -> Decimal:
+    return Decimal(repr(value)).quantize(_PRICE_PLACES)
+
+
+def _polymarket(ex: Exchange) -> list[PolymarketMarket]:
+    epoch, now = ex.epoch, ex.now_ts
+    polys = []
+    for twin in ex.gamma.markets:
+        kalshi = ex.markets_by_ticker.get(twin.linked_ticker or "")
+        if ex.gamma.is_closed(twin, kalshi, now):
+            continue
+        try:
+            wire = json.dumps(ex.gamma.to_json(twin, kalshi, now, epoch))
+            polys.append(parse_gamma_market(json.loads(wire, parse_float=Decimal)))
+        except (NotBinary, EntryError):
+            continue  # what the bot's Gamma client skips too
+    return polys
+
+
+@dataclass
+class _Memory:
+    """What one world's evaluation carries from cycle to cycle."""
+
+    last_analyzed: dict[str, datetime]
+    links: dict[str, MarketLink]  # Kalshi ticker -> link
+    seen: set[str]  # Kalshi tickers already put to the linker
+
+    def link(
+        self, settings: Settings, markets: list[Market], polys: dict[str, PolymarketMarket]
+    ) -> dict[str, MarketLink]:
+        """The bot's linker, run on markets it has not seen yet (linking is text and dates:
+        a pair found once stays found; running it on all markets every cycle is the slowest
+        part of an evaluation). Links to a closed Polymarket market are dropped."""
+        fresh = [m for m in markets if m.ticker not in self.seen]
+        taken = {link.polymarket_id for link in self.links.values()}
+        found = link_markets(
+            fresh,
+            [p for p in polys.values() if p.id not in taken],
+            settings.polymarket.pairs,
+            LinkConfig(threshold=settings.polymarket.link_threshold),
+        )
+        self.seen.update(m.ticker for m in fresh)
+        self.links.update((link.kalshi_ticker, link) for link in found)
+        return {t: link for t, link in self.links.items() if link.polymarket_id in polys}
+
+
+def _cycle(
+    sim: SimExchange, settings: Settings, run: int, cycle: int, memory: _Memory
+) -> list[Decision]:
+    """What the bot would decide on now, with the hidden truth beside each decision."""
+    forecaster = OfflineForecaster()
+    with sim.exchange.synced() as ex:
+        now = ex.clock.now()
+        open_markets = [m for m in ex.markets if m.status is Status.ACTIVE]
+        markets = [parse_market(root("market", market_json(ex, m))) for m in open_markets]
+        polys = {p.id: p for p in _polymarket(ex)}
+        quotes = memory.link(settings, markets, polys)
+        last = memory.last_analyzed
+        chosen = screen(
+            markets, now, screen_settings(settings), frozenset(), last, frozenset(quotes)
+        ).selected
+        decisions = []
+        for market in chosen:
+            last[market.ticker] = now
+            state = ex.markets_by_ticker[market.ticker]
+            book = parse_orderbook("orderbook", orderbook_json(ex, state, 0), market.ticker)
+            if book.best_yes_bid is None or book.best_yes_ask is None:
+                continue
+            link = quotes.get(market.ticker)
+            poly = polys[link.polymarket_id].yes_price if link else None
+            candidate = Candidate(
+                market=market,
+                book=book,
+                polymarket_price=poly,
+                polymarket_id=link.polymarket_id if link else None,
+                link_confidence=link.confidence if link else None,
+            )
+            forecast = forecaster.forecast(candidate, now)
+            event = ex.events_by_ticker[state.event_ticker]
+            decisions.append(
+                Decision(
+                    run=run,
+                    cycle=cycle,
+                    ticker=market.ticker,
+                    event_ticker=state.event_ticker,
+                    mutually_exclusive=event.mutually_exclusive,
+                    legs=len(event.market_tickers),
+                    book=book,
+                    mid=(book.best_yes_bid + book.best_yes_ask) / 2,
+                    truth=_fair(ex.truth(state)),
+                    polymarket=poly,
+                    bot=forecast.probability if forecast else None,
+                )
+            )
+    return decisions
+
+
+def run_seed(
+    settings: Settings, plan: EvaluationPlan, seed: int, progress: Progress | None = None
+) -> tuple[list[Decision], dict[tuple[int, str], bool]]:
+    """One simulated world: the decisions of every cycle, and how their markets resolved."""
+    config = SimConfig(
+        seed=seed,
+        markets=plan.markets,
+        time_scale=0.0,
+        start_time=plan.start_time,
+        **{**settings.sim.price_options(), "scenario": plan.scenario},
+    )
+    sim = SimExchange(config)  # never started: evaluation reads it in-process
+    decisions: list[Decision] = []
+    memory = _Memory({}, {}, set())
+    for cycle in range(1, plan.cycles + 1):
+        decisions += _cycle(sim, settings, seed, cycle, memory)
+        sim.advance(timedelta(minutes=plan.cycle_minutes).total_seconds())
+        if progress is not None:
+            progress(seed, cycle)
+    wanted = {d.ticker for d in decisions}
+    results: dict[tuple[int, str], bool] = {}
+    for _ in range(SETTLE_DAYS):
+        with sim.exchange.synced() as ex:
+            for ticker in wanted:
+                result = ex.markets_by_ticker[ticker].result
+                if result in {"yes", "no"}:
+                    results[(seed, ticker)] = result == "yes"
+        if len(results) == len(wanted):
+            break
+        sim.advance(SETTLE_STEP)
+    return decisions, results
+
+
+def evaluate(
+    settings: Settings, plan: EvaluationPlan, progress: Progress | None = None
+) -> list[StrategyResult]:
+    """Every strategy on the same decisions of every seed."""
+    decisions: list[Decision] = []
+    results: dict[tuple[int, str], bool] = {}
+    for seed in range(plan.first_seed, plan.first_seed + plan.seeds):
+        seed_decisions, seed_results = run_seed(settings, plan, seed, progress)
+        decisions += seed_decisions
+        results.update(seed_results)
+    limits = sizing_limits(settings)
+    evaluated = []
+    for strategy in STRATEGIES:
+        views = probabilities(strategy, decisions)
+        trades = trades_for(
+            strategy,
+            decisions,
+            views,
+            limits,
+            settings.initial_bankroll,
+            settings.risk.max_event_exposure,
+        )
+        evaluated.append(
+            evaluate_strategy(strategy, plan.scenario, decisions, views, trades, results)
+        )
+    return evaluated

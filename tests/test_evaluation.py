@@ -1,0 +1,92 @@
+"""Tests that hold the line (issue 11): the simulator cannot flatter the offline strategy.
+
+Every run is a pure function of its seeds and the pinned start time, so these verdicts never
+depend on luck, the date or the machine.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from domain.evaluation import STRATEGIES, StrategyResult
+from infra.evaluation import EvaluationPlan, evaluate
+from infra.settings import load_settings
+from tests.process_helpers import run_main
+
+SEEDS, CYCLES, MARKETS = 2, 8, 100
+
+
+def _run(scenario: str, **settings: object) -> dict[str, StrategyResult]:
+    plan = EvaluationPlan(scenario=scenario, seeds=SEEDS, cycles=CYCLES, markets=MARKETS)
+    results = evaluate(load_settings(None, **settings), plan)
+    assert [r.strategy for r in results] == list(STRATEGIES)
+    return {r.strategy: r for r in results}
+
+
+def _no_skill(result: StrategyResult) -> None:
+    assert result.brier_skill_ci is not None
+    assert result.brier_skill_ci[0] <= 0
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("scenario", ["agree", "kalshi-truth"])
+def test_no_edge_is_found_where_there_is_none(scenario: str) -> None:
+    """Even trading on any edge at all (min_edge 0, so it does trade), the offline strategy's
+    expected P&L against the hidden truth is not above zero, and the placebo shows no skill."""
+    results = _run(scenario, risk={"min_edge": "0"})
+    bot = results["bot"]
+    assert bot.trades > 5
+    assert bot.expected_pnl_ci[0] <= 0
+    _no_skill(results["placebo"])
+    assert results["no-trade"].trades == 0
+    assert results["no-trade"].expected_pnl == 0
+    assert results["kalshi-mid"].brier_skill == 0  # the market against itself
+
+
+@pytest.mark.timeout(120)
+def test_the_planted_edge_is_detected_and_the_placebo_still_shows_nothing() -> None:
+    results = _run("polymarket-edge")
+    bot = results["bot"]
+    assert bot.trades > 5
+    assert bot.expected_pnl_ci[0] > 0
+    assert results["polymarket"].expected_pnl == bot.expected_pnl  # offline = linked price
+    placebo = results["placebo"]
+    _no_skill(placebo)
+    assert placebo.expected_pnl_ci[0] <= 0
+
+
+@pytest.mark.timeout(120)
+def test_evaluate_command_prints_a_json_list() -> None:
+    result = run_main(
+        "evaluate",
+        "--scenario",
+        "kalshi-truth",
+        "--seeds",
+        "1",
+        "--cycles",
+        "2",
+        "--markets-per-seed",
+        "40",
+        "--json",
+        timeout=110,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert [row["strategy"] for row in rows] == list(STRATEGIES)
+    for row in rows:
+        assert row["scenario"] == "kalshi-truth"
+        assert {"markets", "trades", "brier_skill", "brier_skill_ci", "expected_pnl"} <= set(row)
+        low, high = row["expected_pnl_ci"]
+        assert Decimal(low) <= Decimal(row["expected_pnl"]) <= Decimal(high)
+        assert row["expected_pnl"].count(".") == 1  # a dollar string, never a float
+    assert "evaluated in" in result.stderr
+
+
+def test_evaluate_refuses_an_unknown_scenario_without_a_traceback() -> None:
+    result = run_main("evaluate", "--scenario", "lucky")
+    assert result.returncode == 2
+    assert "invalid choice: 'lucky'" in result.stderr
+    assert "Traceback" not in result.stderr
