@@ -24,7 +24,7 @@ from commands.base import EXIT_CONFIG, EXIT_OK, Command
 from commands.report import money_text, score_text
 from domain.evaluation import StrategyResult
 from domain.money import CENT
-from infra.evaluation import DEFAULT_CYCLES, EvaluationPlan, evaluate
+from infra.evaluation import DEFAULT_CYCLES, DEFAULT_START, EvaluationPlan, evaluate
 from infra.settings import ConfigError, Settings
 from infra.sim.cli import add_price_flags, price_options
 
@@ -141,6 +141,7 @@ def execute(settings: Settings, options: argparse.Namespace, console: Console) -
         cycles=settings.cycles or DEFAULT_CYCLES,
         cycle_minutes=options.cycle_minutes,
         markets=options.markets_per_seed,
+        start_time=settings.sim.start_time or DEFAULT_START,
     )
     run_evaluation(settings, plan, console, as_json_list=options.json)
     return EXIT_OK
