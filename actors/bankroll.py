@@ -3,6 +3,10 @@
 Every change is a ledger row made durable by Storage before the change is acknowledged; the
 in-memory balance is only a projection of the ledger, rebuilt on start (a restart is a cold
 start). Asks Storage (never the reverse), so the ask graph stays acyclic.
+
+Bankroll also owns the trading halts (domain.halts): every order reserves its cost here first,
+so refusing reservations while a halt is active is the pre-trade guard, checked in this one
+thread: an order either reserved before the halt was raised, or is refused.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import pykka
 from actors.base import BaseActor, ask, handles
 from domain.clock import Clock
 from domain.errors import InvariantViolation
+from domain.halts import Halt, describe, lift_refusal
 from domain.messages import (
     BalanceChanged,
     BalanceCommand,
@@ -25,13 +30,20 @@ from domain.messages import (
     CreditFunds,
     DebitFunds,
     FundsRefused,
+    GetActiveHalts,
     GetBankroll,
     GetLedgerTotals,
+    HaltsChanged,
+    HaltTrading,
     LedgerRow,
     LedgerTotals,
+    LiftHalt,
+    RecordHalt,
+    RecordHaltLifted,
     ReleaseFunds,
     ReserveFunds,
     WorkCommitted,
+    Write,
 )
 from domain.models import LedgerReason
 from domain.money import ZERO, usd
@@ -61,9 +73,13 @@ class Bankroll(BaseActor):
         self.max_batch = max_batch
         self.balance = ZERO
         self.rows = 0
+        self.halts: tuple[Halt, ...] = ()
 
     def started(self) -> None:
         self._load()
+        self.halts = ask(self.storage, GetActiveHalts(), self.storage_timeout)
+        if self.halts:
+            self.log.warning("trading HALTED: {}", describe(self.halts))
 
     def _load(self) -> None:
         totals: LedgerTotals = ask(self.storage, GetLedgerTotals(), self.storage_timeout)
@@ -175,6 +191,14 @@ class Bankroll(BaseActor):
         match command:
             case ReserveFunds():
                 reason = None
+                if self.halts:
+                    self.log.info("refused to reserve {}: halted", usd(command.amount))
+                    return FundsRefused(
+                        reason=DenyReason.TRADING_HALTED,
+                        balance=balance,
+                        requested=command.amount,
+                        detail=describe(self.halts),
+                    ).caused(command)
                 if balance <= 0:
                     reason = DenyReason.BANKROLL_LOCKED
                 elif command.amount > balance:
@@ -275,5 +299,44 @@ class Bankroll(BaseActor):
     @handles(GetBankroll)
     def _on_get(self, query: GetBankroll) -> BankrollSnapshot:
         return BankrollSnapshot(
-            balance=self.balance, locked=self.locked, ledger_rows=self.rows
+            balance=self.balance, locked=self.locked, ledger_rows=self.rows, halts=self.halts
         ).caused(query)
+
+    # Trading halts -------------------------------------------------------------------------
+
+    def _commit_writes(self, writes: tuple[Write, ...]) -> None:
+        if writes:
+            ask(self.storage, CommitWork(writes=writes), self.storage_timeout)
+
+    @handles(HaltTrading)
+    def _on_halt(self, command: HaltTrading) -> HaltsChanged:
+        """From now on every reservation is refused; durable before it is acknowledged (and
+        in force here even if the write fails: a halt fails closed, a lift does not)."""
+        if any(halt.code == command.code for halt in self.halts):
+            self._commit_writes(command.writes)
+            return HaltsChanged(halts=self.halts, changed=False).caused(command)
+        halt = Halt(code=command.code, detail=command.detail, raised_at=self.clock.now())
+        self.halts = (*self.halts, halt)
+        self._commit_writes((*command.writes, RecordHalt(halt=halt)))
+        self.log.warning("trading HALTED: {}: {}", halt.code, halt.detail)
+        return HaltsChanged(halts=self.halts, changed=True).caused(command)
+
+    @handles(LiftHalt)
+    def _on_lift(self, command: LiftHalt) -> HaltsChanged:
+        active = any(halt.code == command.code for halt in self.halts)
+        refused = lift_refusal(command.code, command.by)
+        if not active or refused:
+            self._commit_writes(command.writes)
+            return HaltsChanged(halts=self.halts, changed=False, refused=refused).caused(command)
+        lifted = RecordHaltLifted(
+            code=command.code, lifted_at=self.clock.now(), lifted_by=command.by
+        )
+        self._commit_writes((*command.writes, lifted))
+        self.halts = tuple(halt for halt in self.halts if halt.code != command.code)
+        self.log.warning(
+            "halt {} lifted by the {}; trading {}",
+            command.code,
+            command.by,
+            f"still HALTED: {describe(self.halts)}" if self.halts else "may resume",
+        )
+        return HaltsChanged(halts=self.halts, changed=True).caused(command)

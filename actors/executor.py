@@ -20,6 +20,7 @@ from actors.base import BaseActor, ask, handles
 from actors.directory import ActorUnavailable, Directory
 from actors.outcomes import book_outcome, book_refusal
 from domain.clock import Clock
+from domain.errors import ExecutionAlreadyFinal
 from domain.execution import resolve_order
 from domain.messages import (
     BalanceChanged,
@@ -136,8 +137,29 @@ class Executor(BaseActor):
             return None
         self.cycle_orders += 1
         self.cycle_notional += signal.cost
-        self._send(intent)
+        self._send_holding_money(intent)
         return None
+
+    def _send_holding_money(self, intent: Execution) -> None:
+        """Send and book, never dying while the reservation is held: anything unexpected (a
+        ValueError from resolve_order, a MoneyFormatError from an odd price, a failed booking)
+        keeps the order in flight with its claim and reservation, for the Reconciler."""
+        try:
+            self._send(intent)
+        except Exception as exc:  # noqa: BLE001 - this actor holds money; fail closed
+            self.log.opt(exception=exc).error(
+                "{} order {}: unexpected error after reserving",
+                intent.ticker,
+                intent.client_order_id,
+            )
+            try:
+                self._keep_in_flight(intent, f"unexpected {type(exc).__name__}: {exc}")
+            except ExecutionAlreadyFinal:
+                self.log.info(
+                    "{} order {} was booked already", intent.ticker, intent.client_order_id
+                )
+            except Exception as again:  # noqa: BLE001 - still recorded as in flight (intent)
+                self.log.error("{} order stays in flight as recorded: {!r}", intent.ticker, again)
 
     def _reserve(self, message: ExecuteSignal, intent: Execution) -> bool:
         """Reserve the cost and record the intent in one transaction; False if refused."""
@@ -241,6 +263,7 @@ class Executor(BaseActor):
         update = UpdateExecution(
             client_order_id=intent.client_order_id,
             updated_at=self.clock.now(),
+            only_if_in_flight=True,  # never un-book an outcome already booked
             status=status,
             error_message=why[:500],
         )

@@ -16,6 +16,7 @@ from typing import Any
 from actors.base import BaseActor, ask, handles
 from actors.directory import Directory
 from actors.outcomes import book_outcome, book_refusal
+from actors.trading_guard import CashCheckFailed, TradingGuard
 from domain.clock import Clock
 from domain.execution import resolve_order
 from domain.messages import (
@@ -71,9 +72,19 @@ class Reconciler(BaseActor):
         *,
         not_found_grace: timedelta = timedelta(seconds=30),
         on_cycle_complete: Callable[[CycleStats], None] | None = None,
+        max_failures: int = 3,
+        max_cash_drift: Decimal = Decimal("1.00"),
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.guard = TradingGuard(
+            directory,
+            client,
+            clock,
+            self.log,
+            max_failures=max_failures,
+            max_cash_drift=max_cash_drift,
+        )
         self.directory = directory
         self.client = client
         self.clock = clock
@@ -88,14 +99,14 @@ class Reconciler(BaseActor):
 
     @handles(Reconcile)
     def _on_reconcile(self, command: Reconcile) -> ReconciliationReport:
-        report = self._reconcile()
+        report = self._reconcile_guarded()
         if report.ok and command.enable_trading:
             self.directory.get("executor").tell(SetTradingState(active=True, reason="reconciled"))
         return report.caused(command)
 
     @handles(EndOfCycle)
     def _on_end_of_cycle(self, marker: EndOfCycle) -> None:
-        report = self._reconcile()
+        report = self._reconcile_guarded()
         self._record_outcomes()
         stats = marker.stats.plus(
             settled=report.settled,
@@ -107,6 +118,30 @@ class Reconciler(BaseActor):
         self._heartbeat(stats.cycle)
         if self.on_cycle_complete is not None:
             self.on_cycle_complete(stats)
+
+    # The guard around the work (actors/trading_guard.py) ----------------------------------
+
+    def _reconcile_guarded(self) -> ReconciliationReport:
+        """Operator commands, the book's reconciliation, the cash check, then fail closed:
+        anything unexpected is a failed reconciliation, never a dead Reconciler."""
+        try:
+            self.guard.apply_operator_commands()
+        except Exception as exc:  # noqa: BLE001 - retried next time; reconciliation goes on
+            self.log.warning("operator commands not applied yet: {!r}", exc)
+        try:
+            report = self._reconcile()
+            if report.ok:
+                report = report.replace(cash=self.guard.check_cash())
+        except (KalshiError, CashCheckFailed) as exc:
+            report = self._failed(f"cash check failed: {exc}")
+        except Exception as exc:  # noqa: BLE001 - fail closed, keep reconciling
+            self.log.opt(exception=exc).error("reconciliation raised")
+            report = self._failed(f"unexpected {type(exc).__name__}: {exc}")
+        try:
+            self.guard.record_outcome(report.ok, report.error)
+        except Exception as exc:  # noqa: BLE001 - Bankroll restarting: next time
+            self.log.error("could not update the trading halt: {!r}", exc)
+        return report
 
     # The work ----------------------------------------------------------------------------
 

@@ -12,15 +12,20 @@ from pathlib import Path
 from typing import Any
 
 from actors.base import BaseActor, handles
+from domain.halts import Halt, OperatorCommand
 from domain.messages import (
+    CashState,
     ClosePosition,
     CommitBatch,
     CommitWork,
+    GetActiveHalts,
     GetApiCostSince,
+    GetCashState,
     GetExecutions,
     GetLatestForecasts,
     GetLedger,
     GetLedgerTotals,
+    GetPendingCommands,
     GetPositions,
     GetPositionStats,
     GetScorecardInputs,
@@ -33,6 +38,10 @@ from domain.messages import (
     InsertPosition,
     InsertSnapshots,
     LedgerTotals,
+    MarkCommandHandled,
+    RecordCashCheck,
+    RecordHalt,
+    RecordHaltLifted,
     RecordHeartbeat,
     ResolveForecasts,
     ScorecardInputs,
@@ -74,19 +83,36 @@ def _apply(repo: Repository, write: Write) -> Position | Forecast | None:
             repo.insert_pnl(event)
         case InsertSnapshots(ts=ts, markets=markets, raw=raw):
             repo.insert_market_snapshots(ts, markets, raw)
-        case RecordHeartbeat(heartbeat=heartbeat):
-            repo.record_heartbeat(heartbeat)
         case InsertLlmCall(call=call):
             repo.insert_llm_call(call)
         case InsertForecast(forecast=forecast):
             return repo.insert_forecast(forecast)
         case ResolveForecasts(ticker=ticker, outcome=outcome, resolved_at=resolved_at):
             repo.resolve_forecasts(ticker, outcome, resolved_at)
+        case _:
+            _apply_operational(repo, write)
+    return None
+
+
+def _apply_operational(repo: Repository, write: Write) -> None:
+    """The bot's own records: heartbeat, dead letters, halts, cash checks, operator commands."""
+    match write:
+        case RecordHeartbeat(heartbeat=heartbeat):
+            repo.record_heartbeat(heartbeat)
         case InsertDeadLetter():
             repo.insert_dead_letter(
                 write.ts, write.actor, write.message_kind, write.message_id, write.error
             )
-    return None
+        case RecordHalt(halt=halt):
+            repo.raise_halt(halt)
+        case RecordHaltLifted(code=code, lifted_at=lifted_at, lifted_by=lifted_by):
+            repo.lift_halt(code, lifted_at, lifted_by.value)
+        case RecordCashCheck(check=check):
+            repo.insert_cash_check(check)
+        case MarkCommandHandled(command_id=command_id, handled_at=handled_at, outcome=outcome):
+            repo.mark_command_handled(command_id, handled_at, outcome)
+        case _:
+            raise TypeError(f"not a write: {write!r}")
 
 
 def _commit(repo: Repository, works: Sequence[CommitWork]) -> tuple[WorkCommitted, ...]:
@@ -193,4 +219,21 @@ class Storage(BaseActor):
                 scored=tuple(repo.scored_forecasts()),
                 trades=tuple(repo.trade_results()),
                 api_costs=tuple((m, v, c) for (m, v), c in sorted(costs.items())),
+            )
+
+    @handles(GetActiveHalts)
+    def _on_halts(self, _query: GetActiveHalts) -> tuple[Halt, ...]:
+        with self.db.read() as repo:
+            return tuple(repo.active_halts())
+
+    @handles(GetPendingCommands)
+    def _on_commands(self, _query: GetPendingCommands) -> tuple[OperatorCommand, ...]:
+        with self.db.read() as repo:
+            return tuple(repo.pending_operator_commands())
+
+    @handles(GetCashState)
+    def _on_cash(self, query: GetCashState) -> CashState:
+        with self.db.read() as repo:
+            return CashState(book=repo.book_cash(), recent=tuple(repo.recent_cash_checks())).caused(
+                query
             )

@@ -148,6 +148,8 @@ class TradingSystem:
                     self.clock,
                     venue.name,
                     on_cycle_complete=events.completed.put,
+                    max_failures=s.reconciler.max_failures,
+                    max_cash_drift=s.risk.max_cash_drift,
                     **kw,
                 ),
             ),

@@ -14,6 +14,8 @@ from typing import Any, Literal, Self
 from pydantic import AwareDatetime, Field
 
 from domain.base import Frozen
+from domain.cash import BookCash, CashCheck
+from domain.halts import Halt, HaltCode, HaltLifter
 from domain.models import (
     Execution,
     ExecutionStatus,
@@ -158,6 +160,26 @@ class InsertDeadLetter(Frozen):
     error: str
 
 
+class RecordHalt(Frozen):
+    halt: Halt
+
+
+class RecordHaltLifted(Frozen):
+    code: HaltCode
+    lifted_at: AwareDatetime
+    lifted_by: HaltLifter
+
+
+class RecordCashCheck(Frozen):
+    check: CashCheck
+
+
+class MarkCommandHandled(Frozen):
+    command_id: int
+    handled_at: AwareDatetime
+    outcome: str
+
+
 Write = (
     InsertExecution
     | UpdateExecution
@@ -171,6 +193,10 @@ Write = (
     | InsertLlmCall
     | InsertForecast
     | ResolveForecasts
+    | RecordHalt
+    | RecordHaltLifted
+    | RecordCashCheck
+    | MarkCommandHandled
 )
 
 
@@ -230,6 +256,23 @@ class GetApiCostSince(Message):
     since: AwareDatetime
 
 
+class GetActiveHalts(Message):
+    pass
+
+
+class GetPendingCommands(Message):
+    pass
+
+
+class GetCashState(Message):
+    """The book's venue-facing cash and the newest cash checks (newest first)."""
+
+
+class CashState(Message):
+    book: BookCash
+    recent: tuple[CashCheck, ...]
+
+
 # Bankroll: the only owner of the balance ---------------------------------------------------
 
 
@@ -281,6 +324,7 @@ class FundsRefused(Message):
     reason: DenyReason
     balance: Decimal
     requested: Decimal
+    detail: str = ""  # e.g. the active halts
 
 
 class GetBankroll(Message):
@@ -291,6 +335,31 @@ class BankrollSnapshot(Message):
     balance: Decimal
     locked: bool
     ledger_rows: int
+    halts: tuple[Halt, ...] = ()
+
+
+class HaltTrading(Message):
+    """Stop new orders for `code` (a no-op if that halt is already active)."""
+
+    code: HaltCode
+    detail: str
+    writes: tuple[Write, ...] = ()  # committed with the halt, e.g. the check that caused it
+
+
+class LiftHalt(Message):
+    """Lift the halt with `code` if `by` may; `writes` commit with it either way."""
+
+    code: HaltCode
+    by: HaltLifter
+    writes: tuple[Write, ...] = ()
+
+
+class HaltsChanged(Message):
+    """The reply to HaltTrading and LiftHalt: what is active now, and whether this changed it."""
+
+    halts: tuple[Halt, ...]
+    changed: bool
+    refused: str = ""  # why a lift was refused (e.g. only a reconciliation lifts this one)
 
 
 # Positions: the single owner of the book and of market claims ------------------------------
@@ -442,6 +511,7 @@ class ReconciliationReport(Message):
     settled: int = 0
     realized_pnl: Decimal = Decimal(0)
     discrepancies: tuple[str, ...] = ()
+    cash: CashCheck | None = None  # this reconciliation's cash check, if one was made
 
 
 class SetTradingState(Message):

@@ -99,6 +99,14 @@ def count_str(count: Decimal) -> str:
     return f"{quantized:f}"
 
 
+def exact_dollars(amount: Decimal) -> str:
+    """Every digit of a stored amount, at least two places: "-0.50", "9995.8325", "1000.00".
+
+    For figures that must not be rounded for display (cash drift, `status --json`)."""
+    micro = amount.quantize(MICRO, rounding=ROUND_HALF_EVEN).normalize()
+    return f"{micro.quantize(CENT) if micro.as_tuple().exponent > -2 else micro:f}"
+
+
 def usd(amount: Decimal) -> str:
     """Human display: "$1,234.56" (two places, sign before the dollar sign)."""
     sign = "-" if amount < 0 else ""

@@ -62,6 +62,13 @@ class RiskSettings(Section):
     max_total_exposure: Decimal = Field(Decimal(500), ge=0)
     max_event_exposure: Decimal = Field(Decimal(100), ge=0)  # markets of one event: one bet
     count_step: Decimal = Field(Decimal(1), gt=0)
+    # Unexplained cash difference with the venue beyond which new orders stop (domain.cash).
+    max_cash_drift: Decimal = Field(Decimal("1.00"), ge=0)
+
+
+class ReconcilerSettings(Section):
+    # Consecutive failed reconciliations after which new orders stop until one succeeds.
+    max_failures: int = Field(3, ge=1)
 
 
 class RateLimitSettings(Section):
@@ -225,6 +232,7 @@ class Settings(BaseSettings):
 
     risk: RiskSettings = RiskSettings()
     rate_limits: RateLimitSettings = RateLimitSettings()
+    reconciler: ReconcilerSettings = ReconcilerSettings()
     scanner: ScannerSettings = ScannerSettings()
     llm: LlmSettings = LlmSettings()
     polymarket: PolymarketSettings = PolymarketSettings()

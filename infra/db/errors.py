@@ -25,3 +25,11 @@ class MigrationError(DatabaseError):
 
 class JournalModeError(DatabaseError):
     """The file database could not be put in WAL mode."""
+
+
+class DatabaseMissingError(DatabaseError):
+    """A command that reads or asks something of an existing book found no book there."""
+
+
+class LedgerIntegrityError(DatabaseError):
+    """The ledger's chain is broken, or it is empty beside an existing book: refuse to trade."""

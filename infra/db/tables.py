@@ -15,6 +15,7 @@ from typing import Annotated
 from sqlalchemy import CheckConstraint, ForeignKey, Index, MetaData, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from domain.cash import CashVerdict
 from domain.models import ExecutionStatus, LedgerReason, PositionStatus, Side
 from infra.db.types import CentiContracts, MicroDollars, UtcTimestamp
 
@@ -180,6 +181,61 @@ class StatusRow(Base):
     heartbeat_at: Mapped[datetime | None]
     cycle: Mapped[int]
     venue: Mapped[str]
+
+
+class TradingHaltRow(Base):
+    """Why new orders are stopped (domain.halts): active until `lifted_at` is set.
+
+    `code` has no CHECK: new reasons (issue 12's pause and kill switch) need no migration.
+    """
+
+    __tablename__ = "trading_halts"
+    __table_args__ = (
+        Index(
+            "uq_trading_halts_code_active",
+            "code",
+            unique=True,
+            sqlite_where=text("lifted_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str]
+    detail: Mapped[str]
+    raised_at: Mapped[datetime]
+    lifted_at: Mapped[datetime | None]
+    lifted_by: Mapped[str | None]
+
+
+class OperatorCommandRow(Base):
+    """A request from the command line to the running bot (e.g. `ack-drift`), applied once."""
+
+    __tablename__ = "operator_commands"
+    __table_args__ = (Index(None, "handled_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requested_at: Mapped[datetime]
+    action: Mapped[str]
+    code: Mapped[str | None]
+    handled_at: Mapped[datetime | None]
+    outcome: Mapped[str | None]
+
+
+class CashCheckRow(Base):
+    """One comparison of the venue's cash with the book's (domain.cash), both figures kept."""
+
+    __tablename__ = "cash_checks"
+    __table_args__ = (one_of("verdict", CashVerdict),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ts: Mapped[datetime]
+    venue_cash: Mapped[Money]
+    expected_cash: Mapped[Money]
+    drift: Mapped[Money]
+    offset: Mapped[Money]
+    in_flight: Mapped[int]
+    verdict: Mapped[str]
+    detail: Mapped[str]
 
 
 class DeadLetterRow(Base):

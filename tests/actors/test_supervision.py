@@ -506,7 +506,8 @@ def test_the_restart_budget_is_per_window_of_clock_time(tmp_path: Path, plan: Ob
 
 
 def test_a_storage_crash_escalates_at_once(tmp_path: Path, plan: ObservedPlan) -> None:
-    plan.crash_on("storage", CommitWork)  # the first is the Scanner's snapshot, mid-cycle
+    # The first is the start-up cash baseline; the second the Scanner's snapshot, mid-cycle.
+    plan.crash_on("storage", CommitWork, nth=2)
     with supervised(tmp_path, plan) as h:
         events = h.system.supervisor.events
         urn, start = h.system.directory.current_urn("storage"), mark(h)

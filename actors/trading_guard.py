@@ -1,0 +1,166 @@
+"""The Reconciler's guard duties, kept apart from booking: operator commands, the cash check,
+and failing closed after consecutive failed reconciliations.
+
+Called from the Reconciler's thread; asks Storage and Bankroll (Bankroll owns the halts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from actors.base import ask
+from actors.directory import Directory
+from domain.cash import CashCheck, CashVerdict, acknowledge, judge, should_halt
+from domain.clock import Clock
+from domain.halts import HaltCode, HaltLifter, OperatorAction, OperatorCommand, lift_refusal
+from domain.messages import (
+    CashState,
+    CommitWork,
+    GetBankroll,
+    GetCashState,
+    GetPendingCommands,
+    HaltsChanged,
+    HaltTrading,
+    LiftHalt,
+    MarkCommandHandled,
+    RecordCashCheck,
+    Write,
+)
+from domain.money import exact_dollars
+from infra.kalshi.client import KalshiClient
+
+
+class CashCheckFailed(Exception):
+    """The comparison cannot be made (e.g. the venue holds less than the book's allotment)."""
+
+
+@dataclass
+class TradingGuard:
+    directory: Directory
+    client: KalshiClient
+    clock: Clock
+    log: Any
+    max_failures: int = 3
+    max_cash_drift: Decimal = Decimal("1.00")
+    failures: int = 0
+
+    # Operator commands ---------------------------------------------------------------------
+
+    def apply_operator_commands(self) -> None:
+        """Apply what operators asked for since the last reconciliation, each once."""
+        storage = self.directory.get("storage")
+        commands: tuple[OperatorCommand, ...] = ask(storage, GetPendingCommands())
+        for command in commands:
+            outcome = self._apply(command)
+            self.log.warning("operator command {} {}: {}", command.action, command.code, outcome)
+            handled = MarkCommandHandled(
+                command_id=command.id, handled_at=self.clock.now(), outcome=outcome
+            )
+            ask(storage, CommitWork(writes=(handled,)))
+
+    def _apply(self, command: OperatorCommand) -> str:
+        if command.action is not OperatorAction.RESUME:  # issue 12 adds more actions
+            return f"unknown action {command.action}"
+        if command.code is not None:
+            codes = [command.code]
+        else:
+            snapshot = ask(self.directory.get("bankroll"), GetBankroll())
+            codes = [
+                h.code for h in snapshot.halts if not lift_refusal(h.code, HaltLifter.OPERATOR)
+            ]
+        outcomes = [self._resume(code) for code in codes]
+        return "; ".join(outcomes) or "nothing to resume"
+
+    def _resume(self, code: HaltCode) -> str:
+        writes: tuple[Write, ...] = ()
+        note = ""
+        if code is HaltCode.CASH_DRIFT:
+            accepted = self._acknowledge_drift()
+            if accepted is not None:
+                writes = (RecordCashCheck(check=accepted),)
+                venue = exact_dollars(accepted.venue_cash)
+                note = f" (the venue's {venue} accepted: {accepted.detail})"
+        reply: HaltsChanged = ask(
+            self.directory.get("bankroll"),
+            LiftHalt(code=code, by=HaltLifter.OPERATOR, writes=writes),
+        )
+        if reply.refused:
+            return f"{code} not lifted: {reply.refused}"
+        return f"{code} {'lifted' if reply.changed else 'was not active'}{note}"
+
+    def _acknowledge_drift(self) -> CashCheck | None:
+        state: CashState = ask(self.directory.get("storage"), GetCashState())
+        latest = state.recent[0] if state.recent else None
+        if latest is None or not latest.drifted:
+            return None
+        return acknowledge(latest, self.clock.now())
+
+    # The cash check ------------------------------------------------------------------------
+
+    def check_cash(self) -> CashCheck | None:
+        """Compare the venue's cash (A5.7) with the book's and record it; halt on drift.
+
+        Raises KalshiError if the balance cannot be fetched, CashCheckFailed if the book's
+        allotment exceeds the venue's cash. The book is read before and after the venue, so
+        an order or a booking that lands meanwhile makes the check `in_flight`, not drift.
+        """
+        storage = self.directory.get("storage")
+        before: CashState = ask(storage, GetCashState())
+        venue_cash = self.client.get_balance().balance
+        after: CashState = ask(storage, GetCashState())
+        moved = (before.book.rows, before.book.in_flight) != (after.book.rows, after.book.in_flight)
+        last = after.recent[0] if after.recent else None
+        check = judge(
+            after.book, venue_cash, last, self.max_cash_drift, self.clock.now(), moved=moved
+        )
+        if check is None:
+            self.log.info("cash: no baseline yet, {} orders in flight", after.book.in_flight)
+            return None
+        if check.verdict is CashVerdict.BASELINE and check.offset < 0:
+            raise CashCheckFailed(
+                f"the venue holds {exact_dollars(venue_cash)}, less than the book's"
+                f" {exact_dollars(after.book.exact)}"
+                " (initial_bankroll is an allotment within the venue's cash): lower"
+                " initial_bankroll or fund the account"
+            )
+        self._record(check, last)
+        return check
+
+    def _record(self, check: CashCheck, last: CashCheck | None) -> None:
+        figures = (
+            f"venue {exact_dollars(check.venue_cash)}, book expects"
+            f" {exact_dollars(check.expected_cash)}, drift {exact_dollars(check.drift)}"
+        )
+        write = RecordCashCheck(check=check)
+        if check.drifted:
+            self.log.warning(
+                "cash drift unexplained by the venue's records: {} ({})", figures, check.detail
+            )
+        else:
+            self.log.debug("cash {}: {}", check.verdict, figures)
+        if should_halt(check, last):
+            detail = f"{figures}; acknowledge with: main.py ack-drift"
+            ask(
+                self.directory.get("bankroll"),
+                HaltTrading(code=HaltCode.CASH_DRIFT, detail=detail, writes=(write,)),
+            )
+            return
+        if check.verdict is CashVerdict.BASELINE:
+            self.log.info("cash baseline: {}", check.detail)
+        ask(self.directory.get("storage"), CommitWork(writes=(write,)))
+
+    # Failing closed ------------------------------------------------------------------------
+
+    def record_outcome(self, ok: bool, error: str) -> None:
+        """Count consecutive failures; halt at `max_failures`, lift on the next success."""
+        bankroll = self.directory.get("bankroll")
+        if ok:
+            self.failures = 0
+            ask(bankroll, LiftHalt(code=HaltCode.RECONCILE_FAILING, by=HaltLifter.RECONCILER))
+            return
+        self.failures += 1
+        if self.failures >= self.max_failures:
+            detail = f"{self.failures} consecutive reconciliations failed; last: {error}"
+            ask(bankroll, HaltTrading(code=HaltCode.RECONCILE_FAILING, detail=detail[:500]))

@@ -1,0 +1,157 @@
+"""Cash reconciliation: does the venue's cash match the cash the book says it should hold?
+
+The book is an allotment within the venue account (README, "Cash"): `initial_bankroll` seeds the
+ledger, and the first check records the `offset`, the venue's cash that is not the bot's. From
+then on the venue's cash should equal offset + the book's venue-facing cash, where:
+
+- LLM costs are left out: they are paid to the model provider, not from the Kalshi account;
+- orders in flight are left out: their reservations are the book's, the venue may not have
+  moved yet (and with anything in flight the comparison is recorded but not judged);
+- each piece of evidence (an order, a settlement, a recovery: one `ref_type`/`ref_id`) moves the
+  venue's cash by its net change either exactly (balance precision $0.0001, direct members) or
+  floored to the cent (A7: fees are rounded up to $0.0001 and the balance change is floored to
+  the cent, a per-order accumulator giving back whole cents of overpayment, so an order's net
+  debit is its exact cost rounded up to the cent). Both readings are computed; the closer one
+  is the expected figure, and anything a cent or more away from it is drift (A7's rounding
+  and no more).
+
+A difference with nothing in flight is recorded and logged each time it is seen. Trading halts
+when it exceeds `risk.max_cash_drift` in two consecutive checks: a settlement landing between
+the venue reads of one reconciliation shows once and is booked by the next one.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import AwareDatetime
+
+from domain.base import Frozen
+from domain.models import Amount
+from domain.money import CENT, ZERO, exact_dollars
+
+TOLERANCE = CENT  # a difference below one cent is the venue's balance precision (A7)
+
+
+class CashVerdict(StrEnum):
+    BASELINE = "baseline"  # the first check: records the offset
+    OK = "ok"
+    DRIFT = "drift"  # unexplained by the venue's records, nothing in flight
+    DRIFT_OVER_LIMIT = "drift_over_limit"  # the same, beyond `risk.max_cash_drift`
+    IN_FLIGHT = "in_flight"  # recorded, not judged: orders in flight or the book moved
+    ACKNOWLEDGED = "acknowledged"  # an operator accepted the last drift: a new offset
+
+
+class BookCash(Frozen):
+    """The book's venue-facing cash, read in one query (see the module docstring)."""
+
+    exact: Amount  # sum of the changes
+    cents: Amount  # sum of each evidence group's net change floored to the cent
+    in_flight: int  # orders in flight
+    rows: int  # venue-facing ledger rows, to see whether the book moved during the check
+
+
+class CashCheck(Frozen):
+    """One comparison of the venue's cash with the book's, as recorded."""
+
+    id: int | None = None
+    ts: AwareDatetime
+    venue_cash: Amount
+    expected_cash: Amount
+    drift: Amount  # venue - expected
+    offset: Amount  # the venue's cash that is not the bot's
+    in_flight: int
+    verdict: CashVerdict
+    detail: str = ""
+
+    @property
+    def exceeds(self) -> bool:
+        return self.verdict is CashVerdict.DRIFT_OVER_LIMIT
+
+    @property
+    def drifted(self) -> bool:
+        return self.verdict in {CashVerdict.DRIFT, CashVerdict.DRIFT_OVER_LIMIT}
+
+
+def expected(book: BookCash, offset: Decimal, venue_cash: Decimal) -> Decimal:
+    """Of the two readings of the venue's rounding, the one closer to what the venue says."""
+    exact, cents = offset + book.exact, offset + book.cents
+    return exact if abs(venue_cash - exact) <= abs(venue_cash - cents) else cents
+
+
+def judge(
+    book: BookCash,
+    venue_cash: Decimal,
+    last: CashCheck | None,
+    max_drift: Decimal,
+    now: AwareDatetime,
+    *,
+    moved: bool = False,
+) -> CashCheck | None:
+    """The check to record, or None when there is no offset yet and nothing can be judged.
+
+    `moved`: the book changed, or orders went in flight, while the venue was read.
+    """
+    busy = book.in_flight > 0 or moved
+    if last is None:
+        if busy:
+            return None
+        offset = venue_cash - book.exact
+        return CashCheck(
+            ts=now,
+            venue_cash=venue_cash,
+            expected_cash=venue_cash,
+            drift=ZERO,
+            offset=offset,
+            in_flight=0,
+            verdict=CashVerdict.BASELINE,
+            detail=f"the book's {exact_dollars(book.exact)} is an allotment within the venue's"
+            f" {exact_dollars(venue_cash)}",
+        )
+    target = expected(book, last.offset, venue_cash)
+    drift = venue_cash - target
+    common = {
+        "ts": now,
+        "venue_cash": venue_cash,
+        "expected_cash": target,
+        "drift": drift,
+        "offset": last.offset,
+        "in_flight": book.in_flight,
+    }
+    if busy:
+        why = f"{book.in_flight} orders in flight" if book.in_flight else "the book moved"
+        return CashCheck(**common, verdict=CashVerdict.IN_FLIGHT, detail=f"not judged: {why}")
+    if abs(drift) < TOLERANCE:
+        return CashCheck(**common, verdict=CashVerdict.OK)
+    if abs(drift) > max_drift:
+        return CashCheck(
+            **common,
+            verdict=CashVerdict.DRIFT_OVER_LIMIT,
+            detail=f"over the limit of {exact_dollars(max_drift)}",
+        )
+    return CashCheck(
+        **common,
+        verdict=CashVerdict.DRIFT,
+        detail=f"within the limit of {exact_dollars(max_drift)}",
+    )
+
+
+def should_halt(check: CashCheck, previous: CashCheck | None) -> bool:
+    """Over the limit twice in a row (see the module docstring)."""
+    return check.exceeds and previous is not None and previous.exceeds
+
+
+def acknowledge(drifted: CashCheck, now: AwareDatetime) -> CashCheck:
+    """The operator accepts `drifted`: the difference is not the bot's money (a deposit, a
+    withdrawal, a trade made elsewhere). The offset absorbs it; the book does not change."""
+    return CashCheck(
+        ts=now,
+        venue_cash=drifted.venue_cash,
+        expected_cash=drifted.venue_cash,
+        drift=ZERO,
+        offset=drifted.offset + drifted.drift,
+        in_flight=0,
+        verdict=CashVerdict.ACKNOWLEDGED,
+        detail=f"operator accepted a drift of {exact_dollars(drifted.drift)} (check {drifted.id})",
+    )

@@ -1,0 +1,69 @@
+"""Trading halts: why new orders are stopped, who may lift each halt, and the operator's requests.
+
+One mechanism for every reason to stop opening positions. A halt is durable (a row that stays
+active until it is lifted), owned by Bankroll (which refuses every reservation while any halt is
+active, in its own thread, so no order can slip past a halt being raised), and shown by
+`status`. Reconciliation and settlement go on while halted: only new orders stop.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import AwareDatetime
+
+from domain.base import Frozen
+
+
+class HaltCode(StrEnum):
+    """Why trading is halted. Issue 12's pause and kill switch add their codes here."""
+
+    RECONCILE_FAILING = "RECONCILE_FAILING"  # consecutive failed reconciliations
+    CASH_DRIFT = "CASH_DRIFT"  # the venue's cash differs from the book's, unexplained
+
+
+class HaltLifter(StrEnum):
+    """Who lifts a halt: the condition clearing by itself, or a person."""
+
+    RECONCILER = "reconciler"  # a reconciliation succeeded
+    OPERATOR = "operator"  # `main.py resume` / `main.py ack-drift`
+
+
+# A halt that only the condition itself may lift: an operator cannot wish a venue back up.
+LIFTED_ONLY_BY = {HaltCode.RECONCILE_FAILING: HaltLifter.RECONCILER}
+
+
+def lift_refusal(code: HaltCode, by: HaltLifter) -> str:
+    """Why `by` may not lift a `code` halt; empty if it may."""
+    only = LIFTED_ONLY_BY.get(code, by)
+    if only == by:
+        return ""
+    return f"{code} is lifted only by the {only} (when a reconciliation succeeds)"
+
+
+class Halt(Frozen):
+    """An active halt: trading stays stopped until it is lifted."""
+
+    code: HaltCode
+    detail: str
+    raised_at: AwareDatetime
+
+
+class OperatorAction(StrEnum):
+    """What an operator can ask the running bot to do, through the database."""
+
+    RESUME = "resume"  # lift the halt with `code` (all the operator may lift, if none)
+
+
+class OperatorCommand(Frozen):
+    """A request written by a CLI command, applied by the running bot once."""
+
+    id: int
+    requested_at: AwareDatetime
+    action: OperatorAction
+    code: HaltCode | None = None
+
+
+def describe(halts: tuple[Halt, ...]) -> str:
+    """`CASH_DRIFT: ...; RECONCILE_FAILING: ...`, or empty when trading is active."""
+    return "; ".join(f"{halt.code}: {halt.detail}" for halt in halts)
