@@ -110,7 +110,10 @@ class TradingGuard:
         before: CashState = ask(storage, GetCashState())
         venue_cash = self.client.get_balance().balance
         after: CashState = ask(storage, GetCashState())
-        moved = (before.book.rows, before.book.in_flight) != (after.book.rows, after.book.in_flight)
+        moved = (before.book.last_id, before.book.in_flight) != (
+            after.book.last_id,
+            after.book.in_flight,
+        )
         last = after.recent[0] if after.recent else None
         check = judge(
             after.book, venue_cash, last, self.max_cash_drift, self.clock.now(), moved=moved

@@ -14,6 +14,7 @@ from commands.base import EXIT_FAILURE, EXIT_OK, Command
 from commands.run_report import render_run
 from domain.ledger import LedgerCheck, check
 from infra.db.archive import archive_database
+from infra.db.integrity import verify_ledger
 from infra.db.migrate import check_database, migrate
 from infra.db.repository import Database
 from infra.forecasting_setup import build_llm, scorecard_policy
@@ -45,6 +46,8 @@ def execute(settings: Settings, _options: argparse.Namespace, console: Console) 
                 _start_new_book(path)
             revision = migrate(path)
             logger.debug("database {} at revision {}", path, revision)
+            chain = verify_ledger(path)  # before any actor trades
+            logger.debug("ledger chain holds: {} rows", chain.rows)
             return trade(settings, venue, path, console)
     finally:
         venue.close()

@@ -49,7 +49,13 @@ class BookCash(Frozen):
     exact: Amount  # sum of the changes
     cents: Amount  # sum of each evidence group's net change floored to the cent
     in_flight: int  # orders in flight
-    rows: int  # venue-facing ledger rows, to see whether the book moved during the check
+    last_id: int  # the newest venue-facing ledger row counted (0: none)
+
+    @property
+    def settled(self) -> bool:
+        """With nothing in flight every order's rows are all in: a checkpoint later checks
+        can add only newer rows to (recorded on the check as `ledger_id`, `book_*`)."""
+        return self.in_flight == 0
 
 
 class CashCheck(Frozen):
@@ -64,6 +70,18 @@ class CashCheck(Frozen):
     in_flight: int
     verdict: CashVerdict
     detail: str = ""
+    ledger_id: int = 0  # the book's figures below count ledger rows up to this id
+    book_exact: Amount = ZERO
+    book_cents: Amount = ZERO
+
+    @property
+    def checkpoint(self) -> BookCash | None:
+        """The book's figures at this check, if later checks may start from them."""
+        if self.in_flight or self.verdict is CashVerdict.IN_FLIGHT:
+            return None
+        return BookCash(
+            exact=self.book_exact, cents=self.book_cents, in_flight=0, last_id=self.ledger_id
+        )
 
     @property
     def exceeds(self) -> bool:
@@ -94,11 +112,13 @@ def judge(
     `moved`: the book changed, or orders went in flight, while the venue was read.
     """
     busy = book.in_flight > 0 or moved
+    figures = {"ledger_id": book.last_id, "book_exact": book.exact, "book_cents": book.cents}
     if last is None:
         if busy:
             return None
         offset = venue_cash - book.exact
         return CashCheck(
+            **figures,
             ts=now,
             venue_cash=venue_cash,
             expected_cash=venue_cash,
@@ -112,6 +132,7 @@ def judge(
     target = expected(book, last.offset, venue_cash)
     drift = venue_cash - target
     common = {
+        **figures,
         "ts": now,
         "venue_cash": venue_cash,
         "expected_cash": target,
@@ -145,13 +166,12 @@ def should_halt(check: CashCheck, previous: CashCheck | None) -> bool:
 def acknowledge(drifted: CashCheck, now: AwareDatetime) -> CashCheck:
     """The operator accepts `drifted`: the difference is not the bot's money (a deposit, a
     withdrawal, a trade made elsewhere). The offset absorbs it; the book does not change."""
-    return CashCheck(
+    return drifted.replace(
+        id=None,
         ts=now,
-        venue_cash=drifted.venue_cash,
         expected_cash=drifted.venue_cash,
         drift=ZERO,
         offset=drifted.offset + drifted.drift,
-        in_flight=0,
         verdict=CashVerdict.ACKNOWLEDGED,
         detail=f"operator accepted a drift of {exact_dollars(drifted.drift)} (check {drifted.id})",
     )

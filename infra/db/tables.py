@@ -236,6 +236,9 @@ class CashCheckRow(Base):
     in_flight: Mapped[int]
     verdict: Mapped[str]
     detail: Mapped[str]
+    ledger_id: Mapped[int]  # the book's figures count ledger rows up to this id
+    book_exact: Mapped[Money]
+    book_cents: Mapped[Money]
 
 
 class DeadLetterRow(Base):

@@ -62,6 +62,9 @@ def upgrade() -> None:
         sa.Column("in_flight", sa.Integer(), nullable=False),
         sa.Column("verdict", sa.Text(), nullable=False),
         sa.Column("detail", sa.Text(), nullable=False),
+        sa.Column("ledger_id", sa.Integer(), nullable=False),
+        sa.Column("book_exact", sa.BigInteger(), nullable=False),
+        sa.Column("book_cents", sa.BigInteger(), nullable=False),
         sa.CheckConstraint(
             "verdict IN ('baseline', 'ok', 'drift', 'drift_over_limit', 'in_flight', "
             "'acknowledged')",
