@@ -45,7 +45,6 @@ from domain.messages import (
     ExecuteSignal,
     ForecastFailed,
     ForecastMade,
-    GetApiCostSince,
     GetBankroll,
     GetLatestForecasts,
     GetScorecardInputs,
@@ -59,7 +58,9 @@ from domain.money import ONE, ZERO
 from domain.prompting import PROMPT_VERSION, build_prompt
 from domain.scoring import ScorecardPolicy, kelly_scale, scorecard
 from domain.sizing import NoTrade, SizingLimits, size_order
+from infra.clock import SystemClock
 from infra.llm import LlmProvider, LlmReply, ProviderError
+from infra.llm_usage import LlmUsage
 
 HISTORY = 3  # earlier forecasts per market shown in the prompt
 BOOKING_ATTEMPTS = 3
@@ -78,6 +79,10 @@ class LlmForecasting:
     max_tokens: int = 400
     cache: CachePolicy = field(default_factory=CachePolicy)
     prompt_version: str = PROMPT_VERSION
+    # Budgets run on the wall clock, never the venue's (the simulator's is accelerated); the
+    # daily one counts what `usage` holds since midnight UTC (None: this process only).
+    usage: LlmUsage | None = None
+    wall_clock: Clock = field(default_factory=SystemClock)
 
 
 class Analyst(BaseActor):
@@ -189,10 +194,15 @@ class Analyst(BaseActor):
             self.scales = {(s.model, s.prompt_version): kelly_scale(s, self.policy) for s in scores}
 
     def _roll_day(self) -> None:
-        today = datetime.combine(self.clock.now().date(), time(), tzinfo=UTC)
-        if today != self.day:
-            self.day = today
-            self.spent_today = ask(self.directory.get("storage"), GetApiCostSince(since=today))
+        """Today's spending so far, on the wall clock: from the usage file at every cycle
+        (other runs count too); without one, what this process spent since midnight UTC."""
+        assert self.llm is not None
+        today = datetime.combine(self.llm.wall_clock.now().date(), time(), tzinfo=UTC)
+        if self.llm.usage is not None:
+            self.spent_today = self.llm.usage.spent_since(today)
+        elif today != self.day:
+            self.spent_today = ZERO
+        self.day = today
 
     def _submit(self, candidate: Candidate, now: datetime, cycle: int) -> None:
         assert self.llm is not None
@@ -393,10 +403,14 @@ def _book(
     outcome: str,
     error: Exception | None,
 ) -> Decimal:
-    """One call, one ledger row: the cost is charged now, with the call's record."""
+    """One call, one ledger row: the cost is charged now, with the call's record. The money
+    is spent once the provider has answered, so the wall-clock budget counts it first."""
     cost = call_cost(llm.price, reply.input_tokens, reply.output_tokens)
+    call_id = uuid.uuid4().hex
+    if llm.usage is not None:
+        llm.usage.record(call_id, llm.wall_clock.now(), cost, reply.model or llm.provider.model)
     call = LlmCall(
-        call_id=uuid.uuid4().hex,
+        call_id=call_id,
         ts=clock.now(),
         ticker=ticker,
         cycle=cycle,

@@ -7,7 +7,6 @@ fresh engine and no ORM object ever crosses a thread.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,6 @@ from domain.messages import (
     CommitBatch,
     CommitWork,
     GetActiveHalts,
-    GetApiCostSince,
     GetCashState,
     GetExecutions,
     GetLatestForecasts,
@@ -205,11 +203,6 @@ class Storage(BaseActor):
     def _on_unresolved(self, query: GetUnresolvedForecastTickers) -> tuple[str, ...]:
         with self.db.read() as repo:
             return tuple(repo.unresolved_forecast_tickers(query.closed_before, query.limit))
-
-    @handles(GetApiCostSince)
-    def _on_api_cost(self, query: GetApiCostSince) -> Decimal:
-        with self.db.read() as repo:
-            return repo.api_cost_since(query.since)
 
     @handles(GetScorecardInputs)
     def _on_scorecard(self, _query: GetScorecardInputs) -> ScorecardInputs:

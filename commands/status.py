@@ -1,4 +1,7 @@
-"""`pm-trader status`: the book as the database has it, read without starting any actor."""
+"""`pm-trader status`: the book as the database has it, read without starting any actor.
+
+The text screen and `--json` show the same figures (infra.status_data).
+"""
 
 from __future__ import annotations
 
@@ -8,46 +11,71 @@ from decimal import Decimal
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from commands.base import EXIT_FAILURE, EXIT_OK, Command
 from domain.clock import format_utc
-from domain.money import usd
-from infra.db.repository import Database
+from domain.money import exact_dollars, usd
 from infra.settings import Settings
+from infra.status_data import StatusData, read_status, status_json
 
 
 def _when(moment: datetime | None) -> str:
     return "never" if moment is None else format_utc(moment)
 
 
-def render_status(path: Path, console: Console) -> bool:
-    """Print bankroll, ledger check, open positions and heartbeat; True if the ledger adds up."""
-    with Database.open(path) as db, db.read() as repo:
-        rows, total, last = repo.ledger_totals()
-        positions = repo.open_positions()
-        stats = repo.position_stats()
-        heartbeat = repo.heartbeat()
-    ok = rows > 0 and total == last
-    console.print(f"[bold]Database[/bold] {path}")
-    console.print(f"[bold]Bankroll[/bold] {usd(last)}  ({rows} ledger rows)")
-    verdict = "[green]adds up[/green]" if ok else "[red]DOES NOT ADD UP[/red]"
-    console.print(
-        f"[bold]Ledger[/bold]   sum of changes {usd(total)} vs balance {usd(last)}: {verdict}"
+def _trading(data: StatusData) -> str:
+    if not data.halts:
+        return "[bold]Trading[/bold]  [green]active[/green]"
+    return f"[bold]Trading[/bold]  [red]HALTED[/red]: {escape(data.halt_reason or '')}"
+
+
+def _cash(data: StatusData) -> str:
+    cash = data.cash
+    if cash is None:
+        return "[bold]Cash[/bold]     venue never checked"
+    return (
+        f"[bold]Cash[/bold]     venue {exact_dollars(cash.venue_cash)}, book expects"
+        f" {exact_dollars(cash.expected_cash)}, drift {exact_dollars(cash.drift)}"
+        f" ({cash.verdict}) at {format_utc(cash.ts)}"
     )
-    exposure = sum((p.cost for p in positions), Decimal(0))
+
+
+def render_status(path: Path, console: Console, *, as_json: bool = False) -> bool:
+    """Print the book; True if the ledger's chain holds."""
+    data = read_status(path)
+    if as_json:
+        console.out(status_json(data), highlight=False)
+        return data.ledger_ok
+    console.print(f"[bold]Database[/bold] {path}")
+    console.print(_trading(data))
+    console.print(
+        f"[bold]Bankroll[/bold] {usd(data.bankroll)}  ({data.ledger_rows} ledger rows);"
+        f" LLM costs {exact_dollars(data.api_cost_total)}"
+    )
+    console.print(_cash(data))
+    verdict = (
+        "[green]adds up[/green], row by row"
+        if data.ledger_ok
+        else f"[red]BROKEN[/red]: {escape(data.ledger_problem)}"
+    )
+    console.print(f"[bold]Ledger[/bold]   {verdict}")
+    exposure = sum((p.cost for p in data.positions), Decimal(0))
+    stats = data.stats
     console.print(
         f"[bold]Closed[/bold]   {stats.trades} trades, {stats.wins} won, {stats.losses} lost,"
         f" realized P&L {usd(stats.realized_pnl)}; open exposure {usd(exposure)}"
     )
-    table = Table(title=f"Open positions ({len(positions)})")
+    table = Table(title=f"Open positions ({len(data.positions)})")
     for column in ("ticker", "side", "count", "cost", "status", "opened"):
         table.add_column(column)
-    for p in positions:
+    for p in data.positions:
         table.add_row(
             p.ticker, p.side, f"{p.count}", usd(p.cost), p.status, format_utc(p.opened_at)
         )
     console.print(table)
+    heartbeat = data.heartbeat
     if heartbeat is None:
         console.print("[bold]Heartbeat[/bold] none yet")
     else:
@@ -56,15 +84,23 @@ def render_status(path: Path, console: Console) -> bool:
             f" venue {heartbeat.venue}); last success {_when(heartbeat.last_success_at)};"
             f" last error {_when(heartbeat.last_error_at)} {heartbeat.last_error or ''}"
         )
-    return ok
+    return data.ledger_ok
 
 
-def execute(settings: Settings, _options: argparse.Namespace, console: Console) -> int:
-    return EXIT_OK if render_status(settings.database_path, console) else EXIT_FAILURE
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--json", action="store_true", help="one JSON object (money as exact dollar strings)"
+    )
+
+
+def execute(settings: Settings, options: argparse.Namespace, console: Console) -> int:
+    ok = render_status(settings.database_path, console, as_json=options.json)
+    return EXIT_OK if ok else EXIT_FAILURE
 
 
 COMMAND = Command(
     "status",
-    "the book: bankroll, ledger check, closed trades, open positions, heartbeat",
+    "the book: trading state, bankroll, cash at the venue, ledger check, open positions",
     execute,
+    add_arguments,
 )

@@ -252,10 +252,6 @@ class GetUnresolvedForecastTickers(Message):
     limit: int = 50
 
 
-class GetApiCostSince(Message):
-    since: AwareDatetime
-
-
 class GetActiveHalts(Message):
     pass
 

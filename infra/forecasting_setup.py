@@ -12,6 +12,7 @@ from domain.forecasting import CachePolicy
 from domain.scoring import ScorecardPolicy
 from infra import llm as providers
 from infra.llm import LlmProvider
+from infra.llm_usage import LlmUsage
 from infra.settings import Settings
 
 DEFAULT_MODELS = {"anthropic": "claude-sonnet-5-5", "openai": "gpt-5.5"}
@@ -67,6 +68,7 @@ def build_llm(settings: Settings) -> LlmForecasting | None:
         cache=CachePolicy(
             window=timedelta(minutes=float(llm.cache_minutes)), max_move=llm.cache_max_move
         ),
+        usage=LlmUsage(settings.llm_usage_path, book=str(settings.database_path)),
     )
 
 

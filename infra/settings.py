@@ -132,6 +132,7 @@ class LlmSettings(Section):
     cache_minutes: Decimal = Field(Decimal(360), ge=0)
     cache_max_move: Decimal = Field(Decimal("0.03"), ge=0, le=1)
     prices: dict[str, PriceSettings] = Field(default_factory=dict)  # merged over the defaults
+    usage_db: Path | None = None  # LLM spending on the wall clock; default: beside the book
     min_scored_forecasts: int = Field(20, ge=1)
     # Kelly follows skill over the market (domain.scoring.kelly_scale), never absolute Brier.
     full_kelly_skill: Decimal = Field(Decimal("0.05"), gt=0, le=1)
@@ -281,6 +282,11 @@ class Settings(BaseSettings):
         if self.cycle_interval is not None:
             return float(self.cycle_interval)
         return 5.0 if self.resolved_venue == "sim" else 60.0
+
+    @property
+    def llm_usage_path(self) -> Path:
+        """One per data directory: the daily LLM budget outlives any one book (infra.llm_usage)."""
+        return self.llm.usage_db or self.database_path.parent / "llm-usage.db"
 
     @property
     def database_path(self) -> Path:

@@ -707,10 +707,13 @@ class Repository:
         )
         return {(model, version): cost for model, version, cost in rows}
 
-    def api_cost_since(self, since: datetime) -> Decimal:
-        total = type_coerce(func.sum(LlmCallRow.cost), MicroDollars())
-        cost = self._connection.execute(select(total).where(LlmCallRow.ts >= since)).scalar()
-        return ZERO if cost is None else cost
+    def api_cost_total(self) -> Decimal:
+        """Every LLM call's cost the ledger has charged, as a positive amount."""
+        total = type_coerce(func.sum(LedgerRow.change), MicroDollars())
+        charged = self._connection.execute(
+            select(total).where(LedgerRow.reason == LedgerReason.API_COST.value)
+        ).scalar()
+        return ZERO if charged is None else -charged
 
     # status (heartbeat)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from domain.forecasting import CachePolicy
 from domain.models import LedgerReason
 from infra.db.repository import Database
 from infra.llm import ClaudeProvider
+from infra.llm_usage import LlmUsage
 from tests.actors.system_harness import Harness, running_system
 from tests.fakes.llm_server import Answer, FakeLlmServer, Hang, Status
 
@@ -143,10 +145,50 @@ def test_budget_caps_stop_analysis_and_nothing_else(tmp_path: Path, fake: FakeLl
         assert stats.markets_scanned > 0  # data collection went on
         assert stats.candidates == 6
         assert sum(row.change for row in api_cost_rows(h)) >= -D("0.01")
-    daily = llm(fake, concurrency=1, daily_budget=D("0.01"))
-    with running_system(tmp_path, llm=daily, scanner=SCANNER) as h:
-        stats = h.cycle(1)  # today's earlier spending counts against the daily cap
-        assert dict(stats.skipped).get("BUDGET_DAILY") == stats.candidates
+
+
+class FixedClock:
+    def __init__(self, now: datetime) -> None:
+        self.moment = now
+
+    def now(self) -> datetime:
+        return self.moment
+
+
+def test_the_daily_budget_runs_on_the_wall_clock_and_outlives_the_book(
+    tmp_path: Path, fake: FakeLlmServer
+) -> None:
+    """Issue 9 problem 12: the embedded simulator starts a new book each run and runs a fast
+    clock; LLM dollars are real, so the daily budget counts real days across books."""
+    usage = LlmUsage(tmp_path / "llm-usage.db")
+    wall = FixedClock(datetime(2026, 11, 30, 10, 0, tzinfo=UTC))
+    usage.record("yesterday", datetime(2026, 11, 29, 23, 59, tzinfo=UTC), D(5), MODEL)
+    first_book, second_book = tmp_path / "first", tmp_path / "second"
+    first_book.mkdir()
+    second_book.mkdir()
+    # Yesterday's $5 does not count against today's $1.
+    today = llm(fake, concurrency=1, daily_budget=D(1), usage=usage, wall_clock=wall)
+    with running_system(first_book, llm=today, scanner=SCANNER) as h:
+        stats = h.cycle(1)
+        assert stats.forecasts > 0
+        assert "BUDGET_DAILY" not in dict(stats.skipped)
+        spent = -sum(row.change for row in api_cost_rows(h))
+    assert spent == stats.api_cost > 0
+    assert usage.spent_since(datetime(2026, 11, 30, tzinfo=UTC)) == spent
+    # A new book the same (wall-clock) day: what the first one spent still counts.
+    capped = llm(fake, concurrency=1, daily_budget=spent, usage=usage, wall_clock=wall)
+    with running_system(second_book, llm=capped, scanner=SCANNER) as h:
+        stats = h.cycle(1)
+        assert dict(stats.skipped).get("BUDGET_DAILY") == stats.candidates > 0
+        assert api_cost_rows(h) == []
+    # The next day (wall clock), the budget is whole again, however much was spent before.
+    usage.record("late", datetime(2026, 11, 30, 23, 0, tzinfo=UTC), D(5), MODEL)
+    wall.moment = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
+    next_day = llm(fake, concurrency=1, daily_budget=D(1), usage=usage, wall_clock=wall)
+    with running_system(second_book, llm=next_day, scanner=SCANNER) as h:
+        stats = h.cycle(1)
+        assert stats.forecasts > 0
+        assert "BUDGET_DAILY" not in dict(stats.skipped)
 
 
 def test_concurrency_is_bounded_and_used(tmp_path: Path) -> None:
