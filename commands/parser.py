@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from commands import VERSION, evaluate, report, run, status
+from commands import VERSION, ack_drift, evaluate, report, run, status
 from commands.base import Command
 from infra.settings import Settings
 
@@ -21,6 +21,7 @@ COMMANDS: tuple[Command, ...] = (
     status.COMMAND,
     report.COMMAND,
     evaluate.COMMAND,
+    ack_drift.COMMAND,
 )
 DEFAULT_COMMAND = run.COMMAND.name
 TOP_LEVEL_FLAGS = frozenset({"-h", "--help", "--version"})
