@@ -85,6 +85,7 @@ class Reconciler(BaseActor):
             max_failures=max_failures,
             max_cash_drift=max_cash_drift,
         )
+        self.halts = ""  # the active halts after the last reconciliation, described
         self.directory = directory
         self.client = client
         self.clock = clock
@@ -101,7 +102,10 @@ class Reconciler(BaseActor):
     def _on_reconcile(self, command: Reconcile) -> ReconciliationReport:
         report = self._reconcile_guarded()
         if report.ok and command.enable_trading:
-            self.directory.get("executor").tell(SetTradingState(active=True, reason="reconciled"))
+            held = f"; new orders still halted: {self.halts}" if self.halts else ""
+            self.directory.get("executor").tell(
+                SetTradingState(active=True, reason=f"reconciled{held}")
+            )
         return report.caused(command)
 
     @handles(EndOfCycle)
@@ -138,7 +142,7 @@ class Reconciler(BaseActor):
             self.log.opt(exception=exc).error("reconciliation raised")
             report = self._failed(f"unexpected {type(exc).__name__}: {exc}")
         try:
-            self.guard.record_outcome(report.ok, report.error)
+            self.halts = self.guard.record_outcome(report.ok, report.error)
         except Exception as exc:  # noqa: BLE001 - Bankroll restarting: next time
             self.log.error("could not update the trading halt: {!r}", exc)
         return report

@@ -14,7 +14,14 @@ from actors.base import ask
 from actors.directory import Directory
 from domain.cash import CashCheck, CashVerdict, acknowledge, judge, should_halt
 from domain.clock import Clock
-from domain.halts import HaltCode, HaltLifter, OperatorAction, OperatorCommand, lift_refusal
+from domain.halts import (
+    HaltCode,
+    HaltLifter,
+    OperatorAction,
+    OperatorCommand,
+    describe,
+    lift_refusal,
+)
 from domain.messages import (
     CashState,
     CommitWork,
@@ -156,14 +163,21 @@ class TradingGuard:
 
     # Failing closed ------------------------------------------------------------------------
 
-    def record_outcome(self, ok: bool, error: str) -> None:
-        """Count consecutive failures; halt at `max_failures`, lift on the next success."""
+    def record_outcome(self, ok: bool, error: str) -> str:
+        """Count consecutive failures; halt at `max_failures`, lift on the next success.
+        Returns the halts still active (empty: new orders may go)."""
         bankroll = self.directory.get("bankroll")
         if ok:
             self.failures = 0
-            ask(bankroll, LiftHalt(code=HaltCode.RECONCILE_FAILING, by=HaltLifter.RECONCILER))
-            return
-        self.failures += 1
-        if self.failures >= self.max_failures:
+            command: LiftHalt | HaltTrading | GetBankroll = LiftHalt(
+                code=HaltCode.RECONCILE_FAILING, by=HaltLifter.RECONCILER
+            )
+        else:
+            self.failures += 1
             detail = f"{self.failures} consecutive reconciliations failed; last: {error}"
-            ask(bankroll, HaltTrading(code=HaltCode.RECONCILE_FAILING, detail=detail[:500]))
+            command = (
+                HaltTrading(code=HaltCode.RECONCILE_FAILING, detail=detail[:500])
+                if self.failures >= self.max_failures
+                else GetBankroll()
+            )
+        return describe(ask(bankroll, command).halts)

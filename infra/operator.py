@@ -17,14 +17,22 @@ from infra.db.migrate import check_database, migrate
 from infra.db.repository import Database
 
 
-def request(
-    path: Path, action: OperatorAction, code: HaltCode | None, clock: Clock | None = None
-) -> int:
-    """Record the request; returns its id. Refuses a path that holds no book."""
+def open_book(path: Path) -> None:
+    """Make sure `path` is a book at the current schema, without creating one.
+
+    An older book (say, an archived simulator session) is upgraded as at start-up, after a
+    backup; at the current schema this only reads."""
     if check_database(path) is None:
         raise DatabaseMissingError(
             f"no pm-trader book at {path}: check --db (or --venue), the bot's database"
         )
-    migrate(path)  # a no-op at head; an older book is brought up to date first, as at start
+    migrate(path)
+
+
+def request(
+    path: Path, action: OperatorAction, code: HaltCode | None, clock: Clock | None = None
+) -> int:
+    """Record the request; returns its id. Refuses a path that holds no book."""
+    open_book(path)
     with Database.open(path) as db, db.unit_of_work() as repo:
         return repo.request_operator_command(action, code, (clock or SystemClock()).now())

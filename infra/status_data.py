@@ -21,6 +21,7 @@ from domain.models import Heartbeat, Position, PositionStats
 from domain.money import count_str, exact_dollars
 from infra.db.integrity import chain_problem
 from infra.db.repository import Database
+from infra.operator import open_book
 
 
 class StatusData(Frozen):
@@ -46,6 +47,7 @@ class StatusData(Frozen):
 
 
 def read_status(path: Path) -> StatusData:
+    open_book(path)
     with Database.open(path) as db, db.read() as repo:
         chain = repo.ledger_chain()
         problem = chain_problem(repo, chain) or ("the ledger is empty" if not chain.rows else "")

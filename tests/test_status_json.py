@@ -70,9 +70,10 @@ def test_status_json_shows_cash_and_halts_and_ack_drift_resumes(tmp_path: Path) 
     assert status["bankroll"] == "1000.00"  # the book's money did not change
 
 
-def test_ack_drift_without_a_book_says_so(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", [["ack-drift"], ["status", "--json"]])
+def test_without_a_book_it_says_so_and_creates_nothing(tmp_path: Path, command: list[str]) -> None:
     missing = tmp_path / "nowhere.db"
-    done = run_main("ack-drift", "--db", str(missing))
+    done = run_main(*command, "--db", str(missing))
     assert done.returncode == 1
     assert f"no pm-trader book at {missing}" in done.stderr
     assert "Traceback" not in done.stderr
