@@ -6,18 +6,20 @@ exit code and a line on stderr, never a traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from loguru import logger
 from rich.console import Console
 
+from actors.supervisor import StartupFailed
 from commands.base import EXIT_CONFIG, EXIT_FAILURE
 from commands.parser import parse
 from domain.errors import OperatorInterventionRequired
 from infra.db.errors import DatabaseError
 from infra.lockfile import AlreadyRunning
 from infra.logs import setup_logging
-from infra.settings import ConfigError, load_settings
+from infra.settings import ConfigError, load_settings, unknown_environment
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,19 +29,37 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    setup_logging(
-        settings.log_level,
-        settings.log_file,
-        json=settings.log_json,
-        secrets=settings.secret_values(),
-    )
+    try:
+        setup_logging(
+            settings.log_level,
+            settings.log_file,
+            json=settings.log_json,
+            secrets=settings.secret_values(),
+        )
+    except OSError as exc:
+        print(
+            f"error: invalid configuration:\n  log_file: cannot write {settings.log_file}"
+            f" ({exc.strerror or exc}); give a file in a folder you can write",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    for warning in unknown_environment(os.environ):
+        logger.warning("{}", warning)
     try:
         return invocation.command.execute(settings, invocation.options, Console())
     except OperatorInterventionRequired as exc:
         logger.error("{}", exc)
         return EXIT_CONFIG
-    except (DatabaseError, AlreadyRunning) as exc:
+    except (DatabaseError, AlreadyRunning, StartupFailed) as exc:
         logger.error("{}", exc)
+        return EXIT_FAILURE
+    except Exception as exc:  # noqa: BLE001 - no traceback reaches a user; the log file has it
+        logger.opt(exception=exc).debug("the unexpected error's traceback")
+        logger.error(
+            "unexpected {}: {} (the log file, or --log-level debug, has the details)",
+            type(exc).__name__,
+            str(exc).splitlines()[0] if str(exc) else "",
+        )
         return EXIT_FAILURE
     finally:
         logger.complete()

@@ -77,8 +77,15 @@ class BaseActor(pykka.ThreadingActor):
     # Lifecycle -------------------------------------------------------------------------
 
     def on_start(self) -> None:
-        self.fault_plan.before_start(self.name)
-        self.started()
+        try:
+            self.fault_plan.before_start(self.name)
+            self.started()
+        except Exception as exc:
+            # Pykka stops an actor whose start failed without calling on_failure: report it
+            # here, so the supervisor can say why the start failed (see Supervisor.report).
+            if self.on_crash is not None:
+                self.on_crash(self._report(type(exc), exc, message=None))
+            raise
 
     def started(self) -> None:
         """Rebuild state here (runs in the actor's thread, before the first message)."""
@@ -118,15 +125,7 @@ class BaseActor(pykka.ThreadingActor):
     def on_failure(self, exception_type: Any, exception_value: Any, traceback: Any) -> None:  # noqa: ARG002
         if self._crashed:
             return  # already reported by _crash (Pykka calls this again for a tell)
-        current = self._current
-        report = CrashReport(
-            actor=self.name,
-            actor_urn=self.actor_urn,
-            error_type=getattr(exception_type, "__name__", str(exception_type)),
-            error=str(exception_value),
-            message_kind=type(current).__name__ if current is not None else None,
-            message_id=current.message_id if current is not None else None,
-        )
+        report = self._report(exception_type, exception_value, message=self._current)
         self.log.error(
             "crashed on {} ({}): {}", report.message_kind, report.error_type, report.error
         )
@@ -136,6 +135,18 @@ class BaseActor(pykka.ThreadingActor):
             self.on_stop()
         except Exception:
             self.log.exception("cleanup after the crash failed")
+
+    def _report(
+        self, exception_type: Any, exception_value: Any, *, message: Message | None
+    ) -> CrashReport:
+        return CrashReport(
+            actor=self.name,
+            actor_urn=self.actor_urn,
+            error_type=getattr(exception_type, "__name__", str(exception_type)),
+            error=str(exception_value),
+            message_kind=type(message).__name__ if message is not None else None,
+            message_id=message.message_id if message is not None else None,
+        )
 
 
 def ask(ref: pykka.ActorRef[Any], message: Message, timeout: float = DEFAULT_ASK_TIMEOUT) -> Any:

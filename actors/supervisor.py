@@ -29,6 +29,10 @@ from domain.clock import Clock
 Factory = Callable[[Callable[[CrashReport], None]], pykka.ActorRef[Any]]
 
 
+class StartupFailed(RuntimeError):
+    """A child could not start; the message says which and why (its own error's words)."""
+
+
 @dataclass(frozen=True)
 class ChildSpec:
     """How to (re)start one child. `factory` receives the crash callback to pass on."""
@@ -71,6 +75,7 @@ class Supervisor:
         policy: RestartPolicy | None = None,
         on_shutdown: Callable[[ShutdownRequest], None],
         record_dead_letter: Callable[[CrashReport], None] | None = None,
+        on_restart: Callable[[str], None] | None = None,
     ) -> None:
         self.specs = {spec.name: spec for spec in specs}
         self.order = [spec.name for spec in specs]
@@ -78,6 +83,7 @@ class Supervisor:
         self.policy = policy or RestartPolicy()
         self.on_shutdown = on_shutdown
         self.record_dead_letter = record_dead_letter
+        self.on_restart = on_restart
         self.directory = Directory()
         self.events = SupervisorEvents()
         self._restarts: dict[str, deque[datetime]] = {name: deque() for name in self.order}
@@ -86,6 +92,7 @@ class Supervisor:
         self._stopping = threading.Event()
         self._escalated = False
         self._started: list[str] = []
+        self._start_failures: dict[str, CrashReport] = {}
         self.log = logger.bind(actor="supervisor")
 
     # Start and stop ------------------------------------------------------------------------
@@ -107,7 +114,9 @@ class Supervisor:
             ping(ref, timeout=spec.start_timeout)
         except (pykka.ActorDeadError, pykka.Timeout) as exc:
             ref.stop(block=False)
-            raise RuntimeError(f"{name} failed to start (see the log above): {exc!r}") from exc
+            failure = self._start_failures.pop(ref.actor_urn, None)
+            why = f"{failure.error_type}: {failure.error}" if failure else repr(exc)
+            raise StartupFailed(f"{name} could not start: {why}") from exc
         self.directory.register(name, ref)
         if name not in self._started:
             self._started.append(name)
@@ -138,7 +147,12 @@ class Supervisor:
     # Crashes -------------------------------------------------------------------------------
 
     def report(self, crash: CrashReport) -> None:
-        """Called from the dying actor's thread; hands the report to the supervisor thread."""
+        """Called from the dying actor's thread; hands the report to the supervisor thread.
+
+        A child that dies while starting is not registered yet: its report is also kept for
+        the start to say why (it is called before the start's ping fails)."""
+        if self.directory.current_urn(crash.actor) != crash.actor_urn:
+            self._start_failures[crash.actor_urn] = crash
         self._reports.put(crash)
 
     def _loop(self) -> None:
@@ -195,6 +209,8 @@ class Supervisor:
             return
         if spec.after_restart is not None:
             spec.after_restart()
+        if self.on_restart is not None:
+            self.on_restart(crash.actor)
         self.events.restarted.put(crash.actor)
 
     def _within_budget(self, name: str) -> bool:

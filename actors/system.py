@@ -51,12 +51,25 @@ RECONCILE_TIMEOUT = 120.0
 SHUTDOWN_GRACE = 30.0  # seconds a cycle may take to finish after a stop signal
 
 
+# The stages a cycle's marker passes through: a restart of one of them mid-cycle may have lost it.
+PIPELINE = frozenset({"scanner", "analyst", "executor", "reconciler"})
+
+
+@dataclass(frozen=True)
+class CycleLost:
+    """Cycle `cycle`'s marker may be gone: `actor`, a stage of the pipeline, was restarted."""
+
+    cycle: int
+    actor: str
+
+
 @dataclass
 class SystemEvents:
-    """How the outside world talks to a running system."""
+    """How the outside world talks to a running system. `completed` carries each finished
+    cycle's stats, and a `CycleLost` when a stage restarts mid-cycle."""
 
     shutting_down: threading.Event = field(default_factory=threading.Event)
-    completed: queue.Queue[CycleStats] = field(default_factory=queue.Queue)
+    completed: queue.Queue[CycleStats | CycleLost] = field(default_factory=queue.Queue)
     escalation: queue.Queue[ShutdownRequest] = field(default_factory=queue.Queue)
 
 
@@ -107,8 +120,10 @@ class TradingSystem:
             policy=restart_policy,
             on_shutdown=self._escalate,
             record_dead_letter=self._record_dead_letter,
+            on_restart=self._restarted,
         )
         self.directory = self.supervisor.directory
+        self._running_cycle: int | None = None
         self.clock = clock
         self.forecaster_label = llm.provider.label if llm is not None else OfflineForecaster.label
 
@@ -210,6 +225,13 @@ class TradingSystem:
         )
         self.directory.get("storage").tell(CommitWork(writes=(letter,)))
 
+    def _restarted(self, name: str) -> None:
+        """A stage restarted while a cycle ran: that cycle's marker may be lost with the old
+        actor (its state, or its mailbox). Say so at once, so the cycle is not waited for."""
+        cycle = self._running_cycle
+        if name in PIPELINE and cycle is not None:
+            self.events.completed.put(CycleLost(cycle=cycle, actor=name))
+
     def _reconcile_later(self) -> None:
         """After Executor or Positions restarts: reconcile, then trade again only if it passes."""
         self.directory.get("reconciler").tell(Reconcile(enable_trading=True))
@@ -230,19 +252,34 @@ class TradingSystem:
     def run_cycle(self, number: int, timeout: float) -> CycleStats | None:
         """Send one cycle down the pipeline and wait for its marker to come out the end.
 
-        Returns None if the cycle did not complete within `timeout` (a crashed stage loses
-        the marker; the supervisor has restarted it by then) or if an escalation arrived.
+        Returns None if a stage of the pipeline was restarted during the cycle (its marker
+        may be lost: the cycle is given up at once, not waited out), if the cycle did not
+        complete within `timeout`, or if an escalation arrived.
         """
         stats = CycleStats(cycle=number, started_at=self.clock.now())
-        self.directory.get("scanner").tell(RunCycle(stats=stats))
+        self._running_cycle = number
+        try:
+            self.directory.get("scanner").tell(RunCycle(stats=stats))
+            return self._wait_for_cycle(number, timeout)
+        finally:
+            self._running_cycle = None
+
+    def _wait_for_cycle(self, number: int, timeout: float) -> CycleStats | None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and self.events.escalation.empty():
             if self.events.shutting_down.is_set():
                 # No new orders are sent now; give the stages in hand a bounded grace.
                 deadline = min(deadline, time.monotonic() + SHUTDOWN_GRACE)
-            try:
+            try:  # the short wait only rechecks the stop and escalation flags
                 done = self.events.completed.get(timeout=0.2)
             except queue.Empty:
+                continue
+            if isinstance(done, CycleLost):
+                if done.cycle == number:
+                    logger.warning(
+                        "cycle {} given up: the {} restarted mid-cycle", number, done.actor
+                    )
+                    return None
                 continue
             if done.cycle == number:
                 return done

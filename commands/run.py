@@ -16,6 +16,7 @@ from domain.ledger import LedgerCheck, check
 from infra.db.archive import archive_database
 from infra.db.integrity import verify_ledger
 from infra.db.migrate import check_database, migrate
+from infra.db.preflight import check_location, check_writable
 from infra.db.repository import Database
 from infra.forecasting_setup import build_llm, scorecard_policy
 from infra.lockfile import DatabaseLock
@@ -39,9 +40,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def execute(settings: Settings, _options: argparse.Namespace, console: Console) -> int:
     path = settings.database_path
+    check_location(path)
     venue = connect(settings)  # refuses bad flags or keys before any file is created
     try:
         with DatabaseLock(path):
+            check_writable(path)
             if venue.sim is not None:
                 _start_new_book(path)
             revision = migrate(path)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import inspect
 import logging
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +23,25 @@ CONSOLE_FORMAT = (
     "<cyan>{extra[actor]: <10}</cyan> {message}"
 )
 FILE_FORMAT = "{time:YYYY-MM-DDTHH:mm:ss.SSS!UTC}Z {level: <8} {extra[actor]: <10} {message}"
+VERBOSE_LEVELS = frozenset({"TRACE", "DEBUG"})
+
+
+def console_format(level: str) -> Callable[[Record], str]:
+    """The console line. A traceback reaches the console only at DEBUG or TRACE; otherwise its
+    exception is summed up on the line (the log file always keeps the whole traceback)."""
+    verbose = level.upper() in VERBOSE_LEVELS
+
+    def format_line(record: Record) -> str:
+        error = record["exception"]
+        if error is None:
+            return CONSOLE_FORMAT + "\n"
+        if verbose:
+            return CONSOLE_FORMAT + "\n{exception}\n"
+        kind = error.type.__name__ if error.type is not None else "error"
+        record["extra"]["error_summary"] = f"{kind}: {error.value}".splitlines()[0][:300]
+        return CONSOLE_FORMAT + " [{extra[error_summary]}; --log-level debug shows where]\n"
+
+    return format_line
 
 
 class InterceptHandler(logging.Handler):
@@ -74,7 +93,7 @@ def setup_logging(
     logger.add(
         sys.stderr,
         level=level,
-        format=CONSOLE_FORMAT,
+        format=console_format(level),
         serialize=json,
         backtrace=False,
         diagnose=False,  # variable values in tracebacks could carry secrets

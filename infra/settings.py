@@ -8,14 +8,18 @@ Secrets are SecretStr: they print as '**********'.
 
 from __future__ import annotations
 
+import difflib
+import re
 import tomllib
+from collections.abc import Mapping
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
+    AfterValidator,
     AliasChoices,
     AwareDatetime,
     BaseModel,
@@ -25,13 +29,16 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
 )
 
+from domain.money import MICRO
 from infra.sim.pricing import DEFAULT_SCENARIO, PRICE_KNOBS, SCENARIOS
 
 Venue = Literal["sim", "demo", "live"]
@@ -48,6 +55,17 @@ class ConfigError(Exception):
     """The configuration cannot be used; the message says which field and what is allowed."""
 
 
+def _whole_micros(value: Decimal) -> Decimal:
+    if value % MICRO:
+        raise ValueError(f"{value} is finer than a micro-dollar (at most 6 decimals)")
+    return value
+
+
+# An amount of money: whole micro-dollars (the ledger's unit), at most a billion dollars.
+Dollars = Annotated[Decimal, Field(le=10**9), AfterValidator(_whole_micros)]
+DAY_SECONDS = 86_400
+
+
 class Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -55,12 +73,12 @@ class Section(BaseModel):
 class RiskSettings(Section):
     kelly_multiplier: Decimal = Field(Decimal("0.25"), gt=0, le=1)
     max_fraction_per_order: Decimal = Field(Decimal("0.05"), gt=0, le=1)
-    max_order_cost: Decimal = Field(Decimal(50), gt=0)
+    max_order_cost: Dollars = Field(Decimal(50), gt=0)
     min_edge: Decimal = Field(Decimal("0.03"), ge=0, lt=1)
     max_orders_per_cycle: int = Field(10, ge=0)
-    max_notional_per_cycle: Decimal = Field(Decimal(200), ge=0)
-    max_total_exposure: Decimal = Field(Decimal(500), ge=0)
-    max_event_exposure: Decimal = Field(Decimal(100), ge=0)  # markets of one event: one bet
+    max_notional_per_cycle: Dollars = Field(Decimal(200), ge=0)
+    max_total_exposure: Dollars = Field(Decimal(500), ge=0)
+    max_event_exposure: Dollars = Field(Decimal(100), ge=0)  # markets of one event: one bet
     count_step: Decimal = Field(Decimal(1), gt=0)
     # Unexplained cash difference with the venue beyond which new orders stop (domain.cash).
     max_cash_drift: Decimal = Field(Decimal("1.00"), ge=0)
@@ -74,20 +92,36 @@ class ReconcilerSettings(Section):
 class RateLimitSettings(Section):
     """Kalshi token buckets (Basic tier defaults): tokens per second, bucket size, cost."""
 
-    read_rate: Decimal = Field(Decimal(200), gt=0)
-    read_burst: Decimal = Field(Decimal(200), gt=0)
-    write_rate: Decimal = Field(Decimal(100), gt=0)
-    write_burst: Decimal = Field(Decimal(200), gt=0)
-    request_cost: Decimal = Field(Decimal(10), gt=0)
-    cancel_cost: Decimal = Field(Decimal(2), gt=0)
+    read_rate: Decimal = Field(Decimal(200), gt=0, le=10**6)
+    read_burst: Decimal = Field(Decimal(200), gt=0, le=10**6)
+    write_rate: Decimal = Field(Decimal(100), gt=0, le=10**6)
+    write_burst: Decimal = Field(Decimal(200), gt=0, le=10**6)
+    request_cost: Decimal = Field(Decimal(10), gt=0, le=10**6)
+    cancel_cost: Decimal = Field(Decimal(2), gt=0, le=10**6)
+
+    @model_validator(mode="after")
+    def _a_request_fits_in_its_bucket(self) -> Self:
+        """A bucket smaller than one request's cost would make every request wait forever."""
+        for burst, cost in (
+            ("read_burst", "request_cost"),
+            ("write_burst", "request_cost"),
+            ("write_burst", "cancel_cost"),
+        ):
+            if getattr(self, burst) < getattr(self, cost):
+                raise ValueError(
+                    f"{burst} ({getattr(self, burst)}) must be at least {cost}"
+                    f" ({getattr(self, cost)}): a request costing more than the bucket holds"
+                    " could never be sent"
+                )
+        return self
 
 
 class ScannerSettings(Section):
     min_volume: Decimal = Field(Decimal(0), ge=0)
     max_spread: Decimal = Field(Decimal("0.10"), gt=0, le=1)
-    min_minutes_to_close: Decimal = Field(Decimal(5), ge=0)
-    max_days_to_close: Decimal = Field(Decimal(30), gt=0)
-    cooldown_minutes: Decimal = Field(Decimal(30), ge=0)
+    min_minutes_to_close: Decimal = Field(Decimal(5), ge=0, le=DAY_SECONDS * 366 // 60)
+    max_days_to_close: Decimal = Field(Decimal(30), gt=0, le=3660)
+    cooldown_minutes: Decimal = Field(Decimal(30), ge=0, le=DAY_SECONDS * 366 // 60)
     max_candidates: int = Field(25, ge=0)
     rank_by: Literal["close_time", "volume"] = "close_time"
 
@@ -124,12 +158,12 @@ class LlmSettings(Section):
     model: str | None = None  # default: claude-sonnet-5-5 (anthropic), gpt-5.5 (openai)
     max_tokens: int = Field(400, ge=50, le=8192)
     temperature: Decimal | None = Field(None, ge=0, le=2)  # None: the model's own default
-    timeout: Decimal = Field(Decimal(60), gt=0)
+    timeout: Decimal = Field(Decimal(60), gt=0, le=3600)
     max_retries: int = Field(2, ge=0, le=10)
     concurrency: int = Field(8, ge=1, le=64)
-    cycle_budget: Decimal = Field(Decimal("1.00"), ge=0)  # dollars of API cost per cycle
-    daily_budget: Decimal = Field(Decimal("10.00"), ge=0)  # dollars per UTC day
-    cache_minutes: Decimal = Field(Decimal(360), ge=0)
+    cycle_budget: Dollars = Field(Decimal("1.00"), ge=0)  # dollars of API cost per cycle
+    daily_budget: Dollars = Field(Decimal("10.00"), ge=0)  # dollars per UTC day
+    cache_minutes: Decimal = Field(Decimal(360), ge=0, le=DAY_SECONDS * 366 // 60)
     cache_max_move: Decimal = Field(Decimal("0.03"), ge=0, le=1)
     prices: dict[str, PriceSettings] = Field(default_factory=dict)  # merged over the defaults
     usage_db: Path | None = None  # LLM spending on the wall clock; default: beside the book
@@ -162,8 +196,8 @@ class SimSettings(Section):
     """The embedded simulated exchange (venue `sim` without --exchange-url)."""
 
     seed: int = 7
-    markets: int = Field(400, ge=1)
-    time_scale: Decimal = Field(Decimal(600), gt=0)  # simulated seconds per real second
+    markets: int = Field(400, ge=1, le=100_000)
+    time_scale: Decimal = Field(Decimal(600), gt=0, le=10**6)  # sim seconds per real second
     # Where the simulated clock starts (UTC, e.g. "2026-11-24T12:00:00Z"). The catalogue, the
     # prices and the results are a function of (seed, start_time, elapsed simulated time), so a
     # fixed start replays the same exchange; unset, it is the wall clock at start-up.
@@ -213,10 +247,10 @@ class Settings(BaseSettings):
     log_file: Path | None = None
     log_json: bool = False
     cycles: int | None = Field(None, ge=0)
-    cycle_interval: Decimal | None = Field(None, gt=0)  # seconds; default 60, 5 on sim
-    initial_bankroll: Decimal = Field(Decimal(1000), gt=0)
+    cycle_interval: Decimal | None = Field(None, gt=0, le=DAY_SECONDS)  # default 60, 5 on sim
+    initial_bankroll: Dollars = Field(Decimal(1000), gt=0)
     confirm_live: bool = False
-    request_timeout: Decimal = Field(Decimal(10), gt=0)
+    request_timeout: Decimal = Field(Decimal(10), gt=0, le=600)  # seconds, per read
 
     kalshi_api_key_id: SecretStr | None = Field(
         None, validation_alias=AliasChoices("KALSHI_API_KEY_ID", "kalshi_api_key_id")
@@ -319,6 +353,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except FileNotFoundError as exc:
         raise ConfigError(f"config file {path} does not exist (check --config)") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"config file {path} is not UTF-8 text (byte {exc.start} cannot be decoded):"
+            " TOML files must be saved as UTF-8"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
     except OSError as exc:
@@ -333,8 +372,51 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         return Settings(**given)
     except ValidationError as exc:
         raise ConfigError(describe_validation_error(exc)) from None
+    except SettingsError as exc:  # e.g. PMT_RISK='{not json'
+        raise ConfigError(describe_settings_error(exc)) from None
     finally:
         _config_file.reset(token)
+
+
+def describe_settings_error(exc: SettingsError) -> str:
+    """What pydantic-settings could not even parse: a section given as one bad variable."""
+    found = re.search(r'field "([^"]+)"', str(exc))
+    field = found.group(1) if found else "(unknown)"
+    section = Settings.model_fields.get(field)
+    example = ""
+    if section is not None and isinstance(section.default, BaseModel):
+        first = next(iter(type(section.default).model_fields), "setting")
+        example = (
+            f": write a JSON object (PMT_{field.upper()}='{{\"{first}\": ...}}') or one"
+            f" variable per setting (PMT_{field.upper()}__{first.upper()}=...)"
+        )
+    return f"invalid configuration:\n  {field}: PMT_{field.upper()} is not valid JSON{example}"
+
+
+def _known_variables() -> dict[str, str]:
+    """Every PMT_ variable the settings read, with the setting it sets."""
+    known: dict[str, str] = {}
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        if isinstance(default, BaseModel):
+            for inner in type(default).model_fields:
+                known[f"PMT_{name}__{inner}".upper()] = f"{name}.{inner}"
+        if field.validation_alias is None:
+            known[f"PMT_{name}".upper()] = name
+    return known
+
+
+def unknown_environment(environ: Mapping[str, str]) -> list[str]:
+    """A warning for each PMT_ variable that sets nothing, naming the closest setting."""
+    known = _known_variables()
+    warnings = []
+    for variable in sorted(environ):
+        if not variable.upper().startswith("PMT_") or variable.upper() in known:
+            continue
+        close = difflib.get_close_matches(variable.upper(), known, n=1, cutoff=0.5)
+        hint = f" (did you mean {close[0]}, which sets {known[close[0]]}?)" if close else ""
+        warnings.append(f"environment variable {variable} is not a setting; ignored{hint}")
+    return warnings
 
 
 def describe_validation_error(exc: ValidationError) -> str:

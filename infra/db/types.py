@@ -15,6 +15,7 @@ from sqlalchemy.types import TypeDecorator
 
 from domain.clock import format_utc, parse_utc
 from domain.money import MoneyFormatError, from_centis, from_micros, to_centis, to_micros
+from infra.db.errors import DatabaseCorruptError
 
 
 def _require_decimal(value: object, what: str) -> Decimal:
@@ -82,4 +83,13 @@ class UtcTimestamp(TypeDecorator[datetime]):
         return format_utc(value)
 
     def process_result_value(self, value: str | None, _dialect: Dialect) -> datetime | None:
-        return None if value is None else parse_utc(value)
+        if value is None:
+            return None
+        try:
+            return parse_utc(value)
+        except (ValueError, TypeError, AttributeError, OverflowError):
+            raise DatabaseCorruptError(
+                f"a stored timestamp, {str(value)[:40]!r}, is not the ISO 8601 UTC the program"
+                " writes (like 2026-01-31T12:00:00.000Z): the database was edited or damaged;"
+                " restore it from a backup (migrations keep one beside it) or correct the row"
+            ) from None

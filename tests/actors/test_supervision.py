@@ -577,7 +577,7 @@ def test_a_start_failure_is_a_clear_error_and_leaves_nothing_running(tmp_path: P
     sink = logger.add(lambda m: errors.append(m.record["message"]), level="ERROR")
     try:
         system = TradingSystem(settings, venue, path, fault_plan=plan)
-        with pytest.raises(RuntimeError, match=r"^executor failed to start"):
+        with pytest.raises(RuntimeError, match=r"^executor could not start: InjectedFault"):
             system.start()
         # Supervisor.start stopped what it had started, in order, before raising: no sweep.
         assert pykka.ActorRegistry.get_all() == []

@@ -1,0 +1,134 @@
+"""Exit codes keep their promise (issue 10, point 4): the program as a user runs it.
+
+Every configuration problem exits 2 naming the field and what is allowed, before anything
+starts; every database problem exits 1 with one line saying what is wrong and what to do; no
+traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from tests.process_helpers import child_env, run_main, standalone_sim
+
+EXIT_FAILURE, EXIT_CONFIG = 1, 2
+
+
+def assert_one_clean_line(stderr: str, *expected: str) -> None:
+    assert "Traceback" not in stderr, stderr
+    for text in expected:
+        assert text in stderr, stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"PMT_RISK": "{not json"}, "risk: PMT_RISK is not valid JSON"),
+        (
+            {"PMT_RATE_LIMITS__READ_BURST": "5"},
+            "read_burst (5) must be at least request_cost (10)",
+        ),
+        ({"PMT_CYCLE_INTERVAL": "1e30"}, "cycle_interval: Input should be less than or equal"),
+        ({"PMT_REQUEST_TIMEOUT": "1e30"}, "request_timeout: Input should be less than or equal"),
+        ({"PMT_SIM__TIME_SCALE": "1e30"}, "sim.time_scale: Input should be less than or equal"),
+        (
+            {"PMT_INITIAL_BANKROLL": "1e30"},
+            "initial_bankroll: Input should be less than or equal",
+        ),
+        ({"PMT_INITIAL_BANKROLL": "1000.0000001"}, "initial_bankroll: Value error, 1000.0000001"),
+        ({"PMT_LIMITS__MAX_JSON_DEPTH": "100000"}, "limits.max_json_depth"),
+    ],
+)
+def test_a_bad_setting_exits_2_naming_it(tmp_path: Path, env: dict[str, str], expected: str):
+    db = tmp_path / "bot.db"
+    result = run_main("--cycles", "0", "--db", str(db), env=child_env(**env))
+    assert result.returncode == EXIT_CONFIG, result.stderr
+    assert_one_clean_line(result.stderr, "invalid configuration", expected)
+    assert not db.exists(), "nothing may start on a bad configuration"
+
+
+def test_a_config_file_that_is_not_utf8_exits_2(tmp_path: Path):
+    config = tmp_path / "bot.toml"
+    config.write_bytes(b'venue = "sim"\n# caf\xe9 in Latin-1\n')
+    result = run_main("--config", str(config), "--cycles", "0", "--db", str(tmp_path / "b.db"))
+    assert result.returncode == EXIT_CONFIG, result.stderr
+    assert_one_clean_line(result.stderr, f"config file {config} is not UTF-8 text")
+
+
+def test_an_unwritable_log_file_exits_2_naming_it(tmp_path: Path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    log = blocker / "bot.log"
+    result = run_main("--cycles", "0", "--db", str(tmp_path / "b.db"), "--log-file", str(log))
+    assert result.returncode == EXIT_CONFIG, result.stderr
+    assert_one_clean_line(result.stderr, "log_file: cannot write", str(log))
+
+
+def test_an_unknown_variable_is_named_with_the_closest_setting(tmp_path: Path):
+    env = child_env(PMT_CYCLE_INTERVALL="5", PMT_FROB="1")
+    result = run_main("--cycles", "0", "--db", str(tmp_path / "b.db"), env=env)
+    assert result.returncode == 0, result.stderr
+    assert "PMT_CYCLE_INTERVALL is not a setting; ignored (did you mean PMT_CYCLE_INTERVAL" in (
+        result.stderr
+    )
+    assert "PMT_FROB is not a setting" in result.stderr
+
+
+def test_a_db_whose_parent_is_a_file_exits_1_with_one_line(tmp_path: Path):
+    parent = tmp_path / "afile"
+    parent.write_text("")
+    result = run_main("--cycles", "0", "--db", str(parent / "bot.db"))
+    assert result.returncode == EXIT_FAILURE, result.stderr
+    assert_one_clean_line(result.stderr, f"{parent} is a file, not a folder; choose another --db")
+
+
+def test_another_program_holding_the_write_lock_exits_1_at_once(tmp_path: Path):
+    db = tmp_path / "bot.db"
+    assert run_main("--cycles", "0", "--db", str(db)).returncode == 0
+    with closing(sqlite3.connect(db)) as other:  # e.g. a sqlite3 shell in a write transaction
+        other.isolation_level = None
+        other.execute("BEGIN IMMEDIATE")
+        result = run_main("--cycles", "0", "--db", str(db))
+        other.execute("ROLLBACK")
+    assert result.returncode == EXIT_FAILURE, result.stderr
+    assert_one_clean_line(result.stderr, "is locked by another program", "close it")
+
+
+@pytest.fixture(scope="module")
+def sim(tmp_path_factory: pytest.TempPathFactory):
+    with standalone_sim(tmp_path_factory.mktemp("sim"), markets=20) as running:
+        yield running
+
+
+def _book_on(sim, db: Path) -> dict[str, str]:
+    env = sim.bot_env()
+    first = run_main("--exchange-url", sim.base_url, "--cycles", "0", "--db", str(db), env=env)
+    assert first.returncode == 0, first.stderr
+    return env
+
+
+def test_a_ledger_that_fails_its_check_exits_1_saying_so(tmp_path: Path, sim):
+    db = tmp_path / "bot.db"
+    env = _book_on(sim, db)
+    with closing(sqlite3.connect(db)) as book:
+        book.execute("UPDATE bankroll_history SET balance = balance + 1 WHERE id = 1")
+        book.commit()
+    result = run_main("--exchange-url", sim.base_url, "--cycles", "0", "--db", str(db), env=env)
+    assert result.returncode == EXIT_FAILURE, result.stderr
+    assert_one_clean_line(result.stderr, "bankroll could not start", "ledger")
+    assert "ActorDeadError" not in result.stderr
+
+
+def test_an_unparseable_stored_timestamp_exits_1_saying_so(tmp_path: Path, sim):
+    db = tmp_path / "bot.db"
+    env = _book_on(sim, db)
+    with closing(sqlite3.connect(db)) as book:
+        book.execute("UPDATE bankroll_history SET ts = 'last tuesday'")
+        book.commit()
+    result = run_main("--exchange-url", sim.base_url, "--cycles", "0", "--db", str(db), env=env)
+    assert result.returncode == EXIT_FAILURE, result.stderr
+    assert_one_clean_line(result.stderr, "'last tuesday'", "restore it from a backup")
