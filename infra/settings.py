@@ -75,18 +75,18 @@ class RiskSettings(Section):
     max_fraction_per_order: Decimal = Field(Decimal("0.05"), gt=0, le=1)
     max_order_cost: Dollars = Field(Decimal(50), gt=0)
     min_edge: Decimal = Field(Decimal("0.03"), ge=0, lt=1)
-    max_orders_per_cycle: int = Field(10, ge=0)
+    max_orders_per_cycle: int = Field(10, ge=0, le=10**6)
     max_notional_per_cycle: Dollars = Field(Decimal(200), ge=0)
     max_total_exposure: Dollars = Field(Decimal(500), ge=0)
     max_event_exposure: Dollars = Field(Decimal(100), ge=0)  # markets of one event: one bet
-    count_step: Decimal = Field(Decimal(1), gt=0)
+    count_step: Decimal = Field(Decimal(1), gt=0, le=10**6)
     # Unexplained cash difference with the venue beyond which new orders stop (domain.cash).
-    max_cash_drift: Decimal = Field(Decimal("1.00"), ge=0)
+    max_cash_drift: Dollars = Field(Decimal("1.00"), ge=0)
 
 
 class ReconcilerSettings(Section):
     # Consecutive failed reconciliations after which new orders stop until one succeeds.
-    max_failures: int = Field(3, ge=1)
+    max_failures: int = Field(3, ge=1, le=10**6)
 
 
 class RateLimitSettings(Section):
@@ -122,7 +122,7 @@ class ScannerSettings(Section):
     min_minutes_to_close: Decimal = Field(Decimal(5), ge=0, le=DAY_SECONDS * 366 // 60)
     max_days_to_close: Decimal = Field(Decimal(30), gt=0, le=3660)
     cooldown_minutes: Decimal = Field(Decimal(30), ge=0, le=DAY_SECONDS * 366 // 60)
-    max_candidates: int = Field(25, ge=0)
+    max_candidates: int = Field(25, ge=0, le=10**6)
     rank_by: Literal["close_time", "volume"] = "close_time"
 
 
@@ -167,7 +167,7 @@ class LlmSettings(Section):
     cache_max_move: Decimal = Field(Decimal("0.03"), ge=0, le=1)
     prices: dict[str, PriceSettings] = Field(default_factory=dict)  # merged over the defaults
     usage_db: Path | None = None  # LLM spending on the wall clock; default: beside the book
-    min_scored_forecasts: int = Field(20, ge=1)
+    min_scored_forecasts: int = Field(20, ge=1, le=10**6)
     # Kelly follows skill over the market (domain.scoring.kelly_scale), never absolute Brier.
     full_kelly_skill: Decimal = Field(Decimal("0.05"), gt=0, le=1)
     unproven_kelly_scale: Decimal = Field(Decimal(1), ge=0, le=1)
@@ -246,7 +246,7 @@ class Settings(BaseSettings):
     log_level: LogLevel = "INFO"
     log_file: Path | None = None
     log_json: bool = False
-    cycles: int | None = Field(None, ge=0)
+    cycles: int | None = Field(None, ge=0, le=10**9)
     cycle_interval: Decimal | None = Field(None, gt=0, le=DAY_SECONDS)  # default 60, 5 on sim
     initial_bankroll: Dollars = Field(Decimal(1000), gt=0)
     confirm_live: bool = False
