@@ -119,7 +119,7 @@ def test_a_ledger_that_fails_its_check_exits_1_saying_so(tmp_path: Path, sim):
         book.commit()
     result = run_main("--exchange-url", sim.base_url, "--cycles", "0", "--db", str(db), env=env)
     assert result.returncode == EXIT_FAILURE, result.stderr
-    assert_one_clean_line(result.stderr, "bankroll could not start", "ledger")
+    assert_one_clean_line(result.stderr, "bankroll_history row 1", "restore the file from a backup")
     assert "ActorDeadError" not in result.stderr
 
 
