@@ -27,6 +27,7 @@ from actors.base import BaseActor, ask, handles
 from actors.directory import ActorUnavailable, Directory
 from domain.clock import Clock
 from domain.costs import ModelPrice, call_cost, worst_case_cost
+from domain.exposure import Holding, event_refusal
 from domain.forecasting import (
     CachePolicy,
     Forecaster,
@@ -109,6 +110,7 @@ class Analyst(BaseActor):
         self.history: dict[str, deque[Forecast]] = defaultdict(lambda: deque(maxlen=HISTORY))
         self.pool: ThreadPoolExecutor | None = None
         self.marker: AnalyzeCandidates | None = None
+        self.cycle_holdings: list[Holding] = []  # signals sent this cycle (per-event risk)
         self.pending = 0
         self.held_estimate = ZERO
         self.day: datetime | None = None
@@ -182,6 +184,7 @@ class Analyst(BaseActor):
             self._forward()
         self.marker = command
         self.spent_cycle = ZERO
+        self.cycle_holdings = []
         self.counts.clear()
         self.skipped.clear()
         snapshot: BankrollSnapshot = ask(self.directory.get("bankroll"), GetBankroll())
@@ -279,6 +282,25 @@ class Analyst(BaseActor):
         if isinstance(decision, NoTrade):
             self.skipped[decision.reason] += 1
             return
+        holding = Holding(
+            ticker=decision.ticker,
+            event_ticker=candidate.market.event_ticker,
+            side=decision.side,
+            cost=decision.cost,
+        )
+        # The bot does not read events' mutually_exclusive flag (A5.6), so every event counts
+        # as unknown: one market per event, within the event cap (domain.exposure).
+        refusal = event_refusal(
+            holding,
+            (*candidate.event_holdings, *self.cycle_holdings),
+            self.limits.max_event_exposure,
+            mutually_exclusive=None,
+            legs=0,
+        )
+        if refusal is not None:
+            self.skipped[refusal] += 1
+            return
+        self.cycle_holdings.append(holding)
         signal = ExecuteSignal(cycle=cycle, signal=decision, forecast=forecast)
         try:
             self.directory.get("executor").tell(

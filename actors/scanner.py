@@ -5,7 +5,7 @@ It owns nothing durable: only when it last put each market forward (the cooldown
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -14,6 +14,7 @@ from typing import Any
 from actors.base import BaseActor, ask, handles
 from actors.directory import Directory
 from domain.clock import Clock
+from domain.exposure import Holding
 from domain.linking import LinkConfig, PolymarketMarket, link_markets
 from domain.messages import (
     AnalyzeCandidates,
@@ -26,12 +27,33 @@ from domain.messages import (
     RunCycle,
 )
 from domain.models import Market
+from domain.money import ZERO
 from domain.screening import ScreenSettings, screen
 from infra.kalshi.client import KalshiClient
 from infra.kalshi.errors import KalshiError
 from infra.polymarket.gamma import GammaClient
 
 Quote = tuple[Decimal, str, Decimal]  # Polymarket YES price, its id, link confidence
+
+
+def holdings_by_event(
+    markets: tuple[Market, ...], book: BookSnapshot
+) -> dict[str, tuple[Holding, ...]]:
+    """What the book holds or has in flight, by the event of each open market (per-event risk:
+    domain.exposure). A claim's side is not in the book: it counts as unknown."""
+    events = {m.ticker: m.event_ticker for m in markets}
+    grouped: dict[str, list[Holding]] = defaultdict(list)
+    for p in book.positions:
+        if p.ticker in events:
+            grouped[events[p.ticker]].append(
+                Holding(ticker=p.ticker, event_ticker=events[p.ticker], side=p.side, cost=p.cost)
+            )
+    for ticker in book.claimed:
+        if ticker in events:
+            grouped[events[ticker]].append(
+                Holding(ticker=ticker, event_ticker=events[ticker], side=None, cost=ZERO)
+            )
+    return {event: tuple(holdings) for event, holdings in grouped.items()}
 
 
 class Scanner(BaseActor):
@@ -79,13 +101,16 @@ class Scanner(BaseActor):
         quotes, stats = self._polymarket_quotes(markets, stats)
         book: BookSnapshot = ask(self.directory.get("positions"), GetBook())
         held = frozenset(book.claimed) | {p.ticker for p in book.positions}
+        on_event = holdings_by_event(markets, book)
         screened = screen(
             markets, now, self.screening, held, self.last_analyzed, preferred=frozenset(quotes)
         )
         skipped: Counter[str] = Counter(dict(screened.skipped))
         candidates = []
         for market in screened.selected:
-            candidate = self._candidate(market, quotes.get(market.ticker))
+            candidate = self._candidate(
+                market, quotes.get(market.ticker), on_event.get(market.event_ticker, ())
+            )
             if candidate is None:
                 skipped["BOOK_UNAVAILABLE"] += 1
                 continue
@@ -124,7 +149,9 @@ class Scanner(BaseActor):
         }
         return quotes, stats.plus(polymarket_markets=len(polys), linked=len(quotes))
 
-    def _candidate(self, market: Market, quote: Quote | None) -> Candidate | None:
+    def _candidate(
+        self, market: Market, quote: Quote | None, holdings: tuple[Holding, ...]
+    ) -> Candidate | None:
         try:
             book = self.client.get_orderbook(market.ticker)
         except KalshiError as exc:
@@ -137,4 +164,5 @@ class Scanner(BaseActor):
             polymarket_price=price,
             polymarket_id=poly_id,
             link_confidence=confidence,
+            event_holdings=holdings,
         )

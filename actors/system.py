@@ -94,6 +94,7 @@ def sizing_limits(settings: Settings) -> SizingLimits:
         max_order_cost=risk.max_order_cost,
         min_edge=risk.min_edge,
         count_step=risk.count_step,
+        max_event_exposure=risk.max_event_exposure,
     )
 
 

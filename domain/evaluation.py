@@ -103,7 +103,6 @@ def trades_for(
     views: Sequence[Decimal | None],
     limits: SizingLimits,
     bankroll: Decimal,
-    max_event_exposure: Decimal,
     kelly_scale: Decimal = ONE,
 ) -> list[Trade]:
     """The bot's sizing and caps on each view, in decision order; taker fills at the ask, no
@@ -134,7 +133,7 @@ def trades_for(
         refusal = event_refusal(
             holding,
             held[decision.run],
-            max_event_exposure,
+            limits.max_event_exposure,
             decision.mutually_exclusive,
             decision.legs,
         )

@@ -25,7 +25,7 @@ class Holding(Frozen):
 
     ticker: str
     event_ticker: str
-    side: Side
+    side: Side | None  # None: an order in flight whose side the book does not say
     cost: Decimal
 
 
@@ -33,7 +33,7 @@ def can_win_together(
     one: Holding, other: Holding, mutually_exclusive: bool | None, legs: int
 ) -> bool:
     """Whether two positions on different markets of one event can both pay out."""
-    if mutually_exclusive is None:
+    if mutually_exclusive is None or one.side is None or other.side is None:
         return False
     if not mutually_exclusive:
         return one.side is other.side

@@ -15,6 +15,7 @@ from pydantic import AwareDatetime, Field
 
 from domain.base import Frozen
 from domain.cash import BookCash, CashCheck
+from domain.exposure import Holding
 from domain.halts import Halt, HaltCode, HaltLifter
 from domain.models import (
     Execution,
@@ -429,6 +430,7 @@ class Candidate(Frozen):
     polymarket_price: Decimal | None = None
     polymarket_id: str | None = None
     link_confidence: Decimal | None = None
+    event_holdings: tuple[Holding, ...] = ()  # positions and orders already on its event
 
 
 class CycleStats(Frozen):

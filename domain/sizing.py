@@ -26,6 +26,7 @@ class SizingLimits(Frozen):
     min_edge: Decimal = Field(default=Decimal("0.03"), ge=0, lt=1)
     count_step: Decimal = Field(default=Decimal(1), gt=0)
     fee_rate: Decimal = Field(default=TAKER_RATE, ge=0, lt=1)
+    max_event_exposure: Decimal = Field(default=Decimal(100), ge=0)  # domain.exposure
 
 
 class NoTrade(Frozen):

@@ -209,7 +209,6 @@ def evaluate(
             views,
             limits,
             settings.initial_bankroll,
-            settings.risk.max_event_exposure,
         )
         evaluated.append(
             evaluate_strategy(strategy, plan.scenario, decisions, views, trades, results)

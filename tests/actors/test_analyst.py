@@ -205,3 +205,23 @@ def test_concurrency_is_bounded_and_used(tmp_path: Path) -> None:
         stats = h.cycle(1)
         assert fake.request_count == stats.candidates == 9
         assert fake.max_in_flight == bound  # all k used at once, never more
+
+
+def test_one_market_per_event_and_the_event_cap(tmp_path: Path) -> None:
+    """A forecaster confident of YES everywhere would buy every leg of a ladder: legs that
+    cannot win together. The Analyst lets one market per event through (the bot does not read
+    whether an event is mutually exclusive, so it assumes the worst) and counts the rest."""
+    confident = '{"probability": "0.97", "confidence": "0.9", "rationale": "test"}'
+    scanner = {"max_candidates": 40, "cooldown_minutes": 0}
+    risk = {"max_orders_per_cycle": 100, "max_notional_per_cycle": "5000"}
+    with (
+        FakeLlmServer(answer=lambda _request: confident, usage=USAGE) as server,
+        running_system(tmp_path, llm=llm(server), scanner=scanner, risk=risk) as h,
+    ):
+        stats = h.cycle(1)
+        _, _, executions = h.read()
+        markets = h.sim.exchange.markets_by_ticker
+        events = [markets[e.ticker].event_ticker for e in executions]
+        assert executions
+        assert len(events) == len(set(events))  # never two orders on one event
+        assert dict(stats.skipped).get("GUARD_EVENT_CONFLICT", 0) > 0
