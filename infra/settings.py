@@ -217,6 +217,9 @@ class SimSettings(Section):
     news_share: float | None = Field(None, ge=0, lt=1)
     jump_probability: float | None = Field(None, ge=0, le=1)
     jump_size: float | None = Field(None, ge=1, le=1000)
+    flow_scale: float | None = Field(None, ge=0, le=100)  # other traders (infra/sim/flow.py)
+    informed_share: float | None = Field(None, ge=0, le=1)
+    refill_per_quote: float | None = Field(None, gt=0, le=1)
 
     @field_validator("scenario")
     @classmethod

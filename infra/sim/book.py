@@ -18,11 +18,24 @@ from infra.sim.quotes import Levels, quote
 YES, NO = "yes", "no"
 
 
-def roll_epoch(market: MarketState, epoch: int) -> None:
-    """A new re-quote: the market maker's consumed liquidity is replenished."""
-    if market.mm_epoch != epoch:
-        market.mm_consumed.clear()
-        market.mm_epoch = epoch
+def consumed(market: MarketState, epoch: int) -> dict[tuple[str, int], Decimal]:
+    """What takers have taken from the maker and it has not replenished yet, at `epoch`.
+
+    Each take refills by `refill_per_quote` of itself at every later re-quote (infra.sim.flow);
+    it is computed from the takes themselves, floored once, so the answer does not depend on
+    when anyone looked. Fully refilled takes are dropped."""
+    keep = 1.0 - market.refill_per_quote
+    used: dict[tuple[str, int], Decimal] = {}
+    for key, takes in list(market.mm_consumed.items()):
+        total = sum(
+            (qty * Decimal(repr(keep ** (epoch - at))) for at, qty in takes if at <= epoch), ZERO
+        )
+        left = floor_to_step(total, COUNT_STEP)
+        if left > 0:
+            used[key] = left
+        elif all(at <= epoch for at, _ in takes):
+            del market.mm_consumed[key]
+    return used
 
 
 def mm_levels(market: MarketState, epoch: int) -> tuple[Levels, Levels]:
@@ -32,9 +45,9 @@ def mm_levels(market: MarketState, epoch: int) -> tuple[Levels, Levels]:
     if market.pinned is not None:
         return dict(market.pinned.yes), dict(market.pinned.no)
     yes, no = quote(market, epoch)
-    if market.mm_epoch != epoch or not market.mm_consumed:
+    used = consumed(market, epoch) if market.mm_consumed else {}
+    if not used:
         return dict(yes), dict(no)
-    used = market.mm_consumed
     return (
         {p: s - used.get((YES, p), ZERO) for p, s in yes.items() if s > used.get((YES, p), ZERO)},
         {p: s - used.get((NO, p), ZERO) for p, s in no.items() if s > used.get((NO, p), ZERO)},
@@ -50,8 +63,7 @@ def consume_mm(market: MarketState, epoch: int, side: str, price: int, qty: Deci
         else:
             levels.pop(price, None)
         return
-    roll_epoch(market, epoch)
-    market.mm_consumed[(side, price)] = market.mm_consumed.get((side, price), ZERO) + qty
+    market.mm_consumed.setdefault((side, price), []).append((epoch, qty))
 
 
 def book_levels(market: MarketState, epoch: int) -> tuple[Levels, Levels]:

@@ -51,6 +51,10 @@ class SimConfig:
     news_share: float | None = None
     jump_probability: float | None = None
     jump_size: float | None = None
+    # Other traders (infra.sim.flow), None = the default in PriceModel.
+    flow_scale: float | None = None
+    informed_share: float | None = None
+    refill_per_quote: float | None = None
     # Accepted skew of KALSHI-ACCESS-TIMESTAMP against the real wall clock, either way.
     timestamp_tolerance_seconds: float = 5.0
     # Injectable time sources (tests): the token buckets' monotonic clock, the wall clock used
@@ -80,4 +84,7 @@ class SimConfig:
             news_share=self.news_share,
             jump_probability=self.jump_probability,
             jump_size=self.jump_size,
+            flow_scale=self.flow_scale,
+            informed_share=self.informed_share,
+            refill_per_quote=self.refill_per_quote,
         )

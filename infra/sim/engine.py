@@ -28,13 +28,13 @@ from infra.sim.book import (
     makers_against,
     mm_levels,
     plan_taker,
-    roll_epoch,
     side_price,
 )
 from infra.sim.catalog import DAY, HOUR, Catalog
 from infra.sim.clock import SimClock
 from infra.sim.config import SimConfig
 from infra.sim.fees import FeeSchedule, affordable, max_cost
+from infra.sim.flow import flow_at
 from infra.sim.gamma import GammaBook
 from infra.sim.ledger import Result, apply_trade, position_for, reducible, settle
 from infra.sim.models import (
@@ -172,6 +172,7 @@ class Exchange:
             market.path = path
             market.interval = interval_of(market.result_lo, market.probability)
             market.noise *= self.prices.kalshi_noise
+            market.refill_per_quote = self.prices.refill_per_quote
             self.markets.append(market)
             self.markets_by_ticker[market.ticker] = market
             if market.market_type == "binary":  # a Polymarket twin is a yes/no question
@@ -344,7 +345,6 @@ class Exchange:
                     "insufficient balance for the order's maximum cost",
                 )
             epoch = self.epoch
-            roll_epoch(market, epoch)
             makers = makers_against(market, epoch, request.side, request.price_cents)
             if request.post_only and makers:
                 raise ApiError(400, "invalid_order", "invalid order", "post only cross")
@@ -426,6 +426,12 @@ class Exchange:
         if order.time_in_force is not TimeInForce.GOOD_TILL_CANCELED or blocked:
             self._finish(order, OrderStatus.CANCELED, now)
             return
+        yes_levels, no_levels = mm_levels(market, self.epoch)
+        order.queue_ahead = (  # the displayed size already at its price is ahead of it
+            yes_levels.get(order.price_cents, ZERO)
+            if order.book_side is BookSide.BID
+            else no_levels.get(100 - order.price_cents, ZERO)
+        )
         market.resting.append(order)
         market.checked_epoch = max(market.checked_epoch, self.epoch)
         self._resting_markets[market.ticker] = market
@@ -583,7 +589,6 @@ class Exchange:
         """The market maker's re-quote at `epoch` trades with resting orders it moved through."""
         ts = max(epoch * self.config.quote_interval_seconds, market.created_ts)
         self._expire(market, ts)
-        roll_epoch(market, epoch)
         yes_levels, no_levels = mm_levels(market, epoch)
         bids = sorted(
             (o for o in market.resting if o.book_side is BookSide.BID),
@@ -603,6 +608,51 @@ class Exchange:
                 if yes_cents < order.price_cents or order.status is not OrderStatus.RESTING:
                     break
                 self._maker_fill(market, order, epoch, ts, YES, yes_cents, yes_levels)
+        if self.prices.flow_scale > 0 and market.pinned is None:
+            self._other_traders(market, epoch, ts, bids, asks, yes_levels, no_levels)
+
+    def _other_traders(
+        self,
+        market: MarketState,
+        epoch: int,
+        ts: float,
+        bids: list[Order],
+        asks: list[Order],
+        yes_levels: dict[int, Decimal],
+        no_levels: dict[int, Decimal],
+    ) -> None:
+        """This re-quote's taker flow (infra.sim.flow) reaches the resting orders it gets to
+        after the better-priced depth and the queue ahead of them, best price first."""
+        flow = flow_at(
+            market,
+            epoch,
+            self.config.quote_interval_seconds,
+            self.prices.flow_scale,
+            self.prices.informed_share,
+        )
+        fair = truth(market, epoch)
+        used = ZERO  # flow taken by resting orders ahead of this one
+        for order in bids:  # sellers hit YES bids, highest first
+            better = sum((s for p, s in yes_levels.items() if p > order.price_cents), ZERO)
+            reach = flow.selling_to(order.price_cents, fair) - better - used
+            used += self._flow_fill(market, order, reach, ts)
+        used = ZERO
+        for order in asks:  # buyers lift YES asks (resting NO bids), lowest first
+            better = sum((s for p, s in no_levels.items() if 100 - p < order.price_cents), ZERO)
+            reach = flow.buying_from(order.price_cents, fair) - better - used
+            used += self._flow_fill(market, order, reach, ts)
+
+    def _flow_fill(self, market: MarketState, order: Order, reach: Decimal, ts: float) -> Decimal:
+        """`reach` contracts of flow get to the order's price: the queue ahead goes first."""
+        if order.status is not OrderStatus.RESTING or reach <= 0:
+            return ZERO
+        queued = min(order.queue_ahead, reach)
+        order.queue_ahead -= queued
+        wanted = min(order.remaining, reach - queued)
+        if wanted <= 0:
+            return ZERO
+        filled = self._fill_resting(market, order, wanted, ts)
+        return queued + filled
 
     def _maker_fill(
         self,
@@ -614,21 +664,29 @@ class Exchange:
         mm_price: int,
         levels: dict[int, Decimal],
     ) -> None:
-        wanted = min(order.remaining, levels[mm_price])
+        qty = self._fill_resting(market, order, min(order.remaining, levels[mm_price]), ts)
+        if qty > 0:
+            consume_mm(market, epoch, mm_side, mm_price, qty)
+            levels[mm_price] -= qty
+            if levels[mm_price] <= 0:
+                del levels[mm_price]
+
+    def _fill_resting(
+        self, market: MarketState, order: Order, wanted: Decimal, ts: float
+    ) -> Decimal:
+        """Fill a resting order as maker for up to `wanted`, as far as its account can pay;
+        one it can no longer pay for is cancelled. Returns what filled."""
         price = side_price(order.book_side, order.price_cents)
         account = self.accounts[order.account]
         closing = min(wanted, reducible(account, market.ticker, order.book_side.buys_yes))
         power = affordable(account.balance, price, self.fee_schedule(market), is_taker=False)
         qty = min(wanted, closing + power)
         if qty > 0:
-            consume_mm(market, epoch, mm_side, mm_price, qty)
-            levels[mm_price] -= qty
-            if levels[mm_price] <= 0:
-                del levels[mm_price]
             market.traded += qty
             self._fill(market, order, order.price_cents, qty, False, ts)
         if qty < wanted and order.status is OrderStatus.RESTING:
             self._cancel(order, ts)  # the account can no longer pay for it
+        return qty
 
     # -- test hooks ----------------------------------------------------------------------------
 

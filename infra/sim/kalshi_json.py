@@ -38,7 +38,7 @@ def _time(ts: float) -> str:
 def _top(market: MarketState, epoch: int) -> tuple[int | None, Decimal, int | None, Decimal]:
     """(best YES bid, its size, best NO bid, its size). The common case (market maker only,
     nothing consumed) skips building the whole book: listings of 10k markets stay fast."""
-    untouched = market.mm_epoch != epoch or not market.mm_consumed
+    untouched = not market.mm_consumed
     plain = market.pinned is None and not market.resting and untouched
     if market.status is Status.ACTIVE and plain:
         bid, ask = top_of_book(market, epoch)

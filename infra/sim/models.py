@@ -129,8 +129,9 @@ class MarketState:
     settled_ts: float | None = None
     traded: Decimal = ZERO  # contracts traded by sim accounts
     last_trade_cents: int | None = None
-    mm_epoch: int = -1
-    mm_consumed: dict[tuple[str, int], Decimal] = field(default_factory=dict)
+    # Takes from the maker not yet refilled: (side, cents) -> [(epoch, contracts)] (book.py).
+    mm_consumed: dict[tuple[str, int], list[tuple[int, Decimal]]] = field(default_factory=dict)
+    refill_per_quote: float = 1.0  # share of a take the maker puts back at each re-quote
     mm_book_epoch: int = -1
     mm_book: tuple[dict[int, Decimal], dict[int, Decimal]] | None = None
     fair_cache: dict[int, float] = field(default_factory=dict)
@@ -175,6 +176,7 @@ class Order:
     taker_fees: Decimal = ZERO
     maker_fees: Decimal = ZERO
     fee_accumulator: Decimal = ZERO  # A7 fee rounding: the order's rounding overpayment
+    queue_ahead: Decimal = ZERO  # displayed size at its price when it rested (A5.9 queue)
     closes: bool = False  # it reduced a held position when placed: legacy `action` "sell"
 
     @property

@@ -93,6 +93,12 @@ class PriceModel:
     news_share: float = 0.3  # share of the information that arrives as scheduled news
     jump_probability: float = 0.02  # chance that a diffusion step is an unscheduled jump
     jump_size: float = 15.0  # a jump step carries this many normal steps' information
+    # Other traders (infra.sim.flow): taker flow per re-quote as a multiple of each market's
+    # volume (0: none), the informed share of it, and the share of a take the maker refills
+    # at each re-quote (1: all of it at once).
+    flow_scale: float = 1.0
+    informed_share: float = 0.3
+    refill_per_quote: float = 0.5
 
     def __post_init__(self) -> None:
         checks = {
@@ -103,6 +109,9 @@ class PriceModel:
             "news_share": 0 <= self.news_share < 1,
             "jump_probability": 0 <= self.jump_probability <= 1,
             "jump_size": 1 <= self.jump_size <= 1000,
+            "flow_scale": 0 <= self.flow_scale <= 100,
+            "informed_share": 0 <= self.informed_share <= 1,
+            "refill_per_quote": 0 < self.refill_per_quote <= 1,
         }
         bad = [name for name, ok in checks.items() if not ok]
         if bad:
