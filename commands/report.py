@@ -13,7 +13,7 @@ from rich.table import Table
 from commands.base import EXIT_OK, Command
 from domain.money import usd
 from domain.scoring import Interval, ModelScore, scorecard
-from infra.db.repository import Database
+from infra.db.reading import open_for_reading
 from infra.settings import Settings
 
 
@@ -42,7 +42,7 @@ def _verdict(score: ModelScore) -> str:
 
 
 def render_scorecard(path: Path, console: Console) -> None:
-    with Database.open(path) as db, db.read() as repo:
+    with open_for_reading(path) as db, db.read() as repo:
         scores = scorecard(repo.scored_forecasts(), repo.trade_results(), repo.api_costs())
     if not scores:
         console.print("No forecasts have been scored yet: they are scored as their markets settle.")

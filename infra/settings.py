@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
+from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -48,6 +49,7 @@ LogLevel = Annotated[
 ]  # `--log-level debug` is DEBUG
 
 DATA_DIR = Path("data")
+API_PATH = "/trade-api/v2"  # the path every Kalshi base URL ends with (exchange-apis.md A1)
 _config_file: ContextVar[Path | None] = ContextVar("config_file", default=None)
 
 
@@ -327,12 +329,21 @@ class Settings(BaseSettings):
 
     @property
     def database_path(self) -> Path:
-        """One database file per venue by default, so paper and live books never mix."""
-        return self.db if self.db is not None else default_database(self.resolved_venue)
+        """One database file per exchange by default, so no two exchanges' books ever mix."""
+        if self.db is not None:
+            return self.db
+        return default_database(self.resolved_venue, self.exchange_url)
 
 
-def default_database(venue: Venue) -> Path:
-    return DATA_DIR / f"pm-trader-{venue}.db"
+def default_database(venue: Venue, exchange_url: str | None = None) -> Path:
+    """`data/pm-trader-<venue>.db`; an `--exchange-url` (a standalone simulator, a proxy) is
+    another exchange, so its book is named from the URL: `pm-trader-sim-127.0.0.1-8800.db`."""
+    if exchange_url is None:
+        return DATA_DIR / f"pm-trader-{venue}.db"
+    parts = urlsplit(exchange_url)
+    place = f"{parts.netloc}{parts.path.rstrip('/')}".removesuffix(API_PATH)
+    where = re.sub(r"[^A-Za-z0-9.]+", "-", place)
+    return DATA_DIR / f"pm-trader-{venue}-{where.strip('-.') or 'url'}.db"
 
 
 class _TomlSource(PydanticBaseSettingsSource):

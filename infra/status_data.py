@@ -20,7 +20,7 @@ from domain.halts import Halt, describe
 from domain.models import Heartbeat, Position, PositionStats
 from domain.money import count_str, exact_dollars
 from infra.db.integrity import chain_problem
-from infra.db.repository import Database
+from infra.db.reading import open_for_reading
 from infra.operator import open_book
 
 
@@ -47,8 +47,8 @@ class StatusData(Frozen):
 
 
 def read_status(path: Path) -> StatusData:
-    open_book(path)
-    with Database.open(path) as db, db.read() as repo:
+    open_book(path)  # an older book is upgraded first, after a backup, as at start-up
+    with open_for_reading(path) as db, db.read() as repo:
         chain = repo.ledger_chain()
         problem = chain_problem(repo, chain) or ("the ledger is empty" if not chain.rows else "")
         recent = repo.recent_cash_checks(limit=1)

@@ -8,6 +8,7 @@ driver's own transaction handling is switched off (`isolation_level = None`) and
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from sqlite3 import Connection as DBAPIConnection
@@ -52,6 +53,25 @@ def create_engine_for(path: Path) -> Engine:
     except BaseException:
         engine.dispose()
         raise
+    return engine
+
+
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """Open without writing anything, not even the -wal and -shm files a WAL reader creates.
+
+    Without a -wal file (the database was closed cleanly) the main file holds everything and can
+    be read as immutable; with one, it must be read through the WAL, which already exists.
+    """
+    wal_exists = path.with_name(f"{path.name}-wal").exists()
+    mode = "mode=ro" if wal_exists else "mode=ro&immutable=1"
+    return sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True, check_same_thread=False)
+
+
+def create_read_only_engine(path: Path) -> Engine:
+    """An engine that reads the existing file at `path` and can never change or create one."""
+    engine = create_engine("sqlite://", creator=lambda: connect_read_only(path))
+    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "begin", _on_begin)
     return engine
 
 

@@ -18,7 +18,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from loguru import logger
 
-from infra.db.engine import create_engine_for
+from infra.db.engine import connect_read_only, create_engine_for
 from infra.db.errors import DatabaseCorruptError, DatabaseTooNewError, MigrationError
 
 # `migrations/` is a top-level package beside `infra/`, in the source tree and when installed.
@@ -49,17 +49,6 @@ def head_revision(script_location: Path = MIGRATIONS_DIR) -> str:
     return _head(_script(script_location))
 
 
-def _open_read_only(path: Path) -> sqlite3.Connection:
-    """Open without writing anything, not even the -wal and -shm files a WAL reader creates.
-
-    Without a -wal file (the database was closed cleanly) the main file holds everything and can
-    be read as immutable; with one, it must be read through the WAL, which already exists.
-    """
-    wal_exists = path.with_name(f"{path.name}-wal").exists()
-    mode = "mode=ro" if wal_exists else "mode=ro&immutable=1"
-    return sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True)
-
-
 def current_revision(path: Path) -> str | None:
     """The revision stamped in the file, or None if it does not exist or was never migrated.
 
@@ -68,7 +57,7 @@ def current_revision(path: Path) -> str | None:
     if not path.exists():
         return None
     try:
-        with closing(_open_read_only(path)) as connection:
+        with closing(connect_read_only(path)) as connection:
             stamped = connection.execute(
                 "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
             ).fetchone()
@@ -131,14 +120,14 @@ def migrate(path: Path, *, script_location: Path = MIGRATIONS_DIR) -> str:
 def _backup(path: Path, current: str | None) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = path.with_name(f"{path.name}.backup-{current or 'base'}-{stamp}")
-    with closing(_open_read_only(path)) as source, closing(sqlite3.connect(target)) as copy:
+    with closing(connect_read_only(path)) as source, closing(sqlite3.connect(target)) as copy:
         source.backup(copy)
     logger.info("backed up database {} to {}", path, target)
     return target
 
 
 def _restore(backup: Path, path: Path) -> None:
-    with closing(_open_read_only(backup)) as source, closing(sqlite3.connect(path)) as target:
+    with closing(connect_read_only(backup)) as source, closing(sqlite3.connect(path)) as target:
         source.backup(target)
     logger.warning("restored database {} from {}", path, backup)
 
