@@ -10,10 +10,9 @@ import os
 import sys
 
 from loguru import logger
-from rich.console import Console
 
 from actors.supervisor import StartupFailed
-from commands.base import EXIT_CONFIG, EXIT_FAILURE
+from commands.base import EXIT_CONFIG, EXIT_FAILURE, make_console
 from commands.parser import parse
 from domain.errors import OperatorInterventionRequired
 from infra.db.errors import DatabaseError
@@ -46,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     for warning in unknown_environment(os.environ):
         logger.warning("{}", warning)
     try:
-        return invocation.command.execute(settings, invocation.options, Console())
+        return invocation.command.execute(settings, invocation.options, make_console())
     except OperatorInterventionRequired as exc:
         logger.error("{}", exc)
         return EXIT_CONFIG
@@ -67,7 +66,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def cli() -> None:
     """The `pm-trader` console script."""
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # `pm-trader trades --csv | head`: the reader has all it wants
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(EXIT_FAILURE)
 
 
 if __name__ == "__main__":

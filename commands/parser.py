@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from commands import VERSION, ack_drift, evaluate, report, run, status
+from commands import VERSION, ack_drift, evaluate, report, run, status, trades, why
 from commands.base import Command
 from infra.settings import Settings
 
 COMMANDS: tuple[Command, ...] = (
     run.COMMAND,
     status.COMMAND,
+    trades.COMMAND,
+    why.COMMAND,
     report.COMMAND,
     evaluate.COMMAND,
     ack_drift.COMMAND,

@@ -7,7 +7,7 @@ can leak across threads or go stale.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
@@ -71,6 +71,7 @@ from infra.db.tables import (
 from infra.db.types import MicroDollars, storable
 
 M = TypeVar("M", bound=Frozen)
+R = TypeVar("R")
 
 ACTIVE_STATUSES = (PositionStatus.OPEN, PositionStatus.RECOVERED)
 
@@ -795,11 +796,14 @@ class Database:
             yield Repository(connection)
 
     @contextmanager
-    def read(self) -> Iterator[Repository]:
-        """One consistent read transaction; any write inside it fails (PRAGMA query_only)."""
+    def read(self, view: Callable[[Connection], R] = Repository) -> Iterator[R]:
+        """One consistent read transaction; any write inside it fails (PRAGMA query_only).
+
+        `view` is what reads it: the repository, or a richer read-only view of it.
+        """
         with self._engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA query_only=ON")
             try:
-                yield Repository(connection)
+                yield view(connection)
             finally:
                 connection.exec_driver_sql("PRAGMA query_only=OFF")

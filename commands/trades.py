@@ -1,0 +1,130 @@
+"""`pm-trader trades`: every trade, open and closed, with what it cost, earned and was based on.
+
+P&L is realised for a closed position and unrealised at the mark (the best bid of the side
+held) for an open one; `net` takes off the LLM cost spent on that market.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from commands.base import EXIT_OK, Command
+from commands.views import exact, money, price, read_history, when
+from infra.db.history import Trade
+from infra.settings import Settings
+
+FIELDS = (
+    "position_id",
+    "ticker",
+    "side",
+    "count",
+    "status",
+    "opened_at",
+    "entry_price",
+    "fees",
+    "cost",
+    "forecast",
+    "market_price",
+    "closed_at",
+    "payout",
+    "exit",
+    "mark",
+    "pnl",
+    "llm_cost",
+    "net",
+)
+
+
+def record(trade: Trade) -> dict[str, Any]:
+    """One trade as exact strings (JSON and CSV)."""
+    p = trade.position
+    return {
+        "position_id": p.id,
+        "ticker": p.ticker,
+        "side": p.side.value,
+        "count": f"{p.count:f}",
+        "status": p.status.value,
+        "opened_at": when(p.opened_at),
+        "entry_price": exact(trade.entry_price),
+        "fees": exact(trade.fees),
+        "cost": exact(p.cost),
+        "forecast": exact(trade.forecast_probability),
+        "market_price": exact(trade.market_price),
+        "closed_at": None if p.closed_at is None else when(p.closed_at),
+        "payout": exact(p.payout),
+        "exit": trade.exit_note or None,
+        "mark": exact(trade.mark),
+        "pnl": exact(trade.pnl),
+        "llm_cost": exact(trade.llm_cost),
+        "net": exact(trade.net),
+    }
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="one JSON array of trades")
+    output.add_argument("--csv", action="store_true", help="CSV with a header row")
+
+
+def execute(settings: Settings, options: argparse.Namespace, console: Console) -> int:
+    with read_history(settings.database_path) as history:
+        trades = history.trades()
+    if options.json:
+        print(json.dumps([record(t) for t in trades], indent=2))  # noqa: T201 - the output
+    elif options.csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=FIELDS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(record(t) for t in trades)
+    else:
+        render(trades, console)
+    return EXIT_OK
+
+
+def render(trades: list[Trade], console: Console) -> None:
+    table = Table(
+        title=f"Trades ({len(trades)}); P&L of open ones at the best bid of the side held"
+    )
+    table.add_column("#", justify="right")
+    table.add_column("ticker", overflow="fold", min_width=12)
+    for column in ("side", "count", "opened", "entry", "fees", "forecast", "market"):
+        table.add_column(column, justify="right" if column != "side" else "left")
+    table.add_column("exit", overflow="fold")
+    for column in ("P&L", "LLM", "net"):
+        table.add_column(column, justify="right")
+    for t in trades:
+        p = t.position
+        if p.payout is not None:
+            exit_text = f"{t.exit_note or 'closed'} {when(p.closed_at)}"
+        else:
+            exit_text = f"open, mark {price(t.mark)}"
+        table.add_row(
+            str(p.id),
+            p.ticker,
+            p.side.value,
+            f"{p.count:f}",
+            when(p.opened_at),
+            price(t.entry_price),
+            money(t.fees),
+            price(t.forecast_probability),
+            price(t.market_price),
+            exit_text,
+            money(t.pnl),
+            money(t.llm_cost),
+            money(t.net),
+        )
+    console.print(table)
+
+
+COMMAND = Command(
+    "trades",
+    "every trade, open and closed: entry, exit, fees, LLM cost, P&L, forecast and price at entry",
+    execute,
+    add_arguments,
+)

@@ -1,0 +1,49 @@
+"""What the read commands share: the book opened read-only, and how figures are printed.
+
+Money on screen is `usd` (two places); in JSON and CSV it is the exact dollar string (every
+digit the book holds, never a float). Times are the book's stored UTC format; on the simulator
+the book's clock is the simulator's, and the screens say so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from domain.clock import format_utc
+from domain.money import usd
+from infra.db.history import History
+from infra.db.reading import open_for_reading
+
+MICRO = Decimal("0.000001")
+
+
+@contextmanager
+def read_history(path: Path) -> Iterator[History]:
+    """One query-only transaction on the book at `path`; refuses a missing or foreign file."""
+    with open_for_reading(path) as db, db.read(History) as history:
+        yield history
+
+
+def exact(amount: Decimal | None) -> str | None:
+    """ "12.345600" -> "12.3456": every digit the book holds, at least two places."""
+    if amount is None:
+        return None
+    text = f"{amount.quantize(MICRO):f}".rstrip("0")
+    whole, _, places = text.partition(".")
+    return f"{whole}.{places.ljust(2, '0')}"
+
+
+def money(amount: Decimal | None) -> str:
+    return "-" if amount is None else usd(amount)
+
+
+def price(amount: Decimal | None) -> str:
+    return "-" if amount is None else f"{amount.quantize(Decimal('0.0001')):f}"
+
+
+def when(moment: datetime | None) -> str:
+    return "-" if moment is None else format_utc(moment)

@@ -1,0 +1,273 @@
+"""Read-only views of the book for the cockpit: every trade with its story, and the chain of
+evidence behind one market (`trades`, `why`, the marks in `status`).
+
+Nothing here writes; `Database.read(History)` opens it in a query-only transaction.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, or_, select, type_coerce
+
+from domain.base import Frozen
+from domain.marks import mark, price_paid, side_probability, unrealized_pnl
+from domain.models import Execution, Forecast, LedgerEntry, LlmCall, PnlEvent, Position
+from domain.money import ZERO
+from infra.db.repository import Repository, _columns, _forecast, _to_domain
+from infra.db.tables import (
+    ExecutionRow,
+    ForecastRow,
+    LedgerRow,
+    LlmCallRow,
+    MarketSnapshotRow,
+    PnlRow,
+    PositionRow,
+)
+from infra.db.types import MicroDollars
+
+OPEN_ORDER_STATUSES = ("intent", "resting", "partial", "ambiguous")
+
+
+class Snapshot(Frozen):
+    """A market as the scanner last saw it."""
+
+    ticker: str
+    event_ticker: str
+    ts: datetime
+    status: str
+    yes_bid: Decimal | None
+    yes_ask: Decimal | None
+    no_bid: Decimal | None
+    no_ask: Decimal | None
+    close_time: datetime
+
+
+class Trade(Frozen):
+    """One position, open or closed, with what it cost, earned and was decided on."""
+
+    position: Position
+    execution: Execution | None
+    forecast: Forecast | None
+    llm_cost: Decimal  # every LLM call spent on this market
+    snapshot: Snapshot | None  # the latest: the mark of an open position
+    exit_note: str = ""
+
+    @property
+    def fees(self) -> Decimal:
+        return ZERO if self.execution is None else self.execution.fees
+
+    @property
+    def entry_price(self) -> Decimal:
+        """The average price paid per contract, before fees."""
+        e = self.execution
+        if e is not None and e.filled_count > 0:
+            return e.fill_cost / e.filled_count
+        p = self.position
+        return (p.cost - self.fees) / p.count if p.count > 0 else ZERO
+
+    @property
+    def mark(self) -> Decimal | None:
+        s = self.snapshot
+        if self.position.payout is not None or s is None:
+            return None
+        return mark(self.position.side, s.yes_bid, s.no_bid)
+
+    @property
+    def pnl(self) -> Decimal | None:
+        """Realised P&L if closed, unrealised at the mark if open (None: no mark)."""
+        p = self.position
+        if p.payout is not None:
+            return p.payout - p.cost
+        return unrealized_pnl(p.count, p.cost, self.mark)
+
+    @property
+    def net(self) -> Decimal | None:
+        """P&L net of the LLM cost spent on the market."""
+        return None if self.pnl is None else self.pnl - self.llm_cost
+
+    @property
+    def forecast_probability(self) -> Decimal | None:
+        f = self.forecast
+        return None if f is None else side_probability(self.position.side, f.probability)
+
+    @property
+    def market_price(self) -> Decimal | None:
+        """The ask of the side bought when the forecast was made."""
+        f = self.forecast
+        if f is None:
+            return None
+        return price_paid(self.position.side, f.inputs.yes_bid, f.inputs.yes_ask)
+
+
+class Chain(Frozen):
+    """Everything the book knows about one market, oldest first: `why TICKER`."""
+
+    ticker: str
+    ledger: tuple[LedgerEntry, ...]
+    executions: tuple[Execution, ...]
+    forecasts: tuple[Forecast, ...]
+    llm_calls: tuple[LlmCall, ...]
+    positions: tuple[Position, ...]
+    pnl: tuple[PnlEvent, ...]
+    decision_snapshots: dict[str, Snapshot]  # client order id -> the market just before it
+    latest: Snapshot | None
+
+
+class History(Repository):
+    """Read-only queries across tables, for people rather than actors."""
+
+    def trades(self) -> list[Trade]:
+        positions = self._positions()
+        coids = [p.client_order_id for p in positions if p.client_order_id]
+        executions = {
+            e.client_order_id: e for e in self._executions(ExecutionRow.client_order_id.in_(coids))
+        }
+        forecast_ids = [e.forecast_id for e in executions.values() if e.forecast_id is not None]
+        forecasts = {f.id: f for f in self._forecasts(ForecastRow.id.in_(forecast_ids))}
+        tickers = sorted({p.ticker for p in positions})
+        costs = self.llm_cost_by_ticker(tickers)
+        snapshots = self.latest_snapshots(tickers)
+        notes: dict[int, str] = {}
+        for event in self._pnl(PnlRow.position_id.in_([p.id for p in positions])):
+            if event.position_id is not None:
+                notes[event.position_id] = event.note
+        trades = []
+        for p in positions:
+            execution = executions.get(p.client_order_id or "")
+            forecast = forecasts.get(execution.forecast_id) if execution else None
+            trades.append(
+                Trade(
+                    position=p,
+                    execution=execution,
+                    forecast=forecast,
+                    llm_cost=costs.get(p.ticker, ZERO),
+                    snapshot=snapshots.get(p.ticker),
+                    exit_note=notes.get(p.id or 0, ""),
+                )
+            )
+        return trades
+
+    def open_orders(self) -> list[Execution]:
+        """Orders not known to be final: recorded, resting, partly filled or in doubt."""
+        return self._executions(ExecutionRow.status.in_(OPEN_ORDER_STATUSES))
+
+    def llm_cost_by_ticker(self, tickers: list[str]) -> dict[str, Decimal]:
+        total = type_coerce(func.sum(LlmCallRow.cost), MicroDollars())
+        rows = self._connection.execute(
+            select(LlmCallRow.ticker, total)
+            .where(LlmCallRow.ticker.in_(tickers))
+            .group_by(LlmCallRow.ticker)
+        )
+        return {ticker: cost for ticker, cost in rows}
+
+    def latest_snapshots(self, tickers: list[str]) -> dict[str, Snapshot]:
+        newest = (
+            select(func.max(MarketSnapshotRow.id).label("id"))
+            .where(MarketSnapshotRow.ticker.in_(tickers))
+            .group_by(MarketSnapshotRow.ticker)
+            .subquery()
+        )
+        rows = self._all(
+            select(*_columns(MarketSnapshotRow)).join(newest, MarketSnapshotRow.id == newest.c.id)
+        )
+        return {row["ticker"]: _to_domain(Snapshot, row) for row in rows}
+
+    def chain(self, ticker: str) -> Chain:
+        positions = self._positions(PositionRow.ticker == ticker)
+        executions = self._executions(ExecutionRow.ticker == ticker)
+        calls = [
+            _to_domain(LlmCall, row)
+            for row in self._all(
+                select(*_columns(LlmCallRow))
+                .where(LlmCallRow.ticker == ticker)
+                .order_by(LlmCallRow.id)
+            )
+        ]
+        refs = {
+            *(e.client_order_id for e in executions),
+            *(str(p.id) for p in positions),
+            *(c.call_id for c in calls),
+            ticker,
+        }
+        ledger = [
+            _to_domain(LedgerEntry, row)
+            for row in self._all(
+                select(*_columns(LedgerRow))
+                .where(or_(LedgerRow.ref_id.in_(refs), LedgerRow.detail.contains(ticker)))
+                .order_by(LedgerRow.id)
+            )
+        ]
+        decisions = {
+            e.client_order_id: snap
+            for e in executions
+            if (snap := self._snapshot_before(ticker, e.created_at)) is not None
+        }
+        return Chain(
+            ticker=ticker,
+            ledger=tuple(ledger),
+            executions=tuple(executions),
+            forecasts=tuple(self._forecasts(ForecastRow.ticker == ticker)),
+            llm_calls=tuple(calls),
+            positions=tuple(positions),
+            pnl=tuple(self._pnl(PnlRow.ticker == ticker)),
+            decision_snapshots=decisions,
+            latest=self.latest_snapshots([ticker]).get(ticker),
+        )
+
+    def ledger_row(self, row_id: int) -> LedgerEntry | None:
+        row = self._maybe_one(select(*_columns(LedgerRow)).where(LedgerRow.id == row_id))
+        return None if row is None else _to_domain(LedgerEntry, row)
+
+    def ticker_of(self, entry: LedgerEntry) -> str | None:
+        """The market a ledger row is about, from what it refers to; None for none."""
+        ref = entry.ref_id
+        if ref is None:
+            return None
+        statements = (
+            select(ExecutionRow.ticker).where(ExecutionRow.client_order_id == ref),
+            select(LlmCallRow.ticker).where(LlmCallRow.call_id == ref),
+            select(PositionRow.ticker).where(PositionRow.id == int(ref))
+            if ref.isdigit() and entry.ref_type == "position"
+            else None,
+            select(PositionRow.ticker).where(PositionRow.ticker == ref).limit(1),
+        )
+        for statement in statements:
+            if statement is not None and (found := self._connection.execute(statement).scalar()):
+                return str(found)
+        return None
+
+    # helpers
+
+    def _snapshot_before(self, ticker: str, moment: datetime) -> Snapshot | None:
+        row = self._maybe_one(
+            select(*_columns(MarketSnapshotRow))
+            .where(MarketSnapshotRow.ticker == ticker, MarketSnapshotRow.ts <= moment)
+            .order_by(MarketSnapshotRow.id.desc())
+            .limit(1)
+        )
+        return None if row is None else _to_domain(Snapshot, row)
+
+    def _executions(self, *criteria: object) -> list[Execution]:
+        rows = self._all(select(*_columns(ExecutionRow)).where(*criteria).order_by(ExecutionRow.id))
+        return [_to_domain(Execution, row) for row in rows]
+
+    def _forecasts(self, *criteria: object) -> list[Forecast]:
+        rows = self._all(select(*_columns(ForecastRow)).where(*criteria).order_by(ForecastRow.id))
+        return [_forecast(row) for row in rows]
+
+    def _pnl(self, *criteria: object) -> list[PnlEvent]:
+        rows = self._all(select(*_columns(PnlRow)).where(*criteria).order_by(PnlRow.id))
+        return [_to_domain(PnlEvent, row) for row in rows]
+
+
+def grouped_exposure(trades: list[Trade]) -> dict[str, Decimal]:
+    """Cost of open positions per event (the market's event ticker, or the market's own)."""
+    exposure: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for t in trades:
+        if t.position.payout is None:
+            event = t.snapshot.event_ticker if t.snapshot else t.position.ticker
+            exposure[event] += t.position.cost
+    return dict(exposure)
