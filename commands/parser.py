@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from commands import VERSION, ack_drift, evaluate, report, run, status, trades, why
+from commands import VERSION, ack_drift, config, evaluate, report, run, status, trades, why
 from commands.base import Command
 from infra.settings import Settings
 
@@ -24,6 +24,7 @@ COMMANDS: tuple[Command, ...] = (
     report.COMMAND,
     evaluate.COMMAND,
     ack_drift.COMMAND,
+    config.COMMAND,
 )
 DEFAULT_COMMAND = run.COMMAND.name
 TOP_LEVEL_FLAGS = frozenset({"-h", "--help", "--version"})

@@ -13,13 +13,14 @@ from actors.system import TradingSystem
 from commands.base import EXIT_FAILURE, EXIT_OK, Command
 from commands.run_report import render_run
 from domain.ledger import LedgerCheck, check
-from infra.db.archive import archive_database
+from infra.db.archive import archive_database, prune_archives
 from infra.db.integrity import verify_ledger
 from infra.db.migrate import check_database, migrate
 from infra.db.preflight import check_location, check_writable
 from infra.db.repository import Database
 from infra.forecasting_setup import build_llm, scorecard_policy
 from infra.lockfile import DatabaseLock
+from infra.logs import clock_stamp
 from infra.settings import Settings
 from infra.signals import install_signal_handlers
 from infra.venue import Venue, connect
@@ -42,11 +43,16 @@ def execute(settings: Settings, _options: argparse.Namespace, console: Console) 
     path = settings.database_path
     check_location(path)
     venue = connect(settings)  # refuses bad flags or keys before any file is created
+    if venue.sim is not None:
+        clock_stamp.use(venue.clock)  # log lines carry the simulated time the book stores
+        logger.info(
+            "times are the simulator's clock (`sim`), {}x real time", settings.sim.time_scale
+        )
     try:
         with DatabaseLock(path):
             check_writable(path)
             if venue.sim is not None:
-                _start_new_book(path)
+                _start_new_book(path, settings.sim.keep_archived_books)
             revision = migrate(path)
             logger.debug("database {} at revision {}", path, revision)
             chain = verify_ledger(path)  # before any actor trades
@@ -92,7 +98,7 @@ def _check_ledger(path: Path) -> LedgerCheck:
         return check(repo.ledger_entries())
 
 
-def _start_new_book(path: Path) -> None:
+def _start_new_book(path: Path, keep: int) -> None:
     """The embedded simulator is a new exchange every run, so it gets a new book: positions
     from the last session could never settle on it. The old book is archived, not deleted
     (a corrupt or newer file is refused first, as always)."""
@@ -106,6 +112,8 @@ def _start_new_book(path: Path) -> None:
         archived,
         archived,
     )
+    for deleted in prune_archives(path, keep):
+        logger.info("deleted the archived book {} (sim.keep_archived_books = {})", deleted, keep)
 
 
 COMMAND = Command(

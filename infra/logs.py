@@ -1,7 +1,12 @@
 """loguru to the console and a rotating file, stdlib logging (Pykka's too) routed into it.
 
 Pykka reports actor crashes through the stdlib `pykka` logger, which has only a NullHandler:
-without the intercept an actor could die silently.
+without the intercept an actor could die silently. HTTP clients (httpx under the LLM SDKs,
+urllib3 under requests) log every request at INFO: those lines are demoted to DEBUG.
+
+One clock in what a user sees: each line is stamped with the book's clock, UTC, the same clock
+as every time stored in the database. On the embedded simulator that is the simulator's
+accelerated clock, and the stamp says `sim`.
 """
 
 from __future__ import annotations
@@ -10,19 +15,24 @@ import inspect
 import logging
 import sys
 from collections.abc import Callable, Iterable
+from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from loguru import logger
 
+from domain.clock import Clock, format_utc
+
 if TYPE_CHECKING:
     from loguru import Record
 
 CONSOLE_FORMAT = (
-    "<green>{time:HH:mm:ss.SSS}</green> <level>{level: <8}</level> "
+    "<green>{extra[clock]}</green> <level>{level: <8}</level> "
     "<cyan>{extra[actor]: <10}</cyan> {message}"
 )
-FILE_FORMAT = "{time:YYYY-MM-DDTHH:mm:ss.SSS!UTC}Z {level: <8} {extra[actor]: <10} {message}"
+FILE_FORMAT = "{extra[stamp]} {level: <8} {extra[actor]: <10} {message}"
+HTTP_CLIENT_LOGGERS = frozenset({"httpx", "urllib3", "anthropic", "openai"})
+QUIET_LOGGERS = ("httpcore", "sqlalchemy", "alembic")
 VERBOSE_LEVELS = frozenset({"TRACE", "DEBUG"})
 
 
@@ -52,6 +62,8 @@ class InterceptHandler(logging.Handler):
             level: str | int = logger.level(record.levelname).name
         except ValueError:
             level = record.levelno
+        if record.levelno <= logging.INFO and record.name.split(".")[0] in HTTP_CLIENT_LOGGERS:
+            level = "DEBUG"  # one line per HTTP request is detail, not news
         frame, depth = inspect.currentframe(), 0
         while frame is not None and (depth == 0 or frame.f_code.co_filename == logging.__file__):
             frame = frame.f_back
@@ -76,7 +88,31 @@ class Redactor:
                 record["message"] = record["message"].replace(secret, "***")
 
 
+class ClockStamp:
+    """Stamps each record with the book's clock (the wall clock until told otherwise)."""
+
+    def __init__(self) -> None:
+        self._clock: Clock | None = None
+
+    def use(self, clock: Clock | None) -> None:
+        """Stamp with `clock`, labelled `sim` (None: back to the wall clock)."""
+        self._clock = clock
+
+    def __call__(self, record: Record) -> None:
+        clock = self._clock
+        moment = record["time"].astimezone(UTC) if clock is None else clock.now()
+        label = "" if clock is None else " sim"
+        record["extra"]["clock"] = f"{moment:%H:%M:%S}.{moment.microsecond // 1000:03d}{label}"
+        record["extra"]["stamp"] = f"{format_utc(moment)}{label}"
+
+
 redactor = Redactor()
+clock_stamp = ClockStamp()
+
+
+def _patch(record: Record) -> None:
+    redactor(record)
+    clock_stamp(record)
 
 
 def setup_logging(
@@ -89,7 +125,7 @@ def setup_logging(
     """Configure every sink once at start-up; safe to call again (it replaces the sinks)."""
     redactor.add(secrets)
     logger.remove()
-    logger.configure(extra={"actor": "main"}, patcher=redactor)
+    logger.configure(extra={"actor": "main"}, patcher=_patch)
     logger.add(
         sys.stderr,
         level=level,
@@ -114,5 +150,8 @@ def setup_logging(
         )
     logging.basicConfig(handlers=[InterceptHandler()], level=logging.INFO, force=True)
     logging.getLogger("pykka").setLevel(logging.INFO)
-    for noisy in ("urllib3", "sqlalchemy", "alembic", "httpx", "anthropic", "openai"):
+    http_level = logging.INFO if level in {"TRACE", "DEBUG"} else logging.WARNING
+    for name in HTTP_CLIENT_LOGGERS:
+        logging.getLogger(name).setLevel(http_level)
+    for noisy in QUIET_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)

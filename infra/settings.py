@@ -200,6 +200,7 @@ class SimSettings(Section):
     seed: int = 7
     markets: int = Field(400, ge=1, le=100_000)
     time_scale: Decimal = Field(Decimal(600), gt=0, le=10**6)  # sim seconds per real second
+    keep_archived_books: int = Field(20, ge=0)  # a new book each run; 0 keeps every old one
     # Where the simulated clock starts (UTC, e.g. "2026-11-24T12:00:00Z"). The catalogue, the
     # prices and the results are a function of (seed, start_time, elapsed simulated time), so a
     # fixed start replays the same exchange; unset, it is the wall clock at start-up.

@@ -24,12 +24,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-
 from infra.kalshi.client import KalshiClient
 from infra.kalshi.ratelimit import RateLimitConfig, TokenBucketLimiter
 from infra.kalshi.signing import RequestSigner
+from infra.sim.keygen import KeyPair, write_key_pair
 from tests.fakes.llm_server import FakeLlmServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -218,30 +216,8 @@ def bot(*args: str, env: Mapping[str, str], name: str = "bot") -> Iterator[Child
         child.close()
 
 
-@dataclass(frozen=True)
-class KeyPair:
-    key_id: str
-    private_key: Path
-    public_key: Path
-
-
 def make_key_pair(directory: Path, key_id: str = "test-key") -> KeyPair:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = directory / f"{key_id}.pem"
-    public = directory / f"{key_id}.pub.pem"
-    private.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    public.write_bytes(
-        key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-    )
-    return KeyPair(key_id, private, public)
+    return write_key_pair(directory, key_id)
 
 
 class SimProcess:

@@ -1,5 +1,9 @@
-"""Entry point for `python -m infra.sim`."""
+"""Entry point for `python -m infra.sim` (the exchange) and `python -m infra.sim keygen`."""
 
-from infra.sim.cli import main
+import sys
 
-raise SystemExit(main())
+from infra.sim import cli, keygen
+
+if sys.argv[1:2] == ["keygen"]:
+    raise SystemExit(keygen.main(sys.argv[2:]))
+raise SystemExit(cli.main())

@@ -1,0 +1,141 @@
+"""Every setting with its default, as a TOML configuration file: `pm-trader config --defaults`.
+
+The README's configuration example is this text; a test keeps the two identical and loads it
+back to the defaults, so the example can never drift from the code. A setting without a default
+value is shown commented out with an example. Credentials are left out: they come from the
+environment (KALSHI_API_KEY_ID and the others).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from domain.clock import format_utc
+from infra.settings import Section, Settings
+
+CREDENTIALS = frozenset(
+    {"kalshi_api_key_id", "kalshi_private_key_path", "anthropic_api_key", "openai_api_key"}
+)
+COMMENT_COLUMN = 34
+
+COMMENTS = {
+    "venue": "sim, demo or live (default: sim without Kalshi keys, else demo)",
+    "db": "default: data/pm-trader-<venue>[-<exchange>].db",
+    "exchange_url": "a Kalshi-compatible exchange, e.g. a standalone simulator",
+    "log_level": "trace, debug, info, warning or error",
+    "cycles": "stop after N cycles (unset: run until stopped)",
+    "cycle_interval": "seconds between cycles (default 60, 5 on the simulator)",
+    "initial_bankroll": "seeds the ledger of a new database, once",
+    "confirm_live": "required for --venue live",
+    "request_timeout": "seconds to wait for an exchange's answer",
+    "risk": "sizing and caps",
+    "risk.kelly_multiplier": "fraction of full Kelly",
+    "risk.max_fraction_per_order": "of the bankroll",
+    "risk.max_order_cost": "dollars, fees included",
+    "risk.min_edge": "probability points, after fees",
+    "risk.max_total_exposure": "open positions plus orders in flight",
+    "risk.count_step": "contracts per order are multiples of this (min 0.01)",
+    "rate_limits": "Kalshi token buckets (Basic tier), tokens per second",
+    "scanner.cooldown_minutes": "do not re-analyse a market sooner than this",
+    "scanner.max_candidates": "markets analysed per cycle",
+    "scanner.rank_by": "or volume; markets with a Polymarket link come first",
+    "polymarket.link_threshold": "confidence needed to link markets by title and close date",
+    "polymarket.pairs": 'Kalshi ticker -> Polymarket id, e.g. { "KXA-26DEC31" = "253591" }',
+    "llm.provider": "auto (Claude if ANTHROPIC_API_KEY is set), anthropic, openai, offline",
+    "llm.model": "default: claude-sonnet-5-5 (anthropic), gpt-5.5 (openai)",
+    "llm.temperature": "unset: the model's own default",
+    "llm.concurrency": "LLM calls in flight at once",
+    "llm.cycle_budget": "dollars of API cost per cycle",
+    "llm.daily_budget": "dollars per UTC day",
+    "llm.cache_minutes": "reuse a forecast this long...",
+    "llm.cache_max_move": "...while no price moved more than this",
+    "llm.prices": 'per model, over the built-in list: { "m" = { input = "3", output = "15" } }',
+    "sim": "the embedded simulator",
+    "sim.time_scale": "simulated seconds per real second",
+    "sim.keep_archived_books": "each run archives the last book; 0 keeps every one",
+    "sim.start_time": "unset: now; a fixed start replays the same exchange",
+    "sim.scenario": "how the venues price the hidden fair value (see below)",
+    "sim.kalshi_noise": "unset: the scenario's; the price model's knobs (infra/sim/pricing.py)",
+}
+EXAMPLES = {
+    "venue": '"demo"',
+    "db": '"data/my-book.db"',
+    "exchange_url": '"http://127.0.0.1:8800/trade-api/v2"',
+    "cycles": "6",
+    "cycle_interval": '"60"',
+    "log_file": '"logs/pm-trader.log"',
+    "llm.model": '"claude-sonnet-5-5"',
+    "llm.temperature": '"0.2"',
+    "sim.start_time": '"2026-11-24T12:00:00Z"',
+    "sim.kalshi_noise": "0.02",
+    "sim.polymarket_noise": "0.02",
+    "sim.noise_correlation": "0.5",
+    "sim.news_per_event": "2",
+    "sim.news_share": "0.5",
+    "sim.jump_probability": "0.05",
+    "sim.jump_size": "5",
+}
+
+
+def _value(value: Any) -> str:
+    """A default as TOML; amounts as strings, which keeps them exact."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, dict):
+        pairs = ", ".join(f'"{k}" = {_value(v)}' for k, v in value.items())
+        return f"{{ {pairs} }}" if pairs else "{}"
+    if isinstance(value, BaseModel):
+        return _value(value.model_dump())
+    if isinstance(value, datetime):
+        return f'"{format_utc(value)}"'
+    if isinstance(value, Decimal | Path | str):
+        return f'"{value}"'
+    raise TypeError(f"no TOML form for {value!r}")
+
+
+def _line(text: str, comment: str | None) -> str:
+    if not comment:
+        return text
+    return f"{text.ljust(COMMENT_COLUMN - 1)} # {comment}"
+
+
+def _lines(values: dict[str, Any], prefix: str) -> list[str]:
+    lines = []
+    for name, value in values.items():
+        key = f"{prefix}{name}"
+        if isinstance(value, Section) or name in CREDENTIALS:
+            continue
+        if value is None:
+            lines.append(_line(f"# {name} = {EXAMPLES.get(key, '')}".rstrip(), COMMENTS.get(key)))
+        else:
+            lines.append(_line(f"{name} = {_value(value)}", COMMENTS.get(key)))
+    return lines
+
+
+def _toml(values: dict[str, Any]) -> str:
+    out = _lines(values, "")
+    for name, section in values.items():
+        if isinstance(section, Section):
+            out += ["", _line(f"[{name}]", COMMENTS.get(name))]
+            out += _lines(
+                {field: getattr(section, field) for field in type(section).model_fields}, f"{name}."
+            )
+    return "\n".join(out) + "\n"
+
+
+def defaults_toml() -> str:
+    """The configuration file that sets every setting to its default."""
+    fields = Settings.model_fields
+    return _toml({name: f.get_default(call_default_factory=True) for name, f in fields.items()})
+
+
+def settings_toml(settings: Settings) -> str:
+    """The configuration file that gives `settings` (without its credentials)."""
+    return _toml({name: getattr(settings, name) for name in Settings.model_fields})

@@ -1,0 +1,132 @@
+"""The README's commands and configuration example, run and checked as a user would use them.
+
+Every command in a ```sh block of the README is run here (a long-running one with a bounded
+`--cycles`, a fixed port replaced by a free one); the TOML example is the settings' defaults.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from infra.settings import load_settings
+from infra.settings_example import defaults_toml
+from tests.process_helpers import PYTHON, ROOT, Child, child_env, run_main
+
+README = (ROOT / "README.md").read_text()
+
+
+def shell_commands() -> list[str]:
+    """Each command of the README's ```sh blocks, continuation lines joined, comments cut."""
+    commands = []
+    for block in re.findall(r"```sh\n(.*?)```", README, re.DOTALL):
+        joined = block.replace("\\\n", " ")
+        for line in joined.splitlines():
+            command = line.split("  #", 1)[0].strip()
+            if command:
+                commands.append(re.sub(r"\s+", " ", command))
+    return commands
+
+
+def argv_of(command: str) -> tuple[dict[str, str], list[str]]:
+    """The environment assignments and the argv, with the venv's programs made this Python."""
+    words = shlex.split(command)
+    env = {}
+    while "=" in words[0]:
+        name, _, value = words.pop(0).partition("=")
+        env[name] = value
+    program = {
+        ".venv/bin/python": [PYTHON],
+        ".venv/bin/pm-trader": [PYTHON, str(ROOT / "main.py")],
+    }[words[0]]
+    return env, program + words[1:]
+
+
+def test_the_toml_example_is_every_default_and_loads_back_to_them(tmp_path: Path) -> None:
+    [example] = re.findall(r"```toml\n(.*?)```", README, re.DOTALL)
+    assert example == defaults_toml(), (
+        "README's TOML example is stale: paste the output of `pm-trader config --defaults`"
+    )
+    config = tmp_path / "defaults.toml"
+    config.write_text(example)
+    assert load_settings(config) == load_settings()
+
+
+@pytest.mark.timeout(240)
+def test_the_make_targets_run_the_program_and_the_suite(tmp_path: Path) -> None:
+    assert shell_commands()[:2] == ["make run", "make test"]
+    dry = subprocess.run(
+        ["make", "-n", "run", "test"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert ".venv/bin/python main.py --cycles 6" in dry.stdout
+    assert ".venv/bin/python -m pytest" in dry.stdout
+    # `make run` itself: the same program and arguments, on a smaller, faster simulator.
+    result = run_main(
+        "--cycles",
+        "6",
+        "--db",
+        str(tmp_path / "book.db"),
+        env=child_env(PMT_SIM__MARKETS="60", PMT_CYCLE_INTERVAL="0.1"),
+        timeout=170,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "6 cycle(s)" in result.stdout
+
+
+def _in(directory: Path, argv: list[str]) -> list[str]:
+    """The README's relative key file names, as files in `directory` (the sim runs elsewhere)."""
+    return [str(directory / word) if word.endswith(".pem") else word for word in argv]
+
+
+@pytest.mark.timeout(240)
+def test_the_standalone_simulator_steps(tmp_path: Path) -> None:
+    keygen, simulator, trader = shell_commands()[2:5]
+    env, argv = argv_of(keygen)
+    made = subprocess.run(
+        argv,
+        cwd=tmp_path,
+        env=child_env(PYTHONPATH=str(ROOT), **env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    assert (tmp_path / "my-key.pem").exists()
+    assert (tmp_path / "my-key.pub.pem").exists()
+    env, argv = argv_of(simulator.replace("--port 8800", "--port 0"))
+    sim = Child(_in(tmp_path, argv), child_env(**env), "sim")
+    try:
+        url = sim.wait_stdout(r"^http://", timeout=30).strip()
+        port = url.split(":")[2].split("/")[0]
+        env, argv = argv_of(trader.replace("http://127.0.0.1:8800/trade-api/v2", url))
+        env["KALSHI_PRIVATE_KEY_PATH"] = str(tmp_path / env["KALSHI_PRIVATE_KEY_PATH"])
+        result = subprocess.run(
+            [*argv, "--cycles", "1"],
+            cwd=tmp_path,
+            env=child_env(**env),
+            capture_output=True,
+            text=True,
+            timeout=170,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert (tmp_path / "data" / f"pm-trader-sim-127.0.0.1-{port}.db").exists()
+    finally:
+        sim.close()
+
+
+def test_every_readme_command_is_covered_here() -> None:
+    """A new README command needs its test in this module."""
+    assert len(shell_commands()) == 5, shell_commands()
+
+
+@pytest.mark.timeout(240)
+def test_the_inline_commands_answer() -> None:
+    for args in (["--help"], ["--version"], ["status", "--help"], ["config", "--defaults"]):
+        result = run_main(*args)
+        assert result.returncode == 0, (args, result.stderr)
