@@ -15,7 +15,7 @@ import pytest
 
 from infra.settings import load_settings
 from infra.settings_example import defaults_toml
-from tests.process_helpers import PYTHON, ROOT, Child, child_env, run_main
+from tests.process_helpers import PYTHON, ROOT, SIM_START, Child, child_env, run_main
 
 README = (ROOT / "README.md").read_text()
 
@@ -70,7 +70,9 @@ def test_the_make_targets_run_the_program_and_the_suite(tmp_path: Path) -> None:
         "6",
         "--db",
         str(tmp_path / "book.db"),
-        env=child_env(PMT_SIM__MARKETS="60", PMT_CYCLE_INTERVAL="0.1"),
+        env=child_env(
+            PMT_SIM__MARKETS="60", PMT_CYCLE_INTERVAL="0.1", PMT_SIM__START_TIME=SIM_START
+        ),
         timeout=170,
     )
     assert result.returncode == 0, result.stderr
