@@ -8,6 +8,7 @@ stop.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from loguru import logger
@@ -24,6 +25,7 @@ class Session:
     """What a session did. `startup_error` is set if start-up reconciliation failed, in which
     case no cycle ran and there are no balances to compare."""
 
+    started_at: datetime
     cycles: tuple[CycleStats, ...] = ()
     start_balance: Decimal = Decimal(0)
     end_balance: Decimal = Decimal(0)
@@ -38,6 +40,7 @@ def run_session(
     cycle_timeout: float = CYCLE_TIMEOUT,
 ) -> Session:
     events = system.events
+    started_at = system.clock.now()
     system.start()
     done: list[CycleStats] = []
     try:
@@ -45,7 +48,7 @@ def run_session(
         report = system.reconcile(enable_trading=True)
         if not report.ok:
             logger.error("start-up reconciliation failed, not trading: {}", report.error)
-            return Session(startup_error=report.error or "unknown")
+            return Session(started_at, startup_error=report.error or "unknown")
         number = 0
         while not events.shutting_down.is_set() and (cycles is None or number < cycles):
             number += 1
@@ -59,7 +62,7 @@ def run_session(
     finally:
         system.stop()
     escalation = None if events.escalation.empty() else events.escalation.get()
-    return Session(tuple(done), start_balance, end_balance, escalation=escalation)
+    return Session(started_at, tuple(done), start_balance, end_balance, escalation=escalation)
 
 
 def _log_cycle(stats: CycleStats) -> None:

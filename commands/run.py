@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 from loguru import logger
@@ -11,7 +13,8 @@ from rich.console import Console
 from actors.session import run_session
 from actors.system import TradingSystem
 from commands.base import EXIT_FAILURE, EXIT_OK, Command
-from commands.run_report import render_run
+from commands.run_report import Holdings, render_run
+from commands.views import read_history
 from domain.ledger import LedgerCheck, check
 from infra.db.archive import archive_database, prune_archives
 from infra.db.integrity import verify_ledger
@@ -84,6 +87,7 @@ def trade(settings: Settings, venue: Venue, path: Path, console: Console) -> int
         session.cycles,
         session.start_balance,
         session.end_balance,
+        _holdings(path, session.started_at),
         ledger.ok,
         ledger.problem or f"{ledger.rows} rows, balance {ledger.last_balance}",
     )
@@ -96,6 +100,20 @@ def trade(settings: Settings, venue: Venue, path: Path, console: Console) -> int
 def _check_ledger(path: Path) -> LedgerCheck:
     with Database.open(path) as db, db.read() as repo:
         return check(repo.ledger_entries())
+
+
+def _holdings(path: Path, since: datetime) -> Holdings:
+    with read_history(path) as history:
+        held = [t for t in history.trades() if t.position.payout is None]
+        fees = history.fees_since(since)
+    marks = [t.mark for t in held]
+    return Holdings(
+        open_positions=len(held),
+        unmarked=sum(1 for m in marks if m is None),
+        market_value=sum((t.position.count * (t.mark or 0) for t in held), Decimal(0)),
+        unrealized_pnl=sum((t.pnl for t in held if t.pnl is not None), Decimal(0)),
+        fees=fees,
+    )
 
 
 def _start_new_book(path: Path, keep: int) -> None:

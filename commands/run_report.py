@@ -1,9 +1,16 @@
-"""The end-of-run report: what the bot did, cycle by cycle, and whether the ledger adds up."""
+"""The end-of-run report: what the bot did, cycle by cycle, what it earned and spent, and
+whether the ledger adds up.
+
+An order that filled in part counts as filled in the cycle table (it bought something); the
+totals say how many of those were partial. P&L is realised (closed positions) and unrealised
+(open positions at the best bid of the side held), beside the fees and the LLM cost.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from rich.console import Console
@@ -12,13 +19,13 @@ from rich.table import Table
 from domain.messages import CycleStats
 from domain.money import usd
 
-COLUMNS = (
-    ("markets", "markets_scanned"),
-    ("candidates", "candidates"),
-    ("forecasts", "forecasts"),
-    ("orders", "orders_placed"),
-    ("filled", "orders_filled"),
-    ("settled", "settled"),
+COLUMNS: tuple[tuple[str, Callable[[CycleStats], int]], ...] = (
+    ("markets", lambda s: s.markets_scanned),
+    ("candidates", lambda s: s.candidates),
+    ("forecasts", lambda s: s.forecasts),
+    ("orders", lambda s: s.orders_placed),
+    ("filled", lambda s: s.orders_filled + s.orders_partial),
+    ("settled", lambda s: s.settled),
 )
 TOTALS = (
     ("Polymarket markets linked", "linked"),
@@ -31,6 +38,17 @@ TOTALS = (
 )
 
 
+@dataclass(frozen=True)
+class Holdings:
+    """The book at the end of a run: open positions at their marks, and the run's fees."""
+
+    open_positions: int
+    unmarked: int  # open positions without a bid on their side: valued at zero
+    market_value: Decimal
+    unrealized_pnl: Decimal
+    fees: Decimal
+
+
 def render_run(
     console: Console,
     venue: str,
@@ -38,6 +56,7 @@ def render_run(
     cycles: Sequence[CycleStats],
     start_balance: Decimal,
     end_balance: Decimal,
+    holdings: Holdings,
     ledger_ok: bool,
     ledger_detail: str,
 ) -> None:
@@ -50,7 +69,7 @@ def render_run(
     for stats in cycles:
         table.add_row(
             str(stats.cycle),
-            *(str(getattr(stats, name)) for _, name in COLUMNS),
+            *(str(column(stats)) for _, column in COLUMNS),
             usd(stats.realized_pnl),
         )
     console.print(table)
@@ -75,9 +94,19 @@ def render_run(
         for error in stats.errors:
             console.print(f"[yellow]cycle {stats.cycle}: {error}[/yellow]")
     change = end_balance - start_balance
+    equity = end_balance + holdings.market_value
     console.print(
-        f"Bankroll: {usd(start_balance)} -> {usd(end_balance)} ({'+' if change >= 0 else ''}"
-        f"{usd(change)}); realized P&L {usd(sum((s.realized_pnl for s in cycles), Decimal(0)))}"
+        f"Bankroll (cash): {usd(start_balance)} -> {usd(end_balance)}"
+        f" ({'+' if change >= 0 else ''}{usd(change)}); equity {usd(equity)}"
+        f" with {holdings.open_positions} open position(s) worth {usd(holdings.market_value)} at"
+        " their marks"
+        + (f" ({holdings.unmarked} without a bid, valued at $0)" if holdings.unmarked else "")
+    )
+    realized = sum((s.realized_pnl for s in cycles), Decimal(0))
+    llm_cost = sum((s.api_cost for s in cycles), Decimal(0))
+    console.print(
+        f"P&L: realized {usd(realized)} this run, unrealized {usd(holdings.unrealized_pnl)} on"
+        f" open positions; fees {usd(holdings.fees)}, LLM cost {usd(llm_cost)} this run"
     )
     verdict = "[green]adds up[/green]" if ledger_ok else "[red]DOES NOT ADD UP[/red]"
     console.print(f"Ledger: {verdict} ({ledger_detail})")

@@ -150,6 +150,14 @@ class History(Repository):
             )
         return trades
 
+    def fees_since(self, moment: datetime) -> Decimal:
+        """Fees of the orders placed since `moment` (the book's clock)."""
+        total = type_coerce(func.sum(ExecutionRow.fees), MicroDollars())
+        fees = self._connection.execute(
+            select(total).where(ExecutionRow.created_at >= moment)
+        ).scalar()
+        return ZERO if fees is None else fees
+
     def open_orders(self) -> list[Execution]:
         """Orders not known to be final: recorded, resting, partly filled or in doubt."""
         return self._executions(ExecutionRow.status.in_(OPEN_ORDER_STATUSES))
