@@ -11,6 +11,7 @@ market's inputs barely move (the cache survives restarts). Budgets stop analysis
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections import Counter, defaultdict, deque
 from concurrent.futures import ThreadPoolExecutor
@@ -64,6 +65,7 @@ from infra.llm import LlmProvider, LlmReply, ProviderError
 from infra.llm_usage import LlmUsage
 
 HISTORY = 3  # earlier forecasts per market shown in the prompt
+SDK_ENV_PREFIX = {"claude": "ANTHROPIC", "openai": "OPENAI"}  # <PREFIX>_API_KEY, _BASE_URL
 BOOKING_ATTEMPTS = 3
 MARKER_WAIT = 10.0  # seconds
 
@@ -121,6 +123,8 @@ class Analyst(BaseActor):
         self.counts: Counter[str] = Counter()
         self.skipped: Counter[str] = Counter()
         self.llm_disabled = ""
+        self.warned_unreachable = False  # the first connection failure of a run is a warning
+        self.refused = threading.Event()  # set when the provider refuses our credentials
 
     @property
     def label(self) -> str:
@@ -236,6 +240,7 @@ class Analyst(BaseActor):
             (system, user),
             cycle,
             estimate,
+            self.refused,
         )
 
     @handles(ForecastMade)
@@ -249,10 +254,34 @@ class Analyst(BaseActor):
     def _on_failed(self, result: ForecastFailed) -> None:
         self._settle_estimate(result.spent, result.estimate)
         self.skipped[result.reason] += 1
-        if result.reason == "LLM_AUTHENTICATION" and not self.llm_disabled:
-            self.llm_disabled = result.reason
-            self.log.error("the LLM provider refused our credentials: no more calls this run")
+        if result.reason.startswith("LLM_"):
+            self.counts["llm_failed"] += 1
+        variable = self._env_prefix()
+        if result.reason == "LLM_CONNECTION" and not self.warned_unreachable:
+            self.warned_unreachable = True
+            self.log.warning(
+                "cannot reach the LLM ({}): check the network and {}_BASE_URL; markets go"
+                " without a forecast until it answers",
+                self.label,
+                variable,
+            )
+        if result.reason == "LLM_AUTHENTICATION":
+            self.counts["llm_refused"] += 1
+            self.refused.set()
+            if not self.llm_disabled:
+                self.llm_disabled = result.reason
+                self.log.error(
+                    "the LLM provider refused our credentials: check {}_API_KEY (or set"
+                    ' llm.provider = "offline"); no more LLM calls this run, which will end'
+                    " with exit code 1",
+                    variable,
+                )
         self._finish_if_done()
+
+    def _env_prefix(self) -> str:
+        """ANTHROPIC or OPENAI: where the provider's SDK reads its key and base URL."""
+        provider = self.label.split(":", 1)[0]
+        return SDK_ENV_PREFIX.get(provider, provider.upper())
 
     def _settle_estimate(self, spent: Decimal, estimate: Decimal) -> None:
         self.pending -= 1
@@ -319,11 +348,21 @@ class Analyst(BaseActor):
         marker = self.marker
         assert marker is not None
         self.marker = None
+        failed = self.counts["llm_failed"]
+        errors: tuple[str, ...] = ()
+        if failed and not self.counts["forecasts"]:
+            reasons = ", ".join(
+                f"{r} x{n}" for r, n in self.skipped.items() if r.startswith("LLM_")
+            )
+            errors = (f"every LLM call failed ({reasons}): no forecast this cycle",)
+            self.log.error("cycle {}: {}", marker.stats.cycle, errors[0])
         stats = marker.stats.plus(
             forecasts=self.counts["forecasts"],
             signals=self.counts["signals"],
             skipped=dict(self.skipped),
             api_cost=self.spent_cycle,
+            llm_refused=self.counts["llm_refused"],
+            errors=errors,
         )
         if self.counts["cache_hits"]:
             self.log.info("{} forecasts reused from the cache", self.counts["cache_hits"])
@@ -346,11 +385,21 @@ def _forecast_job(
     prompt: tuple[str, str],
     cycle: int,
     estimate: Decimal,
+    refused: threading.Event,
 ) -> None:
-    """Report the forecast (or why there is none) to the Analyst, whatever happens."""
+    """Report the forecast (or why there is none) to the Analyst, whatever happens.
+
+    Once the provider has refused our credentials, the calls still queued are not made."""
     ticker = candidate.market.ticker
     try:
-        result = _forecast(directory, llm, clock, candidate, prompt, cycle, estimate)
+        if refused.is_set():
+            result: ForecastMade | ForecastFailed = ForecastFailed(
+                ticker=ticker, reason="LLM_DISABLED", spent=ZERO, estimate=estimate
+            )
+        else:
+            result = _forecast(directory, llm, clock, candidate, prompt, cycle, estimate)
+            if isinstance(result, ForecastFailed) and result.reason == "LLM_AUTHENTICATION":
+                refused.set()  # at once: this worker's next job must not call
     except Exception:  # noqa: BLE001 - the Analyst must hear back, or its cycle never ends
         logger.bind(actor="analyst").exception("forecasting {} failed", ticker)
         result = ForecastFailed(

@@ -16,6 +16,7 @@ from commands.base import EXIT_FAILURE, EXIT_OK, Command
 from commands.run_report import Holdings, render_run
 from commands.views import read_history
 from domain.ledger import LedgerCheck, check
+from domain.messages import CycleStats
 from infra.db.archive import archive_database, prune_archives
 from infra.db.integrity import verify_ledger
 from infra.db.migrate import check_database, migrate
@@ -94,12 +95,24 @@ def trade(settings: Settings, venue: Venue, path: Path, console: Console) -> int
     if session.escalation is not None:
         logger.error("stopped: {}", session.escalation.reason)
         return session.escalation.exit_code
+    if any(stats.llm_refused for stats in session.cycles):
+        logger.error("the LLM provider refused our credentials: fix the key and run again")
+        return EXIT_FAILURE
+    if _llm_never_answered(session.cycles):
+        logger.error("the LLM never answered in this run: no forecast was made")
+        return EXIT_FAILURE
     return EXIT_OK if ledger.ok else EXIT_FAILURE
 
 
 def _check_ledger(path: Path) -> LedgerCheck:
     with Database.open(path) as db, db.read() as repo:
         return check(repo.ledger_entries())
+
+
+def _llm_never_answered(cycles: tuple[CycleStats, ...]) -> bool:
+    """Every cycle asked the LLM and none got a forecast back."""
+    tried = [s for s in cycles if any(reason.startswith("LLM_") for reason, _ in s.skipped)]
+    return bool(tried) and len(tried) == len(cycles) and not any(s.forecasts for s in cycles)
 
 
 def _holdings(path: Path, since: datetime) -> Holdings:

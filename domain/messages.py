@@ -456,6 +456,7 @@ class CycleStats(Frozen):
     resolved_in_flight: int = 0
     realized_pnl: Decimal = Decimal(0)
     api_cost: Decimal = Decimal(0)
+    llm_refused: int = 0  # calls the LLM provider refused for our credentials: the run failed
     errors: tuple[str, ...] = ()
 
     def plus(self, **counts: Any) -> CycleStats:
