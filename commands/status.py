@@ -12,9 +12,10 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from commands.base import EXIT_FAILURE, EXIT_OK, Command
+from commands.holdings import render_holdings
+from commands.views import read_history
 from domain.clock import format_utc
 from domain.money import exact_dollars, usd
 from infra.settings import Settings
@@ -67,14 +68,9 @@ def render_status(path: Path, console: Console, *, as_json: bool = False) -> boo
         f"[bold]Closed[/bold]   {stats.trades} trades, {stats.wins} won, {stats.losses} lost,"
         f" realized P&L {usd(stats.realized_pnl)}; open exposure {usd(exposure)}"
     )
-    table = Table(title=f"Open positions ({len(data.positions)})")
-    for column in ("ticker", "side", "count", "cost", "status", "opened"):
-        table.add_column(column)
-    for p in data.positions:
-        table.add_row(
-            p.ticker, p.side, f"{p.count}", usd(p.cost), p.status, format_utc(p.opened_at)
-        )
-    console.print(table)
+    with read_history(path) as history:
+        trades, orders = history.trades(), history.open_orders()
+    render_holdings(trades, orders, console)
     heartbeat = data.heartbeat
     if heartbeat is None:
         console.print("[bold]Heartbeat[/bold] none yet")

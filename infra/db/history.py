@@ -14,7 +14,15 @@ from sqlalchemy import func, or_, select, type_coerce
 
 from domain.base import Frozen
 from domain.marks import mark, price_paid, side_probability, unrealized_pnl
-from domain.models import Execution, Forecast, LedgerEntry, LlmCall, PnlEvent, Position
+from domain.models import (
+    Execution,
+    ExecutionStatus,
+    Forecast,
+    LedgerEntry,
+    LlmCall,
+    PnlEvent,
+    Position,
+)
 from domain.money import ZERO
 from infra.db.repository import Repository, _columns, _forecast, _to_domain
 from infra.db.tables import (
@@ -28,7 +36,7 @@ from infra.db.tables import (
 )
 from infra.db.types import MicroDollars
 
-OPEN_ORDER_STATUSES = ("intent", "resting", "partial", "ambiguous")
+OPEN_ORDER_STATUSES = tuple(s.value for s in ExecutionStatus if s.in_flight)
 
 
 class Snapshot(Frozen):

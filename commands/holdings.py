@@ -1,0 +1,78 @@
+"""The holdings part of `status`: open positions marked to market, open orders, exposure per
+event. Tickers are never cut: a narrow terminal wraps them, a pipe gets the whole line."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rich.console import Console
+from rich.table import Table
+
+from commands.views import money, price, when
+from domain.models import Execution
+from infra.db.history import Trade, grouped_exposure
+
+
+def render_holdings(trades: list[Trade], orders: list[Execution], console: Console) -> None:
+    held = [t for t in trades if t.position.payout is None]
+    render_positions(held, console)
+    if orders:
+        render_orders(orders, console)
+    exposure = grouped_exposure(held)
+    if exposure:
+        table = Table(title="Exposure per event (cost of open positions)")
+        table.add_column("event", overflow="fold")
+        table.add_column("cost", justify="right")
+        for event, cost in sorted(exposure.items(), key=lambda item: -item[1]):
+            table.add_row(event, money(cost))
+        console.print(table)
+
+
+def render_positions(held: list[Trade], console: Console) -> None:
+    value = sum((t.position.count * t.mark for t in held if t.mark is not None), Decimal(0))
+    unrealized = sum((t.pnl for t in held if t.pnl is not None), Decimal(0))
+    table = Table(
+        title=f"Open positions ({len(held)}): worth {money(value)} at the best bid of the side"
+        f" held, unrealized P&L {money(unrealized)}"
+    )
+    table.add_column("ticker", overflow="fold", min_width=12)
+    for column in ("side", "count", "entry", "cost", "mark", "value", "unrealized"):
+        table.add_column(column, justify="left" if column == "side" else "right")
+    table.add_column("closes", overflow="fold")
+    table.add_column("status")
+    for t in held:
+        p = t.position
+        worth = None if t.mark is None else p.count * t.mark
+        table.add_row(
+            p.ticker,
+            p.side.value,
+            f"{p.count:f}",
+            price(t.entry_price),
+            money(p.cost),
+            price(t.mark),
+            money(worth),
+            money(t.pnl),
+            when(t.snapshot.close_time) if t.snapshot else "-",
+            p.status.value,
+        )
+    console.print(table)
+
+
+def render_orders(orders: list[Execution], console: Console) -> None:
+    table = Table(title=f"Open orders ({len(orders)}): not known to be final")
+    table.add_column("client order id", overflow="fold")
+    table.add_column("ticker", overflow="fold", min_width=12)
+    for column in ("side", "count", "limit", "reserved", "status", "since"):
+        table.add_column(column)
+    for e in orders:
+        table.add_row(
+            e.client_order_id,
+            e.ticker,
+            e.side.value,
+            f"{e.count:f}",
+            price(e.limit_price),
+            money(e.reserved),
+            e.status.value,
+            when(e.created_at),
+        )
+    console.print(table)
