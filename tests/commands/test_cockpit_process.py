@@ -46,6 +46,15 @@ def test_status_shows_the_held_position_whole(trading: tuple[Child, Path, str]) 
     result = run_main("status", "--db", str(db))
     assert result.returncode == 0, result.stderr
     assert ticker in result.stdout  # whole, although the output is a pipe
+    text = result.stdout
+    assert re.search(r"Open positions \(\d+\): worth \$[\d,.]+ at the best bid", text)
+    assert "unrealized P&L" in text
+    row = next(line for line in text.splitlines() if ticker in line and "│ yes" in line)
+    cells = [cell.strip() for cell in row.split("│")[1:-1]]
+    assert cells[0] == ticker
+    assert re.fullmatch(r"0\.\d{4}", cells[5]), "the mark: the best bid of the side held"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT.*Z", cells[8]), "the close time"
+    assert "Exposure per event" in text
 
 
 def test_trades_as_json_and_csv_agree(trading: tuple[Child, Path, str]) -> None:
