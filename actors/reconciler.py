@@ -15,6 +15,7 @@ from typing import Any
 
 from actors.base import BaseActor, ask, handles
 from actors.directory import Directory
+from actors.kill_switch import KillSwitch
 from actors.outcomes import book_outcome, book_refusal
 from actors.trading_guard import CashCheckFailed, TradingGuard
 from domain.clock import Clock
@@ -74,6 +75,8 @@ class Reconciler(BaseActor):
         on_cycle_complete: Callable[[CycleStats], None] | None = None,
         max_failures: int = 3,
         max_cash_drift: Decimal = Decimal("1.00"),
+        max_daily_loss: Decimal | None = None,
+        max_drawdown: Decimal | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -84,6 +87,13 @@ class Reconciler(BaseActor):
             self.log,
             max_failures=max_failures,
             max_cash_drift=max_cash_drift,
+            kill_switch=KillSwitch(
+                directory,
+                clock,
+                self.log,
+                max_daily_loss=max_daily_loss,
+                max_drawdown=max_drawdown,
+            ),
         )
         self.halts = ""  # the active halts after the last reconciliation, described
         self.directory = directory
@@ -136,6 +146,7 @@ class Reconciler(BaseActor):
             report = self._reconcile()
             if report.ok:
                 report = report.replace(cash=self.guard.check_cash())
+                self.guard.check_equity()
         except (KalshiError, CashCheckFailed) as exc:
             report = self._failed(f"cash check failed: {exc}")
         except Exception as exc:  # noqa: BLE001 - fail closed, keep reconciling

@@ -12,6 +12,7 @@ from typing import Any
 
 from actors.base import BaseActor, handles
 from domain.halts import Halt, OperatorCommand
+from domain.killswitch import Quote
 from domain.messages import (
     CashState,
     ClosePosition,
@@ -26,6 +27,7 @@ from domain.messages import (
     GetPendingCommands,
     GetPositions,
     GetPositionStats,
+    GetQuotes,
     GetScorecardInputs,
     GetUnresolvedForecastTickers,
     InsertDeadLetter,
@@ -55,6 +57,7 @@ from domain.models import (
     Position,
     PositionStats,
 )
+from infra.db.history import History
 from infra.db.repository import Database, Repository
 
 
@@ -183,6 +186,12 @@ class Storage(BaseActor):
             positions = repo.all_positions()
         wanted = set(query.statuses)
         return tuple(p for p in positions if not wanted or p.status in wanted)
+
+    @handles(GetQuotes)
+    def _on_quotes(self, query: GetQuotes) -> dict[str, Quote]:
+        with self.db.read(History) as history:
+            snapshots = history.latest_snapshots(list(query.tickers))
+        return {t: Quote(yes_bid=s.yes_bid, no_bid=s.no_bid) for t, s in snapshots.items()}
 
     @handles(GetExecutions)
     def _on_executions(self, query: GetExecutions) -> tuple[Execution, ...]:

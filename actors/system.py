@@ -166,6 +166,8 @@ class TradingSystem:
                     on_cycle_complete=events.completed.put,
                     max_failures=s.reconciler.max_failures,
                     max_cash_drift=s.risk.max_cash_drift,
+                    max_daily_loss=s.risk.max_daily_loss,
+                    max_drawdown=s.risk.max_drawdown,
                     **kw,
                 ),
             ),

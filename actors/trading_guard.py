@@ -12,6 +12,7 @@ from typing import Any
 
 from actors.base import ask
 from actors.directory import Directory
+from actors.kill_switch import KillSwitch
 from domain.cash import CashCheck, CashVerdict, acknowledge, judge, should_halt
 from domain.clock import Clock
 from domain.halts import (
@@ -38,6 +39,8 @@ from domain.messages import (
 from domain.money import exact_dollars
 from infra.kalshi.client import KalshiClient
 
+KILL_SWITCH_CODES = (HaltCode.MAX_DAILY_LOSS, HaltCode.MAX_DRAWDOWN)
+
 
 class CashCheckFailed(Exception):
     """The comparison cannot be made (e.g. the venue holds less than the book's allotment)."""
@@ -51,6 +54,7 @@ class TradingGuard:
     log: Any
     max_failures: int = 3
     max_cash_drift: Decimal = Decimal("1.00")
+    kill_switch: KillSwitch | None = None
     failures: int = 0
 
     # Operator commands ---------------------------------------------------------------------
@@ -68,7 +72,17 @@ class TradingGuard:
             ask(storage, CommitWork(writes=(handled,)))
 
     def _apply(self, command: OperatorCommand) -> str:
-        if command.action is not OperatorAction.RESUME:  # issue 12 adds more actions
+        if command.action is OperatorAction.PAUSE:
+            reply: HaltsChanged = ask(
+                self.directory.get("bankroll"),
+                HaltTrading(
+                    code=HaltCode.PAUSED,
+                    detail=f"paused by the operator (request {command.id});"
+                    " resume with: pm-trader resume",
+                ),
+            )
+            return "PAUSED: new entries stopped" if reply.changed else "PAUSED was already active"
+        if command.action is not OperatorAction.RESUME:
             return f"unknown action {command.action}"
         if command.code is not None:
             codes = [command.code]
@@ -95,6 +109,8 @@ class TradingGuard:
         )
         if reply.refused:
             return f"{code} not lifted: {reply.refused}"
+        if reply.changed and code in KILL_SWITCH_CODES and self.kill_switch is not None:
+            self.kill_switch.rearm()
         return f"{code} {'lifted' if reply.changed else 'was not active'}{note}"
 
     def _acknowledge_drift(self) -> CashCheck | None:
@@ -160,6 +176,13 @@ class TradingGuard:
         if check.verdict is CashVerdict.BASELINE:
             self.log.info("cash baseline: {}", check.detail)
         ask(self.directory.get("storage"), CommitWork(writes=(write,)))
+
+    # The kill switch -----------------------------------------------------------------------
+
+    def check_equity(self) -> None:
+        """Mark the book to market; halt new entries past the loss limits (actors/kill_switch)."""
+        if self.kill_switch is not None:
+            self.kill_switch.check()
 
     # Failing closed ------------------------------------------------------------------------
 

@@ -12,7 +12,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from commands import VERSION, ack_drift, config, evaluate, report, run, status, trades, why
+from commands import (
+    VERSION,
+    ack_drift,
+    config,
+    evaluate,
+    pause,
+    report,
+    resume,
+    run,
+    status,
+    trades,
+    why,
+)
 from commands.base import Command
 from infra.settings import Settings
 
@@ -23,6 +35,8 @@ COMMANDS: tuple[Command, ...] = (
     why.COMMAND,
     report.COMMAND,
     evaluate.COMMAND,
+    pause.COMMAND,
+    resume.COMMAND,
     ack_drift.COMMAND,
     config.COMMAND,
 )

@@ -20,6 +20,9 @@ class HaltCode(StrEnum):
 
     RECONCILE_FAILING = "RECONCILE_FAILING"  # consecutive failed reconciliations
     CASH_DRIFT = "CASH_DRIFT"  # the venue's cash differs from the book's, unexplained
+    PAUSED = "PAUSED"  # an operator's `pause`
+    MAX_DAILY_LOSS = "MAX_DAILY_LOSS"  # the kill switch: equity fell too far today
+    MAX_DRAWDOWN = "MAX_DRAWDOWN"  # the kill switch: equity fell too far below its peak
 
 
 class HaltLifter(StrEnum):
@@ -53,6 +56,7 @@ class OperatorAction(StrEnum):
     """What an operator can ask the running bot to do, through the database."""
 
     RESUME = "resume"  # lift the halt with `code` (all the operator may lift, if none)
+    PAUSE = "pause"  # raise PAUSED: no new entries until resumed
 
 
 class OperatorCommand(Frozen):

@@ -238,6 +238,12 @@ class GetPositions(Message):
     statuses: tuple[PositionStatus, ...] = ()  # empty: all
 
 
+class GetQuotes(Message):
+    """The latest bids seen for these markets (the kill switch's marks)."""
+
+    tickers: tuple[str, ...]
+
+
 class GetExecutions(Message):
     statuses: tuple[ExecutionStatus, ...] = ()  # empty: all
 

@@ -84,6 +84,9 @@ class RiskSettings(Section):
     count_step: Decimal = Field(Decimal(1), gt=0, le=10**6)
     # Unexplained cash difference with the venue beyond which new orders stop (domain.cash).
     max_cash_drift: Dollars = Field(Decimal("1.00"), ge=0)
+    # The kill switch on mark-to-market equity (unset: off): halts new entries until `resume`.
+    max_daily_loss: Dollars | None = Field(None, gt=0)  # dollars below the day's start
+    max_drawdown: Decimal | None = Field(None, gt=0, lt=1)  # fraction below the peak
 
 
 class ReconcilerSettings(Section):

@@ -109,3 +109,56 @@ def test_why_refuses_what_the_book_does_not_hold(trading: tuple[Child, Path, str
     no_row = run_main("why", "--row", "999999", "--db", str(db))
     assert no_row.returncode == 1
     assert "no ledger row 999999" in no_row.stdout
+
+
+# Controls: the last tests of the module, since they change what the bot may do ---------------
+
+
+def test_pause_stops_new_entries_and_resume_restarts_them(
+    trading: tuple[Child, Path, str],
+) -> None:
+    running, db, _ = trading
+    start = len(running.err)
+    paused = run_main("pause", "--db", str(db))
+    assert paused.returncode == 0, paused.stderr
+    assert "recorded in" in paused.stdout
+    ack = running.wait_stderr(
+        r"operator command pause PAUSED: PAUSED: new entries stopped", 60, start
+    )
+    assert " WARNING " in ack
+    status = run_main("status", "--db", str(db))
+    assert "HALTED" in status.stdout
+    assert "PAUSED: paused by the operator" in status.stdout
+    as_json = json.loads(run_main("status", "--json", "--db", str(db)).stdout)
+    assert as_json["trading"] == "halted"
+    assert "PAUSED" in as_json["halt_reason"]
+    # A whole cycle after the pause buys nothing, and reconciliation goes on.
+    acked = running.line_index(r"operator command pause")
+    cycle = running.wait_stderr(r"main\s+cycle \d+:", 60, acked + 1)
+    later = running.err[acked : running.err.index(cycle)]
+    assert not [line for line in later if re.search(FILLED, line)]
+    start = len(running.err)
+    resumed = run_main("resume", "--db", str(db))
+    assert resumed.returncode == 0, resumed.stderr
+    running.wait_stderr(r"operator command resume None: PAUSED lifted", 60, start)
+    after = json.loads(run_main("status", "--json", "--db", str(db)).stdout)
+    assert after["trading"] == "active"
+
+
+@pytest.mark.timeout(300)
+def test_the_kill_switch_halts_on_a_daily_loss_until_resumed(tmp_path: Path) -> None:
+    db = tmp_path / "book.db"
+    with standalone_sim(tmp_path) as sim:
+        # Any purchase loses the spread and the fee at once, on the mark: a cent is enough.
+        env = sim.bot_env(PMT_CYCLE_INTERVAL="1", PMT_RISK__MAX_DAILY_LOSS="0.01")
+        with bot(*bot_args(db, sim), env=env) as running:
+            halted = running.wait_stderr(r"trading HALTED: MAX_DAILY_LOSS: equity", timeout=120)
+            assert "below the day's start" in halted
+            status = json.loads(run_main("status", "--json", "--db", str(db)).stdout)
+            assert status["trading"] == "halted"
+            assert "MAX_DAILY_LOSS" in status["halt_reason"]
+            start = len(running.err)
+            assert run_main("resume", "MAX_DAILY_LOSS", "--db", str(db)).returncode == 0
+            running.wait_stderr(r"MAX_DAILY_LOSS lifted", 60, start)
+            running.send(signal.SIGTERM)
+            assert running.wait(60) == 0, running.stderr
