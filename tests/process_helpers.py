@@ -217,7 +217,10 @@ def bot(*args: str, env: Mapping[str, str], name: str = "bot") -> Iterator[Child
 
 
 def make_key_pair(directory: Path, key_id: str = "test-key") -> KeyPair:
-    return write_key_pair(directory, key_id)
+    """A fresh pair; a second one in the same directory gets a numbered key id."""
+    taken = {path.name.split(".")[0] for path in directory.glob(f"{key_id}*.pem")}
+    number = next(n for n in range(1, 1000) if f"{key_id}-{n}" not in taken)
+    return write_key_pair(directory, key_id if key_id not in taken else f"{key_id}-{number}")
 
 
 class SimProcess:
