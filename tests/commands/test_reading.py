@@ -36,7 +36,7 @@ def test_an_unreadable_path_and_an_empty_file_are_refused_untouched(tmp_path: Pa
     empty = tmp_path / "empty.db"
     sqlite3.connect(empty).close()
     before = _files(tmp_path)
-    for path, expected in ((directory, "cannot be read"), (empty, "holds no pm-trader book")):
+    for path, expected in ((directory, "cannot be read"), (empty, "no pm-trader book")):
         result = run_main("status", "--db", str(path))
         assert result.returncode == 1
         assert "Traceback" not in result.stderr
