@@ -18,12 +18,13 @@ import pykka
 
 from actors.base import BaseActor, ask, handles
 from actors.directory import ActorUnavailable, Directory
-from actors.outcomes import book_outcome, book_refusal
+from actors.outcomes import book_refusal
 from domain.clock import Clock
 from domain.errors import ExecutionAlreadyFinal
-from domain.execution import resolve_order
+from domain.execution import OrderOutcome, resolve_order
 from domain.messages import (
     BalanceChanged,
+    BookOrder,
     ClaimMarket,
     ClaimRefused,
     CommitWork,
@@ -32,12 +33,13 @@ from domain.messages import (
     FundsRefused,
     GetExecutions,
     InsertExecution,
+    OrderBooked,
     ReleaseClaim,
     ReserveFunds,
     SetTradingState,
     UpdateExecution,
 )
-from domain.models import Execution, ExecutionStatus
+from domain.models import Execution, ExecutionStatus, OrderStatus
 from domain.money import ZERO
 from domain.risk import DenyReason
 from infra.kalshi.client import KalshiClient
@@ -231,14 +233,19 @@ class Executor(BaseActor):
             return
         try:
             report = self.client.get_order(ack.order_id)
-            outcome = resolve_order(intent, report)
+            fills = self.client.get_fills(order_id=ack.order_id)
+            outcome = resolve_order(intent, report, fills)
         except KalshiError as unclear:  # the order exists; its fills are not known yet
             self._keep_in_flight(intent, f"placed as {ack.order_id}, fills unknown: {unclear}")
             return
         if outcome is None:
-            self._keep_in_flight(intent, "order still resting", ExecutionStatus.RESTING)
+            resting = report.status is OrderStatus.RESTING
+            why = "order still resting" if resting else "its fills are not all visible yet"
+            still = ExecutionStatus.RESTING if resting else ExecutionStatus.AMBIGUOUS
+            self._keep_in_flight(intent, why, still)
             return
-        book_outcome(self.directory, intent, outcome, report.order_id, self.clock.now())
+        if not self._book(intent, outcome, report.order_id):
+            return
         key = {
             ExecutionStatus.FILLED: "orders_filled",
             ExecutionStatus.PARTIAL: "orders_partial",
@@ -254,8 +261,29 @@ class Executor(BaseActor):
             outcome.spent,
         )
 
+    def _book(self, intent: Execution, outcome: OrderOutcome, order_id: str) -> bool:
+        """Hand the final outcome to Positions, the single owner of the venue's evidence.
+
+        If that fails the execution is left in flight as it is (Positions may or may not
+        have booked it): reconciliation finds the order by client order id and books it once.
+        """
+        if outcome.disagreement:
+            self.log.warning("{}: {}", intent.ticker, outcome.disagreement)
+        command = BookOrder(execution=intent, outcome=outcome, venue_order_id=order_id)
+        try:
+            reply = ask(self.directory.get("positions"), command)
+        except (ActorUnavailable, pykka.ActorDeadError, pykka.Timeout) as exc:
+            self.counts["orders_ambiguous"] += 1
+            self.log.warning("{} order {} not booked yet: {}", intent.ticker, order_id, exc)
+            return False
+        assert isinstance(reply, OrderBooked)
+        return reply.booked
+
     def _keep_in_flight(
-        self, intent: Execution, why: str, status: ExecutionStatus = ExecutionStatus.AMBIGUOUS
+        self,
+        intent: Execution,
+        why: str,
+        status: ExecutionStatus = ExecutionStatus.AMBIGUOUS,
     ) -> None:
         """Not known to be final: keep the claim and the reservation; never re-send."""
         self.counts["orders_ambiguous"] += 1

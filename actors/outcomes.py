@@ -1,127 +1,50 @@
-"""Booking an order's final outcome: one transaction for the execution, position and ledger.
+"""Booking an order that never happened: one transaction for the execution and the refund.
 
-Shared by Executor (right after sending) and Reconciler (for orders that were in flight), so
-both book an order the same way. Called from the caller's actor thread; asks Bankroll or
-Storage, tells Positions.
+Shared by Executor (the venue refused it) and Reconciler (it never reached the venue), so
+both release an order the same way. An order that did happen is booked from its fills by
+Positions (`BookOrder`), the single owner of the venue's evidence.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
 from loguru import logger
 
-from actors.base import ask
+from actors import booking
 from actors.directory import Directory
 from domain.errors import ExecutionAlreadyFinal
-from domain.execution import OrderOutcome
-from domain.messages import (
-    BalanceChanged,
-    CommitWork,
-    DebitFunds,
-    InsertPosition,
-    PositionOpened,
-    ReleaseClaim,
-    ReleaseFunds,
-    UpdateExecution,
-    WorkCommitted,
-    Write,
-)
-from domain.models import Execution, ExecutionStatus, LedgerReason, Position, PositionStatus
-
-
-def book_outcome(
-    directory: Directory,
-    execution: Execution,
-    outcome: OrderOutcome,
-    venue_order_id: str | None,
-    now: datetime,
-) -> Position | None:
-    """Record `outcome` atomically and update the book; return the new position, if any.
-
-    If another path (Executor or Reconciler) booked this order first, nothing is written and
-    None is returned: the transaction that would have booked it twice is refused whole.
-    """
-    writes: list[Write] = [
-        UpdateExecution(
-            client_order_id=execution.client_order_id,
-            updated_at=now,
-            only_if_in_flight=True,
-            status=outcome.status,
-            venue_order_id=venue_order_id,
-            filled_count=outcome.filled_count,
-            fill_cost=outcome.fill_cost,
-            fees=outcome.fees,
-        )
-    ]
-    if outcome.filled_count > 0:
-        writes.append(
-            InsertPosition(
-                position=Position(
-                    ticker=execution.ticker,
-                    side=execution.side,
-                    count=outcome.filled_count,
-                    cost=outcome.spent,
-                    status=PositionStatus.OPEN,
-                    client_order_id=execution.client_order_id,
-                    opened_at=now,
-                )
-            )
-        )
-    try:
-        positions = _commit_with_refund(directory, execution, outcome.refund, tuple(writes))
-    except ExecutionAlreadyFinal as booked:
-        logger.bind(actor="outcomes").info("{}: not booked twice", booked)
-        return None
-    position = positions[0] if positions else None
-    positions_ref = directory.get("positions")
-    if position is not None:
-        positions_ref.tell(PositionOpened(position=position))
-    else:
-        positions_ref.tell(
-            ReleaseClaim(ticker=execution.ticker, client_order_id=execution.client_order_id)
-        )
-    return position
+from domain.messages import ReleaseClaim, UpdateExecution
+from domain.models import Execution, ExecutionStatus, LedgerReason
 
 
 def book_refusal(
     directory: Directory, execution: Execution, code: str, message: str, now: datetime
 ) -> None:
     """The venue (or reconciliation) says the order never happened: give everything back."""
-    writes: tuple[Write, ...] = (
-        UpdateExecution(
-            client_order_id=execution.client_order_id,
-            updated_at=now,
-            only_if_in_flight=True,
-            status=ExecutionStatus.REJECTED,
-            error_code=code,
-            error_message=message[:500],
-        ),
+    update = UpdateExecution(
+        client_order_id=execution.client_order_id,
+        updated_at=now,
+        only_if_in_flight=True,
+        status=ExecutionStatus.REJECTED,
+        error_code=code,
+        error_message=message[:500],
     )
     try:
-        _commit_with_refund(directory, execution, execution.reserved, writes)
+        booking.commit(
+            lambda: directory.get("bankroll"),
+            lambda: directory.get("storage"),
+            execution.reserved,
+            reason=LedgerReason.RELEASE,
+            ref_type="execution",
+            ref_id=execution.client_order_id,
+            detail=f"released: {code}",
+            writes=[update],
+            release=True,
+        )
     except ExecutionAlreadyFinal as booked:
         logger.bind(actor="outcomes").info("{}: not released twice", booked)
         return
     directory.get("positions").tell(
         ReleaseClaim(ticker=execution.ticker, client_order_id=execution.client_order_id)
     )
-
-
-def _commit_with_refund(
-    directory: Directory, execution: Execution, refund: Decimal, writes: tuple[Write, ...]
-) -> tuple[Position, ...]:
-    ref = {"ref_type": "execution", "ref_id": execution.client_order_id, "writes": writes}
-    if refund > 0:
-        reply = ask(directory.get("bankroll"), ReleaseFunds(amount=refund, **ref))
-    elif refund < 0:
-        reply = ask(
-            directory.get("bankroll"),
-            DebitFunds(amount=-refund, reason=LedgerReason.ADJUSTMENT, **ref),
-        )
-    else:
-        reply = ask(directory.get("storage"), CommitWork(writes=writes))
-    if not isinstance(reply, BalanceChanged | WorkCommitted):
-        raise TypeError(f"unexpected reply booking {execution.client_order_id}: {reply!r}")
-    return reply.positions

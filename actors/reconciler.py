@@ -1,13 +1,20 @@
-"""Reconciler: compares the local book with the venue, at start-up and after every cycle.
+"""Reconciler: brings the local book to the venue's records, at start-up and after every cycle.
 
 Fails closed: a failed, partial or malformed fetch changes nothing (the whole reconciliation is
-abandoned before anything is applied). Orders in flight are resolved first, by client order
-id; then the pure diff (domain.reconcile) is applied one money-moving transaction at a time.
+abandoned before anything is applied). The steps, in this order:
+  1. orders in flight: each is looked up by client order id and, once final, booked from its
+     fills by Positions (or released if it provably never reached the venue);
+  2. the venue's positions, then its fills, then its settlements (each since its durable
+     cursor): read in that order, every fill behind a listed position is among the fills;
+  3. Positions applies them all in one message, in its own thread, where the claims of
+     orders in flight live (see `actors.positions` for why nothing can be booked twice);
+  4. the cursors move on, past everything booked and up to anything deferred.
+The Reconciler itself owns nothing durable and moves no money.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from http import HTTPStatus
@@ -16,49 +23,49 @@ from typing import Any
 from actors.base import BaseActor, ask, handles
 from actors.directory import Directory
 from actors.kill_switch import KillSwitch
-from actors.outcomes import book_outcome, book_refusal
+from actors.outcomes import book_refusal
 from actors.trading_guard import CashCheckFailed, TradingGuard
 from domain.clock import Clock
 from domain.execution import resolve_order
 from domain.messages import (
-    ClosePosition,
+    ApplyVenueRecords,
+    BookOrder,
     CommitWork,
-    CreditFunds,
     CycleStats,
-    DebitFunds,
     EndOfCycle,
     GetExecutions,
-    GetPositions,
+    GetSyncState,
     GetUnresolvedForecastTickers,
-    InsertPnl,
-    InsertPosition,
-    PositionClosed,
-    PositionOpened,
     Reconcile,
     ReconciliationReport,
     RecordHeartbeat,
     ResolveForecasts,
+    SaveSyncState,
     SetTradingState,
+    SyncState,
+    VenueRecordsApplied,
     Write,
 )
 from domain.models import (
     Execution,
     ExecutionStatus,
+    FillReport,
     Heartbeat,
     MarketResult,
     MarketStatus,
-    PnlEvent,
-    Position,
-    PositionStatus,
+    SettlementReport,
 )
-from domain.money import ZERO
-from domain.reconcile import RecoverPosition, SettlePosition, plan
 from infra.kalshi.client import KalshiClient
 from infra.kalshi.errors import KalshiError, VenueRefused
 
 SCORE_BATCH = 25  # markets whose outcome is looked up per cycle
 IN_FLIGHT = tuple(status for status in ExecutionStatus if status.in_flight)
 FINAL_MARKET = {MarketStatus.DETERMINED, MarketStatus.FINALIZED, MarketStatus.SETTLED}
+FILLS, SETTLEMENTS = "fills", "settlements"
+# Each read starts this far before the last high-water mark: records may be listed late
+# (the venue is eventually consistent), and the unique keys drop the ones seen before.
+OVERLAP = timedelta(hours=1)
+APPLY_TIMEOUT = 120.0  # Positions books one transaction per record
 
 
 class Reconciler(BaseActor):
@@ -77,6 +84,7 @@ class Reconciler(BaseActor):
         max_cash_drift: Decimal = Decimal("1.00"),
         max_daily_loss: Decimal | None = None,
         max_drawdown: Decimal | None = None,
+        checkpoint: Callable[[str], None] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -102,6 +110,8 @@ class Reconciler(BaseActor):
         self.venue = venue
         self.not_found_grace = not_found_grace
         self.on_cycle_complete = on_cycle_complete
+        # Called between the steps (tests use it to interleave the order flow exactly).
+        self.checkpoint = checkpoint or (lambda _step: None)
         self.success_at: datetime | None = None
         self.error_at: datetime | None = None
         self.last_error: str | None = None
@@ -164,45 +174,116 @@ class Reconciler(BaseActor):
         storage = self.directory.get("storage")
         try:
             in_flight: tuple[Execution, ...] = ask(storage, GetExecutions(statuses=IN_FLIGHT))
+            self.checkpoint("in_flight")
             resolved, still = self._resolve_in_flight(in_flight)
-            local: tuple[Position, ...] = ask(
-                storage, GetPositions(statuses=(PositionStatus.OPEN, PositionStatus.RECOVERED))
+            self.checkpoint("resolved")
+            positions = self.client.get_positions()
+            self.checkpoint("positions")
+            fills_saved, fill_state, fills = self._read(FILLS, self.client.get_fills)
+            self.checkpoint("fills")
+            settlements_saved, settlement_state, settlements = self._read(
+                SETTLEMENTS, self.client.get_settlements
             )
-            remote = self.client.get_positions()
-            settlements = self.client.get_settlements()
-            remote_tickers = {r.ticker for r in remote if r.position != 0}
-            settled_tickers = {s.ticker for s in settlements}
-            results = {
-                p.ticker: self._final_result(p.ticker)
-                for p in local
-                if p.ticker not in remote_tickers and p.ticker not in settled_tickers
-            }
+            self.checkpoint("settlements")
         except KalshiError as exc:
             return self._failed(f"venue fetch failed, nothing changed: {exc}")
-        busy = frozenset(e.ticker for e in still)
-        diff = plan(local, remote, settlements, results, busy)
-        for line in diff.describe():
-            (self.log.warning if line.startswith("discrepancy") else self.log.info)(
-                "plan: {}", line
-            )
-        for recover in diff.recover:
-            self._recover(recover)
-        pnl = sum((self._settle(settle) for settle in diff.settle), ZERO)
+        applied: VenueRecordsApplied = ask(
+            self.directory.get("positions"),
+            ApplyVenueRecords(
+                positions=positions,
+                fills=fills,
+                settlements=settlements,
+                fills_ignore_through=fill_state.ignore_through,
+                settlements_ignore_through=settlement_state.ignore_through,
+            ),
+            APPLY_TIMEOUT,
+        )
+        self._save(
+            (fills_saved, settlements_saved),
+            (
+                self._advance(fill_state, fills, applied.deferred_fills, lambda f: f.fill_id),
+                self._advance(settlement_state, settlements, applied.deferred_settlements, _key),
+            ),
+        )
+        self._log_applied(applied)
         self.success_at = self.clock.now()
         return ReconciliationReport(
             ok=True,
             resolved_in_flight=resolved,
             still_in_flight=len(still),
-            recovered=len(diff.recover),
-            settled=len(diff.settle),
-            realized_pnl=pnl,
-            discrepancies=tuple(f"{d.ticker}: {d.detail}" for d in diff.discrepancies),
+            recovered=applied.recovered,
+            settled=applied.settled,
+            realized_pnl=applied.realized_pnl,
+            discrepancies=applied.discrepancies,
         )
 
     def _failed(self, error: str) -> ReconciliationReport:
         self.log.warning("reconciliation failed: {}", error)
         self.error_at, self.last_error = self.clock.now(), error
         return ReconciliationReport(ok=False, error=error)
+
+    def _read(
+        self, stream: str, fetch: Callable[..., Sequence[Any]]
+    ) -> tuple[SyncState | None, SyncState, Any]:
+        """One venue stream since its cursor: (the saved cursor, the one to use, records).
+
+        A book that never read the stream starts with all of it, and what exists at that
+        moment predates the book (`ignore_through`): an account's history is not replayed
+        into a new book (its open positions are adopted instead).
+        """
+        saved: SyncState | None = ask(self.directory.get("storage"), GetSyncState(stream=stream))
+        if saved is not None and saved.high_water is not None:
+            since = int((saved.high_water - OVERLAP).timestamp())
+            return saved, saved, tuple(fetch(min_ts=max(since, 0)))
+        records = tuple(fetch())
+        if saved is not None:
+            return saved, saved, records
+        times = [_time(r) for r in records]
+        start = SyncState(
+            stream=stream, ignore_through=max(times) if times else None, updated_at=self.clock.now()
+        )
+        return None, start, records
+
+    def _advance(
+        self,
+        state: SyncState,
+        records: Sequence[Any],
+        deferred: Sequence[str],
+        key: Callable[[Any], str],
+    ) -> SyncState:
+        """The stream's cursor past what was booked, never past a deferred record."""
+        waiting = [_time(r) for r in records if key(r) in set(deferred)]
+        times = [_time(r) for r in records]
+        if waiting:
+            high = min(waiting)
+        elif times:
+            high = max([*times, *([state.high_water] if state.high_water else [])])
+        else:
+            high = state.high_water  # nothing listed yet: never a local clock's guess
+        return state.replace(high_water=high, updated_at=self.clock.now())
+
+    def _save(self, before: Sequence[SyncState | None], after: Sequence[SyncState]) -> None:
+        """The cursors in one transaction, only when they moved."""
+        changed = [
+            state
+            for old, state in zip(before, after, strict=True)
+            if old is None or old.replace(updated_at=state.updated_at) != state
+        ]
+        if changed:
+            writes = tuple(SaveSyncState(state=state) for state in changed)
+            ask(self.directory.get("storage"), CommitWork(writes=writes))
+
+    def _log_applied(self, applied: VenueRecordsApplied) -> None:
+        for line in applied.discrepancies:
+            self.log.warning("discrepancy {}", line)
+        for ticker in applied.gone:
+            try:
+                result = self._final_result(ticker)
+            except KalshiError as exc:
+                self.log.debug("cannot look up {}: {}", ticker, exc)
+                continue
+            if result is not MarketResult.NONE:
+                self.log.info("{} resolved {}; waiting for its settlement record", ticker, result)
 
     def _final_result(self, ticker: str) -> MarketResult:
         """The market's result if it is final; none if it is not, or the venue does not know
@@ -217,7 +298,7 @@ class Reconciler(BaseActor):
         return market.result if market.status in FINAL_MARKET else MarketResult.NONE
 
     def _resolve_in_flight(self, executions: tuple[Execution, ...]) -> tuple[int, list[Execution]]:
-        """Settle what the venue can prove; keep the rest in flight. Raises on fetch failure."""
+        """Book what the venue can prove; keep the rest in flight. Raises on fetch failure."""
         resolved, still = 0, []
         for execution in executions:
             report = self.client.find_order_by_client_order_id(
@@ -227,7 +308,8 @@ class Reconciler(BaseActor):
             if report is None:
                 if now - execution.updated_at >= self.not_found_grace:
                     self.log.warning(
-                        "{} order {} never reached the venue; releasing its reservation",
+                        "{} order {} never reached the venue; releasing its reservation"
+                        " (if it shows up later, its fills are booked as they are)",
                         execution.ticker,
                         execution.client_order_id,
                     )
@@ -236,72 +318,24 @@ class Reconciler(BaseActor):
                 else:
                     still.append(execution)
                 continue
-            outcome = resolve_order(execution, report)
+            fills = self.client.get_fills(order_id=report.order_id)
+            try:
+                outcome = resolve_order(execution, report, fills)
+            except ValueError as unreadable:
+                self.log.error("{}: kept in flight: {}", execution.ticker, unreadable)
+                still.append(execution)
+                continue
             if outcome is None:
                 still.append(execution)
                 continue
-            book_outcome(self.directory, execution, outcome, report.order_id, now)
+            if outcome.disagreement:
+                self.log.warning("{}: {}", execution.ticker, outcome.disagreement)
+            ask(
+                self.directory.get("positions"),
+                BookOrder(execution=execution, outcome=outcome, venue_order_id=report.order_id),
+            )
             resolved += 1
         return resolved, still
-
-    def _recover(self, recover: RecoverPosition) -> None:
-        position = Position(
-            ticker=recover.ticker,
-            side=recover.side,
-            count=recover.count,
-            cost=recover.cost,
-            status=PositionStatus.RECOVERED,
-            opened_at=self.clock.now(),
-        )
-        reply = ask(
-            self.directory.get("bankroll"),
-            DebitFunds(
-                amount=recover.cost,
-                ref_type="recovered",
-                ref_id=recover.ticker,
-                writes=(InsertPosition(position=position),),
-            ),
-        )
-        self.directory.get("positions").tell(PositionOpened(position=reply.positions[0]))
-
-    def _settle(self, settle: SettlePosition) -> Decimal:
-        position = settle.position
-        assert position.id is not None
-        now = self.clock.now()
-        writes: tuple[Write, ...] = (
-            ClosePosition(position_id=position.id, closed_at=now, payout=settle.payout),
-            InsertPnl(
-                event=PnlEvent(
-                    ts=now,
-                    ticker=position.ticker,
-                    position_id=position.id,
-                    cost=position.cost,
-                    payout=settle.payout,
-                    realized_pnl=settle.realized_pnl,
-                    note=f"{settle.evidence}: {settle.result}",
-                )
-            ),
-        )
-        if settle.payout > 0:
-            ask(
-                self.directory.get("bankroll"),
-                CreditFunds(
-                    amount=settle.payout,
-                    ref_type="position",
-                    ref_id=str(position.id),
-                    writes=writes,
-                ),
-            )
-        else:
-            ask(self.directory.get("storage"), CommitWork(writes=writes))
-        self.directory.get("positions").tell(
-            PositionClosed(
-                position_id=position.id,
-                ticker=position.ticker,
-                realized_pnl=settle.realized_pnl,
-            )
-        )
-        return settle.realized_pnl
 
     def _record_outcomes(self) -> None:
         """Mark how closed markets resolved on their forecasts, for the scorecard."""
@@ -333,3 +367,11 @@ class Reconciler(BaseActor):
         self.directory.get("storage").tell(
             CommitWork(writes=(RecordHeartbeat(heartbeat=heartbeat),))
         )
+
+
+def _time(record: FillReport | SettlementReport) -> datetime:
+    return record.created_time if isinstance(record, FillReport) else record.settled_time
+
+
+def _key(record: SettlementReport) -> str:
+    return record.key

@@ -19,6 +19,8 @@ from domain.messages import (
     CommitBatch,
     CommitWork,
     GetActiveHalts,
+    GetBookedFills,
+    GetBookedSettlements,
     GetCashState,
     GetExecutions,
     GetLatestForecasts,
@@ -29,13 +31,17 @@ from domain.messages import (
     GetPositionStats,
     GetQuotes,
     GetScorecardInputs,
+    GetSyncState,
+    GetTickersWithFills,
     GetUnresolvedForecastTickers,
     InsertDeadLetter,
     InsertExecution,
+    InsertFill,
     InsertForecast,
     InsertLlmCall,
     InsertPnl,
     InsertPosition,
+    InsertSettlement,
     InsertSnapshots,
     LedgerTotals,
     MarkCommandHandled,
@@ -44,7 +50,9 @@ from domain.messages import (
     RecordHaltLifted,
     RecordHeartbeat,
     ResolveForecasts,
+    SaveSyncState,
     ScorecardInputs,
+    SyncState,
     UpdateExecution,
     UpdatePosition,
     WorkCommitted,
@@ -112,6 +120,19 @@ def _apply_operational(repo: Repository, write: Write) -> None:
             repo.insert_cash_check(check)
         case MarkCommandHandled(command_id=command_id, handled_at=handled_at, outcome=outcome):
             repo.mark_command_handled(command_id, handled_at, outcome)
+        case _:
+            _apply_venue_record(repo, write)
+
+
+def _apply_venue_record(repo: Repository, write: Write) -> None:
+    """The venue's records booked into the book: fills, settlements, the streams' cursors."""
+    match write:
+        case InsertFill(fill=fill, client_order_id=client_order_id, booked_at=booked_at):
+            repo.insert_fill(fill, client_order_id, booked_at)
+        case InsertSettlement():
+            repo.insert_settlement(write.record, write.position_id, write.booked_at, write.note)
+        case SaveSyncState(state=state):
+            repo.save_sync_state(**state.model_dump())
         case _:
             raise TypeError(f"not a write: {write!r}")
 
@@ -197,6 +218,28 @@ class Storage(BaseActor):
     def _on_executions(self, query: GetExecutions) -> tuple[Execution, ...]:
         with self.db.read() as repo:
             return tuple(repo.executions_with_status(*query.statuses))
+
+    @handles(GetBookedFills)
+    def _on_booked_fills(self, query: GetBookedFills) -> frozenset[str]:
+        with self.db.read() as repo:
+            return frozenset(repo.booked_fill_ids(query.fill_ids))
+
+    @handles(GetBookedSettlements)
+    def _on_booked_settlements(self, query: GetBookedSettlements) -> frozenset[str]:
+        tickers = tuple({key.rsplit("@", 1)[0] for key in query.keys})
+        with self.db.read() as repo:
+            return frozenset(repo.booked_settlement_keys(tickers)) & frozenset(query.keys)
+
+    @handles(GetTickersWithFills)
+    def _on_tickers_with_fills(self, query: GetTickersWithFills) -> frozenset[str]:
+        with self.db.read() as repo:
+            return frozenset(repo.tickers_with_fills(query.tickers))
+
+    @handles(GetSyncState)
+    def _on_sync_state(self, query: GetSyncState) -> SyncState | None:
+        with self.db.read() as repo:
+            row = repo.sync_state(query.stream)
+        return None if row is None else SyncState.model_validate(dict(row))
 
     @handles(GetPositionStats)
     def _on_stats(self, _query: GetPositionStats) -> PositionStats:

@@ -109,8 +109,10 @@ class TradingSystem:
         scorecard_policy: ScorecardPolicy | None = None,
         fault_plan: FaultPlan | None = None,
         restart_policy: RestartPolicy | None = None,
+        reconciler_checkpoint: Callable[[str], None] | None = None,
     ) -> None:
         self.settings = settings
+        self.reconciler_checkpoint = reconciler_checkpoint
         self.venue = venue
         self.events = SystemEvents()
         plan = fault_plan or FaultPlan()
@@ -153,7 +155,9 @@ class TradingSystem:
             ),
             spec(
                 "positions",
-                lambda **kw: Positions.start(storage(), **kw),
+                lambda **kw: Positions.start(
+                    storage(), bankroll=lambda: directory().get("bankroll"), clock=self.clock, **kw
+                ),
                 after_restart=self._reconcile_later,
             ),
             spec(
@@ -168,6 +172,7 @@ class TradingSystem:
                     max_cash_drift=s.risk.max_cash_drift,
                     max_daily_loss=s.risk.max_daily_loss,
                     max_drawdown=s.risk.max_drawdown,
+                    checkpoint=self.reconciler_checkpoint,
                     **kw,
                 ),
             ),

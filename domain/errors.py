@@ -13,3 +13,8 @@ class OperatorInterventionRequired(RuntimeError):
 
 class ExecutionAlreadyFinal(RuntimeError):
     """An order's outcome was booked already (by another path): this booking must not land."""
+
+
+class RecordAlreadyBooked(RuntimeError):
+    """A venue record (a fill, a settlement) is in the book already: booking it again must not
+    land, so the whole transaction that tried is refused."""

@@ -1,30 +1,51 @@
-"""What an order's venue report means for the book: pure, shared by Executor and Reconciler."""
+"""What an order's venue report and its fills mean for the book: pure, shared by Executor and
+Reconciler.
+
+The fills are the record of what was traded (A5.13); the order report only says whether the
+order is final. Where the two disagree the fills win and the disagreement is reported; while
+the report counts more contracts than the visible fills, the order stays in flight, so a
+filled order is never booked at zero cost (an order report may lack its cost fields).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from domain.base import Frozen
-from domain.models import Execution, ExecutionStatus, OrderReport, OrderStatus
+from domain.models import Execution, ExecutionStatus, FillReport, OrderReport, OrderStatus
 from domain.money import ZERO
 
 
 class OrderOutcome(Frozen):
-    """The final account of one order: what it bought and what goes back to the bankroll."""
+    """The final account of one order: its fills, what they cost, and any disagreement."""
 
     status: ExecutionStatus
-    filled_count: Decimal
-    fill_cost: Decimal
-    fees: Decimal
-    refund: Decimal  # reserved - (fill_cost + fees); negative only if the venue overcharged
+    fills: tuple[FillReport, ...]
+    disagreement: str = ""
+
+    @property
+    def filled_count(self) -> Decimal:
+        return sum((f.count for f in self.fills), ZERO)
+
+    @property
+    def fill_cost(self) -> Decimal:
+        return sum((f.price * f.count for f in self.fills), ZERO)
+
+    @property
+    def fees(self) -> Decimal:
+        return sum((f.fee for f in self.fills), ZERO)
 
     @property
     def spent(self) -> Decimal:
         return self.fill_cost + self.fees
 
 
-def resolve_order(execution: Execution, report: OrderReport) -> OrderOutcome | None:
-    """The outcome of a finished order, or None while part of it still rests on the book."""
+def resolve_order(
+    execution: Execution, report: OrderReport, fills: Iterable[FillReport]
+) -> OrderOutcome | None:
+    """The outcome of a finished order, or None while it rests or its fills are not all
+    visible yet (the venue is eventually consistent)."""
     if report.client_order_id and report.client_order_id != execution.client_order_id:
         raise ValueError(
             f"order {report.order_id} belongs to {report.client_order_id},"
@@ -32,20 +53,33 @@ def resolve_order(execution: Execution, report: OrderReport) -> OrderOutcome | N
         )
     if report.status is OrderStatus.RESTING:
         return None
-    filled = report.fill_count
+    own = tuple(f for f in fills if f.order_id == report.order_id)
+    strays = {f.ticker for f in own} - {execution.ticker}
+    if strays:
+        raise ValueError(f"fills of order {report.order_id} name other markets: {sorted(strays)}")
+    filled = sum((f.count for f in own), ZERO)
+    if filled < report.fill_count:
+        return None
     if filled > execution.count:
         raise ValueError(f"order {report.order_id} filled {filled} of {execution.count}")
+    wrong_side = [f.fill_id for f in own if f.side is not execution.side]
+    if wrong_side:
+        raise ValueError(f"fills {wrong_side} of order {report.order_id} bought the other side")
     if filled == 0:
         status = ExecutionStatus.CANCELED
     elif filled < execution.count:
         status = ExecutionStatus.PARTIAL
     else:
         status = ExecutionStatus.FILLED
-    spent = report.fill_cost + report.fees if filled > 0 else ZERO
-    return OrderOutcome(
-        status=status,
-        filled_count=filled,
-        fill_cost=report.fill_cost if filled > 0 else ZERO,
-        fees=report.fees if filled > 0 else ZERO,
-        refund=execution.reserved - spent,
-    )
+    outcome = OrderOutcome(status=status, fills=own)
+    reported = (report.fill_count, report.fill_cost, report.fees)
+    found = (filled, outcome.fill_cost, outcome.fees)
+    if reported != found:
+        outcome = outcome.replace(
+            disagreement=(
+                f"order {report.order_id} reports {reported[0]} filled for {reported[1]}"
+                f" + fees {reported[2]}; its fills say {found[0]} for {found[1]}"
+                f" + fees {found[2]}: the fills win"
+            )
+        )
+    return outcome

@@ -15,11 +15,13 @@ from pydantic import AwareDatetime, Field
 
 from domain.base import Frozen
 from domain.cash import BookCash, CashCheck
+from domain.execution import OrderOutcome
 from domain.exposure import Holding
 from domain.halts import Halt, HaltCode, HaltLifter
 from domain.models import (
     Execution,
     ExecutionStatus,
+    FillReport,
     Forecast,
     Heartbeat,
     LedgerEntry,
@@ -30,8 +32,11 @@ from domain.models import (
     OrderBook,
     PnlEvent,
     Position,
+    PositionReport,
     PositionStats,
     PositionStatus,
+    SettlementReport,
+    Side,
     TradeSignal,
 )
 from domain.risk import DenyReason
@@ -109,9 +114,10 @@ class InsertPosition(Frozen):
 
 
 class UpdatePosition(Frozen):
-    """A position grows (a resting order filled later) or changes status."""
+    """A position grows or shrinks with a fill, turns to the other side, or changes status."""
 
     position_id: int
+    side: Side | None = None
     count: Decimal | None = None
     cost: Decimal | None = None
     status: PositionStatus | None = None
@@ -125,6 +131,36 @@ class ClosePosition(Frozen):
 
 class InsertPnl(Frozen):
     event: PnlEvent
+
+
+class InsertFill(Frozen):
+    """A venue fill, booked: refused whole if its fill_id was booked before."""
+
+    fill: FillReport
+    client_order_id: str | None = None
+    booked_at: AwareDatetime
+
+
+class InsertSettlement(Frozen):
+    """A venue settlement record, booked: refused whole if it was booked before."""
+
+    record: SettlementReport
+    position_id: int | None = None
+    booked_at: AwareDatetime
+    note: str = ""
+
+
+class SyncState(Frozen):
+    """How far a venue stream has been read (see `infra.db.tables.VenueSyncRow`)."""
+
+    stream: str
+    high_water: AwareDatetime | None = None
+    ignore_through: AwareDatetime | None = None
+    updated_at: AwareDatetime
+
+
+class SaveSyncState(Frozen):
+    state: SyncState
 
 
 class InsertSnapshots(Frozen):
@@ -188,6 +224,9 @@ Write = (
     | UpdatePosition
     | ClosePosition
     | InsertPnl
+    | InsertFill
+    | InsertSettlement
+    | SaveSyncState
     | InsertSnapshots
     | RecordHeartbeat
     | InsertDeadLetter
@@ -276,6 +315,28 @@ class CashState(Message):
     recent: tuple[CashCheck, ...]
 
 
+class GetBookedFills(Message):
+    """Which of `fill_ids` are booked already."""
+
+    fill_ids: tuple[str, ...]
+
+
+class GetBookedSettlements(Message):
+    """Which of these records' keys (`SettlementReport.key`) are booked already."""
+
+    keys: tuple[str, ...]
+
+
+class GetTickersWithFills(Message):
+    """Which of `tickers` have any booked fill."""
+
+    tickers: tuple[str, ...]
+
+
+class GetSyncState(Message):
+    stream: str
+
+
 # Bankroll: the only owner of the balance ---------------------------------------------------
 
 
@@ -300,13 +361,17 @@ class ReleaseFunds(BalanceCommand):
 class CreditFunds(BalanceCommand):
     """Money in: a settlement payout (or an operator adjustment)."""
 
-    reason: Literal[LedgerReason.SETTLEMENT, LedgerReason.ADJUSTMENT] = LedgerReason.SETTLEMENT
+    reason: Literal[LedgerReason.SETTLEMENT, LedgerReason.ADJUSTMENT, LedgerReason.FILL] = (
+        LedgerReason.SETTLEMENT
+    )
 
 
 class DebitFunds(BalanceCommand):
-    """Money out that is not a reservation: a recovered position's cost."""
+    """Money out that is not a reservation: a recovered position's cost, a venue fill."""
 
-    reason: Literal[LedgerReason.RECOVERED, LedgerReason.ADJUSTMENT] = LedgerReason.RECOVERED
+    reason: Literal[LedgerReason.RECOVERED, LedgerReason.ADJUSTMENT, LedgerReason.FILL] = (
+        LedgerReason.RECOVERED
+    )
 
 
 class ChargeApiCost(BalanceCommand):
@@ -405,6 +470,43 @@ class PositionClosed(Message):
     position_id: int
     ticker: str
     realized_pnl: Decimal
+
+
+class BookOrder(Message):
+    """Book an order's final outcome from its fills: one transaction for the execution, its
+    fills, the position and the release of its reservation (the single owner of the book
+    applies it, so the order's fills cannot also be booked as someone else's trade)."""
+
+    execution: Execution
+    outcome: OrderOutcome
+    venue_order_id: str
+
+
+class OrderBooked(Message):
+    booked: bool  # False: the order had been booked already; nothing was written
+    position: Position | None = None
+
+
+class ApplyVenueRecords(Message):
+    """Bring the book to the venue's records, read in this order: `positions` first, then
+    `fills` and `settlements` (so every fill behind a listed position is among `fills`)."""
+
+    positions: tuple[PositionReport, ...]
+    fills: tuple[FillReport, ...]
+    settlements: tuple[SettlementReport, ...]
+    fills_ignore_through: AwareDatetime | None = None
+    settlements_ignore_through: AwareDatetime | None = None
+
+
+class VenueRecordsApplied(Message):
+    fills_booked: int = 0
+    settled: int = 0
+    recovered: int = 0
+    realized_pnl: Decimal = Decimal(0)
+    deferred_fills: tuple[str, ...] = ()  # fill ids left for an order in flight to book
+    deferred_settlements: tuple[str, ...] = ()  # settlement keys left likewise
+    discrepancies: tuple[str, ...] = ()
+    gone: tuple[str, ...] = ()  # held markets the venue no longer lists, with no settlement
 
 
 class GetBook(Message):

@@ -6,7 +6,7 @@ Prices are YES-side dollars in (0, 1) unless a name says otherwise; counts are c
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
@@ -223,21 +223,36 @@ class OrderReport(Frozen):
 
 
 class FillReport(Frozen):
+    """One trade of the account (GET /portfolio/fills, A5.13).
+
+    `side` is the side this fill bought, whatever words the venue used: buying YES and
+    selling NO are one trade (A5.9: both are `book_side` bid), and a NO bought against a YES
+    position nets it out, which is how a sale shows up in a fill.
+    """
+
     fill_id: str
     order_id: str
     ticker: str
     side: Side
-    action: str = "buy"
-    count: Count
-    yes_price: Decimal
-    no_price: Decimal
-    fee: Amount = ZERO
+    count: Count = Field(gt=0)
+    yes_price: Price
+    fee: Amount = Field(default=ZERO, ge=0)
     is_taker: bool = True
     created_time: AwareDatetime
 
     @property
+    def no_price(self) -> Decimal:
+        return ONE - self.yes_price
+
+    @property
     def price(self) -> Decimal:
+        """The price of the side bought (A7: YES price + NO price = $1)."""
         return self.yes_price if self.side is Side.YES else self.no_price
+
+    @property
+    def cost(self) -> Decimal:
+        """What the fill took from the balance before any netting: price x count + fee."""
+        return self.price * self.count + self.fee
 
 
 class PositionReport(Frozen):
@@ -263,7 +278,15 @@ class PositionReport(Frozen):
         return abs(self.position)
 
 
+def settlement_key(ticker: str, settled_time: datetime) -> str:
+    """`TICKER@2026-11-30T06:00:00.000+00:00`: the millisecond the book stores."""
+    return f"{ticker}@{settled_time.astimezone(UTC).isoformat(timespec='milliseconds')}"
+
+
 class SettlementReport(Frozen):
+    """The venue's record of a market settling for this account (A5.14): the cash it paid
+    (`revenue`) is the only payout the book credits."""
+
     ticker: str
     event_ticker: str = ""
     market_result: MarketResult
@@ -271,9 +294,18 @@ class SettlementReport(Frozen):
     no_count: Count
     yes_total_cost: Amount = ZERO
     no_total_cost: Amount = ZERO
-    revenue: Amount  # dollars (the wire sends integer cents)
-    fee_cost: Amount = ZERO
+    revenue: Amount = Field(ge=0)  # dollars (the wire sends integer cents)
+    fee_cost: Amount = Field(default=ZERO, ge=0)  # trade fees on the position (already paid)
+    value: Amount | None = None  # payout of one YES contract, dollars (the wire: cents)
     settled_time: AwareDatetime
+
+    @property
+    def key(self) -> str:
+        """The record's identity: a market settles once per account (its evidence id)."""
+        return settlement_key(self.ticker, self.settled_time)
+
+    def count(self, side: Side) -> Decimal:
+        return self.yes_count if side is Side.YES else self.no_count
 
 
 class Balance(Frozen):
@@ -316,6 +348,7 @@ class LedgerReason(StrEnum):
     API_COST = "api_cost"
     RECOVERED = "recovered"
     ADJUSTMENT = "adjustment"
+    FILL = "fill"  # a venue fill no reservation covered: a manual trade, a sale, a late fill
 
 
 class LedgerEntry(Frozen):

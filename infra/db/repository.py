@@ -19,6 +19,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     bindparam,
+    exists,
     func,
     insert,
     select,
@@ -30,11 +31,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from domain.base import Frozen
 from domain.cash import BookCash, CashCheck, CashVerdict
-from domain.errors import ExecutionAlreadyFinal
+from domain.errors import ExecutionAlreadyFinal, RecordAlreadyBooked
 from domain.halts import Halt, HaltCode, OperatorAction, OperatorCommand
 from domain.models import (
     Execution,
     ExecutionStatus,
+    FillReport,
     Forecast,
     ForecastInputs,
     Heartbeat,
@@ -47,6 +49,8 @@ from domain.models import (
     Position,
     PositionStats,
     PositionStatus,
+    SettlementReport,
+    settlement_key,
 )
 from domain.money import ZERO, from_micros
 from domain.scoring import ScoredForecast, TradeResult
@@ -58,6 +62,7 @@ from infra.db.tables import (
     CashCheckRow,
     DeadLetterRow,
     ExecutionRow,
+    FillRow,
     ForecastRow,
     LedgerRow,
     LlmCallRow,
@@ -65,8 +70,10 @@ from infra.db.tables import (
     OperatorCommandRow,
     PnlRow,
     PositionRow,
+    SettlementRow,
     StatusRow,
     TradingHaltRow,
+    VenueSyncRow,
 )
 from infra.db.types import MicroDollars, storable
 
@@ -516,6 +523,91 @@ class Repository:
             losses=losses,
             realized_pnl=ZERO if realized is None else realized,
         )
+
+    # the venue's records: fills, settlements, and how far each stream was read
+
+    def insert_fill(
+        self, fill: FillReport, client_order_id: str | None, booked_at: datetime
+    ) -> None:
+        """Book a fill; a fill booked before raises RecordAlreadyBooked (the unit rolls back)."""
+        if self._maybe_one(select(FillRow.id).where(FillRow.fill_id == fill.fill_id)):
+            raise RecordAlreadyBooked(f"fill {fill.fill_id} was booked already")
+        self._connection.execute(
+            insert(FillRow).values(
+                fill_id=fill.fill_id,
+                order_id=fill.order_id,
+                ticker=fill.ticker,
+                side=fill.side.value,
+                count=fill.count,
+                yes_price=fill.yes_price,
+                fee=fill.fee,
+                created_time=fill.created_time,
+                client_order_id=client_order_id,
+                booked_at=booked_at,
+            )
+        )
+
+    def booked_fill_ids(self, fill_ids: Sequence[str]) -> set[str]:
+        statement = select(FillRow.fill_id).where(FillRow.fill_id.in_(fill_ids))
+        rows = self._connection.execute(statement)
+        return {fill_id for (fill_id,) in rows}
+
+    def tickers_with_fills(self, tickers: Sequence[str]) -> set[str]:
+        rows = self._connection.execute(
+            select(FillRow.ticker).where(FillRow.ticker.in_(tickers)).distinct()
+        )
+        return {ticker for (ticker,) in rows}
+
+    def fills(self) -> list[dict[str, Any]]:
+        return [dict(row) for row in self._all(select(*_columns(FillRow)).order_by(FillRow.id))]
+
+    def insert_settlement(
+        self, record: SettlementReport, position_id: int | None, booked_at: datetime, note: str
+    ) -> None:
+        """Book a settlement record; one booked before raises RecordAlreadyBooked."""
+        booked = exists().where(
+            SettlementRow.ticker == record.ticker,
+            SettlementRow.settled_time == record.settled_time,
+        )
+        if self._connection.execute(select(booked)).scalar():
+            raise RecordAlreadyBooked(f"settlement {record.key} was booked already")
+        self._connection.execute(
+            insert(SettlementRow).values(
+                ticker=record.ticker,
+                event_ticker=record.event_ticker,
+                market_result=record.market_result.value,
+                yes_count=record.yes_count,
+                no_count=record.no_count,
+                revenue=record.revenue,
+                fee_cost=record.fee_cost,
+                value=record.value,
+                settled_time=record.settled_time,
+                position_id=position_id,
+                booked_at=booked_at,
+                note=note,
+            )
+        )
+
+    def booked_settlement_keys(self, tickers: Sequence[str]) -> set[str]:
+        rows = self._connection.execute(
+            select(SettlementRow.ticker, SettlementRow.settled_time).where(
+                SettlementRow.ticker.in_(tickers)
+            )
+        )
+        return {settlement_key(ticker, settled) for ticker, settled in rows}
+
+    def settlements(self) -> list[dict[str, Any]]:
+        rows = self._all(select(*_columns(SettlementRow)).order_by(SettlementRow.id))
+        return [dict(row) for row in rows]
+
+    def sync_state(self, stream: str) -> Mapping[str, Any] | None:
+        return self._maybe_one(select(*_columns(VenueSyncRow)).where(VenueSyncRow.stream == stream))
+
+    def save_sync_state(self, **values: Any) -> None:
+        statement = sqlite_insert(VenueSyncRow).values(values)
+        changes = {k: v for k, v in values.items() if k != "stream"}
+        upsert = statement.on_conflict_do_update(index_elements=[VenueSyncRow.stream], set_=changes)
+        self._connection.execute(upsert)
 
     # market snapshots, P&L, dead letters
 

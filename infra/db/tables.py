@@ -12,11 +12,11 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, MetaData, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, MetaData, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from domain.cash import CashVerdict
-from domain.models import ExecutionStatus, LedgerReason, PositionStatus, Side
+from domain.models import ExecutionStatus, LedgerReason, MarketResult, PositionStatus, Side
 from infra.db.types import CentiContracts, MicroDollars, UtcTimestamp
 
 # Batch migrations on SQLite copy tables and drop constraints by name, so none may be unnamed.
@@ -302,3 +302,65 @@ class ForecastRow(Base):
     close_time: Mapped[datetime | None]
     outcome: Mapped[str | None]  # yes, no, void once the market resolves
     resolved_at: Mapped[datetime | None]
+
+
+class FillRow(Base):
+    """A venue fill booked into the book (A5.13). `fill_id` is unique, and the row commits in
+    the transaction that moves the fill's money and position: no fill is ever booked twice."""
+
+    __tablename__ = "fills"
+    __table_args__ = (one_of("side", Side), Index(None, "ticker"), Index(None, "order_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fill_id: Mapped[str] = mapped_column(unique=True)
+    order_id: Mapped[str]
+    ticker: Mapped[str]
+    side: Mapped[str]  # the side bought
+    count: Mapped[Contracts]
+    yes_price: Mapped[Money]
+    fee: Mapped[Money]
+    created_time: Mapped[datetime]
+    client_order_id: Mapped[str | None]  # the bot's order; NULL for a trade placed elsewhere
+    booked_at: Mapped[datetime]
+
+
+class SettlementRow(Base):
+    """A venue settlement record (A5.14), booked once: what it paid and which position it
+    closed (NULL: the book held nothing there, which is reported)."""
+
+    __tablename__ = "settlements"
+    __table_args__ = (
+        one_of("market_result", MarketResult),
+        UniqueConstraint("ticker", "settled_time"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticker: Mapped[str]
+    event_ticker: Mapped[str]
+    market_result: Mapped[str]
+    yes_count: Mapped[Contracts]
+    no_count: Mapped[Contracts]
+    revenue: Mapped[Money]
+    fee_cost: Mapped[Money]
+    value: Mapped[Money | None]
+    settled_time: Mapped[datetime]
+    position_id: Mapped[int | None] = mapped_column(ForeignKey("positions.id"))
+    booked_at: Mapped[datetime]
+    note: Mapped[str]
+
+
+class VenueSyncRow(Base):
+    """How far the book has read a venue stream (`fills`, `settlements`): the durable cursor.
+
+    `high_water`: every record up to it is booked or deliberately skipped; the next read
+    starts a little before it (records may appear late) and the unique keys drop repeats.
+    `ignore_through`: records at or before it predate the book (set once, when a new book
+    first meets an account with history); the positions they built are adopted instead.
+    """
+
+    __tablename__ = "venue_sync"
+
+    stream: Mapped[str] = mapped_column(primary_key=True)
+    high_water: Mapped[datetime | None]
+    ignore_through: Mapped[datetime | None]
+    updated_at: Mapped[datetime]

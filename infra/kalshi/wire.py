@@ -384,6 +384,48 @@ def parse_cancel(
     )
 
 
+# A5.9: buying YES and selling NO are one direction (book_side bid), buying NO and selling YES
+# the other (ask); `purchased_side` (Sep 2025) names the side bought directly.
+_BOOK_SIDE = {"bid": Side.YES, "ask": Side.NO}
+_LEGACY = {
+    ("yes", "buy"): Side.YES,
+    ("no", "sell"): Side.YES,
+    ("no", "buy"): Side.NO,
+    ("yes", "sell"): Side.NO,
+}
+
+
+def _fill_side(fields: Fields) -> Side:
+    """The side a fill bought, from whichever direction fields the venue sent (A5.13).
+
+    The unambiguous ones (`book_side`, `purchased_side`, legacy `side` + `action`) must agree.
+    `outcome_side` alone follows A5.9's direction rule (yes = bid); beside `action: sell` it
+    has two plausible readings, so such a fill is refused rather than guessed.
+    """
+    readings: dict[str, Side] = {}
+    if fields.present("book_side"):
+        book_side = fields.string("book_side")
+        if book_side not in _BOOK_SIDE:
+            raise fields.fail("book_side", f"{book_side!r} is not 'bid' or 'ask'")
+        readings["book_side"] = _BOOK_SIDE[book_side]
+    if fields.present("purchased_side"):
+        readings["purchased_side"] = fields.enum("purchased_side", Side)
+    action = fields.string("action", required=False, default="buy")
+    if action not in {"buy", "sell"}:
+        raise fields.fail("action", f"{action!r} is not 'buy' or 'sell'")
+    if fields.present("side"):
+        readings["side"] = _LEGACY[(fields.enum("side", Side).value, action)]
+    if len(set(readings.values())) > 1:
+        raise fields.fail("book_side", f"direction fields disagree: {readings}")
+    if readings:
+        return next(iter(readings.values()))
+    if not fields.present("outcome_side"):
+        raise fields.fail("book_side", "required direction is missing (nor outcome_side, side)")
+    if action == "sell":
+        raise fields.fail("outcome_side", "ambiguous beside action 'sell' without book_side")
+    return fields.enum("outcome_side", Side)
+
+
 def parse_fill(fields: Fields) -> FillReport:
     yes_price = fields.price("yes_price_dollars", "yes_price")
     if yes_price is None:
@@ -396,8 +438,8 @@ def parse_fill(fields: Fields) -> FillReport:
     if yes_price is None:
         assert no_price is not None
         yes_price = ONE - no_price
-    if no_price is None:
-        no_price = ONE - yes_price
+    if no_price is not None and yes_price + no_price != ONE:
+        raise fields.fail("no_price_dollars", f"{no_price} + yes {yes_price} is not $1 (A7)")
     created = fields.timestamp("created_time", required=False)
     if created is None:
         seconds = fields.integer("ts", required=False)
@@ -412,11 +454,9 @@ def parse_fill(fields: Fields) -> FillReport:
         fill_id=fields.identifier(fill_id_name),
         order_id=fields.identifier("order_id"),
         ticker=fields.identifier(ticker_name),
-        side=_side(fields, "outcome_side", "purchased_side", "side"),
-        action=fields.string("action", required=False, default="buy"),
+        side=_fill_side(fields),
         count=fields.required_count("count_fp", "count"),
         yes_price=yes_price,
-        no_price=no_price,
         fee=fields.amount("fee_cost") or ZERO,
         is_taker=fields.boolean("is_taker", required=False, default=True),
         created_time=created,
@@ -431,22 +471,27 @@ def _from_unix(fields: Fields, name: str, seconds: int) -> datetime:
 
 
 def parse_settlement(fields: Fields) -> SettlementReport:
-    # A5.14: `revenue` is integer cents in the current spec; a dollar string is accepted too.
+    # A5.14: `revenue` and `value` are integer cents in the current spec; dollar strings are
+    # accepted too.
     revenue = fields.amount("revenue_dollars", "revenue")
     if revenue is None:
         raise fields.fail("revenue", "required amount is missing")
+    result = fields.enum("market_result", MarketResult)
+    if result is MarketResult.NONE:
+        raise fields.fail("market_result", "a settlement without a result")
     return _build(
         fields,
         SettlementReport,
         ticker=fields.identifier("ticker"),
         event_ticker=fields.string("event_ticker", required=False),
-        market_result=fields.enum("market_result", MarketResult),
+        market_result=result,
         yes_count=fields.required_count("yes_count_fp", "yes_count"),
         no_count=fields.required_count("no_count_fp", "no_count"),
         yes_total_cost=fields.amount("yes_total_cost_dollars", "yes_total_cost") or ZERO,
         no_total_cost=fields.amount("no_total_cost_dollars", "no_total_cost") or ZERO,
         revenue=revenue,
         fee_cost=fields.amount("fee_cost") or ZERO,
+        value=fields.price("value_dollars", "value"),
         settled_time=fields.timestamp("settled_time"),
     )
 

@@ -506,8 +506,9 @@ def test_the_restart_budget_is_per_window_of_clock_time(tmp_path: Path, plan: Ob
 
 
 def test_a_storage_crash_escalates_at_once(tmp_path: Path, plan: ObservedPlan) -> None:
-    # The first is the start-up cash baseline; the second the Scanner's snapshot, mid-cycle.
-    plan.crash_on("storage", CommitWork, nth=2)
+    # The first two CommitWorks save the start-up cash baseline and the reconciliation's
+    # cursors; the third is the Scanner's snapshot, mid-cycle.
+    plan.crash_on("storage", CommitWork, nth=3)
     with supervised(tmp_path, plan) as h:
         events = h.system.supervisor.events
         urn, start = h.system.directory.current_urn("storage"), mark(h)

@@ -4,7 +4,14 @@ from decimal import Decimal
 import pytest
 
 from domain.execution import resolve_order
-from domain.models import Execution, ExecutionStatus, OrderReport, OrderStatus, Side
+from domain.models import (
+    Execution,
+    ExecutionStatus,
+    FillReport,
+    OrderReport,
+    OrderStatus,
+    Side,
+)
 
 D = Decimal
 NOW = datetime(2026, 11, 24, tzinfo=UTC)
@@ -37,33 +44,80 @@ def report(status: OrderStatus, filled: str, cost: str = "0", fees: str = "0") -
     )
 
 
-def test_full_fill_refunds_the_unused_reservation() -> None:
-    outcome = resolve_order(INTENT, report(OrderStatus.EXECUTED, "10", "3.90", "0.17"))
+def fill(fill_id: str, count: str, price: str = "0.39", fee: str = "0.01", order: str = "o1"):
+    return FillReport(
+        fill_id=fill_id,
+        order_id=order,
+        ticker="T",
+        side=Side.YES,
+        count=D(count),
+        yes_price=D(price),
+        fee=D(fee),
+        created_time=NOW,
+    )
+
+
+def test_full_fill_is_booked_from_its_fills() -> None:
+    fills = [fill("f1", "6", fee="0.10"), fill("f2", "4", price="0.40", fee="0.07")]
+    outcome = resolve_order(INTENT, report(OrderStatus.EXECUTED, "10", "3.94", "0.17"), fills)
     assert outcome is not None
     assert outcome.status is ExecutionStatus.FILLED
-    assert outcome.spent == D("4.07")
-    assert outcome.refund == D("0.10")
+    assert (outcome.filled_count, outcome.fill_cost, outcome.fees) == (D(10), D("3.94"), D("0.17"))
+    assert outcome.spent == D("4.11")
+    assert outcome.disagreement == ""
 
 
 def test_partial_ioc_fill() -> None:
-    outcome = resolve_order(INTENT, report(OrderStatus.CANCELED, "4", "1.60", "0.07"))
+    fills = [fill("f1", "4", price="0.40", fee="0.07")]
+    outcome = resolve_order(INTENT, report(OrderStatus.CANCELED, "4", "1.60", "0.07"), fills)
     assert outcome is not None
     assert outcome.status is ExecutionStatus.PARTIAL
-    assert outcome.refund == D("4.17") - D("1.67")
+    assert outcome.spent == D("1.67")
 
 
-def test_nothing_filled_refunds_everything() -> None:
-    outcome = resolve_order(INTENT, report(OrderStatus.CANCELED, "0"))
+def test_nothing_filled() -> None:
+    outcome = resolve_order(INTENT, report(OrderStatus.CANCELED, "0"), [])
     assert outcome is not None
     assert outcome.status is ExecutionStatus.CANCELED
-    assert outcome.refund == INTENT.reserved
+    assert outcome.spent == 0
 
 
 def test_resting_order_is_not_final() -> None:
-    assert resolve_order(INTENT, report(OrderStatus.RESTING, "2", "0.80", "0.04")) is None
+    resting = report(OrderStatus.RESTING, "2", "0.80", "0.04")
+    assert resolve_order(INTENT, resting, [fill("f1", "2")]) is None
 
 
 def test_someone_elses_order_is_refused() -> None:
     other = report(OrderStatus.EXECUTED, "10").replace(client_order_id="c2")
     with pytest.raises(ValueError, match="belongs to c2"):
-        resolve_order(INTENT, other)
+        resolve_order(INTENT, other, [])
+
+
+def test_a_report_without_cost_fields_is_never_booked_free() -> None:
+    """Issue 9, problem 6: a report missing `taker/maker_fill_cost_dollars` and fees read as
+    zero; the fills carry the cost, and the disagreement is reported."""
+    no_costs = report(OrderStatus.EXECUTED, "10")  # fill_cost and fees absent: zero
+    outcome = resolve_order(INTENT, no_costs, [fill("f1", "10", fee="0.17")])
+    assert outcome is not None
+    assert outcome.spent == D("3.90") + D("0.17")
+    assert "the fills win" in outcome.disagreement
+
+
+def test_fills_not_yet_listed_keep_the_order_in_flight() -> None:
+    executed = report(OrderStatus.EXECUTED, "10", "3.90", "0.17")
+    assert resolve_order(INTENT, executed, [fill("f1", "6")]) is None
+
+
+def test_fills_win_over_the_report() -> None:
+    short = report(OrderStatus.CANCELED, "4", "1.56", "0.04")
+    outcome = resolve_order(INTENT, short, [fill("f1", "6", fee="0.06")])
+    assert outcome is not None
+    assert (outcome.status, outcome.filled_count) == (ExecutionStatus.PARTIAL, D(6))
+    assert "reports 4 filled" in outcome.disagreement
+
+
+def test_only_the_orders_own_fills_count() -> None:
+    fills = [fill("f1", "10"), fill("x", "5", order="o2")]
+    outcome = resolve_order(INTENT, report(OrderStatus.EXECUTED, "10", "3.90", "0.10"), fills)
+    assert outcome is not None
+    assert [f.fill_id for f in outcome.fills] == ["f1"]
