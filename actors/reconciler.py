@@ -20,8 +20,10 @@ from decimal import Decimal
 from http import HTTPStatus
 from typing import Any
 
+import pykka
+
 from actors.base import BaseActor, ask, handles
-from actors.directory import Directory
+from actors.directory import ActorUnavailable, Directory
 from actors.kill_switch import KillSwitch
 from actors.outcomes import book_refusal
 from actors.trading_guard import CashCheckFailed, TradingGuard
@@ -58,6 +60,7 @@ from domain.models import (
 from infra.kalshi.client import KalshiClient
 from infra.kalshi.errors import KalshiError, VenueRefused
 
+UNAVAILABLE = (ActorUnavailable, pykka.ActorDeadError, pykka.Timeout)
 SCORE_BATCH = 25  # markets whose outcome is looked up per cycle
 IN_FLIGHT = tuple(status for status in ExecutionStatus if status.in_flight)
 FINAL_MARKET = {MarketStatus.DETERMINED, MarketStatus.FINALIZED, MarketStatus.SETTLED}
@@ -187,17 +190,22 @@ class Reconciler(BaseActor):
             self.checkpoint("settlements")
         except KalshiError as exc:
             return self._failed(f"venue fetch failed, nothing changed: {exc}")
-        applied: VenueRecordsApplied = ask(
-            self.directory.get("positions"),
-            ApplyVenueRecords(
-                positions=positions,
-                fills=fills,
-                settlements=settlements,
-                fills_ignore_through=fill_state.ignore_through,
-                settlements_ignore_through=settlement_state.ignore_through,
-            ),
-            APPLY_TIMEOUT,
+        except UNAVAILABLE as exc:
+            return self._failed(f"an owner of the book is unavailable: {exc!r}")
+        records = ApplyVenueRecords(
+            positions=positions,
+            fills=fills,
+            settlements=settlements,
+            fills_ignore_through=fill_state.ignore_through,
+            settlements_ignore_through=settlement_state.ignore_through,
         )
+        try:
+            applied: VenueRecordsApplied = ask(
+                self.directory.get("positions"), records, APPLY_TIMEOUT
+            )
+        except UNAVAILABLE as exc:
+            # Each record Positions booked is durable and will be skipped next time.
+            return self._failed(f"Positions could not apply the venue's records: {exc!r}")
         self._save(
             (fills_saved, settlements_saved),
             (

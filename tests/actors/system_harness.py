@@ -6,7 +6,7 @@ it with `sim.advance(...)`, so market closes and settlements happen exactly when
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -77,6 +77,7 @@ def running_system(
     reconcile: bool = True,
     sim_options: dict[str, Any] | None = None,
     llm: LlmForecasting | None = None,
+    reconciler_checkpoint: Callable[[str], None] | None = None,
     **overrides: Any,
 ) -> Iterator[Harness]:
     path = tmp_path / "book.db"
@@ -98,6 +99,7 @@ def running_system(
         llm=llm,
         fault_plan=fault_plan,
         restart_policy=restart_policy,
+        reconciler_checkpoint=reconciler_checkpoint,
     )
     try:
         system.start()
