@@ -37,27 +37,23 @@ DEPTH = 500
 
 
 class Checkpoint:
-    """Runs an action once, in the Reconciler's own thread, when it reaches a chosen step."""
+    """Runs actions in the Reconciler's own thread when it reaches chosen steps (once each)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._armed: tuple[str, Callable[[], None]] | None = None
-        self.reached = threading.Event()
+        self._armed: dict[str, Callable[[], None]] = {}
         self.steps: list[str] = []
 
     def arm(self, step: str, action: Callable[[], None]) -> None:
         with self._lock:
-            self._armed, self.reached = (step, action), threading.Event()
+            self._armed[step] = action
 
     def __call__(self, step: str) -> None:
         with self._lock:
             self.steps.append(step)
-            armed = self._armed
-            if armed is None or armed[0] != step:
-                return
-            self._armed = None
-        armed[1]()
-        self.reached.set()
+            action = self._armed.pop(step, None)
+        if action is not None:
+            action()
 
 
 @contextmanager
@@ -212,25 +208,114 @@ def test_a_manual_buy_is_booked_from_its_fill_with_its_fee(tmp_path: Path) -> No
         assert_follows_the_venue(h, start)
 
 
+# Problems 4 and 5: scalar and void results pay what the venue's record says -----------------
+
+
+def open_of_type(h: Harness, market_type: str) -> str:
+    with h.sim.exchange.synced() as ex:
+        tickers = [
+            m.ticker
+            for m in ex.markets
+            if m.status.value == "active" and m.market_type == market_type
+        ]
+    assert tickers, f"no open {market_type} market"
+    return tickers[0]
+
+
+def test_a_scalar_result_closes_the_position_at_the_records_revenue(tmp_path: Path) -> None:
+    """Issue 9, problem 4: a scalar settlement closes the position, credits its revenue and
+    frees its exposure."""
+    with system(tmp_path) as (h, _):
+        start = mark(h)
+        ticker = open_of_type(h, "scalar")
+        h.sim.pin_book(
+            ticker, yes_bids=[(ASK - Decimal("0.02"), DEPTH)], no_bids=[(1 - ASK, DEPTH)]
+        )
+        buy(h, ticker)
+        h.sim.settle(ticker, "scalar", "0.3700")
+        reconcile(h)
+        [position] = read(h).positions
+        assert (position.status, position.payout) == (PositionStatus.CLOSED, Decimal("3.70"))
+        assert book(h).exposure == 0
+        _, [record] = venue_rows(h)
+        assert (record["market_result"], record["value"]) == ("scalar", Decimal("0.37"))
+        assert_follows_the_venue(h, start)
+
+
+def test_a_void_market_refunds_what_the_venue_paid_back(tmp_path: Path) -> None:
+    """Issue 9, problem 5: not the bot's recorded cost (fees included), the record's revenue."""
+    with system(tmp_path) as (h, _):
+        start, ticker = mark(h), pinned(h)
+        buy(h, ticker)
+        h.sim.settle(ticker, "void")
+        reconcile(h)
+        [position] = read(h).positions
+        _, [record] = venue_rows(h)
+        assert record["market_result"] == "void"
+        assert (position.status, position.payout) == (PositionStatus.CLOSED, record["revenue"])
+        assert_follows_the_venue(h, start)
+
+
 # Problem 3 (deliverable 6): the order flow between any two of the Reconciler's reads ---------
 
 STEPS = ("in_flight", "resolved", "positions", "fills", "settlements")
+END = "after the reconciliation"
+INTERLEAVINGS = [
+    (placed, booked) for n, placed in enumerate(STEPS) for booked in (*STEPS[n + 1 :], END)
+]
 
 
-@pytest.mark.parametrize("step", STEPS)
-def test_an_order_placed_between_any_two_reads_is_booked_once(tmp_path: Path, step: str) -> None:
+class HeldBooking:
+    """Holds the Executor after its order filled at the venue and before it books it: the
+    Executor reads the order back (`get_order`) right after sending, so that read waits."""
+
+    def __init__(self, h: Harness) -> None:
+        self.h = h
+        self.sent = threading.Event()
+        self.go = threading.Event()
+        self.message: ExecuteSignal | None = None
+        read_back = h.venue.client.get_order
+
+        def get_order(order_id: str) -> Any:
+            self.sent.set()
+            assert self.go.wait(GUARD), "the booking was never released"
+            return read_back(order_id)
+
+        h.venue.client.get_order = get_order  # type: ignore[method-assign]
+
+    def place(self, ticker: str) -> None:
+        """Send the order; return once it has filled at the venue, unbooked."""
+        self.message = signal(self.h, ticker)
+        self.h.system.directory.get("executor").tell(self.message)
+        assert self.sent.wait(GUARD), "the order was never sent"
+
+    def book(self) -> None:
+        """Let the Executor book it; return once it has."""
+        self.go.set()
+        ping(self.h.system.directory.get("executor"), GUARD)
+
+
+@pytest.mark.parametrize(("placed", "booked"), INTERLEAVINGS)
+def test_an_order_filled_between_any_two_reads_is_booked_once(
+    tmp_path: Path, placed: str, booked: str
+) -> None:
     """Issue 9, problem 3: an order placed and filled while the Reconciler is between two of
-    its reads is booked once, as the bot's order, and the next reconciliation succeeds."""
+    its reads, and booked by the Executor at any later point, is booked once, as the bot's
+    order; no position is adopted for it, and the next reconciliation succeeds."""
     with system(tmp_path) as (h, checkpoint):
         start, ticker = mark(h), pinned(h)
-        placed: list[ExecuteSignal] = []
-        checkpoint.arm(step, lambda: placed.append(buy(h, ticker)))
+        order = HeldBooking(h)
+        checkpoint.arm(placed, lambda: order.place(ticker))
+        if booked != END:
+            checkpoint.arm(booked, order.book)
         reconcile(h)
-        assert checkpoint.reached.is_set()
-        reconcile(h)  # not bricked: the start-up reconciliation passes too
+        if booked == END:
+            order.book()
+        reconcile(h)  # not bricked: this is what a restart would run
+        assert order.message is not None
         db = read(h)
         [execution] = db.executions
-        assert execution.client_order_id == client_order_id(placed[0])
+        assert execution.client_order_id == client_order_id(order.message)
         assert execution.status is ExecutionStatus.FILLED
         [position] = db.positions
         assert (position.status, position.client_order_id) == (
@@ -239,6 +324,8 @@ def test_an_order_placed_between_any_two_reads_is_booked_once(tmp_path: Path, st
         )
         assert position.cost == execution.fill_cost + execution.fees
         assert not [e for e in db.entries if e.reason is LedgerReason.RECOVERED]
+        fills, _ = venue_rows(h)
+        assert [f["client_order_id"] for f in fills] == [execution.client_order_id]
         assert_follows_the_venue(h, start)
 
 
