@@ -21,19 +21,15 @@ from domain.fees import taker_fee
 from domain.messages import ExecuteSignal
 from domain.models import (
     ExecutionStatus,
-    Forecast,
     LedgerReason,
     PositionStatus,
     Side,
-    TradeSignal,
 )
 from infra.db.repository import Database
 from infra.kalshi.backoff import LookupPolicy, RetryPolicy
 from tests.actors.system_harness import Harness, running_system
-from tests.actors.test_supervision import GUARD, SMALL, Start, book, mark, read, tradable
-
-ASK = Decimal("0.40")  # the pinned YES ask; the YES bid is two cents below
-DEPTH = 500
+from tests.actors.test_guards import ASK, DEPTH, pinned, signal
+from tests.actors.test_supervision import GUARD, SMALL, Start, book, mark, read
 
 
 class Checkpoint:
@@ -63,35 +59,9 @@ def system(tmp_path: Path, **overrides: Any) -> Iterator[tuple[Harness, Checkpoi
         yield h, checkpoint
 
 
-def pinned(h: Harness, skip: frozenset[str] = frozenset()) -> str:
-    ticker = tradable(h, skip)
-    h.sim.pin_book(ticker, yes_bids=[(ASK - Decimal("0.02"), DEPTH)], no_bids=[(1 - ASK, DEPTH)])
-    return ticker
-
-
-def signal(h: Harness, ticker: str, count: int = 10) -> ExecuteSignal:
-    n = Decimal(count)
-    fee = taker_fee(n, ASK)
-    trade = TradeSignal(
-        ticker=ticker,
-        side=Side.YES,
-        limit_price=ASK,
-        count=n,
-        probability=Decimal("0.60"),
-        edge=Decimal("0.15"),
-        kelly_fraction=Decimal("0.01"),
-        fee=fee,
-        cost=ASK * n + fee,
-    )
-    forecast = Forecast(
-        ticker=ticker, probability=Decimal("0.60"), model="test", made_at=h.system.clock.now()
-    )
-    return ExecuteSignal(cycle=1, signal=trade, forecast=forecast)
-
-
 def buy(h: Harness, ticker: str, count: int = 10) -> ExecuteSignal:
     """The bot buys `count` YES at the pinned ask, through its own Executor."""
-    message = signal(h, ticker, count)
+    message = signal(h, ticker, 1, count=count)
     executor = h.system.directory.get("executor")
     executor.tell(message)
     ping(executor, GUARD)
@@ -285,7 +255,7 @@ class HeldBooking:
 
     def place(self, ticker: str) -> None:
         """Send the order; return once it has filled at the venue, unbooked."""
-        self.message = signal(self.h, ticker)
+        self.message = signal(self.h, ticker, 1)
         self.h.system.directory.get("executor").tell(self.message)
         assert self.sent.wait(GUARD), "the order was never sent"
 
