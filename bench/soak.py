@@ -319,7 +319,7 @@ def report(venue: Venue, status: subprocess.CompletedProcess[str], counts: dict[
     local = {
         p["ticker"]: Decimal(p["count"]) * (1 if p["side"] == "yes" else -1)
         for p in book.get("positions", [])
-        if p.get("status") == "open"
+        if p.get("status") != "closed"  # open, or recovered (adopted from the venue)
     }
     differ = {
         t: (local.get(t), remote.get(t))
