@@ -33,6 +33,7 @@ class Answer:
     chunks: Iterable[bytes] | None = None
     interval: float = 0.0
     declared_length: int | None = None  # Content-Length to announce (default: len(body))
+    head_interval: float | None = None  # send the status line and headers a byte at a time too
 
     def json(self) -> Any:
         return json.loads(self.body, parse_float=Decimal)
@@ -57,6 +58,8 @@ class MutatingProxy:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _stop: threading.Event = field(default_factory=threading.Event)
     _server: ThreadingHTTPServer | None = None
+    hung_up: threading.Event = field(default_factory=threading.Event)  # a client left a trickle
+    sent_before_hang_up: list[int] = field(default_factory=list)  # bytes of it by then
 
     def on(self, method: str, path_suffix: str, rule: Rule, *, times: int | None = None) -> None:
         """Apply `rule` to answers of `method` requests whose path ends with `path_suffix`
@@ -133,6 +136,9 @@ def _handler(proxy: MutatingProxy) -> type[BaseHTTPRequestHandler]:
             self._send(answer)
 
         def _send(self, answer: Answer) -> None:
+            if answer.head_interval is not None:
+                self._trickle_whole(answer, answer.head_interval)
+                return
             self.send_response(answer.status)
             for key, value in answer.headers.items():
                 self.send_header(key, value)
@@ -157,6 +163,26 @@ def _handler(proxy: MutatingProxy) -> type[BaseHTTPRequestHandler]:
             except OSError:  # the client gave up: that is the point of a trickle
                 return
             self.close_connection = True
+
+        def _trickle_whole(self, answer: Answer, interval: float) -> None:
+            """Status line, headers and body, one byte every `interval` seconds."""
+            head = f"HTTP/1.1 {answer.status} OK\r\n" + "".join(
+                f"{key}: {value}\r\n" for key, value in answer.headers.items()
+            )
+            data = (
+                f"{head}Content-Length: {len(answer.body)}\r\nConnection: close\r\n\r\n"
+            ).encode() + answer.body
+            self.close_connection = True
+            for sent in range(len(data)):
+                try:
+                    self.wfile.write(data[sent : sent + 1])
+                    self.wfile.flush()
+                except OSError:  # the client hung up
+                    proxy.sent_before_hang_up.append(sent)
+                    proxy.hung_up.set()
+                    return
+                if proxy._stop.wait(interval):
+                    return
 
         do_GET = do_POST = do_DELETE = do_PUT = _any  # noqa: N815
 
@@ -190,6 +216,17 @@ def replace_body(body: bytes, status: int = 200) -> Rule:
 def nested(depth: int) -> bytes:
     """A JSON body nested `depth` arrays deep."""
     return b"[" * depth + b"]" * depth
+
+
+def trickle_head(interval: float) -> Rule:
+    """Send the real answer whole, status line and headers included, one byte every
+    `interval` seconds (about 70 s of headers at 1 s a byte): every read succeeds."""
+
+    def rule(answer: Answer) -> Answer:
+        headers = {"Content-Type": "application/json", "X-Padding": "p" * 40}
+        return Answer(answer.status, headers, answer.body, head_interval=interval)
+
+    return rule
 
 
 def trickle(interval: float, total: int = 10_000) -> Rule:

@@ -5,11 +5,12 @@ raises `Unanswered`, which says whether the request may have reached the server
 (`maybe_sent`). That distinction is what makes order creation safe: a request that provably
 never left can be sent again; one that may have arrived must be looked up instead.
 
-Every answer is bounded (`ResponseLimits`): the whole response must arrive before a deadline
-(the read timeout alone applies per read, so a body trickling a byte a second would never
-end), its body must stay under a size cap, and its JSON under a nesting limit. Breaking one
-raises `ResponseLimitExceeded`, an `Unanswered` that may have been processed: retryable for
-reads, looked up for orders.
+Every answer is bounded (`ResponseLimits`): the whole exchange, from the request sent to the
+last byte of the body, must end before a deadline (the read timeout alone applies per read, so
+headers or a body trickling a byte a second would never end: `infra.kalshi.deadline` cuts the
+connection off at the deadline), its body must stay under a size cap, and its JSON under a
+nesting limit. Breaking one raises `ResponseLimitExceeded`, an `Unanswered` that may have been
+processed: retryable for reads, looked up for orders.
 
 Logs carry method, path, status and duration at DEBUG; never headers, never bodies.
 """
@@ -32,6 +33,7 @@ from urllib3.exceptions import NewConnectionError, ProtocolError, ReadTimeoutErr
 
 from domain.jsonlimits import MAX_DEPTH, TooDeep, loads_bounded
 from infra.kalshi.backoff import RetryPolicy
+from infra.kalshi.deadline import Exchange, WatchedHTTPAdapter, exchange_deadline
 from infra.kalshi.errors import KalshiError, MalformedResponse, TransientError, error_for_status
 from infra.kalshi.ratelimit import Bucket, TokenBucketLimiter
 
@@ -142,14 +144,15 @@ def query_params(params: Mapping[str, Any] | None, *, repeat_lists: bool = False
 
 
 def read_body(
-    response: requests.Response, endpoint: str, limits: ResponseLimits, started: float
+    response: requests.Response, endpoint: str, limits: ResponseLimits, exchange: Exchange
 ) -> bytes:
     """The whole body, read a chunk at a time against the deadline and the size cap.
 
     Each read returns what has arrived (`read1`), and the socket's timeout is cut to the time
-    left, so a trickling body ends at the deadline, not a read timeout after each byte.
+    left, so a trickling body ends at the deadline, not a read timeout after each byte. A body
+    the watchdog cut off is refused even where its end looks like a clean close.
     """
-    deadline = started + limits.deadline
+    deadline = exchange.deadline
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > limits.max_bytes:
         raise _too_large(endpoint, limits, f"declares {declared} bytes")
@@ -168,8 +171,12 @@ def read_body(
                 raise _too_slow(endpoint, limits, size) from None
             raise requests.exceptions.ReadTimeout(str(exc)) from None
         except (ProtocolError, OSError) as exc:
+            if exchange.expired:
+                raise _too_slow(endpoint, limits, size) from None
             raise requests.exceptions.ChunkedEncodingError(str(exc)) from None
         if not chunk:
+            if exchange.expired:
+                raise _too_slow(endpoint, limits, size)
             return b"".join(chunks)
         size += len(chunk)
         if size > limits.max_bytes:
@@ -252,6 +259,9 @@ class HttpTransport:
         if session is None:
             session = requests.Session()
             session.headers["User-Agent"] = USER_AGENT
+            adapter = WatchedHTTPAdapter()  # the deadline covers the headers too
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
             self._local.session = session
             with self._owned_lock:
                 self._owned.append(session)
@@ -282,18 +292,27 @@ class HttpTransport:
         headers = sign() if sign is not None else {}
         started = time.monotonic()
         try:
-            response = self._session().request(
-                method,
-                self.url(path),
-                params=self._encode(params),
-                json=body,
-                headers=dict(headers),
-                timeout=self.timeout,
-                allow_redirects=False,
-                stream=True,
-            )
-            with response:
-                content = read_body(response, endpoint, self.limits, started)
+            with exchange_deadline(started + self.limits.deadline) as exchange:
+                try:
+                    response = self._session().request(
+                        method,
+                        self.url(path),
+                        params=self._encode(params),
+                        json=body,
+                        headers=dict(headers),
+                        timeout=self.timeout,
+                        allow_redirects=False,
+                        stream=True,
+                    )
+                except requests.RequestException:
+                    if exchange.expired:  # cut off before the headers were in
+                        raise _too_slow(endpoint, self.limits, 0) from None
+                    raise
+                try:
+                    content = read_body(response, endpoint, self.limits, exchange)
+                finally:
+                    exchange.finish()  # before the connection can go back to the pool
+                    response.close()
         except requests.RequestException as exc:
             elapsed = (time.monotonic() - started) * 1000
             logger.debug(

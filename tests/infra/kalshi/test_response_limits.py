@@ -25,7 +25,7 @@ from tests.infra.kalshi import payloads as p
 from tests.infra.kalshi.conftest import Sleeps
 from tests.infra.kalshi.keys import FIXED_MOMENT, KEY_ID, FixedClock, rsa_key
 from tests.infra.kalshi.recording_server import RecordingServer, Reply
-from tests.mutating_proxy import MutatingProxy, nested, replace_body, trickle
+from tests.mutating_proxy import MutatingProxy, nested, replace_body, trickle, trickle_head
 
 DEADLINE = 1.0
 LIMITS = ResponseLimits(deadline=DEADLINE, max_bytes=64 * 1024, max_depth=64)
@@ -68,6 +68,45 @@ def test_a_trickling_body_ends_at_the_deadline(
     assert info.value.endpoint == "GET /exchange/status"
     assert "gave up after 2 attempts" in str(info.value)
     assert elapsed < 2 * DEADLINE + 1.0  # two attempts, each cut at its deadline
+
+
+def _cut_off_mid_headers(proxy: MutatingProxy) -> None:
+    """The client hung up while the status line and headers were still trickling in (a
+    deadline that covered only the body would have waited a read timeout per byte)."""
+    assert proxy.hung_up.wait(30)
+    assert proxy.sent_before_hang_up
+    assert max(proxy.sent_before_hang_up) < 60
+
+
+def test_trickling_headers_end_at_the_deadline(
+    server: RecordingServer, proxy: MutatingProxy, hostile_client: KalshiClient
+):
+    server.route("GET", "/exchange/status", Reply(200, p.EXCHANGE_STATUS))
+    proxy.on("GET", "/exchange/status", trickle_head(interval=0.2))  # per-read timeout: 10 s
+    with pytest.raises(TransientError, match="longer than 1 s") as info:
+        hostile_client.get_exchange_status()
+    assert "gave up after 2 attempts" in str(info.value)  # typed and retried
+    _cut_off_mid_headers(proxy)
+
+
+def test_trickling_headers_are_retried_and_a_good_answer_used(
+    server: RecordingServer, proxy: MutatingProxy, hostile_client: KalshiClient
+):
+    server.route("GET", "/exchange/status", Reply(200, p.EXCHANGE_STATUS))
+    proxy.on("GET", "/exchange/status", trickle_head(interval=0.2), times=1)
+    assert hostile_client.get_exchange_status().exchange_active is True
+    _cut_off_mid_headers(proxy)
+
+
+def test_trickling_headers_on_an_order_are_looked_up(
+    server: RecordingServer, proxy: MutatingProxy, hostile_client: KalshiClient
+):
+    server.route("POST", "/portfolio/events/orders", Reply(201, p.CREATE_ACK))
+    server.route("GET", "/portfolio/orders", Reply(200, {"orders": [], "cursor": ""}))
+    proxy.on("POST", "/portfolio/events/orders", trickle_head(interval=0.2))
+    with pytest.raises(AmbiguousOutcome):  # it reached the venue: it may exist
+        hostile_client.create_order("T", Side.YES, Decimal("0.5"), Decimal(1), "cid-1")
+    _cut_off_mid_headers(proxy)
 
 
 def test_a_trickle_is_retried_and_a_good_answer_used(
@@ -139,3 +178,17 @@ def test_gamma_has_the_same_limits(server: RecordingServer, proxy: MutatingProxy
         with pytest.raises(TransientError, match="longer than 1 s"):
             gamma.get_all_markets()
         assert time.monotonic() - started < DEADLINE + 1.0
+
+
+def test_gamma_trickling_headers_end_at_the_deadline(server: RecordingServer, proxy: MutatingProxy):
+    server.prefix = ""
+    server.route("GET", "/markets/keyset", Reply(200, {"markets": [], "next_cursor": None}))
+    proxy.on("GET", "/markets/keyset", trickle_head(interval=0.2))
+    with (
+        GammaClient(
+            proxy.url, limits=LIMITS, retry=RetryPolicy(attempts=1), sleeper=Sleeps()
+        ) as gamma,
+        pytest.raises(TransientError, match="longer than 1 s"),
+    ):
+        gamma.get_all_markets()
+    _cut_off_mid_headers(proxy)
