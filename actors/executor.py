@@ -42,9 +42,9 @@ from domain.messages import (
 from domain.models import Execution, ExecutionStatus, OrderStatus
 from domain.money import ZERO
 from domain.risk import DenyReason
-from infra.kalshi.client import KalshiClient
 from infra.kalshi.errors import AuthenticationError, KalshiError, TransientError, VenueRefused
 from infra.settings import RiskSettings
+from infra.venue_client import VenueClient
 
 ORDER_ID_NAMESPACE = uuid.UUID("5b0e7f62-3f7e-4d39-9a53-2f3b7c1a9e10")
 
@@ -61,7 +61,7 @@ class Executor(BaseActor):
     def __init__(
         self,
         directory: Directory,
-        client: KalshiClient,
+        client: VenueClient,
         risk: RiskSettings,
         clock: Clock,
         shutting_down: threading.Event,

@@ -57,8 +57,8 @@ from domain.models import (
     MarketStatus,
     SettlementReport,
 )
-from infra.kalshi.client import KalshiClient
 from infra.kalshi.errors import KalshiError, VenueRefused
+from infra.venue_client import VenueClient
 
 UNAVAILABLE = (ActorUnavailable, pykka.ActorDeadError, pykka.Timeout)
 SCORE_BATCH = 25  # markets whose outcome is looked up per cycle
@@ -77,7 +77,7 @@ class Reconciler(BaseActor):
     def __init__(
         self,
         directory: Directory,
-        client: KalshiClient,
+        client: VenueClient,
         clock: Clock,
         venue: str,
         *,

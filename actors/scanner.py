@@ -29,9 +29,9 @@ from domain.messages import (
 from domain.models import Market
 from domain.money import ZERO
 from domain.screening import ScreenSettings, screen
-from infra.kalshi.client import KalshiClient
 from infra.kalshi.errors import KalshiError
 from infra.polymarket.gamma import GammaClient
+from infra.venue_client import VenueClient
 
 Quote = tuple[Decimal, str, Decimal]  # Polymarket YES price, its id, link confidence
 
@@ -62,7 +62,7 @@ class Scanner(BaseActor):
     def __init__(
         self,
         directory: Directory,
-        client: KalshiClient,
+        client: VenueClient,
         gamma: GammaClient | None,
         clock: Clock,
         screening: ScreenSettings,

@@ -37,7 +37,7 @@ from domain.messages import (
     Write,
 )
 from domain.money import exact_dollars
-from infra.kalshi.client import KalshiClient
+from infra.venue_client import VenueClient
 
 KILL_SWITCH_CODES = (HaltCode.MAX_DAILY_LOSS, HaltCode.MAX_DRAWDOWN)
 
@@ -49,7 +49,7 @@ class CashCheckFailed(Exception):
 @dataclass
 class TradingGuard:
     directory: Directory
-    client: KalshiClient
+    client: VenueClient
     clock: Clock
     log: Any
     max_failures: int = 3

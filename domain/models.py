@@ -94,6 +94,7 @@ class Market(Frozen):
     open_time: AwareDatetime | None = None
     close_time: AwareDatetime
     result: MarketResult = MarketResult.NONE
+    settlement_value: Decimal | None = None  # A5.3 settlement_value_dollars: per YES contract
     venue: str = "kalshi"
 
     @property
@@ -139,6 +140,24 @@ class OrderBook(Frozen):
 
     def ask(self, side: Side) -> Decimal | None:
         return self.best_yes_ask if side is Side.YES else self.best_no_ask
+
+
+class PublicTrade(Frozen):
+    """One trade of the market between any two traders (`GET /markets/trades`, A5.15).
+
+    `taker_side` is the side the taker bought: `yes` lifted resting NO bids at 1 - yes_price,
+    `no` hit resting YES bids at yes_price (A5.5: the book is bids on both sides)."""
+
+    trade_id: str
+    ticker: str
+    count: Count = Field(gt=0)
+    yes_price: Price
+    taker_side: Side
+    created_time: AwareDatetime
+
+    def price(self, side: Side) -> Decimal:
+        """The trade's price for `side` (A7: YES price + NO price = $1)."""
+        return self.yes_price if side is Side.YES else ONE - self.yes_price
 
 
 class ForecastInputs(Frozen):

@@ -22,6 +22,7 @@ from infra.kalshi.transport import ResponseLimits
 from infra.polymarket.gamma import GammaClient
 from infra.settings import Settings
 from infra.sim import SimConfig, SimExchange
+from infra.venue_client import VenueClient
 
 CONNECT_TIMEOUT = 3.05  # seconds; reads get settings.request_timeout
 
@@ -29,7 +30,7 @@ CONNECT_TIMEOUT = 3.05  # seconds; reads get settings.request_timeout
 @dataclass
 class Venue:
     name: str
-    client: KalshiClient
+    client: VenueClient
     gamma: GammaClient | None
     clock: Clock
     sim: SimExchange | None = None

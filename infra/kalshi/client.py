@@ -38,6 +38,7 @@ from domain.models import (
     OrderBook,
     OrderReport,
     PositionReport,
+    PublicTrade,
     SettlementReport,
     Side,
 )
@@ -58,6 +59,7 @@ from infra.kalshi.models import (
     CancelAck,
     ExchangeStatus,
     KalshiEvent,
+    KalshiSeries,
     SelfTradePrevention,
     TimeInForce,
 )
@@ -81,6 +83,7 @@ DEMO_URL = "https://external-api.demo.kalshi.co/trade-api/v2"
 MAX_MARKETS_LIMIT = 1000
 MAX_PORTFOLIO_LIMIT = 1000
 MAX_EVENTS_LIMIT = 200
+MAX_TRADES_LIMIT = 1000
 CREATE_ORDER_PATH = "/portfolio/events/orders"
 
 T = TypeVar("T")
@@ -322,6 +325,30 @@ class KalshiClient:
         }
         pages = self._pages(
             "/events", params, "events", wire.parse_event, lambda e: e.event_ticker, auth=False
+        )
+        return self._all(pages)
+
+    def get_event(self, event_ticker: str) -> KalshiEvent:
+        path = f"/events/{quote(event_ticker, safe='')}"
+        endpoint = f"GET {path}"
+        return wire.parse_event(wire.unwrap(endpoint, self._get(path), "event", self.bounds))
+
+    def get_series(self, series_ticker: str) -> KalshiSeries:
+        path = f"/series/{quote(series_ticker, safe='')}"
+        endpoint = f"GET {path}"
+        return wire.parse_series(wire.unwrap(endpoint, self._get(path), "series", self.bounds))
+
+    def get_trades(
+        self, ticker: str, *, min_ts: int | None = None, limit: int = MAX_TRADES_LIMIT
+    ) -> tuple[PublicTrade, ...]:
+        """Every public trade of `ticker` (since `min_ts`, Unix seconds), newest first (A5.15)."""
+        params = {
+            "ticker": ticker,
+            "min_ts": min_ts,
+            "limit": _check_limit(limit, MAX_TRADES_LIMIT),
+        }
+        pages = self._pages(
+            "/markets/trades", params, "trades", wire.parse_trade, lambda t: t.trade_id, auth=False
         )
         return self._all(pages)
 

@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import AwareDatetime
 
 from domain.base import Frozen
+from domain.fees import FeeSchedule, FeeType
 from domain.models import Market
 
 
@@ -36,6 +37,25 @@ class KalshiEvent(Frozen):
     mutually_exclusive: bool = False
     strike_date: AwareDatetime | None = None
     markets: tuple[Market, ...] = ()
+    fee_type_override: FeeType | None = None  # A5.6
+    fee_multiplier_override: Decimal | None = None  # A5.6
+
+
+class KalshiSeries(Frozen):
+    """A series' fee schedule (`GET /series/{series_ticker}`, A5.15; A7 per-series fee types)."""
+
+    series_ticker: str
+    fee_type: FeeType = FeeType.QUADRATIC
+    fee_multiplier: Decimal = Decimal(1)
+
+    def fees(self, event: KalshiEvent | None = None) -> FeeSchedule:
+        """The schedule a market of `event` pays: the event's override, else the series'."""
+        if event is not None and event.fee_type_override is not None:
+            multiplier = event.fee_multiplier_override
+            return FeeSchedule(event.fee_type_override, multiplier or self.fee_multiplier)
+        if event is not None and event.fee_multiplier_override is not None:
+            return FeeSchedule(self.fee_type, event.fee_multiplier_override)
+        return FeeSchedule(self.fee_type, self.fee_multiplier)
 
 
 class CancelAck(Frozen):

@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from domain.fees import FeeType
 from domain.models import (
     Balance,
     BookLevel,
@@ -28,6 +29,7 @@ from domain.models import (
     OrderReport,
     OrderStatus,
     PositionReport,
+    PublicTrade,
     SettlementReport,
     Side,
 )
@@ -39,6 +41,7 @@ from infra.kalshi.models import (
     CancelAck,
     ExchangeStatus,
     KalshiEvent,
+    KalshiSeries,
     SelfTradePrevention,
     TimeInForce,
 )
@@ -153,6 +156,7 @@ def parse_market(fields: Fields) -> Market:
         open_time=fields.timestamp("open_time", required=False),
         close_time=fields.timestamp("close_time"),
         result=fields.enum("result", MarketResult, default=MarketResult.NONE),
+        settlement_value=fields.amount("settlement_value_dollars", "settlement_value"),
     )
 
 
@@ -208,6 +212,60 @@ def parse_event(fields: Fields) -> KalshiEvent:
         mutually_exclusive=fields.boolean("mutually_exclusive", required=False),
         strike_date=fields.timestamp("strike_date", required=False),
         markets=tuple(fields.items("markets", parse_market, required=False)),
+        fee_type_override=_fee_type(fields, "fee_type_override"),
+        fee_multiplier_override=_multiplier(fields, "fee_multiplier_override"),
+    )
+
+
+def _fee_type(fields: Fields, name: str) -> FeeType | None:
+    """A5.6 / A7 fee types; absent or empty means no override."""
+    if not fields.data.get(name):
+        return None
+    return fields.enum(name, FeeType)
+
+
+_MAX_MULTIPLIER = Decimal(100)
+
+
+def _multiplier(fields: Fields, name: str) -> Decimal | None:
+    """A fee multiplier: a JSON number (the SDK's type) or a decimal string, in [0, 100]."""
+    value = fields.data.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
+        raise fields.fail(name, "expected a number")
+    number = fields.decimal_text(name) if isinstance(value, str) else Decimal(value)
+    if not number.is_finite() or not ZERO <= number <= _MAX_MULTIPLIER:
+        raise fields.fail(name, f"{value!r} is not a fee multiplier in [0, 100]")
+    return number
+
+
+def parse_series(fields: Fields) -> KalshiSeries:
+    return _build(
+        fields,
+        KalshiSeries,
+        series_ticker=fields.identifier("ticker"),
+        fee_type=_fee_type(fields, "fee_type") or FeeType.QUADRATIC,
+        fee_multiplier=_multiplier(fields, "fee_multiplier") or ONE,
+    )
+
+
+def parse_trade(fields: Fields) -> PublicTrade:
+    """A5.15 `GET /markets/trades`: `taker_side` (yes/no) is the side the taker bought."""
+    yes_price = fields.required_price("yes_price_dollars", "yes_price")
+    no_price = fields.price("no_price_dollars", "no_price")
+    if no_price is not None and yes_price + no_price != ONE:
+        raise fields.fail("no_price_dollars", f"{no_price} + yes {yes_price} is not $1 (A7)")
+    ticker_name = fields.first_present("ticker", "market_ticker") or "ticker"
+    return _build(
+        fields,
+        PublicTrade,
+        trade_id=fields.identifier("trade_id"),
+        ticker=fields.identifier(ticker_name),
+        count=fields.required_count("count_fp", "count", market=True),
+        yes_price=yes_price,
+        taker_side=fields.enum("taker_side", Side),
+        created_time=fields.timestamp("created_time"),
     )
 
 

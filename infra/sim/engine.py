@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 
+from domain.fees import FeeSchedule, affordable, max_cost
 from domain.money import COUNT_STEP, ZERO
 from infra.sim.book import (
     NO,
@@ -33,7 +34,6 @@ from infra.sim.book import (
 from infra.sim.catalog import DAY, HOUR, Catalog
 from infra.sim.clock import SimClock
 from infra.sim.config import SimConfig
-from infra.sim.fees import FeeSchedule, affordable, max_cost
 from infra.sim.flow import flow_at
 from infra.sim.gamma import GammaBook
 from infra.sim.ledger import Result, apply_trade, position_for, reducible, settle

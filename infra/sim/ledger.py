@@ -8,11 +8,12 @@ pair pays $1 back at once (the pair is worth exactly $1 whatever the result). Th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
 
-from domain.money import CENT, ONE, ZERO
-from infra.sim.fees import charge
+from domain.fees import charge
+from domain.money import ONE, ZERO
+from domain.payout import settlement_payout, yes_value_cents
 from infra.sim.models import Account, Order, PositionState, Settlement
 
 _EXPOSURE_PLACES = Decimal("0.000001")
@@ -97,31 +98,6 @@ def apply_trade(
     return Applied(netted, result.net_fee)
 
 
-def payout(
-    result: str, yes_count: Decimal, no_count: Decimal, cost: Decimal, value: Decimal | None
-) -> Decimal:
-    """What a settlement pays the holder of `yes_count` YES and `no_count` NO contracts.
-
-    A7: $1 a winning contract; a scalar market pays `value` (settlement_value_dollars) per YES
-    contract and 1 - value per NO contract, rounded to whole cents (down: a balance change is
-    floored to the cent, as fills are). A5.14 legacy: void = cancelled market, positions
-    returned at cost; the simulator returns the contracts' cost (floored to the cent) and keeps
-    the trading fees already charged (the reference is silent on fee refunds; a client must
-    read `revenue`, not assume either way).
-    """
-    if result == Result.YES:
-        amount = yes_count
-    elif result == Result.NO:
-        amount = no_count
-    elif result == Result.SCALAR and value is not None:
-        amount = yes_count * value + no_count * (ONE - value)
-    elif result == Result.VOID:
-        amount = cost
-    else:
-        raise ValueError(f"cannot settle result {result!r} (scalar needs a value)")
-    return amount.quantize(CENT, rounding=ROUND_FLOOR)
-
-
 def settle(
     account: Account,
     position: PositionState,
@@ -137,7 +113,7 @@ def settle(
     """
     yes_count = max(position.position, ZERO)
     no_count = max(-position.position, ZERO)
-    paid = payout(result, yes_count, no_count, position.exposure, value)
+    paid = settlement_payout(result, yes_count, no_count, position.exposure, value)
     account.balance += paid
     account.updated_ts = ts
     record = Settlement(
@@ -162,14 +138,3 @@ def settle(
     position.updated_ts = ts
     account.settlements.append(record)
     return record
-
-
-def yes_value_cents(result: str, value: Decimal | None) -> int | None:
-    """A5.14 `value`: the payout of one YES contract in integer cents (None for a void)."""
-    if result == Result.YES:
-        return 100
-    if result == Result.NO:
-        return 0
-    if result == Result.SCALAR and value is not None:
-        return int((value * 100).to_integral_value(rounding=ROUND_FLOOR))
-    return None

@@ -8,8 +8,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from domain.fees import FeeSchedule
 from domain.money import ZERO
-from infra.sim.fees import FeeSchedule
 from infra.sim.pricing import LatentPath
 
 

@@ -14,8 +14,8 @@ import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from domain.fees import charge
 from infra.sim import SimExchange
-from infra.sim.fees import charge
 from tests.infra.sim.helpers import Api, KalshiAuth, public_pem
 
 INITIAL = Decimal(1000)
