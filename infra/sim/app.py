@@ -22,6 +22,7 @@ from infra.sim.httptypes import (
     error_response,
     json_response,
 )
+from infra.sim.paths import KALSHI_PREFIX
 from infra.sim.ratelimit import RateLimiter
 from infra.sim.stats import StatsRecorder
 from infra.sim.wire import RATE_LIMIT_BODY, ApiError, error_body
@@ -30,6 +31,21 @@ log = logging.getLogger(__name__)
 
 UNMATCHED = "<unmatched>"
 MALFORMED_BODY = b'{"markets": [{"ticker": "KX'
+NOT_SERVED = "not_implemented_in_simulator"
+# Kalshi paths (SDK 3.34 resource paths) the sim does not serve that a templated route would
+# otherwise capture (`/markets/{ticker}` would answer them `market_not_found`).
+UNSERVED_LITERALS = frozenset(
+    KALSHI_PREFIX + path
+    for path in (
+        "/markets/trades",
+        "/markets/orderbooks",
+        "/markets/candlesticks",
+        "/events/multivariate",
+        "/events/fee_changes",
+        "/series/fee_changes",
+        "/portfolio/orders/queue_positions",
+    )
+)
 _SERVER_ERRORS = {
     500: ("internal_server_error", "internal server error"),
     503: ("service_unavailable", "service unavailable"),
@@ -48,7 +64,8 @@ class SimApp:
         recorder: StatsRecorder,
         request_cost: int,
     ) -> None:
-        self._routes = routes
+        # Literal routes first: see `_match`.
+        self._routes = sorted(routes, key=lambda route: route.templated)
         self._auth = authenticator
         self._keys = keys
         self._limiter = limiter
@@ -68,9 +85,14 @@ class SimApp:
         return response
 
     def _match(self, request: Request) -> tuple[Route, dict[str, str]] | bool | None:
-        """The route and its path parameters; False when only the method is wrong."""
+        """The route and its path parameters; False when only the method is wrong.
+
+        A route without path parameters wins over a templated one whatever the order of the
+        list; a known Kalshi path the sim does not serve never falls through to a template."""
         path_known = False
         for route in self._routes:
+            if route.templated and request.path in UNSERVED_LITERALS:
+                break
             params = route.match(request.path)
             if params is None:
                 continue
@@ -87,7 +109,7 @@ class SimApp:
             if found is False:
                 body = error_body("method_not_allowed", "method not allowed")
                 return UNMATCHED, json_response(body, 405)
-            body = error_body("not_found", "not found", request.path)
+            body = error_body(NOT_SERVED, "not implemented in simulator", request.path)
             return UNMATCHED, json_response(body, 404)
         route, params = found
         self._recorder.request(request.method, route.template)

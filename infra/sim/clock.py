@@ -22,7 +22,9 @@ class SimClock:
         start: datetime,
         time_scale: float = 0.0,
         wall: Callable[[], float] = time.monotonic,
+        anchor: float | None = None,
     ) -> None:
+        """`anchor`: the reading of `wall` that corresponds to `start` (default: now)."""
         if start.tzinfo is None:
             raise ValueError("the sim clock needs an aware start time")
         if time_scale < 0:
@@ -30,7 +32,7 @@ class SimClock:
         self._lock = threading.Lock()
         self._wall = wall
         self._base = start.timestamp()
-        self._wall_anchor = wall()
+        self._wall_anchor = wall() if anchor is None else anchor
         self._scale = time_scale
 
     def timestamp(self) -> float:

@@ -100,6 +100,10 @@ class Route:
         regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.template)
         object.__setattr__(self, "pattern", re.compile(f"^{regex}$"))
 
+    @property
+    def templated(self) -> bool:
+        return "{" in self.template
+
     def match(self, path: str) -> dict[str, str] | None:
         found = self.pattern.match(path)
         return None if found is None else found.groupdict()

@@ -185,18 +185,25 @@ def event_json(
     return data
 
 
+def _multiplier(value: Decimal) -> int | float:
+    """Series.fee_multiplier is a JSON number (SDK 3.34: StrictFloat | StrictInt)."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
 def series_json(series: SeriesState) -> dict[str, Any]:
+    """SDK 3.34 Series: `categories` (discovery categories, may be empty) is required."""
     return {
         "ticker": series.ticker,
         "frequency": series.frequency,
         "title": series.title,
         "category": series.category,
+        "categories": [series.category],
         "tags": list(series.tags),
         "settlement_sources": [{"name": series.source_name, "url": series.source_url}],
         "contract_url": f"https://kalshi.com/markets/{series.ticker.lower()}",
         "contract_terms_url": f"https://kalshi.com/regulatory/rulebook/{series.ticker}",
-        "fee_type": "quadratic",
-        "fee_multiplier": 1,
+        "fee_type": str(series.fees.fee_type),
+        "fee_multiplier": _multiplier(series.fees.multiplier),
         "additional_prohibitions": [],
         "product_metadata": {},
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
@@ -312,14 +313,18 @@ class KalshiRoutes:
     # -- portfolio ---------------------------------------------------------------------------
 
     def account_limits(self, _ctx: Context) -> Response:
+        """A6 / SDK 3.34 GetAccountApiLimitsResponse: integer token rates (a fractional sim
+        rate is reported floored, the safe side for a client that paces itself by it, and at
+        least 1) and the account's usage-level grants (none: every sim account is Basic)."""
         config = self.exchange.config
 
-        def whole(value: float) -> float | int:
-            return int(value) if float(value).is_integer() else value
+        def whole(value: float) -> int:
+            return max(1, math.floor(value))
 
         return json_response(
             {
                 "usage_tier": "basic",
+                "grants": [],
                 "read": {
                     "refill_rate": whole(config.read_rate),
                     "bucket_capacity": whole(config.read_burst),

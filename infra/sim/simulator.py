@@ -21,8 +21,21 @@ from infra.sim.server import SimHTTPServer
 from infra.sim.stats import SimStats, StatsRecorder
 
 
-def _default_start() -> datetime:
-    return datetime.now(UTC).replace(second=0, microsecond=0)
+def _clock(config: SimConfig) -> tuple[datetime, SimClock]:
+    """The start time and the sim clock.
+
+    At time scale 1 with no start time the sim clock *is* the wall clock (the one signatures
+    are checked against), so every timestamp it emits and every `expiration_time` it accepts
+    agrees with a third-party client's clock. Otherwise the clock starts at the given time, or
+    at the current minute, and runs at `time_scale` on the injectable scale clock.
+    """
+    if config.start_time is None and config.time_scale == 1:
+        now = config.auth_clock()
+        return datetime.fromtimestamp(now, UTC), SimClock(
+            datetime.fromtimestamp(now, UTC), 1.0, config.auth_clock, anchor=now
+        )
+    start = config.start_time or datetime.now(UTC).replace(second=0, microsecond=0)
+    return start, SimClock(start, config.time_scale, config.scale_clock)
 
 
 class SimExchange:
@@ -39,8 +52,7 @@ class SimExchange:
 
     def __init__(self, config: SimConfig | None = None) -> None:
         self.config = config or SimConfig()
-        self.start_time = self.config.start_time or _default_start()
-        self.clock = SimClock(self.start_time, self.config.time_scale, self.config.scale_clock)
+        self.start_time, self.clock = _clock(self.config)
         self._recorder = StatsRecorder()
         self.faults = Faults(seed=self.config.seed)
         self._keys = KeyRegistry()

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 import requests
 
-from infra.sim import SimExchange
-from tests.infra.sim.helpers import running_sim
+from infra.sim import SimConfig, SimExchange
+from tests.infra.sim.helpers import START, running_sim
 
 DOLLARS = re.compile(r"^\d+\.\d{4}$")
 COUNT = re.compile(r"^-?\d+\.\d{2}$")
@@ -104,7 +104,10 @@ def test_limits_filters_and_unknowns(sim: SimExchange) -> None:
     missing = requests.get(f"{url}/KXNOPE-26NOV24-T1")
     assert missing.status_code == 404
     assert missing.json()["error"]["code"] == "market_not_found"
-    assert requests.get(sim.base_url + "/no/such/route").status_code == 404
+    for unserved in ("/no/such/route", "/markets/candlesticks", "/events/multivariate"):
+        response = requests.get(sim.base_url + unserved)
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "not_implemented_in_simulator"
     settled = requests.get(url, params={"status": "settled"}).json()["markets"]
     assert settled
     assert {m["status"] for m in settled} == {"finalized"}
@@ -146,3 +149,13 @@ def test_event_paging_is_complete(sim: SimExchange, limit: int) -> None:
         if not cursor:
             break
     assert len(seen) == len(set(seen)) == len(sim.exchange.events)
+
+
+def test_at_time_scale_one_without_a_start_time_the_sim_clock_is_the_wall_clock() -> None:
+    wall = [1_790_000_000.25]
+    sim = SimExchange(SimConfig(seed=7, markets=5, time_scale=1.0, auth_clock=lambda: wall[0]))
+    assert sim.start_time.timestamp() == 1_790_000_000.25  # not floored to the minute
+    wall[0] = 1_790_000_042.5
+    assert sim.clock.timestamp() == 1_790_000_042.5
+    pinned = SimExchange(SimConfig(seed=7, markets=5, time_scale=1.0, start_time=START))
+    assert pinned.start_time == START
