@@ -153,6 +153,7 @@ class PublicTrade(Frozen):
     count: Count = Field(gt=0)
     yes_price: Price
     taker_side: Side
+    is_block_trade: bool = False  # matched off the book (RFQ): it traded through no order
     created_time: AwareDatetime
 
     def price(self, side: Side) -> Decimal:

@@ -250,8 +250,28 @@ def parse_series(fields: Fields) -> KalshiSeries:
     )
 
 
+def _taker_side(fields: Fields) -> Side:
+    """SDK 3.34 Trade: `taker_outcome_side` (yes = buy-yes or sell-no) and `taker_book_side`
+    (bid = yes), the deprecated `taker_side` (yes/no); whichever are present must agree."""
+    readings: dict[str, Side] = {}
+    for name in ("taker_outcome_side", "taker_side"):
+        if fields.present(name):
+            readings[name] = fields.enum(name, Side)
+    if fields.present("taker_book_side"):
+        book_side = fields.string("taker_book_side")
+        if book_side not in _BOOK_SIDE:
+            raise fields.fail("taker_book_side", f"{book_side!r} is not 'bid' or 'ask'")
+        readings["taker_book_side"] = _BOOK_SIDE[book_side]
+    if not readings:
+        raise fields.fail("taker_outcome_side", "required direction is missing")
+    if len(set(readings.values())) > 1:
+        raise fields.fail("taker_outcome_side", f"direction fields disagree: {readings}")
+    return next(iter(readings.values()))
+
+
 def parse_trade(fields: Fields) -> PublicTrade:
-    """A5.15 `GET /markets/trades`: `taker_side` (yes/no) is the side the taker bought."""
+    """A5.15 `GET /markets/trades` (SDK 3.34 Trade): the side the taker bought, the price,
+    the size, and whether it was a block trade matched off the book."""
     yes_price = fields.required_price("yes_price_dollars", "yes_price")
     no_price = fields.price("no_price_dollars", "no_price")
     if no_price is not None and yes_price + no_price != ONE:
@@ -264,7 +284,8 @@ def parse_trade(fields: Fields) -> PublicTrade:
         ticker=fields.identifier(ticker_name),
         count=fields.required_count("count_fp", "count", market=True),
         yes_price=yes_price,
-        taker_side=fields.enum("taker_side", Side),
+        taker_side=_taker_side(fields),
+        is_block_trade=fields.boolean("is_block_trade", required=False),
         created_time=fields.timestamp("created_time"),
     )
 

@@ -37,7 +37,6 @@ NOT_SERVED = "not_implemented_in_simulator"
 UNSERVED_LITERALS = frozenset(
     KALSHI_PREFIX + path
     for path in (
-        "/markets/trades",
         "/markets/orderbooks",
         "/markets/candlesticks",
         "/events/multivariate",

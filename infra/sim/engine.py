@@ -49,6 +49,7 @@ from infra.sim.models import (
     SelfTradePrevention,
     Status,
     TimeInForce,
+    Trade,
 )
 from infra.sim.orders import OrderRequest
 from infra.sim.pricing import LatentPath, interval_of, scalar_value
@@ -83,6 +84,7 @@ class Exchange:
         self.markets_by_ticker: dict[str, MarketState] = {}
         self.accounts: dict[str, Account] = {}
         self.orders_by_id: dict[str, Order] = {}
+        self.trades: list[Trade] = []  # the public tape, in time order (A5.15)
         self.prices = config.price_model()
         self.gamma = GammaBook(config.seed, config.gamma_link_fraction, self.prices)
         self.active_count = 0
@@ -446,8 +448,17 @@ class Exchange:
         order.remaining = ZERO
         order.updated_ts = ts
 
+    def _publish(
+        self, market: MarketState, yes_cents: int, qty: Decimal, taker_buys_yes: bool, ts: float
+    ) -> None:
+        """Every match is a public trade, whoever traded (A5.15)."""
+        self.trades.append(
+            Trade(self._next_seq(), _new_id(), market.ticker, yes_cents, qty, taker_buys_yes, ts)
+        )
+
     def _trade(self, market: MarketState, taker: Order, step: Step, ts: float) -> list[Fill]:
         maker = step.maker
+        self._publish(market, maker.yes_cents, step.qty, taker.book_side.buys_yes, ts)
         fills = self._fill(market, taker, maker.yes_cents, step.qty, True, ts)
         if maker.order is not None:
             self._fill(market, maker.order, maker.yes_cents, step.qty, False, ts)
@@ -683,6 +694,8 @@ class Exchange:
         qty = min(wanted, closing + power)
         if qty > 0:
             market.traded += qty
+            # Someone else (taker flow, or the maker re-quoting through it) took the order.
+            self._publish(market, order.price_cents, qty, not order.book_side.buys_yes, ts)
             self._fill(market, order, order.price_cents, qty, False, ts)
         if qty < wanted and order.status is OrderStatus.RESTING:
             self._cancel(order, ts)  # the account can no longer pay for it

@@ -22,6 +22,7 @@ from infra.sim.models import (
     SeriesState,
     Settlement,
     Status,
+    Trade,
 )
 from infra.sim.quotes import fair_value, top_from_fair, top_of_book, top_sizes
 from infra.sim.wire import cents_dollars, count, dollars, exact_dollars, from_ts, rfc3339
@@ -274,6 +275,23 @@ def fill_json(fill: Fill) -> dict[str, Any]:
         "fee_cost": exact_dollars(fill.fee),
         "subaccount_number": 0,
         "exchange_index": 0,
+    }
+
+
+def trade_json(trade: Trade) -> dict[str, Any]:
+    """A5.15 / SDK 3.34 Trade: the taker's direction both ways, and the deprecated taker_side."""
+    outcome = "yes" if trade.taker_buys_yes else "no"
+    return {
+        "trade_id": trade.trade_id,
+        "ticker": trade.ticker,
+        "count_fp": count(trade.count),
+        "yes_price_dollars": cents_dollars(trade.yes_cents),
+        "no_price_dollars": cents_dollars(100 - trade.yes_cents),
+        "taker_side": outcome,
+        "taker_outcome_side": outcome,
+        "taker_book_side": "bid" if trade.taker_buys_yes else "ask",
+        "created_time": _time(trade.ts),
+        "is_block_trade": False,
     }
 
 

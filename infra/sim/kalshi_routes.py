@@ -21,6 +21,7 @@ from infra.sim.kalshi_json import (
     position_json,
     series_json,
     settlement_json,
+    trade_json,
 )
 from infra.sim.models import EventState, Fill, MarketState, Order, PositionState, Settlement, Status
 from infra.sim.orders import parse_order
@@ -90,6 +91,7 @@ class KalshiRoutes:
         return [
             Route("GET", f"{p}/exchange/status", self.exchange_status, public),
             Route("GET", f"{p}/markets", self.list_markets, public),
+            Route("GET", f"{p}/markets/trades", self.list_trades, public),
             Route("GET", f"{p}/markets/{{ticker}}", self.get_market, public),
             Route("GET", f"{p}/markets/{{ticker}}/orderbook", self.get_orderbook, public),
             Route("GET", f"{p}/events", self.list_events, public),
@@ -233,6 +235,27 @@ class KalshiRoutes:
     def get_market(self, ctx: Context) -> Response:
         with self.exchange.synced() as ex:
             return json_response({"market": market_json(ex, ex.market(ctx.params["ticker"]))})
+
+    def list_trades(self, ctx: Context) -> Response:
+        """A5.15 public trades, newest first; `ticker`, `min_ts`, `max_ts`, `limit` 1..1000."""
+        q = ctx.request.query
+        limit = parse_limit(q, default=100, maximum=1000)
+        before = before_cursor(ctx, "trades")
+        ticker = ctx.request.param("ticker") or None
+        low, high = parse_int(q, "min_ts"), parse_int(q, "max_ts")
+        with self.exchange.synced() as ex:
+            trades = [
+                t
+                for t in ex.trades
+                if (ticker is None or t.ticker == ticker) and _in_range(t.ts, low, high)
+            ]
+            page, cursor = descending_page(
+                trades, limit=limit, key=lambda t: t.seq, kind="trades", before=before
+            )
+            items = [trade_json(t) for t in page]
+        restart = restart_cursor("trades", descending=True)
+        items, cursor = maybe_truncate(ctx, items, cursor, restart)
+        return json_response({"trades": items, "cursor": cursor})
 
     def get_orderbook(self, ctx: Context) -> Response:
         depth = parse_int(ctx.request.query, "depth") or 0

@@ -216,6 +216,19 @@ class PositionState:
     settled: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class Trade:
+    """One public trade (A5.15 `GET /markets/trades`): whoever the two sides were."""
+
+    seq: int
+    trade_id: str
+    ticker: str
+    yes_cents: int
+    count: Decimal
+    taker_buys_yes: bool  # the taker bought YES (lifted a NO bid) or NO (hit a YES bid)
+    ts: float
+
+
 @dataclass(slots=True)
 class Settlement:
     seq: int

@@ -1,0 +1,398 @@
+"""The paper account's own database: orders, fills, settlements and the trades already seen.
+
+A separate SQLite file (`data/pm-trader-paper.db` by default), never the bot's book: the paper
+exchange stands where the venue stands, and the bot's book reconciles against it exactly as
+against Kalshi. Everything that moves cash is an append-only row (a fill with its balance
+change, a settlement with its revenue), so the cash is the starting cash plus their sum at every
+moment and after any crash; an order row carries its live state (filled, queue ahead, status).
+Each change is one transaction, so a stopped bot resumes its paper book, resting orders and cash.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import DatabaseError
+
+from domain.errors import OperatorInterventionRequired
+from domain.models import FillReport, MarketResult, OrderStatus, SettlementReport, Side
+from domain.money import ZERO
+from infra.db.engine import create_engine_for
+from infra.db.types import CentiContracts, MicroDollars, UtcTimestamp
+
+SCHEMA_VERSION = 1
+APPLICATION = "pm-trader paper account"
+
+metadata = MetaData()
+account = Table(
+    "paper_account",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("application", Text, nullable=False),
+    Column("schema_version", Integer, nullable=False),
+    Column("starting_cash", MicroDollars, nullable=False),
+    Column("created_at", UtcTimestamp, nullable=False),
+)
+orders = Table(
+    "paper_orders",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("order_id", Text, nullable=False, unique=True),
+    Column("client_order_id", Text, nullable=False, index=True),
+    Column("ticker", Text, nullable=False, index=True),
+    Column("event_ticker", Text, nullable=False),
+    Column("side", Text, nullable=False),
+    Column("price", MicroDollars, nullable=False),  # the price of the side bought
+    Column("initial", CentiContracts, nullable=False),
+    Column("filled", CentiContracts, nullable=False),
+    Column("remaining", CentiContracts, nullable=False),
+    Column("status", Text, nullable=False, index=True),
+    Column("queue_ahead", CentiContracts, nullable=False),
+    Column("fee_accumulator", MicroDollars, nullable=False),
+    Column("fill_cost", MicroDollars, nullable=False),
+    Column("fees", MicroDollars, nullable=False),
+    Column("created_at", UtcTimestamp, nullable=False),
+    Column("updated_at", UtcTimestamp, nullable=False),
+)
+fills = Table(
+    "paper_fills",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("fill_id", Text, nullable=False, unique=True),
+    Column("order_id", Text, nullable=False, index=True),
+    Column("ticker", Text, nullable=False, index=True),
+    Column("event_ticker", Text, nullable=False),
+    Column("side", Text, nullable=False),
+    Column("price", MicroDollars, nullable=False),  # the price of the side bought
+    Column("count", CentiContracts, nullable=False),
+    Column("fee", MicroDollars, nullable=False),  # net fee (A7 rounding)
+    Column("is_taker", Boolean, nullable=False),
+    Column("closed", CentiContracts, nullable=False),  # contracts of a held position it netted
+    Column("balance_change", MicroDollars, nullable=False),
+    Column("created_at", UtcTimestamp, nullable=False),
+)
+settlements = Table(
+    "paper_settlements",
+    metadata,
+    Column("ticker", Text, primary_key=True),
+    Column("event_ticker", Text, nullable=False),
+    Column("result", Text, nullable=False),
+    Column("yes_count", CentiContracts, nullable=False),
+    Column("no_count", CentiContracts, nullable=False),
+    Column("yes_cost", MicroDollars, nullable=False),
+    Column("no_cost", MicroDollars, nullable=False),
+    Column("revenue", MicroDollars, nullable=False),
+    Column("fee_cost", MicroDollars, nullable=False),
+    Column("value", MicroDollars, nullable=True),
+    Column("settled_at", UtcTimestamp, nullable=False),
+)
+seen_trades = Table(
+    "paper_seen_trades",
+    metadata,
+    Column("trade_id", Text, primary_key=True),
+    Column("ticker", Text, nullable=False, index=True),
+    Column("created_at", UtcTimestamp, nullable=False),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PaperOrder:
+    """An order of the paper account and its live state."""
+
+    order_id: str
+    client_order_id: str
+    ticker: str
+    event_ticker: str
+    side: Side
+    price: Decimal  # of the side bought
+    initial: Decimal
+    filled: Decimal
+    remaining: Decimal
+    status: OrderStatus
+    queue_ahead: Decimal
+    fee_accumulator: Decimal
+    fill_cost: Decimal
+    fees: Decimal
+    created_at: datetime
+    updated_at: datetime
+
+    def filled_by(
+        self, count: Decimal, cost: Decimal, fee: Decimal, accumulator: Decimal, at: datetime
+    ) -> PaperOrder:
+        remaining = self.remaining - count
+        return replace(
+            self,
+            filled=self.filled + count,
+            remaining=remaining,
+            fill_cost=self.fill_cost + cost,
+            fees=self.fees + fee,
+            fee_accumulator=accumulator,
+            status=OrderStatus.EXECUTED if remaining <= 0 else self.status,
+            updated_at=at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PaperFill:
+    fill_id: str
+    order_id: str
+    ticker: str
+    event_ticker: str
+    side: Side
+    price: Decimal
+    count: Decimal
+    fee: Decimal
+    is_taker: bool
+    closed: Decimal
+    balance_change: Decimal
+    created_at: datetime
+
+    def report(self) -> FillReport:
+        yes_price = self.price if self.side is Side.YES else 1 - self.price
+        return FillReport(
+            fill_id=self.fill_id,
+            order_id=self.order_id,
+            ticker=self.ticker,
+            side=self.side,
+            count=self.count,
+            yes_price=yes_price,
+            fee=self.fee,
+            is_taker=self.is_taker,
+            created_time=self.created_at,
+        )
+
+
+class PaperStoreError(OperatorInterventionRequired):
+    """The paper database cannot be used as it is (foreign, newer, or damaged)."""
+
+
+class PaperStore:
+    """Thread-safe access to one paper account file; one transaction per `transaction()`."""
+
+    def __init__(self, path: Path, starting_cash: Decimal, now: datetime) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._engine = create_engine_for(path)
+            with self._engine.begin() as conn:
+                metadata.create_all(conn)
+                row = conn.execute(select(account)).first()
+                if row is None:
+                    conn.execute(
+                        insert(account).values(
+                            id=1,
+                            application=APPLICATION,
+                            schema_version=SCHEMA_VERSION,
+                            starting_cash=starting_cash,
+                            created_at=now,
+                        )
+                    )
+                    row = conn.execute(select(account)).one()
+        except (DatabaseError, OSError) as exc:
+            raise PaperStoreError(
+                f"the paper account {path} cannot be opened ({exc.__class__.__name__}: "
+                f"{str(exc).splitlines()[0][:200]}); give another --paper-db or move it aside"
+            ) from None
+        if row.application != APPLICATION or row.schema_version != SCHEMA_VERSION:
+            raise PaperStoreError(
+                f"{path} is not a paper account this version can use (schema "
+                f"{row.schema_version}, expected {SCHEMA_VERSION}); give another --paper-db"
+            )
+        self.starting_cash: Decimal = row.starting_cash
+        self.created_at: datetime = row.created_at
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with self._lock, self._engine.begin() as conn:
+            yield conn
+
+    # Reads ---------------------------------------------------------------------------------
+
+    def balance(self, conn: Connection) -> Decimal:
+        """Starting cash + every fill's balance change + every settlement's revenue."""
+        moved = conn.execute(select(func.sum(fills.c.balance_change))).scalar()
+        paid = conn.execute(select(func.sum(settlements.c.revenue))).scalar()
+        return self.starting_cash + (moved or ZERO) + (paid or ZERO)
+
+    def orders(
+        self,
+        conn: Connection,
+        *,
+        status: OrderStatus | None = None,
+        ticker: str | None = None,
+        client_order_id: str | None = None,
+        order_id: str | None = None,
+    ) -> list[PaperOrder]:
+        query = select(orders).order_by(orders.c.seq)
+        if status is not None:
+            query = query.where(orders.c.status == status.value)
+        if ticker is not None:
+            query = query.where(orders.c.ticker == ticker)
+        if client_order_id is not None:
+            query = query.where(orders.c.client_order_id == client_order_id)
+        if order_id is not None:
+            query = query.where(orders.c.order_id == order_id)
+        return [
+            PaperOrder(
+                order_id=r.order_id,
+                client_order_id=r.client_order_id,
+                ticker=r.ticker,
+                event_ticker=r.event_ticker,
+                side=Side(r.side),
+                price=r.price,
+                initial=r.initial,
+                filled=r.filled,
+                remaining=r.remaining,
+                status=OrderStatus(r.status),
+                queue_ahead=r.queue_ahead,
+                fee_accumulator=r.fee_accumulator,
+                fill_cost=r.fill_cost,
+                fees=r.fees,
+                created_at=r.created_at,
+                updated_at=r.updated_at,
+            )
+            for r in conn.execute(query)
+        ]
+
+    def fills(self, conn: Connection, *, ticker: str | None = None) -> list[PaperFill]:
+        query = select(fills).order_by(fills.c.seq)
+        if ticker is not None:
+            query = query.where(fills.c.ticker == ticker)
+        return [
+            PaperFill(
+                fill_id=r.fill_id,
+                order_id=r.order_id,
+                ticker=r.ticker,
+                event_ticker=r.event_ticker,
+                side=Side(r.side),
+                price=r.price,
+                count=r.count,
+                fee=r.fee,
+                is_taker=r.is_taker,
+                closed=r.closed,
+                balance_change=r.balance_change,
+                created_at=r.created_at,
+            )
+            for r in conn.execute(query)
+        ]
+
+    def settlements(self, conn: Connection) -> list[SettlementReport]:
+        rows = conn.execute(select(settlements).order_by(settlements.c.settled_at))
+        return [
+            SettlementReport(
+                ticker=r.ticker,
+                event_ticker=r.event_ticker,
+                market_result=MarketResult(r.result),
+                yes_count=r.yes_count,
+                no_count=r.no_count,
+                yes_total_cost=r.yes_cost,
+                no_total_cost=r.no_cost,
+                revenue=r.revenue,
+                fee_cost=r.fee_cost,
+                value=r.value,
+                settled_time=r.settled_at,
+            )
+            for r in rows
+        ]
+
+    def settled_tickers(self, conn: Connection) -> set[str]:
+        return set(conn.execute(select(settlements.c.ticker)).scalars())
+
+    def seen(self, conn: Connection, ticker: str) -> set[str]:
+        query = select(seen_trades.c.trade_id).where(seen_trades.c.ticker == ticker)
+        return set(conn.execute(query).scalars())
+
+    # Writes --------------------------------------------------------------------------------
+
+    def add_order(self, conn: Connection, order: PaperOrder) -> None:
+        conn.execute(insert(orders).values(**_order_values(order)))
+
+    def save_order(self, conn: Connection, order: PaperOrder) -> None:
+        values = _order_values(order)
+        conn.execute(update(orders).where(orders.c.order_id == order.order_id).values(**values))
+
+    def add_fill(self, conn: Connection, fill: PaperFill) -> None:
+        conn.execute(
+            insert(fills).values(
+                fill_id=fill.fill_id,
+                order_id=fill.order_id,
+                ticker=fill.ticker,
+                event_ticker=fill.event_ticker,
+                side=fill.side.value,
+                price=fill.price,
+                count=fill.count,
+                fee=fill.fee,
+                is_taker=fill.is_taker,
+                closed=fill.closed,
+                balance_change=fill.balance_change,
+                created_at=fill.created_at,
+            )
+        )
+
+    def add_settlement(self, conn: Connection, record: SettlementReport) -> None:
+        conn.execute(
+            insert(settlements).values(
+                ticker=record.ticker,
+                event_ticker=record.event_ticker,
+                result=record.market_result.value,
+                yes_count=record.yes_count,
+                no_count=record.no_count,
+                yes_cost=record.yes_total_cost,
+                no_cost=record.no_total_cost,
+                revenue=record.revenue,
+                fee_cost=record.fee_cost,
+                value=record.value,
+                settled_at=record.settled_time,
+            )
+        )
+
+    def mark_seen(self, conn: Connection, ticker: str, trades: dict[str, datetime]) -> None:
+        if trades:
+            conn.execute(
+                insert(seen_trades),
+                [{"trade_id": t, "ticker": ticker, "created_at": at} for t, at in trades.items()],
+            )
+
+
+def _order_values(order: PaperOrder) -> dict[str, object]:
+    return {
+        "order_id": order.order_id,
+        "client_order_id": order.client_order_id,
+        "ticker": order.ticker,
+        "event_ticker": order.event_ticker,
+        "side": order.side.value,
+        "price": order.price,
+        "initial": order.initial,
+        "filled": order.filled,
+        "remaining": order.remaining,
+        "status": order.status.value,
+        "queue_ahead": order.queue_ahead,
+        "fee_accumulator": order.fee_accumulator,
+        "fill_cost": order.fill_cost,
+        "fees": order.fees,
+        "created_at": order.created_at,
+        "updated_at": order.updated_at,
+    }

@@ -1,0 +1,3 @@
+from tests.infra.sim.conftest import auth, http, rsa_key, sim
+
+__all__ = ["auth", "http", "rsa_key", "sim"]
