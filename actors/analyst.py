@@ -54,10 +54,12 @@ from domain.messages import (
     InsertLlmCall,
     ScorecardInputs,
     WorkCommitted,
+    Write,
 )
 from domain.models import Forecast, LlmCall
 from domain.money import ONE, ZERO
 from domain.prompting import PROMPT_VERSION, build_prompt
+from domain.recording import LlmSettingsRecord, RecordedAnswer, RecordLlmExchange
 from domain.scoring import ScorecardPolicy, kelly_scale, scorecard
 from domain.sizing import NoTrade, SizingLimits, size_order
 from infra.clock import SystemClock
@@ -86,6 +88,17 @@ class LlmForecasting:
     # daily one counts what `usage` holds since midnight UTC (None: this process only).
     usage: LlmUsage | None = None
     wall_clock: Clock = field(default_factory=SystemClock)
+    temperature: Decimal | None = None  # as the provider was built with (for the recorder)
+    record: bool = False  # keep each call's prompt, settings and answer (domain.recording)
+
+    def settings_record(self) -> LlmSettingsRecord:
+        return LlmSettingsRecord(
+            provider=self.provider.label.split(":", 1)[0],
+            model=self.provider.model,
+            prompt_version=self.prompt_version,
+            max_tokens=self.max_tokens,
+            temperature=self.temperature,
+        )
 
 
 class Analyst(BaseActor):
@@ -373,6 +386,25 @@ class Analyst(BaseActor):
             self.log.error("cycle {} lost: the executor is not running", stats.cycle)
 
 
+def _exchange(
+    llm: LlmForecasting, call: LlmCall, prompt: tuple[str, str], reply: LlmReply
+) -> RecordLlmExchange:
+    """What the recorder keeps of one call: enough to give the same answer in a replay."""
+    system, user = prompt
+    return RecordLlmExchange(
+        call_id=call.call_id,
+        ts=call.ts,
+        ticker=call.ticker,
+        cycle=call.cycle,
+        system=system,
+        user=user,
+        settings=llm.settings_record(),
+        answer=RecordedAnswer.model_validate(reply.model_dump()),
+        outcome=call.outcome,
+        cost=call.cost,
+    )
+
+
 # Worker threads ------------------------------------------------------------------------------
 
 
@@ -429,7 +461,9 @@ def _forecast(
         except ProviderError as error:
             if error.reply is not None:  # billed (a refusal, an unreadable answer): book it
                 outcome = "refused" if error.kind == "refused" else "error"
-                spent += _book(directory, llm, clock, ticker, cycle, error.reply, outcome, error)
+                spent += _book(
+                    directory, llm, clock, (ticker, cycle), prompt, error.reply, outcome, error
+                )
             result = ForecastFailed(
                 ticker=ticker, reason=f"LLM_{error.kind.upper()}", spent=spent, estimate=estimate
             )
@@ -439,12 +473,14 @@ def _forecast(
         except Exception as invalid:  # noqa: BLE001 - InvalidAnswer, or a parser bug: booked
             if not isinstance(invalid, InvalidAnswer):
                 logger.bind(actor="analyst").exception("parsing {}'s answer failed", ticker)
-            spent += _book(directory, llm, clock, ticker, cycle, reply, "invalid", invalid)
+            spent += _book(
+                directory, llm, clock, (ticker, cycle), prompt, reply, "invalid", invalid
+            )
             result = ForecastFailed(
                 ticker=ticker, reason="LLM_INVALID_ANSWER", spent=spent, estimate=estimate
             )
             continue
-        spent += _book(directory, llm, clock, ticker, cycle, reply, "ok", None)
+        spent += _book(directory, llm, clock, (ticker, cycle), prompt, reply, "ok", None)
         forecast = Forecast(
             ticker=ticker,
             probability=answer.probability.quantize(Decimal("0.000001")),
@@ -468,14 +504,16 @@ def _book(
     directory: Directory,
     llm: LlmForecasting,
     clock: Clock,
-    ticker: str,
-    cycle: int,
+    decision: tuple[str, int],
+    prompt: tuple[str, str],
     reply: LlmReply,
     outcome: str,
     error: Exception | None,
 ) -> Decimal:
     """One call, one ledger row: the cost is charged now, with the call's record. The money
-    is spent once the provider has answered, so the wall-clock budget counts it first."""
+    is spent once the provider has answered, so the wall-clock budget counts it first.
+    With the recorder on, the prompt, the settings and the answer go in the same transaction."""
+    ticker, cycle = decision
     cost = call_cost(llm.price, reply.input_tokens, reply.output_tokens)
     call_id = uuid.uuid4().hex
     if llm.usage is not None:
@@ -496,12 +534,15 @@ def _book(
         error=None if error is None else str(error)[:500],
     )
     usage = "" if reply.usage == "reported" else f" (usage {reply.usage})"
+    writes: tuple[Write, ...] = (InsertLlmCall(call=call),)
+    if llm.record:
+        writes += (_exchange(llm, call, prompt, reply),)
     charge = ChargeApiCost(
         amount=cost,
         ref_type="llm_call",
         ref_id=call.call_id,
         detail=f"{ticker} cycle {cycle} {call.model}{usage}",
-        writes=(InsertLlmCall(call=call),),
+        writes=writes,
     )
     for attempt in range(1, BOOKING_ATTEMPTS + 1):
         try:

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pykka
+
 from actors.base import BaseActor, ask, handles
-from actors.directory import Directory
+from actors.directory import ActorUnavailable, Directory
 from domain.clock import Clock
 from domain.exposure import Holding
 from domain.linking import LinkConfig, PolymarketMarket, link_markets
@@ -25,15 +27,17 @@ from domain.messages import (
     GetBook,
     InsertSnapshots,
     RunCycle,
+    Write,
 )
 from domain.models import Market
 from domain.money import ZERO
+from domain.recording import PruneRecordings, RecordedCandidate, RecordScan
 from domain.screening import ScreenSettings, screen
 from infra.kalshi.errors import KalshiError
 from infra.polymarket.gamma import GammaClient
 from infra.venue_client import VenueClient
 
-Quote = tuple[Decimal, str, Decimal]  # Polymarket YES price, its id, link confidence
+Quote = tuple[PolymarketMarket, Decimal]  # the linked Polymarket market, link confidence
 
 
 def holdings_by_event(
@@ -69,6 +73,8 @@ class Scanner(BaseActor):
         *,
         link_config: LinkConfig | None = None,
         link_pairs: Mapping[str, str] | None = None,
+        record: bool = False,
+        keep_recordings: timedelta | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -80,6 +86,8 @@ class Scanner(BaseActor):
         self.link_config = link_config or LinkConfig()
         self.link_pairs = dict(link_pairs or {})
         self.last_analyzed: dict[str, datetime] = {}
+        self.record = record
+        self.keep_recordings = keep_recordings
 
     @handles(RunCycle)
     def _on_run_cycle(self, command: RunCycle) -> None:
@@ -116,6 +124,8 @@ class Scanner(BaseActor):
                 continue
             self.last_analyzed[market.ticker] = now
             candidates.append(candidate)
+        if self.record:
+            self._record(now, stats.cycle, markets, held, candidates, quotes)
         self.log.info(
             "scanned {} markets: {} candidates ({} linked to Polymarket)",
             len(markets),
@@ -140,12 +150,7 @@ class Scanner(BaseActor):
         by_id = {poly.id: poly for poly in polys}
         links = link_markets(markets, polys, self.link_pairs, self.link_config)
         quotes = {
-            link.kalshi_ticker: (
-                by_id[link.polymarket_id].yes_price,
-                link.polymarket_id,
-                link.confidence,
-            )
-            for link in links
+            link.kalshi_ticker: (by_id[link.polymarket_id], link.confidence) for link in links
         }
         return quotes, stats.plus(polymarket_markets=len(polys), linked=len(quotes))
 
@@ -157,12 +162,46 @@ class Scanner(BaseActor):
         except KalshiError as exc:
             self.log.info("no book for {}: {}", market.ticker, exc)
             return None
-        price, poly_id, confidence = quote if quote is not None else (None, None, None)
+        poly, confidence = quote if quote is not None else (None, None)
         return Candidate(
             market=market,
             book=book,
-            polymarket_price=price,
-            polymarket_id=poly_id,
+            polymarket_price=None if poly is None else poly.yes_price,
+            polymarket_id=None if poly is None else poly.id,
             link_confidence=confidence,
             event_holdings=holdings,
         )
+
+    def _record(
+        self,
+        now: datetime,
+        cycle: int,
+        markets: tuple[Market, ...],
+        held: frozenset[str],
+        candidates: list[Candidate],
+        quotes: Mapping[str, Quote],
+    ) -> None:
+        """The recorder: what this cycle analysed and held (not every market scanned), and
+        the recordings past their keep, in one transaction (Storage is the only writer)."""
+        recorded = tuple(
+            RecordedCandidate(
+                market=c.market,
+                book=c.book,
+                polymarket=quotes[c.market.ticker][0] if c.market.ticker in quotes else None,
+            )
+            for c in candidates
+        )
+        writes: list[Write] = [
+            RecordScan(
+                ts=now,
+                cycle=cycle,
+                candidates=recorded,
+                held=tuple(m for m in markets if m.ticker in held),
+            )
+        ]
+        if self.keep_recordings is not None:
+            writes.append(PruneRecordings(before=now - self.keep_recordings))
+        try:
+            self.directory.get("storage").tell(CommitWork(writes=tuple(writes)))
+        except (ActorUnavailable, pykka.ActorDeadError):  # the supervisor is handling it
+            self.log.warning("cycle {} not recorded: storage is not running", cycle)

@@ -65,7 +65,9 @@ from domain.models import (
     Position,
     PositionStats,
 )
+from domain.recording import PruneRecordings, RecordLlmExchange, RecordScan
 from infra.db.history import History
+from infra.db.recordings import Recordings
 from infra.db.repository import Database, Repository
 
 
@@ -98,9 +100,22 @@ def _apply(repo: Repository, write: Write) -> Position | Forecast | None:
             return repo.insert_forecast(forecast)
         case ResolveForecasts(ticker=ticker, outcome=outcome, resolved_at=resolved_at):
             repo.resolve_forecasts(ticker, outcome, resolved_at)
+        case RecordScan() | RecordLlmExchange() | PruneRecordings():
+            _apply_recording(Recordings(repo.connection), write)
         case _:
             _apply_operational(repo, write)
     return None
+
+
+def _apply_recording(recordings: Recordings, write: Write) -> None:
+    """The recorder's rows (infra.db.recordings): a cycle's inputs, an LLM call, a prune."""
+    match write:
+        case RecordScan():
+            recordings.record_scan(write)
+        case RecordLlmExchange():
+            recordings.record_llm_exchange(write)
+        case PruneRecordings():
+            recordings.prune(write)
 
 
 def _apply_operational(repo: Repository, write: Write) -> None:

@@ -205,6 +205,8 @@ class TradingSystem:
                     screen_settings(s),
                     link_config=LinkConfig(threshold=s.polymarket.link_threshold),
                     link_pairs=s.polymarket.pairs,
+                    record=s.recorder.enabled,
+                    keep_recordings=s.recorder.keep,
                     **kw,
                 ),
             ),

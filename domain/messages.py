@@ -39,6 +39,7 @@ from domain.models import (
     Side,
     TradeSignal,
 )
+from domain.recording import PruneRecordings, RecordLlmExchange, RecordScan
 from domain.risk import DenyReason
 from domain.scoring import ScoredForecast, TradeResult
 
@@ -237,6 +238,9 @@ Write = (
     | RecordHaltLifted
     | RecordCashCheck
     | MarkCommandHandled
+    | RecordScan
+    | RecordLlmExchange
+    | PruneRecordings
 )
 
 

@@ -69,6 +69,8 @@ def build_llm(settings: Settings) -> LlmForecasting | None:
             window=timedelta(minutes=float(llm.cache_minutes)), max_move=llm.cache_max_move
         ),
         usage=LlmUsage(settings.llm_usage_path, book=str(settings.database_path)),
+        temperature=llm.temperature,
+        record=settings.recorder.enabled,
     )
 
 

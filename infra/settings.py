@@ -13,7 +13,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
@@ -182,6 +182,18 @@ class LlmSettings(Section):
         return self.prices.get(model) or DEFAULT_PRICES.get(model)
 
 
+class RecorderSettings(Section):
+    """What each decision saw, kept for `pm-trader replay` (domain.recording)."""
+
+    enabled: bool = True
+    keep_days: Decimal = Field(Decimal(90), ge=0, le=3660)  # 0 keeps every one
+
+    @property
+    def keep(self) -> timedelta | None:
+        """How long a recording is kept (None: for ever)."""
+        return timedelta(days=float(self.keep_days)) if self.keep_days else None
+
+
 class LimitSettings(Section):
     """What the bot believes from a venue, and how long and large an answer may be.
 
@@ -280,6 +292,7 @@ class Settings(BaseSettings):
     scanner: ScannerSettings = ScannerSettings()
     llm: LlmSettings = LlmSettings()
     polymarket: PolymarketSettings = PolymarketSettings()
+    recorder: RecorderSettings = RecorderSettings()
     sim: SimSettings = SimSettings()
     limits: LimitSettings = LimitSettings()
 

@@ -57,6 +57,8 @@ COMMENTS = {
     "llm.cache_minutes": "reuse a forecast this long...",
     "llm.cache_max_move": "...while no price moved more than this",
     "llm.prices": 'per model, over the built-in list: { "m" = { input = "3", output = "15" } }',
+    "recorder": "each decision's inputs, for `pm-trader replay`",
+    "recorder.keep_days": "older recordings are deleted; 0 keeps every one",
     "limits": "what the bot believes from a venue; bounds on every answer",
     "limits.max_dollars": "any one amount (balance, exposure, cost); larger is refused",
     "limits.max_contracts": "the account's own counts (positions, orders, fills)",

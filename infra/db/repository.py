@@ -176,6 +176,11 @@ class Repository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
+    @property
+    def connection(self) -> Connection:
+        """The transaction's connection, for a view of other tables in the same unit of work."""
+        return self._connection
+
     def _one(self, statement: Any) -> Mapping[str, Any]:
         return self._connection.execute(statement).mappings().one()
 

@@ -364,3 +364,64 @@ class VenueSyncRow(Base):
     high_water: Mapped[datetime | None]
     ignore_through: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+
+
+# The recorder (domain.recording): each decision's inputs, replayable by `pm-trader replay`.
+
+
+class RecordingBlobRow(Base):
+    """One piece of recorded input, stored once: its text keyed by its SHA-256."""
+
+    __tablename__ = "recording_blobs"
+
+    hash: Mapped[str] = mapped_column(primary_key=True)
+    kind: Mapped[str]  # market, book, polymarket, prompt, settings, answer
+    body: Mapped[str]
+
+
+class RecordedScanRow(Base):
+    """One cycle's scan, at the time the bot decided on it."""
+
+    __tablename__ = "recorded_scans"
+    __table_args__ = (Index(None, "ts"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ts: Mapped[datetime]
+    cycle: Mapped[int]
+
+
+class RecordedMarketRow(Base):
+    """A market of a recorded scan: one analysed (with its book and Polymarket link), or held."""
+
+    __tablename__ = "recorded_markets"
+    __table_args__ = (
+        CheckConstraint("role IN ('candidate', 'held')", name="role"),
+        Index(None, "scan_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scan_id: Mapped[int] = mapped_column(ForeignKey("recorded_scans.id", ondelete="CASCADE"))
+    ticker: Mapped[str]
+    role: Mapped[str]
+    market_hash: Mapped[str]
+    book_hash: Mapped[str | None]
+    polymarket_hash: Mapped[str | None]
+
+
+class RecordedLlmCallRow(Base):
+    """One LLM call's prompt, settings and answer (blobs), beside its row in `llm_calls`."""
+
+    __tablename__ = "recorded_llm_calls"
+    __table_args__ = (Index(None, "ts"), Index(None, "ticker", "cycle"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[str] = mapped_column(unique=True)
+    ts: Mapped[datetime]
+    ticker: Mapped[str]
+    cycle: Mapped[int]
+    system_hash: Mapped[str]
+    user_hash: Mapped[str]
+    settings_hash: Mapped[str]
+    answer_hash: Mapped[str | None]
+    outcome: Mapped[str]
+    cost: Mapped[Money]

@@ -1,0 +1,242 @@
+"""The recorder's rows: writing a cycle's decision inputs, pruning them, reading them back.
+
+Blobs are content-addressed (`domain.recording.content_hash`): a text already stored is not
+stored again (`INSERT OR IGNORE` on its hash), so storage grows with what changed, not with
+how often it was seen. Writes run inside Storage's transaction (it is the single writer);
+reads serve `pm-trader replay`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import delete, insert, select, union
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from domain.base import Frozen
+from domain.linking import PolymarketMarket
+from domain.models import Market, OrderBook
+from domain.recording import (
+    LlmSettingsRecord,
+    PruneRecordings,
+    RecordedAnswer,
+    RecordedCandidate,
+    RecordLlmExchange,
+    RecordScan,
+    canonical,
+    content_hash,
+)
+from infra.db.repository import Repository
+from infra.db.tables import (
+    RecordedLlmCallRow,
+    RecordedMarketRow,
+    RecordedScanRow,
+    RecordingBlobRow,
+)
+
+
+class RecordedScan(Frozen):
+    """A recorded cycle as replay reads it back: when, and the markets it saw."""
+
+    id: int
+    ts: datetime
+    cycle: int
+    candidates: tuple[RecordedCandidate, ...] = ()
+    held: tuple[Market, ...] = ()
+
+
+class Recordings(Repository):
+    """The recorder's queries and writes, inside the caller's transaction."""
+
+    # writing
+
+    def _blob(self, kind: str, value: Frozen | str | None) -> str | None:
+        if value is None:
+            return None
+        text = canonical(value)
+        key = content_hash(text)
+        self._connection.execute(
+            sqlite_insert(RecordingBlobRow)
+            .values(hash=key, kind=kind, body=text)
+            .on_conflict_do_nothing(index_elements=["hash"])
+        )
+        return key
+
+    def record_scan(self, scan: RecordScan) -> int:
+        scan_id = self._connection.execute(
+            insert(RecordedScanRow)
+            .values(ts=scan.ts, cycle=scan.cycle)
+            .returning(RecordedScanRow.id)
+        ).scalar_one()
+        rows = [
+            {
+                "scan_id": scan_id,
+                "ticker": c.market.ticker,
+                "role": "candidate",
+                "market_hash": self._blob("market", c.market),
+                "book_hash": self._blob("book", c.book),
+                "polymarket_hash": self._blob("polymarket", c.polymarket),
+            }
+            for c in scan.candidates
+        ] + [
+            {
+                "scan_id": scan_id,
+                "ticker": m.ticker,
+                "role": "held",
+                "market_hash": self._blob("market", m),
+                "book_hash": None,
+                "polymarket_hash": None,
+            }
+            for m in scan.held
+        ]
+        if rows:
+            self._connection.execute(insert(RecordedMarketRow), rows)
+        return int(scan_id)
+
+    def record_llm_exchange(self, call: RecordLlmExchange) -> None:
+        self._connection.execute(
+            insert(RecordedLlmCallRow).values(
+                call_id=call.call_id,
+                ts=call.ts,
+                ticker=call.ticker,
+                cycle=call.cycle,
+                system_hash=self._blob("prompt", call.system),
+                user_hash=self._blob("prompt", call.user),
+                settings_hash=self._blob("settings", call.settings),
+                answer_hash=self._blob("answer", call.answer),
+                outcome=call.outcome,
+                cost=call.cost,
+            )
+        )
+
+    def prune(self, command: PruneRecordings) -> int:
+        """Delete the scans and calls recorded before `command.before`, then every blob
+        nothing refers to any more; returns how many scans and calls went."""
+        scans = self._connection.execute(
+            delete(RecordedScanRow).where(RecordedScanRow.ts < command.before)
+        ).rowcount
+        calls = self._connection.execute(
+            delete(RecordedLlmCallRow).where(RecordedLlmCallRow.ts < command.before)
+        ).rowcount
+        if scans or calls:
+            m, c = RecordedMarketRow, RecordedLlmCallRow
+            used = union(
+                select(m.market_hash),
+                select(m.book_hash).where(m.book_hash.is_not(None)),
+                select(m.polymarket_hash).where(m.polymarket_hash.is_not(None)),
+                select(c.system_hash),
+                select(c.user_hash),
+                select(c.settings_hash),
+                select(c.answer_hash).where(c.answer_hash.is_not(None)),
+            )
+            self._connection.execute(
+                delete(RecordingBlobRow).where(RecordingBlobRow.hash.not_in(used))
+            )
+        return scans + calls
+
+    # reading (replay)
+
+    def _blobs(self, hashes: set[str]) -> dict[str, str]:
+        rows = self._all(
+            select(RecordingBlobRow.hash, RecordingBlobRow.body).where(
+                RecordingBlobRow.hash.in_(hashes)
+            )
+        )
+        return {row["hash"]: row["body"] for row in rows}
+
+    def scan_span(self) -> tuple[datetime, datetime] | None:
+        """The first and last recorded scan times, or None if nothing is recorded."""
+        rows = self._all(select(RecordedScanRow.ts).order_by(RecordedScanRow.ts))
+        return None if not rows else (rows[0]["ts"], rows[-1]["ts"])
+
+    def scans(self, start: datetime | None, end: datetime | None) -> list[RecordedScan]:
+        """The scans recorded in [start, end], oldest first, with their markets."""
+        query = select(RecordedScanRow).order_by(RecordedScanRow.ts, RecordedScanRow.id)
+        if start is not None:
+            query = query.where(RecordedScanRow.ts >= start)
+        if end is not None:
+            query = query.where(RecordedScanRow.ts <= end)
+        scans = self._all(query)
+        markets = self._all(
+            select(RecordedMarketRow)
+            .where(RecordedMarketRow.scan_id.in_([s["id"] for s in scans]))
+            .order_by(RecordedMarketRow.id)
+        )
+        hashes = {
+            h
+            for row in markets
+            for h in (row["market_hash"], row["book_hash"], row["polymarket_hash"])
+            if h is not None
+        }
+        bodies = self._blobs(hashes)
+        by_scan: dict[int, list[Mapping[str, Any]]] = {}
+        for row in markets:
+            by_scan.setdefault(row["scan_id"], []).append(row)
+        return [
+            RecordedScan(
+                id=scan["id"],
+                ts=scan["ts"],
+                cycle=scan["cycle"],
+                candidates=tuple(
+                    RecordedCandidate(
+                        market=_load(Market, bodies, row["market_hash"]),
+                        book=_load(OrderBook, bodies, row["book_hash"]),
+                        polymarket=_load(PolymarketMarket, bodies, row["polymarket_hash"]),
+                    )
+                    for row in by_scan.get(scan["id"], [])
+                    if row["role"] == "candidate"
+                ),
+                held=tuple(
+                    _load(Market, bodies, row["market_hash"])
+                    for row in by_scan.get(scan["id"], [])
+                    if row["role"] == "held"
+                ),
+            )
+            for scan in scans
+        ]
+
+    def llm_exchanges(
+        self, start: datetime | None, end: datetime | None
+    ) -> list[RecordLlmExchange]:
+        """The LLM calls recorded in [start, end], in the order they were booked."""
+        query = select(RecordedLlmCallRow).order_by(RecordedLlmCallRow.id)
+        if start is not None:
+            query = query.where(RecordedLlmCallRow.ts >= start)
+        if end is not None:
+            query = query.where(RecordedLlmCallRow.ts <= end)
+        calls = self._all(query)
+        hashes = {
+            h
+            for row in calls
+            for h in (
+                row["system_hash"],
+                row["user_hash"],
+                row["settings_hash"],
+                row["answer_hash"],
+            )
+            if h is not None
+        }
+        bodies = self._blobs(hashes)
+        return [
+            RecordLlmExchange(
+                call_id=row["call_id"],
+                ts=row["ts"],
+                ticker=row["ticker"],
+                cycle=row["cycle"],
+                system=bodies[row["system_hash"]],
+                user=bodies[row["user_hash"]],
+                settings=_load(LlmSettingsRecord, bodies, row["settings_hash"]),
+                answer=_load(RecordedAnswer, bodies, row["answer_hash"]),
+                outcome=row["outcome"],
+                cost=row["cost"],
+            )
+            for row in calls
+        ]
+
+
+def _load(model: type[BaseModel], bodies: Mapping[str, str], key: str | None) -> Any:
+    """The model stored under `key` (None for no blob)."""
+    return None if key is None else model.model_validate_json(bodies[key])
