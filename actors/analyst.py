@@ -69,6 +69,7 @@ from infra.llm_usage import LlmUsage
 HISTORY = 3  # earlier forecasts per market shown in the prompt
 SDK_ENV_PREFIX = {"claude": "ANTHROPIC", "openai": "OPENAI"}  # <PREFIX>_API_KEY, _BASE_URL
 BOOKING_ATTEMPTS = 3
+NO_ANSWER = RuntimeError("no answer (a timeout or a dropped connection after sending)")
 MARKER_WAIT = 10.0  # seconds
 
 
@@ -399,7 +400,7 @@ def _exchange(
         system=system,
         user=user,
         settings=llm.settings_record(),
-        answer=RecordedAnswer.model_validate(reply.model_dump()),
+        answer=RecordedAnswer.model_validate(reply.model_dump(exclude={"lost"})),
         outcome=call.outcome,
         cost=call.cost,
     )
@@ -459,6 +460,7 @@ def _forecast(
         try:
             reply = llm.provider.complete(*prompt)
         except ProviderError as error:
+            spent += _book_lost(directory, llm, clock, (ticker, cycle), prompt, error.lost)
             if error.reply is not None:  # billed (a refusal, an unreadable answer): book it
                 outcome = "refused" if error.kind == "refused" else "error"
                 spent += _book(
@@ -468,6 +470,7 @@ def _forecast(
                 ticker=ticker, reason=f"LLM_{error.kind.upper()}", spent=spent, estimate=estimate
             )
             break
+        spent += _book_lost(directory, llm, clock, (ticker, cycle), prompt, reply.lost)
         try:
             answer = parse_answer(reply.text)
         except Exception as invalid:  # noqa: BLE001 - InvalidAnswer, or a parser bug: booked
@@ -498,6 +501,22 @@ def _forecast(
         )
         break
     return result
+
+
+def _book_lost(
+    directory: Directory,
+    llm: LlmForecasting,
+    clock: Clock,
+    decision: tuple[str, int],
+    prompt: tuple[str, str],
+    lost: tuple[LlmReply, ...],
+) -> Decimal:
+    """The attempts that reached the provider and got no answer: each one row, at its worst
+    case (the provider may have billed it; nothing says it did not)."""
+    spent = ZERO
+    for attempt in lost:
+        spent += _book(directory, llm, clock, decision, prompt, attempt, "lost", NO_ANSWER)
+    return spent
 
 
 def _book(

@@ -466,5 +466,5 @@ class LlmCall(Frozen):
     output_tokens: int = Field(ge=0)
     usage: str = "reported"  # as the provider reported it, or "estimated" / "capped" by us
     cost: Amount
-    outcome: str  # ok, invalid, refused, error
+    outcome: str  # ok, invalid, refused, error, lost (reached the provider, no answer)
     error: str | None = None

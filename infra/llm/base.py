@@ -1,7 +1,8 @@
 """What the providers share: the model, the token cap and temperature, and their client.
 
-Every provider's SDK gets a bounded HTTP client (`infra.llm.transport`), and every reply's
-usage is held to what the call asked for (`Asked`).
+Every provider's SDK gets a bounded HTTP client (`infra.llm.transport`), every reply's usage
+is held to what the call asked for (`Asked`), and every attempt that reached the provider but
+got no answer comes back in `lost`, at the call's worst case, for the caller to book.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from typing import Any, ClassVar
 
 import httpx2
 
-from infra.llm.reply import Asked
-from infra.llm.transport import LlmResponseLimits, bounded_client
+from infra.llm.reply import Asked, LlmReply, ProviderError
+from infra.llm.transport import LlmResponseLimits, attempts, bounded_client
 
 
 class ChatProvider:
@@ -61,8 +62,23 @@ class ChatProvider:
     ) -> None:
         raise NotImplementedError
 
-    def _asked(self, system: str, user: str) -> Asked:
-        return Asked.of(system, user, self._max_tokens)
+    def complete(self, system: str, user: str) -> LlmReply:
+        """One call (the SDK's retries included): the reply, or a `ProviderError`; either
+        carries in `lost` the attempts that reached the provider unanswered."""
+        asked = Asked.of(system, user, self._max_tokens)
+        with attempts() as log:
+            try:
+                reply = self._complete(system, user, asked)
+            except ProviderError as error:
+                error.lost = self._lost(asked, log.unanswered)
+                raise
+        return reply.model_copy(update={"lost": self._lost(asked, log.unanswered)})
+
+    def _complete(self, system: str, user: str, asked: Asked) -> LlmReply:
+        raise NotImplementedError
+
+    def _lost(self, asked: Asked, count: int) -> tuple[LlmReply, ...]:
+        return (asked.worst_case(self.provider, self._model, "no answer"),) * count
 
     @property
     def label(self) -> str:

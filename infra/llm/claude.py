@@ -70,11 +70,10 @@ class ClaudeProvider(ChatProvider):
                 provider=PROVIDER,
             )
 
-    def complete(self, system: str, user: str) -> LlmReply:
+    def _complete(self, system: str, user: str, asked: Asked) -> LlmReply:
         """One call; the reply, or a `ProviderError` (a refusal, or an answer that cannot be
         read, carries the usage to book)."""
         extra = {} if self._temperature is None else {"temperature": self._temperature}
-        asked = self._asked(system, user)
         error: ProviderError
         try:
             message = self._client.messages.create(

@@ -64,10 +64,9 @@ class OpenAIProvider(ChatProvider):
             ) from None
         self._secret = self._client.api_key or None
 
-    def complete(self, system: str, user: str) -> LlmReply:
+    def _complete(self, system: str, user: str, asked: Asked) -> LlmReply:
         """One call; the reply, or a `ProviderError` (a refusal, or an answer that cannot be
         read, carries the usage to book)."""
-        asked = self._asked(system, user)
         error: ProviderError
         try:
             completion = self._client.chat.completions.create(

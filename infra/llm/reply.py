@@ -42,6 +42,9 @@ class LlmReply(BaseModel):
     stop_reason: str  # the provider's own word: "end_turn", "max_tokens", "stop", "length", ...
     provider: str
     usage: Usage = "reported"
+    # Earlier attempts of this call that reached the provider and got no answer (the SDK asked
+    # again): each may have been billed, so each is booked at the call's worst case.
+    lost: tuple[LlmReply, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,8 @@ class ProviderError(Exception):
     `retryable` says whether asking again later may succeed (the SDK has already spent its own
     retries). `reply` is set only when the call was billed although it failed (a refusal, or a
     2xx answer that could not be read: booked at its worst case): its usage must still be
-    charged. The message never contains the API key.
+    charged, as must `lost`'s (attempts that reached the provider and got no answer, at their
+    worst case). The message never contains the API key.
     """
 
     def __init__(
@@ -104,6 +108,7 @@ class ProviderError(Exception):
         status_code: int | None = None,
         request_id: str | None = None,
         reply: LlmReply | None = None,
+        lost: tuple[LlmReply, ...] = (),
     ) -> None:
         super().__init__(f"{provider}: {kind}: {message}")
         self.kind: ErrorKind = kind
@@ -112,6 +117,7 @@ class ProviderError(Exception):
         self.status_code = status_code
         self.request_id = request_id
         self.reply = reply
+        self.lost = lost
 
     def __reduce__(self) -> tuple[object, ...]:
         """Pickle with the keyword attributes (the default would pass only the message)."""

@@ -114,7 +114,7 @@ def test_a_timeout_skips_the_market_and_the_cycle_goes_on(
     options = llm(fake, concurrency=1, timeout=0.5, provider={"max_retries": 0})
     with running_system(tmp_path, llm=options, scanner=SCANNER) as h:
         stats = h.cycle(1)
-        assert dict(stats.skipped).get("LLM_TIMEOUT") == 1
+        assert dict(stats.skipped).get("LLM_TIMEOUT", 0) >= 1  # 0.5 s for a whole call
         assert stats.forecasts >= 1
 
 

@@ -6,12 +6,18 @@ from __future__ import annotations
 import json
 import sqlite3
 from contextlib import closing
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
+from actors.analyst import LlmForecasting
 from domain.costs import call_cost
-from tests.actors.system_harness import running_system
+from infra.llm import ClaudeProvider
+from infra.llm.reply import FRAMING_TOKENS
+from infra.llm_usage import LlmUsage
+from tests.actors.system_harness import Harness, running_system
 from tests.actors.test_analyst import MODEL, PRICE, SCANNER, api_cost_rows, fake, llm
-from tests.fakes.llm_server import Answer, FakeLlmServer, Malformed
+from tests.fakes.llm_server import Answer, Disconnect, FakeLlmServer, Hang, Malformed
 
 __all__ = ["fake"]  # the fixture, shared with test_analyst
 
@@ -80,3 +86,66 @@ def test_absurd_usage_is_capped_and_cannot_blow_the_budget(
         assert stats.api_cost < 1  # the issue booked -$144,000,000,000 here
         ledger, _, _ = h.read()
         assert ledger.ok
+
+
+def _booked(h: Harness, usage: LlmUsage) -> tuple[list[tuple[str, str, int, int]], Decimal]:
+    """The llm_calls rows, checked against the ledger and the daily budget's record."""
+    calls = llm_calls(h.path)
+    rows = api_cost_rows(h)
+    assert len(rows) == len(calls)
+    spent = -sum((row.change for row in rows), Decimal(0))
+    assert usage.spent_since(datetime(2000, 1, 1, tzinfo=UTC)) == spent  # the budget counts it
+    ledger, _, _ = h.read()
+    assert ledger.ok
+    return calls, spent
+
+
+def test_a_call_that_timed_out_after_sending_is_booked_once_at_its_worst_case(
+    tmp_path: Path, fake: FakeLlmServer
+) -> None:
+    usage = LlmUsage(tmp_path / "llm-usage.db")
+    fake.script(Hang(30))
+    options = llm(fake, concurrency=1, timeout=2.0, provider={"max_retries": 0}, usage=usage)
+    with running_system(tmp_path, llm=options, scanner=SCANNER) as h:
+        stats = h.cycle(1)
+        timeouts = dict(stats.skipped).get("LLM_TIMEOUT", 0)
+        assert timeouts >= 1  # the held one (on a loaded machine, maybe another)
+        calls, spent = _booked(h, usage)
+    assert len(calls) == fake.request_count  # every call that reached the fake, once
+    lost = [c for c in calls if c[0] == "lost"]
+    assert len(lost) == timeouts
+    for _, booked, tokens_in, tokens_out in lost:
+        assert (booked, tokens_out) == ("estimated", 200)  # max_tokens
+        assert tokens_in > FRAMING_TOKENS  # the prompt's bytes and the framing
+    assert spent == stats.api_cost
+
+
+def test_a_call_whose_connection_dropped_after_sending_is_booked(
+    tmp_path: Path, fake: FakeLlmServer
+) -> None:
+    usage = LlmUsage(tmp_path / "llm-usage.db")
+    fake.script(Disconnect(), Disconnect())  # the call, and the SDK's one retry
+    options = llm(fake, concurrency=1, provider={"max_retries": 1}, usage=usage)
+    with running_system(tmp_path, llm=options, scanner=SCANNER) as h:
+        stats = h.cycle(1)
+        assert dict(stats.skipped).get("LLM_CONNECTION") == 1
+        calls, spent = _booked(h, usage)
+    assert len(calls) == fake.request_count
+    lost = [c for c in calls if c[0] == "lost"]
+    assert len(lost) == 2
+    assert all(c[1] == "estimated" and c[3] == 200 for c in lost)
+    assert spent == stats.api_cost
+
+
+def test_a_refused_connection_books_nothing(tmp_path: Path) -> None:
+    usage = LlmUsage(tmp_path / "llm-usage.db")
+    with FakeLlmServer() as gone:
+        url = gone.url  # nothing listens there once it is closed
+    provider = ClaudeProvider(MODEL, 200, None, api_key="test-key", base_url=url, max_retries=1)
+    options = LlmForecasting(provider=provider, price=PRICE, concurrency=1, usage=usage)
+    with running_system(tmp_path, llm=options, scanner=SCANNER) as h:
+        stats = h.cycle(1)
+        assert dict(stats.skipped).get("LLM_CONNECTION", 0) > 0
+        calls, spent = _booked(h, usage)
+    assert calls == []
+    assert spent == stats.api_cost == 0

@@ -98,6 +98,30 @@ class Disconnect:
 
 
 @dataclass(frozen=True)
+class Trickle:
+    """Answer normally, but send the whole response (status line and headers too, unless
+    `body_only`) one byte every `interval` seconds: every single read succeeds, the whole
+    takes minutes. The bytes sent before the client hung up land in `fake.trickled`."""
+
+    interval: float
+    body_only: bool = False
+
+
+@dataclass(frozen=True)
+class Huge:
+    """A 200 whose body is `size` bytes: a valid answer padded with whitespace."""
+
+    size: int
+
+
+@dataclass(frozen=True)
+class Deep:
+    """A 200 whose body is JSON arrays nested `depth` deep."""
+
+    depth: int
+
+
+@dataclass(frozen=True)
 class Answer:
     """A one-off successful answer; None fields take the defaults. `stop_reason` is sent
     verbatim (Anthropic's stop_reason or OpenAI's finish_reason); `blocks` replaces the
@@ -122,7 +146,7 @@ class Refusal:
     content_filter: bool = False
 
 
-Scripted = Status | Malformed | Hang | Disconnect | Answer | Refusal
+Scripted = Status | Malformed | Hang | Disconnect | Trickle | Huge | Deep | Answer | Refusal
 
 
 @dataclass(frozen=True)
@@ -182,6 +206,8 @@ class FakeLlmServer:
         self._httpd: _Httpd | None = None
         self._thread: threading.Thread | None = None
         self.errors: list[str] = []  # handler failures other than a client hanging up
+        self.trickled: list[int] = []  # per trickle the client hung up on: bytes sent by then
+        self.hung_up = threading.Event()  # set when a client hangs up on a trickle
 
     # lifecycle
 
@@ -395,6 +421,10 @@ class _Handler(BaseHTTPRequestHandler):
             fake._wait(fake.latency)
             self._send_error(fake, api, scripted)
             return
+        if isinstance(scripted, Deep):
+            data = b"[" * scripted.depth + b"]" * scripted.depth
+            self._send_raw(200, data, "application/json", _request_id_header(api, fake))
+            return
         if isinstance(scripted, Hang):
             fake._wait(scripted.seconds)
         invalid = _invalid(api, request, fake.reject_sampling)
@@ -408,7 +438,37 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             answer = scripted if isinstance(scripted, Answer) else Answer()
             payload = _answer(api, fake, body, answer)
-        self._send(200, payload, _request_id_header(api, fake))
+        if isinstance(scripted, Huge):  # whitespace before the closing brace: still valid
+            data = json.dumps(payload).encode()
+            data = data[:-1] + b" " * max(0, scripted.size - len(data)) + b"}"
+            self._send_raw(200, data, "application/json", _request_id_header(api, fake))
+        elif isinstance(scripted, Trickle):
+            self._trickle(fake, scripted, json.dumps(payload).encode(), api)
+        else:
+            self._send(200, payload, _request_id_header(api, fake))
+
+    def _trickle(self, fake: FakeLlmServer, trickle: Trickle, payload: bytes, api: Api) -> None:
+        headers = {
+            "content-type": "application/json",
+            "content-length": str(len(payload)),
+            "connection": "close",
+            **_request_id_header(api, fake),
+        }
+        head = "HTTP/1.1 200 OK\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        data = f"{head}\r\n".encode() + payload
+        self.close_connection = True
+        start = data.index(b"\r\n\r\n") + 4 if trickle.body_only else 0
+        for sent in range(start, len(data)):
+            try:
+                self.wfile.write(data[:start] if sent == start and start else b"")
+                self.wfile.write(data[sent : sent + 1])
+                self.wfile.flush()
+            except OSError:  # the client hung up: what a deadline is for
+                fake.trickled.append(sent)
+                fake.hung_up.set()
+                return
+            if fake._closing.wait(trickle.interval):
+                return
 
     def _send_error(self, fake: FakeLlmServer, api: Api, status: Status) -> None:
         headers = dict(_request_id_header(api, fake))
