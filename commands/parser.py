@@ -57,8 +57,11 @@ def _common_flags() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", type=Path, help="TOML configuration file")
     common.add_argument("--db", type=Path, help="database file (default: one per venue)")
-    common.add_argument("--venue", help="sim (default without credentials), demo or live")
+    common.add_argument("--venue", help="sim (default without credentials), demo, live or paper")
     common.add_argument("--exchange-url", help="Kalshi-compatible base URL (e.g. a running sim)")
+    common.add_argument(
+        "--data-url", help="paper: Kalshi market data from this base URL (default production)"
+    )
     common.add_argument(
         "--log-level", help="trace, debug, info, warning or error (any letter case)"
     )

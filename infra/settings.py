@@ -42,7 +42,7 @@ from pydantic_settings import (
 from domain.money import MICRO
 from infra.sim.pricing import DEFAULT_SCENARIO, PRICE_KNOBS, SCENARIOS
 
-Venue = Literal["sim", "demo", "live"]
+Venue = Literal["sim", "demo", "live", "paper"]
 LogLevel = Annotated[
     Literal["TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL"],
     BeforeValidator(lambda value: value.upper() if isinstance(value, str) else value),
@@ -253,6 +253,28 @@ class SimSettings(Section):
         return {name: value for name, value in values.items() if value is not None}
 
 
+class PaperSettings(Section):
+    """The paper exchange (venue `paper`): real market data, simulated orders, no keys."""
+
+    # The paper account's cash when it is created; an existing account keeps its own.
+    starting_cash: Dollars = Field(Decimal(10_000), gt=0)
+    # Unset: data/pm-trader-paper.db, or data/pm-trader-paper-<host>.db with --data-url.
+    account_db: Path | None = None
+
+
+def _http_url(value: str | None) -> str | None:
+    """An http(s) URL with a host, without a trailing slash (or None)."""
+    if value is None:
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError(f"{value!r} is not an http(s) URL such as {PUBLIC_EXAMPLE}")
+    return value.strip().rstrip("/")
+
+
+PUBLIC_EXAMPLE = "https://external-api.kalshi.com/trade-api/v2"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PMT_",
@@ -264,6 +286,8 @@ class Settings(BaseSettings):
     venue: Venue | None = None
     db: Path | None = None
     exchange_url: str | None = None
+    # Venue paper: where Kalshi's public market data comes from (unset: production).
+    data_url: Annotated[str | None, AfterValidator(_http_url)] = None
     log_level: LogLevel = "INFO"
     log_file: Path | None = None
     log_json: bool = False
@@ -294,7 +318,24 @@ class Settings(BaseSettings):
     polymarket: PolymarketSettings = PolymarketSettings()
     recorder: RecorderSettings = RecorderSettings()
     sim: SimSettings = SimSettings()
+    paper: PaperSettings = PaperSettings()
     limits: LimitSettings = LimitSettings()
+
+    @model_validator(mode="after")
+    def _paper_urls(self) -> Self:
+        """Paper trading reads market data from `data_url` and trades nowhere; other venues
+        trade at `exchange_url`. Mixing them up is refused rather than guessed."""
+        if self.data_url is not None and self.resolved_venue != "paper":
+            raise ValueError(
+                "data_url (--data-url) is only for --venue paper; to trade at another exchange"
+                " give --exchange-url"
+            )
+        if self.resolved_venue == "paper" and self.exchange_url is not None:
+            raise ValueError(
+                "--venue paper trades on no exchange: give its market data source as --data-url,"
+                " not --exchange-url"
+            )
+        return self
 
     @classmethod
     def settings_customise_sources(
@@ -349,7 +390,15 @@ class Settings(BaseSettings):
         """One database file per exchange by default, so no two exchanges' books ever mix."""
         if self.db is not None:
             return self.db
+        if self.resolved_venue == "paper":  # the paper account has the venue's own name
+            account = default_database("paper", self.data_url)
+            return account.with_name(f"{account.stem}-book.db")
         return default_database(self.resolved_venue, self.exchange_url)
+
+    @property
+    def paper_account_path(self) -> Path:
+        """The paper exchange's own database: one per market data source, never the book."""
+        return self.paper.account_db or default_database("paper", self.data_url)
 
 
 def default_database(venue: Venue, exchange_url: str | None = None) -> Path:

@@ -24,9 +24,10 @@ CREDENTIALS = frozenset(
 COMMENT_COLUMN = 34
 
 COMMENTS = {
-    "venue": "sim, demo or live (default: sim without Kalshi keys, else demo)",
+    "venue": "sim, demo, live or paper (default: sim without Kalshi keys, else demo)",
     "db": "default: data/pm-trader-<venue>[-<exchange>].db",
     "exchange_url": "a Kalshi-compatible exchange, e.g. a standalone simulator",
+    "data_url": "paper: Kalshi market data from here (unset: production)",
     "log_level": "trace, debug, info, warning or error",
     "cycles": "stop after N cycles (unset: run until stopped)",
     "cycle_interval": "seconds between cycles (default 60, 5 on the simulator)",
@@ -67,6 +68,9 @@ COMMENTS = {
     "limits.max_response_bytes": "a larger answer is refused (and retried)",
     "limits.max_json_depth": "a deeper-nested answer is refused (and retried)",
     "sim": "the embedded simulator",
+    "paper": "the paper exchange (--venue paper): real prices, simulated orders",
+    "paper.starting_cash": "dollars, when the paper account is created",
+    "paper.account_db": "default: data/pm-trader-paper[-<data source>].db",
     "sim.time_scale": "simulated seconds per real second",
     "sim.keep_archived_books": "each run archives the last book; 0 keeps every one",
     "sim.start_time": "unset: now; a fixed start replays the same exchange",
@@ -77,6 +81,8 @@ EXAMPLES = {
     "venue": '"demo"',
     "db": '"data/my-book.db"',
     "exchange_url": '"http://127.0.0.1:8800/trade-api/v2"',
+    "data_url": '"https://external-api.demo.kalshi.co/trade-api/v2"',
+    "paper.account_db": '"data/my-paper-account.db"',
     "cycles": "6",
     "cycle_interval": '"60"',
     "log_file": '"logs/pm-trader.log"',

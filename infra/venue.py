@@ -1,4 +1,5 @@
-"""Connecting to a venue: the embedded simulator, a running one, Kalshi demo, or live."""
+"""Connecting to a venue: the embedded simulator, a running one, Kalshi demo, live, or paper
+(Kalshi's public market data with orders simulated in a paper account of its own)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,20 @@ from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from loguru import logger
 
-from domain.clock import Clock
+from domain.clock import Clock, format_utc
 from domain.errors import OperatorInterventionRequired
+from domain.money import exact_dollars
 from infra.clock import SystemClock
 from infra.kalshi.bounds import WireBounds
 from infra.kalshi.client import DEMO_URL, PRODUCTION_URL, KalshiClient
 from infra.kalshi.ratelimit import RateLimitConfig, TokenBucketLimiter
 from infra.kalshi.signing import KeyFileError, RequestSigner
 from infra.kalshi.transport import ResponseLimits
+from infra.paper.exchange import PaperExchange
+from infra.paper.market_data import LiveMarketData
+from infra.paper.store import PaperStore
 from infra.polymarket.gamma import GammaClient
 from infra.settings import Settings
 from infra.sim import SimConfig, SimExchange
@@ -37,6 +43,9 @@ class Venue:
 
     @property
     def description(self) -> str:
+        if isinstance(self.client, PaperExchange):
+            store = self.client.store
+            return f"paper (market data {self.client.base_url}; paper account {store.path})"
         if self.sim is None:
             return f"{self.name} ({self.client.base_url})"
         start = self.sim.start_time.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -61,6 +70,8 @@ def connect(settings: Settings, **sim_options: Any) -> Venue:
     timeout = float(settings.request_timeout)
     if venue == "sim" and settings.exchange_url is None:
         return _embedded_sim(settings, limiter, timeout, sim_options)
+    if venue == "paper":
+        return _paper(settings, limiter, timeout)
     if venue == "live" and not settings.confirm_live:
         raise OperatorInterventionRequired(
             "--venue live trades real money: add --i-understand-this-is-real-money to confirm"
@@ -103,6 +114,32 @@ def _embedded_sim(
         **_guards(settings),
     )
     return Venue("sim", client, _gamma(settings, sim.gamma_url, timeout), sim.clock, sim)
+
+
+def _paper(settings: Settings, limiter: TokenBucketLimiter, timeout: float) -> Venue:
+    """Kalshi's public market data (no keys), orders simulated in the paper account."""
+    public = KalshiClient(
+        settings.data_url or PRODUCTION_URL,
+        None,  # public endpoints only: the paper exchange never signs anything
+        limiter,
+        timeout=(CONNECT_TIMEOUT, timeout),
+        **_guards(settings),
+    )
+    clock = SystemClock()
+    try:
+        store = PaperStore(settings.paper_account_path, settings.paper.starting_cash, clock.now())
+    except BaseException:
+        public.close()
+        raise
+    logger.info(
+        "paper account {} (cash {} when created {})",
+        store.path,
+        exact_dollars(store.starting_cash),
+        format_utc(store.created_at),
+    )
+    exchange = PaperExchange(LiveMarketData(public), store, clock)
+    gamma = _gamma(settings, settings.polymarket.gamma_url, timeout)
+    return Venue("paper", exchange, gamma, clock)
 
 
 def _signer_from_files(settings: Settings) -> RequestSigner:

@@ -32,7 +32,7 @@ def run_main(
 @pytest.mark.parametrize(
     ("args", "env", "expected"),
     [
-        (["--venue", "paper"], {}, "venue: must be one of 'sim', 'demo' or 'live'"),
+        (["--venue", "papr"], {}, "venue: must be one of 'sim', 'demo', 'live' or 'paper'"),
         (["--cycles", "-1"], {}, "cycles: Input should be greater than or equal to 0"),
         (["--log-level", "LOUD"], {}, "log_level: must be one of"),
         ([], {"PMT_RISK__MIN_EDGE": "2"}, "risk.min_edge: Input should be less than 1"),

@@ -15,7 +15,15 @@ import pytest
 
 from infra.settings import load_settings
 from infra.settings_example import defaults_toml
-from tests.process_helpers import PYTHON, ROOT, SIM_START, Child, child_env, run_main
+from tests.process_helpers import (
+    PYTHON,
+    ROOT,
+    SIM_START,
+    Child,
+    child_env,
+    run_main,
+    standalone_sim,
+)
 
 README = (ROOT / "README.md").read_text()
 
@@ -122,9 +130,30 @@ def test_the_standalone_simulator_steps(tmp_path: Path) -> None:
         sim.close()
 
 
+@pytest.mark.timeout(240)
+def test_the_paper_trading_step(tmp_path: Path) -> None:
+    """Paper trading on a standalone simulator's prices: no key anywhere."""
+    (paper,) = shell_commands()[5:6]
+    with standalone_sim(tmp_path) as sim:
+        port = sim.base_url.split(":")[2].split("/")[0]
+        env, argv = argv_of(paper.replace("http://127.0.0.1:8800/trade-api/v2", sim.base_url))
+        result = subprocess.run(
+            [*argv, "--cycles", "1"],
+            cwd=tmp_path,
+            env=child_env(PMT_POLYMARKET__GAMMA_URL=sim.origin, **env),
+            capture_output=True,
+            text=True,
+            timeout=170,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert (tmp_path / "data" / f"pm-trader-paper-127.0.0.1-{port}.db").exists()
+        assert (tmp_path / "data" / f"pm-trader-paper-127.0.0.1-{port}-book.db").exists()
+
+
 def test_every_readme_command_is_covered_here() -> None:
     """A new README command needs its test in this module."""
-    assert len(shell_commands()) == 5, shell_commands()
+    assert len(shell_commands()) == 6, shell_commands()
 
 
 @pytest.mark.timeout(240)
