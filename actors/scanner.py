@@ -34,7 +34,7 @@ from domain.money import ZERO
 from domain.recording import PruneRecordings, RecordedCandidate, RecordScan
 from domain.screening import ScreenSettings, screen
 from infra.kalshi.errors import KalshiError
-from infra.polymarket.gamma import GammaClient
+from infra.polymarket.gamma import PolymarketListing
 from infra.venue_client import VenueClient
 
 Quote = tuple[PolymarketMarket, Decimal]  # the linked Polymarket market, link confidence
@@ -67,7 +67,7 @@ class Scanner(BaseActor):
         self,
         directory: Directory,
         client: VenueClient,
-        gamma: GammaClient | None,
+        gamma: PolymarketListing | None,
         clock: Clock,
         screening: ScreenSettings,
         *,

@@ -7,6 +7,7 @@ stop.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -38,7 +39,9 @@ def run_session(
     cycles: int | None,
     interval: float,
     cycle_timeout: float = CYCLE_TIMEOUT,
+    before_cycle: Callable[[int], None] | None = None,
 ) -> Session:
+    """`before_cycle(n)`, if given, runs before cycle n is sent (a replay sets its clock)."""
     events = system.events
     started_at = system.clock.now()
     system.start()
@@ -52,6 +55,8 @@ def run_session(
         number = 0
         while not events.shutting_down.is_set() and (cycles is None or number < cycles):
             number += 1
+            if before_cycle is not None:
+                before_cycle(number)
             stats = system.run_cycle(number, cycle_timeout)
             if stats is not None:
                 done.append(stats)

@@ -67,15 +67,31 @@ def as_json(result: StrategyResult) -> dict[str, Any]:
 
 
 def render(results: Sequence[StrategyResult], plan: EvaluationPlan, console: Console) -> None:
-    table = Table(
+    render_strategies(
+        results,
+        console,
         title=f"Evaluation: scenario {plan.scenario}, {plan.seeds} seeds x {plan.cycles} cycles",
         caption="Brackets: 95% intervals clustered by event. Skill is against the Kalshi mid."
         " Expected P&L is against the hidden fair value when each trade was made.",
     )
+    console.print(LIMITS)
+
+
+def render_strategies(
+    results: Sequence[StrategyResult],
+    console: Console,
+    *,
+    title: str,
+    caption: str,
+    expected: str = "expected P&L",
+) -> None:
+    """The strategies side by side: skill and P&L with their intervals (`expected` names the
+    column of P&L against the reference value each trade was made at)."""
+    table = Table(title=title, caption=caption)
     for column in ("strategy", "markets", "trades", "Brier skill", "log-loss gain"):
         table.add_column(column, justify="left" if column == "strategy" else "right")
     table.add_column("realised P&L", justify="right")
-    table.add_column("expected P&L", justify="right")
+    table.add_column(expected, justify="right")
     for r in results:
         table.add_row(
             r.strategy,
@@ -87,7 +103,6 @@ def render(results: Sequence[StrategyResult], plan: EvaluationPlan, console: Con
             money_text(r.expected_pnl, r.expected_pnl_ci),
         )
     console.print(table)
-    console.print(LIMITS)
 
 
 def run_evaluation(

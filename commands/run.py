@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 from loguru import logger
 from rich.console import Console
 
+from actors.analyst import LlmForecasting
 from actors.session import run_session
 from actors.system import TradingSystem
 from commands.base import EXIT_FAILURE, EXIT_OK, Command
@@ -61,23 +63,39 @@ def execute(settings: Settings, _options: argparse.Namespace, console: Console) 
             logger.debug("database {} at revision {}", path, revision)
             chain = verify_ledger(path)  # before any actor trades
             logger.debug("ledger chain holds: {} rows", chain.rows)
-            return trade(settings, venue, path, console)
+            return trade(settings, venue, path, console, llm=build_llm(settings))
     finally:
         venue.close()
 
 
-def trade(settings: Settings, venue: Venue, path: Path, console: Console) -> int:
+def trade(
+    settings: Settings,
+    venue: Venue,
+    path: Path,
+    console: Console,
+    *,
+    llm: LlmForecasting | None,
+    cycles: int | None = None,
+    before_cycle: Callable[[int], None] | None = None,
+) -> int:
+    """Run the actors on `venue` (with `settings.cycles`, or `cycles`), then report the run.
+
+    `llm` is the forecaster (None: offline); `before_cycle` is the session's (it drives the
+    clock: no wait between cycles)."""
     system = TradingSystem(
         settings,
         venue,
         path,
-        llm=build_llm(settings),
+        llm=llm,
         scorecard_policy=scorecard_policy(settings),
     )
     install_signal_handlers(system.events.shutting_down)
     forecaster = system.forecaster_label
     logger.info("venue {}; database {}; forecaster {}", venue.description, path, forecaster)
-    session = run_session(system, settings.cycles, settings.seconds_between_cycles)
+    if before_cycle is None:
+        session = run_session(system, settings.cycles, settings.seconds_between_cycles)
+    else:  # the caller drives the clock: no wait between cycles
+        session = run_session(system, cycles, 0, before_cycle=before_cycle)
     if session.startup_error is not None:
         return EXIT_FAILURE
     ledger = _check_ledger(path)

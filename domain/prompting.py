@@ -34,6 +34,17 @@ def _time_left(close: datetime, now: datetime) -> str:
     return f"{days}d {hours}h {rest // 60}m" if days else f"{hours}h {rest // 60}m"
 
 
+TICKER_LINE = "Ticker: "
+
+
+def prompt_ticker(user: str) -> str | None:
+    """The market a user prompt is about, from its `Ticker:` line (None if it has none)."""
+    for line in user.splitlines():
+        if line.startswith(TICKER_LINE):
+            return line.removeprefix(TICKER_LINE).split(" ", 1)[0]
+    return None
+
+
 def build_prompt(
     candidate: Candidate, now: datetime, history: Sequence[Forecast] = ()
 ) -> tuple[str, str]:
@@ -46,7 +57,7 @@ def build_prompt(
     )
     lines = [
         f"Market: {market.title or market.ticker}",
-        f"Ticker: {market.ticker} (event {market.event_ticker})",
+        f"{TICKER_LINE}{market.ticker} (event {market.event_ticker})",
     ]
     if market.subtitle:
         lines.append(f"Subtitle: {market.subtitle}")

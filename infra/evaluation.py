@@ -199,6 +199,16 @@ def evaluate(
         seed_decisions, seed_results = run_seed(settings, plan, seed, progress)
         decisions += seed_decisions
         results.update(seed_results)
+    return score_strategies(settings, plan.scenario, decisions, results)
+
+
+def score_strategies(
+    settings: Settings,
+    scenario: str,
+    decisions: list[Decision],
+    results: dict[tuple[int, str], bool],
+) -> list[StrategyResult]:
+    """Every strategy (the bot and the baselines) on the same decisions, sized alike."""
     limits = sizing_limits(settings)
     evaluated = []
     for strategy in STRATEGIES:
@@ -210,7 +220,5 @@ def evaluate(
             limits,
             settings.initial_bankroll,
         )
-        evaluated.append(
-            evaluate_strategy(strategy, plan.scenario, decisions, views, trades, results)
-        )
+        evaluated.append(evaluate_strategy(strategy, scenario, decisions, views, trades, results))
     return evaluated

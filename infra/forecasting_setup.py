@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
+from typing import Any
 
 from actors.analyst import LlmForecasting
 from domain.costs import ModelPrice
@@ -38,12 +39,7 @@ def build_llm(settings: Settings) -> LlmForecasting | None:
         return None
     llm = settings.llm
     model = llm.model or DEFAULT_MODELS[name]
-    price = llm.price_for(model)
-    if price is None:
-        raise OperatorInterventionRequired(
-            f"no price for model {model!r}: every call is booked in the ledger, so add"
-            f' [llm.prices."{model}"] with input and output dollars per million tokens'
-        )
+    model_price(settings, model)  # before any client is built
     key_setting = settings.anthropic_api_key if name == "anthropic" else settings.openai_api_key
     key = key_setting.get_secret_value() if key_setting is not None else None
     env_name = "ANTHROPIC_API_KEY" if name == "anthropic" else "OPENAI_API_KEY"
@@ -58,20 +54,41 @@ def build_llm(settings: Settings) -> LlmForecasting | None:
         timeout=float(llm.timeout),
         max_retries=llm.max_retries,
     )
-    return LlmForecasting(
-        provider=provider,
-        price=ModelPrice(input=price.input, output=price.output),
-        concurrency=llm.concurrency,
-        cycle_budget=llm.cycle_budget,
-        daily_budget=llm.daily_budget,
-        max_tokens=llm.max_tokens,
-        cache=CachePolicy(
+    return forecasting(
+        settings,
+        provider,
+        usage=LlmUsage(settings.llm_usage_path, book=str(settings.database_path)),
+    )
+
+
+def model_price(settings: Settings, model: str) -> ModelPrice:
+    """The configured price of `model`; refused if there is none (every call is booked)."""
+    price = settings.llm.price_for(model)
+    if price is None:
+        raise OperatorInterventionRequired(
+            f"no price for model {model!r}: every call is booked in the ledger, so add"
+            f' [llm.prices."{model}"] with input and output dollars per million tokens'
+        )
+    return ModelPrice(input=price.input, output=price.output)
+
+
+def forecasting(settings: Settings, provider: LlmProvider, **overrides: Any) -> LlmForecasting:
+    """How the Analyst uses `provider`: prices, budgets, cache and recorder from the settings
+    (`overrides` replace any of them, e.g. a replay's prompt version or clock)."""
+    llm = settings.llm
+    values: dict[str, Any] = {
+        "price": model_price(settings, provider.model),
+        "concurrency": llm.concurrency,
+        "cycle_budget": llm.cycle_budget,
+        "daily_budget": llm.daily_budget,
+        "max_tokens": llm.max_tokens,
+        "cache": CachePolicy(
             window=timedelta(minutes=float(llm.cache_minutes)), max_move=llm.cache_max_move
         ),
-        usage=LlmUsage(settings.llm_usage_path, book=str(settings.database_path)),
-        temperature=llm.temperature,
-        record=settings.recorder.enabled,
-    )
+        "temperature": llm.temperature,
+        "record": settings.recorder.enabled,
+    }
+    return LlmForecasting(provider=provider, **{**values, **overrides})
 
 
 def scorecard_policy(settings: Settings) -> ScorecardPolicy:

@@ -25,7 +25,7 @@ from infra.kalshi.transport import ResponseLimits
 from infra.paper.exchange import PaperExchange
 from infra.paper.market_data import LiveMarketData
 from infra.paper.store import PaperStore
-from infra.polymarket.gamma import GammaClient
+from infra.polymarket.gamma import GammaClient, PolymarketListing
 from infra.settings import Settings
 from infra.sim import SimConfig, SimExchange
 from infra.venue_client import VenueClient
@@ -37,7 +37,7 @@ CONNECT_TIMEOUT = 3.05  # seconds; reads get settings.request_timeout
 class Venue:
     name: str
     client: VenueClient
-    gamma: GammaClient | None
+    gamma: PolymarketListing | None
     clock: Clock
     sim: SimExchange | None = None
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import delete, insert, select, union
+from sqlalchemy import delete, func, insert, select, union
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from domain.base import Frozen
@@ -147,10 +147,13 @@ class Recordings(Repository):
         )
         return {row["hash"]: row["body"] for row in rows}
 
-    def scan_span(self) -> tuple[datetime, datetime] | None:
-        """The first and last recorded scan times, or None if nothing is recorded."""
-        rows = self._all(select(RecordedScanRow.ts).order_by(RecordedScanRow.ts))
-        return None if not rows else (rows[0]["ts"], rows[-1]["ts"])
+    def scan_times(self) -> list[datetime]:
+        """When each recorded scan was made, oldest first."""
+        return list(
+            self._connection.execute(select(RecordedScanRow.ts).order_by(RecordedScanRow.ts))
+            .scalars()
+            .all()
+        )
 
     def scans(self, start: datetime | None, end: datetime | None) -> list[RecordedScan]:
         """The scans recorded in [start, end], oldest first, with their markets."""
@@ -198,15 +201,21 @@ class Recordings(Repository):
             for scan in scans
         ]
 
+    def next_scan_time(self, moment: datetime) -> datetime | None:
+        """When the first scan after `moment` was recorded, if one was."""
+        return self._connection.execute(
+            select(func.min(RecordedScanRow.ts)).where(RecordedScanRow.ts > moment)
+        ).scalar()
+
     def llm_exchanges(
-        self, start: datetime | None, end: datetime | None
+        self, start: datetime | None, before: datetime | None
     ) -> list[RecordLlmExchange]:
-        """The LLM calls recorded in [start, end], in the order they were booked."""
+        """The LLM calls recorded from `start` until `before` (excluded), in booking order."""
         query = select(RecordedLlmCallRow).order_by(RecordedLlmCallRow.id)
         if start is not None:
             query = query.where(RecordedLlmCallRow.ts >= start)
-        if end is not None:
-            query = query.where(RecordedLlmCallRow.ts <= end)
+        if before is not None:
+            query = query.where(RecordedLlmCallRow.ts < before)
         calls = self._all(query)
         hashes = {
             h

@@ -16,7 +16,7 @@ import random
 import time
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 from loguru import logger
@@ -48,6 +48,17 @@ GAMMA_RATE_LIMIT = RateLimitConfig(
     request_cost=Decimal(1),
     cancel_cost=Decimal(1),
 )
+
+
+class PolymarketListing(Protocol):
+    """Where the Scanner reads Polymarket's open markets: Gamma (`GammaClient`), or a
+    recording of them in a replay."""
+
+    def get_all_markets(
+        self, closed: bool | None = False, **filters: Any
+    ) -> tuple[PolymarketMarket, ...]: ...
+
+    def close(self) -> None: ...
 
 
 def gamma_params(params: Mapping[str, Any] | None) -> dict[str, Any]:

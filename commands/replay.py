@@ -1,0 +1,175 @@
+"""`pm-trader replay --db RECORDED.db [--from TIME] [--to TIME]`: a recorded period again,
+through the same actors, against the paper exchange over the recorded markets and books.
+
+By default the LLM answers are the recorded ones (no call, no new spend); `--llm live` asks a
+model again with only what was recorded up to each decision in its prompt. The replay writes
+its own book (`--out`), then reports the run, the scorecard and the baselines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from loguru import logger
+from rich.console import Console
+
+from commands.base import EXIT_CONFIG, Command
+from commands.evaluate import render_strategies
+from commands.report import render_scorecard
+from commands.run import trade
+from domain.clock import format_utc, parse_utc
+from domain.prompting import PROMPT_VERSION
+from infra.db.migrate import migrate
+from infra.db.preflight import check_location
+from infra.lockfile import DatabaseLock
+from infra.replay.recording import Recording, load_recording
+from infra.replay.report import against_baselines
+from infra.replay.session import live_forecaster, open_replay, recorded_forecaster, venue_path
+from infra.settings import Settings
+
+LIMITS = (
+    "A replay shows what these settings and this forecaster would have done on the markets the"
+    " recording analysed or held, filled against the recorded books at the standard fee"
+    " schedule; it cannot show other markets, queue position, market impact, or resting fills."
+)
+
+
+def _utc(text: str) -> datetime:
+    try:
+        return parse_utc(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a UTC time such as 2026-11-24T12:00:00Z"
+        ) from None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--from", dest="start", type=_utc, help="first cycle's time (UTC)")
+    parser.add_argument("--to", dest="end", type=_utc, help="last cycle's time (UTC)")
+    parser.add_argument(
+        "--out", type=Path, help="the replay's own book (default: beside the recording)"
+    )
+    parser.add_argument(
+        "--llm",
+        dest="llm_mode",
+        choices=("recorded", "live"),
+        default="recorded",
+        help="recorded answers (default), or ask a model again",
+    )
+    parser.add_argument("--model", help="with --llm live: the model (default: llm.model)")
+    parser.add_argument(
+        "--prompt-version",
+        help=f"with --llm live: the prompt (this version builds {PROMPT_VERSION})",
+    )
+
+
+def _refusal(settings: Settings, options: argparse.Namespace) -> str | None:
+    """What is wrong with the flags, if anything."""
+    if settings.db is None:
+        return "replay needs --db RECORDED.db: a book the bot recorded"
+    live = options.llm_mode == "live"
+    if not live and (options.model or options.prompt_version):
+        return "--model and --prompt-version go with --llm live"
+    if options.prompt_version not in {None, PROMPT_VERSION}:
+        return (
+            f"--prompt-version {options.prompt_version}: this version of the program builds"
+            f" prompts {PROMPT_VERSION} only"
+        )
+    out = options.out or _default_out(settings.db)
+    if out.resolve() == settings.db.resolve():
+        return "--out must not be the recording: a replay never writes into it"
+    if out.exists() or venue_path(out).exists():
+        return f"{out} exists: give another --out (a replay starts a new book)"
+    return None
+
+
+def _default_out(recording: Path) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return recording.with_name(f"{recording.stem}.replay-{stamp}.db")
+
+
+def execute(settings: Settings, options: argparse.Namespace, console: Console) -> int:
+    refusal = _refusal(settings, options)
+    if refusal is not None:
+        logger.error("{}", refusal)
+        return EXIT_CONFIG
+    assert settings.db is not None
+    recording = load_recording(settings.db, options.start, options.end)
+    out = options.out or _default_out(settings.db)
+    updates = {"db": out, "initial_bankroll": recording.initial_bankroll}
+    if options.model:
+        updates["llm"] = settings.llm.model_copy(update={"model": options.model})
+    run_settings = settings.model_copy(update=updates)
+    check_location(out)
+    replay = open_replay(recording, out)
+    scans = len(recording.scans)
+    logger.info(
+        "replaying {} cycles of {} from {} to {} into {}",
+        scans,
+        settings.db,
+        format_utc(recording.start),
+        format_utc(recording.end),
+        out,
+    )
+    started = time.perf_counter()
+    try:
+        with DatabaseLock(out):
+            migrate(out)
+            llm = (
+                live_forecaster(run_settings, options.prompt_version or PROMPT_VERSION)
+                if options.llm_mode == "live"
+                else recorded_forecaster(run_settings, replay)
+            )
+            code = trade(
+                run_settings,
+                replay.venue,
+                out,
+                console,
+                llm=llm,
+                cycles=scans,
+                before_cycle=replay.to_cycle,
+            )
+    finally:
+        replay.venue.close()
+    _log_speed(recording, time.perf_counter() - started)
+    render_scorecard(out, console)
+    _render_baselines(run_settings, recording, out, console)
+    return code
+
+
+def _log_speed(recording: Recording, seconds: float) -> None:
+    hours = (recording.end - recording.start).total_seconds() / 3600
+    logger.info(
+        "replayed {} cycles ({:.1f} recorded hours) in {:.1f} s: {:.1f} recorded hours a second",
+        len(recording.scans),
+        hours,
+        seconds,
+        hours / seconds if seconds > 0 else 0.0,
+    )
+
+
+def _render_baselines(
+    settings: Settings, recording: Recording, out: Path, console: Console
+) -> None:
+    render_strategies(
+        against_baselines(settings, recording, out),
+        console,
+        title=f"Replay against the baselines: {len(recording.scans)} cycles from"
+        f" {format_utc(recording.start)} to {format_utc(recording.end)}",
+        caption="The same recorded decisions for every strategy, sized alike. Brackets: 95%"
+        " intervals clustered by event. Skill is against the Kalshi mid; P&L at the mid values"
+        " each trade at the mid when it was made, after fees.",
+        expected="P&L at the mid",
+    )
+    console.print(LIMITS)
+
+
+COMMAND = Command(
+    "replay",
+    "run a recorded period again through the same actors (recorded or live LLM answers)",
+    execute,
+    add_arguments,
+)

@@ -1,0 +1,98 @@
+"""`replay --llm live`: a model asked again sees only what was recorded up to each decision.
+
+The recording is planted with two distinctive values: every recorded answer's rationale (the
+live model must never see a recorded answer), and the title of a market in the last recorded
+cycle only. The fake provider (real HTTP, the real anthropic SDK) keeps every request body:
+the recorded rationale is in none, and the planted title only in requests of the last cycle.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from actors.analyst import LlmForecasting
+from domain.costs import ModelPrice
+from domain.models import Market
+from infra.llm import ClaudeProvider
+from tests.fakes.llm_server import FakeLlmServer
+from tests.process_helpers import child_env, run_main
+from tests.replay.sessions import record_session, rows
+
+MODEL = "claude-sonnet-5-5"
+RECORDED_RATIONALE = "RECORDED-RATIONALE-4471 never to be seen again"
+LATER_TITLE = "LATER-TITLE-9083"
+NOW = re.compile(r"Now: (\d{4}-\d\d-\d\d \d\d:\d\d) UTC")
+CYCLES = 4
+
+
+def _recorded_answer(_request: object) -> str:
+    return json.dumps({"probability": "0.9", "confidence": "0.8", "rationale": RECORDED_RATIONALE})
+
+
+def _plant_later_title(path: Path) -> datetime:
+    """Give one market of the last recorded scan a new title (a new blob, as the recorder
+    would have stored it); returns that scan's time."""
+    with sqlite3.connect(path) as db:
+        scan_id, ts = db.execute("SELECT id, ts FROM recorded_scans ORDER BY ts DESC").fetchone()
+        row_id, market_hash = db.execute(
+            "SELECT id, market_hash FROM recorded_markets WHERE scan_id = ? AND role ="
+            " 'candidate' ORDER BY id",
+            (scan_id,),
+        ).fetchone()
+        (body,) = db.execute(
+            "SELECT body FROM recording_blobs WHERE hash = ?", (market_hash,)
+        ).fetchone()
+        market = Market.model_validate_json(body).replace(title=LATER_TITLE)
+        text = market.model_dump_json()
+        key = hashlib.sha256(text.encode()).hexdigest()
+        db.execute("INSERT INTO recording_blobs VALUES (?, 'market', ?)", (key, text))
+        db.execute("UPDATE recorded_markets SET market_hash = ? WHERE id = ?", (key, row_id))
+    return datetime.fromisoformat(ts.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def test_nothing_recorded_later_reaches_a_prompt(tmp_path: Path) -> None:
+    with FakeLlmServer(answer=_recorded_answer, usage=(900, 40)) as recording_fake:
+        provider = ClaudeProvider(
+            MODEL, 200, None, api_key="test-key", base_url=recording_fake.url, max_retries=0
+        )
+        llm = LlmForecasting(
+            provider=provider, price=ModelPrice(input=Decimal(3), output=Decimal(15)), record=True
+        )
+        recording = record_session(tmp_path / "recorded", CYCLES, llm=llm)
+        assert recording_fake.request_count > 0
+    assert rows(recording, "SELECT count(*) FROM recorded_llm_calls")[0][0] > 0
+    last_scan = _plant_later_title(recording)
+
+    with FakeLlmServer(usage=(900, 40)) as live:
+        env = child_env(
+            PMT_LLM__PROVIDER="anthropic",
+            ANTHROPIC_API_KEY="test-key",
+            ANTHROPIC_BASE_URL=live.url,
+        )
+        out = tmp_path / "live.db"
+        result = run_main(
+            "replay", "--db", str(recording), "--out", str(out), "--llm", "live",
+            "--model", MODEL, "--prompt-version", "v1", env=env, timeout=170,
+        )  # fmt: skip
+        bodies = [json.dumps(body) for body in live.bodies]  # every request, whole
+    assert result.returncode == 0, result.stderr
+    assert bodies, "the live model was asked"
+    assert not [b for b in bodies if "RECORDED-RATIONALE-4471" in b]
+    planted = [b for b in bodies if LATER_TITLE in b]
+    assert planted, "the planted title reached the replay (the check is not vacuous)"
+    cutoff = last_scan.strftime("%Y-%m-%d %H:%M")
+    earlier = []
+    for body in bodies:
+        asked_at = NOW.search(body)
+        assert asked_at is not None
+        if asked_at.group(1) < cutoff:
+            earlier.append(body)
+            assert LATER_TITLE not in body
+    assert earlier, "earlier cycles asked the model too"
+    assert {NOW.search(b).group(1) for b in planted} == {cutoff}  # type: ignore[union-attr]

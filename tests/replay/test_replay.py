@@ -1,0 +1,97 @@
+"""`main.py replay`: a recorded session run again through the same actors, as a real process."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from tests.process_helpers import run_main
+from tests.replay.sessions import (
+    ledger,
+    orders,
+    record_session,
+    replay_env,
+    rows,
+    scan_times,
+)
+
+CYCLES = 6
+
+
+@pytest.fixture(scope="module")
+def recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return record_session(tmp_path_factory.mktemp("recorded"), CYCLES)
+
+
+def test_a_replay_places_the_same_orders_and_books_the_same_ledger(
+    recording: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "replay.db"
+    before = hashlib.sha256(recording.read_bytes()).hexdigest()
+    result = run_main(
+        "replay", "--db", str(recording), "--out", str(out), env=replay_env(), timeout=170
+    )
+    assert result.returncode == 0, result.stderr
+    assert hashlib.sha256(recording.read_bytes()).hexdigest() == before  # never written
+    assert orders(recording), "the recorded session traded"
+    assert orders(out) == orders(recording)
+    assert ledger(out) == ledger(recording)
+    settled = "SELECT ticker, market_result, revenue FROM settlements ORDER BY ticker"
+    assert rows(recording, settled), "positions settled in the recorded session"
+    assert rows(out, settled) == rows(recording, settled)
+    assert scan_times(out) == scan_times(recording)  # one cycle per recorded cycle, at its time
+    assert "Replay against the baselines" in result.stdout
+    assert "recorded hours a second" in result.stderr
+
+
+def test_from_and_to_select_the_period(recording: Path, tmp_path: Path) -> None:
+    times = scan_times(recording)
+    out = tmp_path / "part.db"
+    result = run_main(
+        "replay", "--db", str(recording), "--out", str(out), "--from", times[1], "--to", times[3]
+    )
+    assert result.returncode == 0, result.stderr
+    assert scan_times(out) == times[1:4]
+
+
+@pytest.mark.parametrize(
+    ("flags", "says"),
+    [
+        (("--from", "2030-01-01T00:00:00Z"), "no recorded cycle between"),
+        (("--to", "2020-01-01T00:00:00Z"), "no recorded cycle between"),
+        (("--from", "2026-11-25T00:00:00Z", "--to", "2026-11-24T00:00:00Z"), "is after --to"),
+        (("--from", "yesterday"), "is not a UTC time"),
+        (("--model", "m"), "go with --llm live"),
+        (("--llm", "live", "--prompt-version", "v0"), "builds prompts v1 only"),
+    ],
+)
+def test_a_period_or_flag_that_cannot_be_replayed_is_refused(
+    recording: Path, tmp_path: Path, flags: tuple[str, ...], says: str
+) -> None:
+    out = tmp_path / "never.db"
+    result = run_main("replay", "--db", str(recording), "--out", str(out), *flags)
+    assert result.returncode == 2, result.stderr
+    assert says in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+def test_a_file_that_is_not_a_recording_is_refused(tmp_path: Path, recording: Path) -> None:
+    text = tmp_path / "notes.db"
+    text.write_text("not a database")
+    empty = tmp_path / "empty.db"
+    assert run_main("--cycles", "0", "--db", str(empty)).returncode == 0  # a book, no cycle run
+    for path, says in (
+        (text, "is not a recording"),
+        (empty, "holds no recorded cycles"),
+        (tmp_path / "missing.db", "is not a recording"),
+    ):
+        result = run_main("replay", "--db", str(path), "--out", str(tmp_path / "o.db"))
+        assert result.returncode == 2, result.stderr
+        assert says in result.stderr
+        assert "Traceback" not in result.stderr
+    result = run_main("replay", "--db", str(recording), "--out", str(recording))
+    assert result.returncode == 2
+    assert "must not be the recording" in result.stderr
