@@ -20,8 +20,9 @@ from actors.base import BaseActor, ask, handles
 from actors.directory import ActorUnavailable, Directory
 from actors.outcomes import book_refusal
 from domain.clock import Clock
+from domain.closing import sale_order
 from domain.errors import ExecutionAlreadyFinal
-from domain.execution import OrderOutcome, resolve_order
+from domain.execution import OrderOutcome, describe_trade, resolve_order
 from domain.messages import (
     BalanceChanged,
     BookOrder,
@@ -31,28 +32,38 @@ from domain.messages import (
     EndOfCycle,
     ExecuteSignal,
     FundsRefused,
+    GetBook,
     GetExecutions,
+    HoldingsSold,
     InsertExecution,
     OrderBooked,
     ReleaseClaim,
     ReserveFunds,
+    SellHoldings,
     SetTradingState,
     UpdateExecution,
 )
 from domain.models import Execution, ExecutionStatus, OrderStatus
-from domain.money import ZERO
+from domain.money import MICRO, ZERO
 from domain.risk import DenyReason
 from infra.kalshi.errors import AuthenticationError, KalshiError, TransientError, VenueRefused
 from infra.settings import RiskSettings
 from infra.venue_client import VenueClient
 
 ORDER_ID_NAMESPACE = uuid.UUID("5b0e7f62-3f7e-4d39-9a53-2f3b7c1a9e10")
+UNAVAILABLE = (ActorUnavailable, pykka.ActorDeadError, pykka.Timeout)
 
 
 def client_order_id(signal_message: ExecuteSignal) -> str:
     """Deterministic per signal message: a re-processed signal reuses its id (and gets a 409)."""
     key = f"{signal_message.message_id}:{signal_message.signal.ticker}"
     return str(uuid.uuid5(ORDER_ID_NAMESPACE, key))
+
+
+def sale_order_id(request_id: int, ticker: str) -> str:
+    """Deterministic per operator request and market: a request applied twice cannot sell twice
+    (the second finds the first's intent in flight, or the venue answers 409)."""
+    return str(uuid.uuid5(ORDER_ID_NAMESPACE, f"close:{request_id}:{ticker}"))
 
 
 class Executor(BaseActor):
@@ -134,34 +145,46 @@ class Executor(BaseActor):
             created_at=now,
             updated_at=now,
             forecast_id=message.forecast.id,
+            edge=signal.edge.quantize(MICRO),
+            full_kelly=signal.full_kelly.quantize(MICRO),
+            kelly_fraction=signal.kelly_fraction.quantize(MICRO),
+            caps=", ".join(signal.caps) or None,
         )
         if not self._reserve(message, intent):
             return None
         self.cycle_orders += 1
         self.cycle_notional += signal.cost
-        self._send_holding_money(intent)
+        story = (
+            f"; forecast P(yes) {message.forecast.probability}, ask {signal.limit_price},"
+            f" edge {intent.edge}, Kelly {intent.kelly_fraction}"
+        )
+        self._send_holding_money(intent, story)
         return None
 
-    def _send_holding_money(self, intent: Execution) -> None:
+    def _send_holding_money(self, intent: Execution, story: str = "") -> str:
         """Send and book, never dying while the reservation is held: anything unexpected (a
         ValueError from resolve_order, a MoneyFormatError from an odd price, a failed booking)
-        keeps the order in flight with its claim and reservation, for the Reconciler."""
+        keeps the order in flight with its claim and reservation, for the Reconciler.
+
+        Returns what came of it, in a few words (an operator's sale reports it)."""
         try:
-            self._send(intent)
+            return self._send(intent, story)
         except Exception as exc:  # noqa: BLE001 - this actor holds money; fail closed
             self.log.opt(exception=exc).error(
-                "{} order {}: unexpected error after reserving",
+                "{} order {}: unexpected error after recording it",
                 intent.ticker,
                 intent.client_order_id,
             )
+            why = f"unexpected {type(exc).__name__}: {exc}"
             try:
-                self._keep_in_flight(intent, f"unexpected {type(exc).__name__}: {exc}")
+                self._keep_in_flight(intent, why)
             except ExecutionAlreadyFinal:
                 self.log.info(
                     "{} order {} was booked already", intent.ticker, intent.client_order_id
                 )
             except Exception as again:  # noqa: BLE001 - still recorded as in flight (intent)
                 self.log.error("{} order stays in flight as recorded: {!r}", intent.ticker, again)
+            return f"{intent.ticker}: order {intent.client_order_id} in flight ({why})"
 
     def _reserve(self, message: ExecuteSignal, intent: Execution) -> bool:
         """Reserve the cost and record the intent in one transaction; False if refused."""
@@ -202,18 +225,24 @@ class Executor(BaseActor):
             return True  # cannot tell: keep the claim (fail closed)
         return any(e.client_order_id == intent.client_order_id for e in recorded)
 
-    def _send(self, intent: Execution) -> None:
+    def _send(self, intent: Execution, story: str) -> str:
+        """Place the recorded order (immediate-or-cancel; reduce-only for a sale) and book it."""
         self.counts["orders_placed"] += 1
         try:
             ack = self.client.create_order(
-                intent.ticker, intent.side, intent.limit_price, intent.count, intent.client_order_id
+                intent.ticker,
+                intent.side,
+                intent.limit_price,
+                intent.count,
+                intent.client_order_id,
+                reduce_only=True if intent.reduce_only else None,
             )
         except VenueRefused as refused:
             self.counts["orders_unfilled"] += 1
             code = refused.code or str(refused.status)
             self._refuse(intent.ticker, f"VENUE_{code}", str(refused))
             book_refusal(self.directory, intent, code, str(refused), self.clock.now())
-            return
+            return f"{intent.ticker}: refused by the venue: {refused}"
         except AuthenticationError as denied:
             # 401/403: the venue did not process the order. Stop trading: a person must look.
             self.counts["orders_unfilled"] += 1
@@ -221,45 +250,37 @@ class Executor(BaseActor):
             self.active = False
             self._refuse(intent.ticker, "VENUE_AUTHENTICATION", str(denied))
             self.log.error("trading HALTED: {}", denied)
-            return
+            return f"{intent.ticker}: refused by the venue: {denied}"
         except TransientError as not_sent:
             # From create_order this means the request provably never became an order.
             self.counts["orders_unfilled"] += 1
             self._refuse(intent.ticker, "VENUE_UNAVAILABLE", str(not_sent))
             book_refusal(self.directory, intent, "not_sent", str(not_sent), self.clock.now())
-            return
+            return f"{intent.ticker}: not sent, the venue is unavailable: {not_sent}"
         except KalshiError as unclear:  # AmbiguousOutcome and anything we cannot read
-            self._keep_in_flight(intent, str(unclear))
-            return
+            return self._keep_in_flight(intent, str(unclear))
         try:
             report = self.client.get_order(ack.order_id)
             fills = self.client.get_fills(order_id=ack.order_id)
             outcome = resolve_order(intent, report, fills)
         except KalshiError as unclear:  # the order exists; its fills are not known yet
-            self._keep_in_flight(intent, f"placed as {ack.order_id}, fills unknown: {unclear}")
-            return
+            why = f"placed as {ack.order_id}, fills unknown: {unclear}"
+            return self._keep_in_flight(intent, why)
         if outcome is None:
             resting = report.status is OrderStatus.RESTING
             why = "order still resting" if resting else "its fills are not all visible yet"
             still = ExecutionStatus.RESTING if resting else ExecutionStatus.AMBIGUOUS
-            self._keep_in_flight(intent, why, still)
-            return
+            return self._keep_in_flight(intent, why, still)
         if not self._book(intent, outcome, report.order_id):
-            return
+            return f"{intent.ticker}: order {ack.order_id} sent, booked at reconciliation"
         key = {
             ExecutionStatus.FILLED: "orders_filled",
             ExecutionStatus.PARTIAL: "orders_partial",
         }.get(outcome.status, "orders_unfilled")
         self.counts[key] += 1
-        self.log.info(
-            "{} buy {} {} @ {}: {} filled, spent {}",
-            intent.ticker,
-            intent.count,
-            intent.side,
-            intent.limit_price,
-            outcome.filled_count,
-            outcome.spent,
-        )
+        line = describe_trade(intent, outcome)
+        self.log.info("{}{}", line, story)
+        return line
 
     def _book(self, intent: Execution, outcome: OrderOutcome, order_id: str) -> bool:
         """Hand the final outcome to Positions, the single owner of the venue's evidence.
@@ -284,7 +305,7 @@ class Executor(BaseActor):
         intent: Execution,
         why: str,
         status: ExecutionStatus = ExecutionStatus.AMBIGUOUS,
-    ) -> None:
+    ) -> str:
         """Not known to be final: keep the claim and the reservation; never re-send."""
         self.counts["orders_ambiguous"] += 1
         self.log.warning("{} order {} in flight: {}", intent.ticker, intent.client_order_id, why)
@@ -296,6 +317,82 @@ class Executor(BaseActor):
             error_message=why[:500],
         )
         ask(self.directory.get("storage"), CommitWork(writes=(update,)))
+        return f"{intent.ticker}: order {intent.client_order_id} in flight ({why})"
+
+    # An operator's sales (close, flatten) -------------------------------------------------
+
+    @handles(SellHoldings)
+    def _on_sell(self, command: SellHoldings) -> HoldingsSold:
+        """Sell what is held through the order flow a buy takes: claim, intent, send, book.
+
+        Not gated by the trading halts (a halt stops new entries; selling is how an operator
+        gets out, e.g. after the kill switch), only by shutting down.
+        """
+        if self.shutting_down.is_set():
+            return HoldingsSold(outcome="nothing sent: the bot is shutting down").caused(command)
+        tickers = command.tickers
+        if not tickers:
+            try:
+                book = ask(self.directory.get("positions"), GetBook())
+            except UNAVAILABLE as exc:
+                outcome = f"nothing sent: the book is unavailable ({exc!r})"
+                return HoldingsSold(outcome=outcome).caused(command)
+            tickers = tuple(sorted(p.ticker for p in book.positions))
+            if not tickers:
+                return HoldingsSold(outcome="nothing held, nothing sent").caused(command)
+        outcomes = [self._sell(command, ticker) for ticker in tickers]
+        return HoldingsSold(outcome="; ".join(outcomes)).caused(command)
+
+    def _sell(self, command: SellHoldings, ticker: str) -> str:
+        coid = sale_order_id(command.request_id, ticker)
+        positions = self.directory.get("positions")
+        try:
+            claim = ask(
+                positions,
+                ClaimMarket(ticker=ticker, client_order_id=coid, cost=ZERO, closing=True).caused(
+                    command
+                ),
+            )
+        except UNAVAILABLE as exc:
+            return f"{ticker}: nothing sent, the book is unavailable ({exc!r})"
+        if isinstance(claim, ClaimRefused):
+            if claim.reason is DenyReason.NOT_HELD:
+                return f"{ticker}: the book holds no position there, nothing sent"
+            return f"{ticker}: nothing sent: {claim.reason} {claim.detail}".rstrip()
+        held = claim.held
+        assert held is not None
+        release = ReleaseClaim(ticker=ticker, client_order_id=coid)
+        try:
+            order = sale_order(held, self.client.get_orderbook(ticker))
+        except KalshiError as exc:
+            positions.tell(release)
+            return f"{ticker}: the order book could not be read ({exc}), nothing sent"
+        if order is None:
+            positions.tell(release)
+            return f"{ticker}: no bid for {held.side}, nothing sent (a sale cannot fill)"
+        now = self.clock.now()
+        intent = Execution(
+            client_order_id=coid,
+            correlation_id=f"operator-request-{command.request_id}",
+            ticker=ticker,
+            side=order.buy_side,
+            limit_price=order.limit_price,
+            count=order.count,
+            reserved=ZERO,  # a sale needs no cash: each contract it closes pays $1 back (A5.9)
+            status=ExecutionStatus.INTENT,
+            created_at=now,
+            updated_at=now,
+            reduce_only=True,
+        )
+        try:
+            record = CommitWork(writes=(InsertExecution(execution=intent),))
+            ask(self.directory.get("storage"), record)
+        except UNAVAILABLE as exc:
+            if not self._intent_recorded(intent):
+                positions.tell(release)
+                return f"{ticker}: nothing sent, the order could not be recorded ({exc!r})"
+            return f"{ticker}: order {coid} recorded, not sent ({exc!r}): reconciliation ends it"
+        return self._send_holding_money(intent)
 
     @handles(EndOfCycle)
     def _on_end(self, marker: EndOfCycle) -> None:

@@ -126,7 +126,10 @@ class Positions(BaseActor):
         def refuse(reason: DenyReason, detail: str = "") -> ClaimRefused:
             return ClaimRefused(ticker=command.ticker, reason=reason, detail=detail).caused(command)
 
-        if command.ticker in self.book:
+        held = self.book.get(command.ticker)
+        if command.closing and held is None:
+            return refuse(DenyReason.NOT_HELD)
+        if held is not None and not command.closing:
             return refuse(DenyReason.ALREADY_HELD)
         if command.ticker in self.claims:
             return refuse(DenyReason.IN_FLIGHT, f"order {self.claims[command.ticker][0]}")
@@ -134,9 +137,9 @@ class Positions(BaseActor):
         if cap is not None and self.exposure + command.cost > cap:
             return refuse(DenyReason.EXPOSURE_CAP, f"{self.exposure} + {command.cost} > {cap}")
         self.claims[command.ticker] = (command.client_order_id, command.cost)
-        return MarketClaimed(ticker=command.ticker, client_order_id=command.client_order_id).caused(
-            command
-        )
+        return MarketClaimed(
+            ticker=command.ticker, client_order_id=command.client_order_id, held=held
+        ).caused(command)
 
     @handles(ReleaseClaim)
     def _on_release(self, command: ReleaseClaim) -> None:
@@ -195,7 +198,7 @@ class Positions(BaseActor):
         new = [f for f in outcome.fills if f.fill_id not in booked]
         held = self.book.get(execution.ticker)
         effects = apply_fills(Holding.of(held), new)
-        writes, kept, _closed, _pnl = booking.fill_writes(
+        writes, kept, closed, pnl = booking.fill_writes(
             held, effects, execution.client_order_id, now
         )
         update = UpdateExecution(
@@ -210,16 +213,18 @@ class Positions(BaseActor):
         )
         cash = sum((e.cash for e in effects), ZERO)
         try:
+            # A buy gives back what its reservation did not spend; a sale (which reserves
+            # nothing) brings in what its fills paid, net of their fee.
             inserted = booking.commit(
                 self.bankroll,
                 self._storage,
                 execution.reserved + cash,
-                reason=LedgerReason.RELEASE,
+                reason=LedgerReason.FILL if execution.reduce_only else LedgerReason.RELEASE,
                 ref_type="execution",
                 ref_id=execution.client_order_id,
                 detail=_evidence(new),
                 writes=[update, *writes],
-                release=True,
+                release=not execution.reduce_only,
             )
         except ExecutionAlreadyFinal as already:
             self.log.info("{}: not booked twice", already)
@@ -228,6 +233,10 @@ class Positions(BaseActor):
         position = inserted[0] if inserted else kept
         if position is not None:
             self.book[execution.ticker] = position
+        elif closed:
+            self.book.pop(execution.ticker, None)
+        if closed:
+            self._count_closed(pnl)
         return OrderBooked(booked=True, position=position).caused(command)
 
     @handles(ApplyVenueRecords)

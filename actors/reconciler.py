@@ -123,7 +123,7 @@ class Reconciler(BaseActor):
 
     @handles(Reconcile)
     def _on_reconcile(self, command: Reconcile) -> ReconciliationReport:
-        report = self._reconcile_guarded()
+        report = self._reconcile_guarded(at_start=command.starting)
         if report.ok and command.enable_trading:
             held = f"; new orders still halted: {self.halts}" if self.halts else ""
             self.directory.get("executor").tell(
@@ -148,11 +148,11 @@ class Reconciler(BaseActor):
 
     # The guard around the work (actors/trading_guard.py) ----------------------------------
 
-    def _reconcile_guarded(self) -> ReconciliationReport:
+    def _reconcile_guarded(self, at_start: bool = False) -> ReconciliationReport:
         """Operator commands, the book's reconciliation, the cash check, then fail closed:
         anything unexpected is a failed reconciliation, never a dead Reconciler."""
         try:
-            self.guard.apply_operator_commands()
+            self.guard.apply_operator_commands(at_start)
         except Exception as exc:  # noqa: BLE001 - retried next time; reconciliation goes on
             self.log.warning("operator commands not applied yet: {!r}", exc)
         try:

@@ -48,7 +48,7 @@ def run_session(
     done: list[CycleStats] = []
     try:
         start_balance = system.balance()
-        report = system.reconcile(enable_trading=True)
+        report = system.reconcile(enable_trading=True, starting=True)
         if not report.ok:
             logger.error("start-up reconciliation failed, not trading: {}", report.error)
             return Session(started_at, startup_error=report.error or "unknown")

@@ -248,11 +248,10 @@ class TradingSystem:
 
     # Operations --------------------------------------------------------------------------
 
-    def reconcile(self, *, enable_trading: bool) -> ReconciliationReport:
+    def reconcile(self, *, enable_trading: bool, starting: bool = False) -> ReconciliationReport:
         reconciler = self.directory.get("reconciler")
-        report: ReconciliationReport = ask(
-            reconciler, Reconcile(enable_trading=enable_trading), RECONCILE_TIMEOUT
-        )
+        command = Reconcile(enable_trading=enable_trading, starting=starting)
+        report: ReconciliationReport = ask(reconciler, command, RECONCILE_TIMEOUT)
         return report
 
     def bankroll(self) -> BankrollSnapshot:

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import pykka
+
 from actors.base import ask
 from actors.directory import Directory
 from actors.kill_switch import KillSwitch
@@ -31,15 +33,19 @@ from domain.messages import (
     GetPendingCommands,
     HaltsChanged,
     HaltTrading,
+    HoldingsSold,
     LiftHalt,
     MarkCommandHandled,
     RecordCashCheck,
+    SellHoldings,
     Write,
 )
 from domain.money import exact_dollars
 from infra.venue_client import VenueClient
 
 KILL_SWITCH_CODES = (HaltCode.MAX_DAILY_LOSS, HaltCode.MAX_DRAWDOWN)
+SALES = (OperatorAction.CLOSE, OperatorAction.FLATTEN)
+SALE_TIMEOUT = 120.0  # per request: an order book read, one order and its booking per market
 
 
 class CashCheckFailed(Exception):
@@ -59,19 +65,42 @@ class TradingGuard:
 
     # Operator commands ---------------------------------------------------------------------
 
-    def apply_operator_commands(self) -> None:
-        """Apply what operators asked for since the last reconciliation, each once."""
+    def apply_operator_commands(self, at_start: bool = False) -> None:
+        """Apply what operators asked for since the last reconciliation, each once.
+
+        `at_start`: the bot's first reconciliation. A sale waiting then was asked for while no
+        bot ran (`close` refuses that, so only a bot that stopped in between leaves one): it is
+        dropped, not made at a bid nobody saw, hours later perhaps (see commands/close.py).
+        """
         storage = self.directory.get("storage")
         commands: tuple[OperatorCommand, ...] = ask(storage, GetPendingCommands())
         for command in commands:
-            outcome = self._apply(command)
-            self.log.warning("operator command {} {}: {}", command.action, command.code, outcome)
+            if at_start and command.action in SALES:
+                outcome = "not applied: the bot was not running when it was asked; ask again"
+            else:
+                outcome = self._apply(command)
+            self.log.warning("operator command {}: {}", command.what, outcome)
             handled = MarkCommandHandled(
-                command_id=command.id, handled_at=self.clock.now(), outcome=outcome
+                command_id=command.id, handled_at=self.clock.now(), outcome=outcome[:500]
             )
             ask(storage, CommitWork(writes=(handled,)))
 
+    def _sell(self, command: OperatorCommand) -> str:
+        """`close` and `flatten`: the Executor sells through its order flow and says how it went."""
+        tickers = (command.ticker,) if command.ticker else ()
+        try:
+            reply: HoldingsSold = ask(
+                self.directory.get("executor"),
+                SellHoldings(request_id=command.id, tickers=tickers),
+                SALE_TIMEOUT,
+            )
+        except pykka.Timeout:
+            return f"the executor did not answer within {SALE_TIMEOUT:.0f} s: see its log"
+        return reply.outcome
+
     def _apply(self, command: OperatorCommand) -> str:
+        if command.action in SALES:
+            return self._sell(command)
         if command.action is OperatorAction.PAUSE:
             reply: HaltsChanged = ask(
                 self.directory.get("bankroll"),

@@ -15,8 +15,10 @@ from typing import Any
 from commands import (
     VERSION,
     ack_drift,
+    close,
     config,
     evaluate,
+    flatten,
     pause,
     replay,
     report,
@@ -39,6 +41,8 @@ COMMANDS: tuple[Command, ...] = (
     replay.COMMAND,
     pause.COMMAND,
     resume.COMMAND,
+    close.COMMAND,
+    flatten.COMMAND,
     ack_drift.COMMAND,
     config.COMMAND,
 )

@@ -43,6 +43,20 @@ def _cash(data: StatusData) -> str:
     )
 
 
+def _requests(data: StatusData, console: Console) -> None:
+    """The operator's last requests and what the bot did with each (its log says the same)."""
+    if not data.requests:
+        return
+    console.print("[bold]Operator requests[/bold] (newest first)")
+    for r in data.requests:
+        done = (
+            f"done {_when(r.handled_at)}: {escape(r.outcome or '')}"
+            if r.handled_at is not None
+            else "waiting for the bot's next reconciliation"
+        )
+        console.print(f"  #{r.id} {r.what}: {done}")
+
+
 def render_status(path: Path, console: Console, *, as_json: bool = False) -> bool:
     """Print the book; True if the ledger's chain holds."""
     data = read_status(path)
@@ -71,6 +85,7 @@ def render_status(path: Path, console: Console, *, as_json: bool = False) -> boo
     with read_history(path) as history:
         trades, orders = history.trades(), history.open_orders()
     render_holdings(trades, orders, console)
+    _requests(data, console)
     heartbeat = data.heartbeat
     if heartbeat is None:
         console.print("[bold]Heartbeat[/bold] none yet")

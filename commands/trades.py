@@ -32,6 +32,10 @@ FIELDS = (
     "cost",
     "forecast",
     "market_price",
+    "edge",
+    "full_kelly",
+    "kelly_fraction",
+    "caps",
     "closed_at",
     "payout",
     "exit",
@@ -44,7 +48,7 @@ FIELDS = (
 
 def record(trade: Trade) -> dict[str, Any]:
     """One trade as exact strings (JSON and CSV)."""
-    p = trade.position
+    p, e = trade.position, trade.execution
     return {
         "position_id": p.id,
         "ticker": p.ticker,
@@ -57,6 +61,11 @@ def record(trade: Trade) -> dict[str, Any]:
         "cost": exact(p.cost),
         "forecast": exact(trade.forecast_probability),
         "market_price": exact(trade.market_price),
+        # The signal it was sized from (domain.sizing); null for a position the bot did not open.
+        "edge": exact(e.edge if e else None),
+        "full_kelly": exact(e.full_kelly if e else None),
+        "kelly_fraction": exact(e.kelly_fraction if e else None),
+        "caps": None if e is None else e.caps,
         "closed_at": None if p.closed_at is None else when(p.closed_at),
         "payout": exact(p.payout),
         "exit": trade.exit_note or None,

@@ -16,8 +16,10 @@ from rich.table import Table
 
 from commands.base import EXIT_FAILURE, EXIT_OK, Command
 from commands.views import money, price, read_history, when
+from domain.execution import opposite
 from domain.marks import side_probability
 from domain.models import Execution, Forecast, LedgerEntry
+from domain.money import ONE
 from infra.db.history import Chain, Snapshot
 from infra.settings import Settings
 
@@ -105,12 +107,7 @@ def _forecast(console: Console, f: Forecast) -> None:
 
 
 def _order(console: Console, e: Execution, forecast: Forecast | None, chain: Chain) -> None:
-    console.print(
-        f"[bold]Order[/bold] {e.client_order_id} {when(e.created_at)}: buy {e.count:f} {e.side}"
-        f" at most {price(e.limit_price)}, reserved {money(e.reserved)}; {e.status}:"
-        f" {e.filled_count:f} filled for {money(e.fill_cost)} + fees {money(e.fees)}"
-        + (f"; {e.error_code} {escape(e.error_message or '')}" if e.error_code else "")
-    )
+    console.print(f"[bold]Order[/bold] {e.client_order_id} {when(e.created_at)}: {_sent(e)}")
     if forecast is not None and e.filled_count > 0:
         q = side_probability(e.side, forecast.probability)
         paid = (e.fill_cost + e.fees) / e.filled_count
@@ -118,9 +115,38 @@ def _order(console: Console, e: Execution, forecast: Forecast | None, chain: Cha
             f"             signal: P({e.side}) {price(q)} against {price(paid)} a contract with"
             f" fees: edge {price(q - paid)}"
         )
+    if e.kelly_fraction is not None:
+        console.print(f"             sized: {_sizing(e)}")
     snapshot = chain.decision_snapshots.get(e.client_order_id)
     if snapshot is not None:
         console.print(f"             market at decision: {_quote(snapshot)}")
+
+
+def _sent(e: Execution) -> str:
+    """What the order asked for and what came of it."""
+    problem = f"; {e.error_code} {escape(e.error_message or '')}" if e.error_code else ""
+    if e.reduce_only:  # buying the other side at `limit` sells the side held (domain.closing)
+        proceeds = e.filled_count - e.fill_cost - e.fees
+        return (
+            f"sell {e.count:f} {opposite(e.side)} at the bid {price(ONE - e.limit_price)}"
+            f" (reduce-only, immediate-or-cancel; {e.correlation_id}); {e.status}:"
+            f" {e.filled_count:f} sold, brought in {money(proceeds)} after fees"
+            f" {money(e.fees)}{problem}"
+        )
+    return (
+        f"buy {e.count:f} {e.side} at most {price(e.limit_price)}, reserved {money(e.reserved)};"
+        f" {e.status}: {e.filled_count:f} filled for {money(e.fill_cost)} + fees"
+        f" {money(e.fees)}{problem}"
+    )
+
+
+def _sizing(e: Execution) -> str:
+    """The signal's Kelly fraction and what capped it (domain.sizing), as stored with the order."""
+    caps = f"capped by {e.caps}" if e.caps else "no cap applied"
+    return (
+        f"edge after fees {price(e.edge)} at the ask; full Kelly {price(e.full_kelly)}, bet"
+        f" {price(e.kelly_fraction)} of the bankroll ({caps})"
+    )
 
 
 def _ledger(console: Console, rows: tuple[LedgerEntry, ...], highlight: int | None) -> None:

@@ -13,8 +13,15 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from domain.base import Frozen
-from domain.models import Execution, ExecutionStatus, FillReport, OrderReport, OrderStatus
-from domain.money import ZERO
+from domain.models import (
+    Execution,
+    ExecutionStatus,
+    FillReport,
+    OrderReport,
+    OrderStatus,
+    Side,
+)
+from domain.money import ONE, ZERO
 
 
 class OrderOutcome(Frozen):
@@ -83,3 +90,30 @@ def resolve_order(
             )
         )
     return outcome
+
+
+def describe_trade(execution: Execution, outcome: OrderOutcome) -> str:
+    """The log's trade line: what was sent, what filled, its fee, and what the venue cancelled.
+
+    Every order is immediate-or-cancel: whatever does not fill at once is cancelled by the
+    venue, never left resting (A5.9 (b): `immediate_or_cancel`; the IOC remainder is cancelled).
+    """
+    filled = outcome.filled_count
+    rest = execution.count - filled
+    cancelled = f"; {rest:f} cancelled (immediate-or-cancel)" if rest > 0 else ""
+    if execution.reduce_only:
+        # Buying the other side at `limit` sells the side held at 1 - limit (A5.9).
+        proceeds = filled - outcome.fill_cost - outcome.fees
+        return (
+            f"{execution.ticker} sell {execution.count:f} {opposite(execution.side)} at the bid"
+            f" {ONE - execution.limit_price} (reduce-only): {filled:f} sold, brought in"
+            f" {proceeds} after fee {outcome.fees}{cancelled}"
+        )
+    return (
+        f"{execution.ticker} buy {execution.count:f} {execution.side} @ {execution.limit_price}:"
+        f" {filled:f} filled, spent {outcome.spent} (fee {outcome.fees}){cancelled}"
+    )
+
+
+def opposite(side: Side) -> Side:
+    return Side.NO if side is Side.YES else Side.YES

@@ -57,6 +57,8 @@ class OperatorAction(StrEnum):
 
     RESUME = "resume"  # lift the halt with `code` (all the operator may lift, if none)
     PAUSE = "pause"  # raise PAUSED: no new entries until resumed
+    CLOSE = "close"  # sell the position held in `ticker` (reduce-only, IOC at the bid)
+    FLATTEN = "flatten"  # close every position held
 
 
 class OperatorCommand(Frozen):
@@ -66,6 +68,14 @@ class OperatorCommand(Frozen):
     requested_at: AwareDatetime
     action: OperatorAction
     code: HaltCode | None = None
+    ticker: str | None = None  # the market a `close` names
+    handled_at: AwareDatetime | None = None
+    outcome: str | None = None  # what the bot did, as it logged it
+
+    @property
+    def what(self) -> str:
+        """`close KX-1`, `pause PAUSED`, `resume` (every halt an operator may lift)."""
+        return " ".join(str(x) for x in (self.action, self.code, self.ticker) if x is not None)
 
 
 def describe(halts: tuple[Halt, ...]) -> str:

@@ -14,7 +14,10 @@ so a restart does not forget the day's start or the peak.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal
+
+from pydantic import AwareDatetime
 
 from domain.base import Frozen
 from domain.marks import mark
@@ -37,6 +40,26 @@ class Equity(Frozen):
     @property
     def total(self) -> Decimal:
         return self.cash + self.positions
+
+
+class KillSwitchMemory(Frozen):
+    """What the limits are measured against, kept in the book (Bankroll writes it)."""
+
+    day: date  # the UTC day `day_start` belongs to
+    day_start: Decimal  # the first equity seen that day
+    peak: Decimal  # the highest equity seen since the book began (or the last resume)
+    updated_at: AwareDatetime
+
+    def after(self, now: Decimal, today: date, at: AwareDatetime) -> KillSwitchMemory:
+        """This memory once `now` is seen on `today`: a new day starts from `now`."""
+        day_start = self.day_start if today == self.day else now
+        return KillSwitchMemory(
+            day=today, day_start=day_start, peak=max(self.peak, now), updated_at=at
+        )
+
+
+def first_memory(now: Decimal, today: date, at: AwareDatetime) -> KillSwitchMemory:
+    return KillSwitchMemory(day=today, day_start=now, peak=now, updated_at=at)
 
 
 class Breach(Frozen):

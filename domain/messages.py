@@ -438,17 +438,32 @@ class HaltsChanged(Message):
 
 
 class ClaimMarket(Message):
-    """Reserve `ticker` for one order: refused if held, already claimed, or over exposure."""
+    """Reserve `ticker` for one order: refused if held, already claimed, or over exposure.
+
+    `closing`: the order sells what is held, so the market must be held (and not claimed)."""
 
     ticker: str
     client_order_id: str
     cost: Decimal = Field(ge=0)
     max_total_exposure: Decimal | None = None
+    closing: bool = False
 
 
 class MarketClaimed(Message):
     ticker: str
     client_order_id: str
+    held: Position | None = None  # for a closing claim: the position it will sell
+
+
+class SellHoldings(Message):
+    """An operator's `close` (one ticker) or `flatten` (`tickers` empty: everything held)."""
+
+    request_id: int
+    tickers: tuple[str, ...] = ()
+
+
+class HoldingsSold(Message):
+    outcome: str  # what was sent and what came of it, one clause per market
 
 
 class ClaimRefused(Message):
@@ -611,6 +626,7 @@ class Reconcile(Message):
     """Compare the book with the venue; `enable_trading` re-opens the Executor on success."""
 
     enable_trading: bool = False
+    starting: bool = False  # the session's first: requests left from before it are stale
 
 
 class ReconciliationReport(Message):

@@ -196,7 +196,9 @@ class TradeSignal(Frozen):
     count: Count = Field(gt=0)
     probability: Probability
     edge: Decimal
-    kelly_fraction: Decimal
+    kelly_fraction: Decimal  # of the bankroll bet: full Kelly x the multiplier, after the caps
+    full_kelly: Decimal = ZERO  # the edge's full-Kelly fraction, before any scaling
+    caps: tuple[str, ...] = ()  # the limits that made the bet smaller (domain.sizing)
     fee: Amount
     cost: Amount  # limit_price * count + fee: the most this order can take from the bankroll
 
@@ -419,6 +421,14 @@ class Execution(Frozen):
     created_at: AwareDatetime
     updated_at: AwareDatetime
     forecast_id: int | None = None
+    # A sale (`close`, `flatten`): buys the other side of a holding, reduce-only, so the venue
+    # nets the pair (A5.9) and it can only close contracts, never open any.
+    reduce_only: bool = False
+    # The signal an entry was sized from (domain.sizing), rounded to six places for the record.
+    edge: Decimal | None = None
+    full_kelly: Decimal | None = None
+    kelly_fraction: Decimal | None = None
+    caps: str | None = None
 
 
 class PnlEvent(Frozen):

@@ -83,6 +83,7 @@ def size_order(
     scaled_kelly = full_kelly * limits.kelly_multiplier * kelly_scale
     fraction = min(scaled_kelly, limits.max_fraction_per_order)
     budget = min(bankroll * fraction, limits.max_order_cost)
+    caps = _caps_applied(scaled_kelly, bankroll * fraction, limits, kelly_scale)
     if budget <= 0:
         return NoTrade(ticker=ticker, reason=DenyReason.SIZE_ZERO, detail="no bankroll to size")
     count = floor_to_step(budget / (price + approx_fee), limits.count_step)
@@ -112,6 +113,22 @@ def size_order(
         probability=yes_probability,
         edge=edge,
         kelly_fraction=fraction,
+        full_kelly=full_kelly,
+        caps=caps,
         fee=fee,
         cost=cost,
     )
+
+
+def _caps_applied(
+    scaled_kelly: Decimal, kelly_budget: Decimal, limits: SizingLimits, kelly_scale: Decimal
+) -> tuple[str, ...]:
+    """What shrank the fractional-Kelly bet, in the order applied (for `why`)."""
+    caps = []
+    if kelly_scale < ONE:
+        caps.append(f"track record x{kelly_scale.normalize():f}")
+    if scaled_kelly > limits.max_fraction_per_order:
+        caps.append(f"max_fraction_per_order {limits.max_fraction_per_order}")
+    if kelly_budget > limits.max_order_cost:
+        caps.append(f"max_order_cost {limits.max_order_cost}")
+    return tuple(caps)

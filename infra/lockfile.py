@@ -12,11 +12,31 @@ class AlreadyRunning(RuntimeError):
     """Another bot holds the lock on this database."""
 
 
+def lock_path(database: Path) -> Path:
+    return database.with_name(database.name + ".lock")
+
+
+def bot_running(database: Path) -> bool:
+    """True while a bot holds `database`'s lock. Only probes: a shared lock taken and dropped at
+    once, never the file created, so it cannot keep a bot from starting but for that instant."""
+    try:
+        fd = os.open(lock_path(database), os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing drops the probe's lock
+    return False
+
+
 class DatabaseLock:
     """flock(2) on `<db>.lock`: released by the OS even if the process is killed."""
 
     def __init__(self, database: Path) -> None:
-        self.path = database.with_name(database.name + ".lock")
+        self.path = lock_path(database)
         self._fd: int | None = None
 
     def acquire(self) -> None:

@@ -2,7 +2,8 @@
 
 A command such as `ack-drift` writes one `operator_commands` row; the running bot applies it at
 its next reconciliation (at most one cycle later), logs what it did, and records the outcome on
-the row (shown by `status`). With no bot running, the request waits for the next start.
+the row (shown by `status`). With no bot running, a halt's request (`pause`, `resume`,
+`ack-drift`) waits for the next start; a sale's (`close`, `flatten`) is refused (commands/close.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from domain.halts import HaltCode, OperatorAction
 from infra.clock import SystemClock
 from infra.db.errors import DatabaseMissingError
 from infra.db.migrate import check_database, migrate
+from infra.db.reading import open_for_reading
 from infra.db.repository import Database
 
 
@@ -30,9 +32,21 @@ def open_book(path: Path) -> None:
 
 
 def request(
-    path: Path, action: OperatorAction, code: HaltCode | None, clock: Clock | None = None
+    path: Path,
+    action: OperatorAction,
+    code: HaltCode | None,
+    clock: Clock | None = None,
+    ticker: str | None = None,
 ) -> int:
     """Record the request; returns its id. Refuses a path that holds no book."""
     open_book(path)
     with Database.open(path) as db, db.unit_of_work() as repo:
-        return repo.request_operator_command(action, code, (clock or SystemClock()).now())
+        now = (clock or SystemClock()).now()
+        return repo.request_operator_command(action, code, now, ticker)
+
+
+def held_tickers(path: Path) -> set[str]:
+    """The markets the book holds a position in (open or recovered)."""
+    open_book(path)
+    with open_for_reading(path) as db, db.read() as repo:
+        return {p.ticker for p in repo.open_positions()}

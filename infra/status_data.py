@@ -16,12 +16,14 @@ from typing import Any, Literal
 from domain.base import Frozen
 from domain.cash import CashCheck
 from domain.clock import format_utc
-from domain.halts import Halt, describe
+from domain.halts import Halt, OperatorCommand, describe
 from domain.models import Heartbeat, Position, PositionStats
 from domain.money import count_str, exact_dollars
 from infra.db.integrity import chain_problem
 from infra.db.reading import open_for_reading
 from infra.operator import open_book
+
+RECENT_REQUESTS = 5
 
 
 class StatusData(Frozen):
@@ -36,6 +38,7 @@ class StatusData(Frozen):
     positions: tuple[Position, ...]  # held: open or recovered
     stats: PositionStats
     heartbeat: Heartbeat | None
+    requests: tuple[OperatorCommand, ...] = ()  # the newest operator requests first
 
     @property
     def trading(self) -> Literal["active", "halted"]:
@@ -64,6 +67,7 @@ def read_status(path: Path) -> StatusData:
             positions=tuple(repo.open_positions()),
             stats=repo.position_stats(),
             heartbeat=repo.heartbeat(),
+            requests=tuple(repo.recent_operator_commands(RECENT_REQUESTS)),
         )
 
 
@@ -110,6 +114,18 @@ def status_object(data: StatusData) -> dict[str, Any]:
         "closed_trades": data.stats.trades,
         "realized_pnl": exact_dollars(data.stats.realized_pnl),
         "heartbeat_at": _time(data.heartbeat.heartbeat_at if data.heartbeat else None),
+        "operator_requests": [
+            {
+                "id": r.id,
+                "action": r.action.value,
+                "code": None if r.code is None else r.code.value,
+                "ticker": r.ticker,
+                "requested_at": _time(r.requested_at),
+                "handled_at": _time(r.handled_at),
+                "outcome": r.outcome,
+            }
+            for r in data.requests
+        ],
     }
 
 

@@ -71,6 +71,8 @@ class VenueClient(Protocol):
         count: Decimal,
         client_order_id: str,
         time_in_force: TimeInForce | str = TimeInForce.IMMEDIATE_OR_CANCEL,
+        *,
+        reduce_only: bool | None = None,  # only closes what is held; only with IOC (A5.9 (b))
     ) -> OrderAck: ...
 
     def close(self) -> None: ...

@@ -387,9 +387,28 @@ def audit(book: Book) -> list[str]:
     for coid in sorted(set(by_order) - set(book.executions)):
         problems.append(f"ledger rows for {coid} but no execution row")
     positions = {p[6]: p for p in book.positions if p[6] is not None}
+    sold = {e["ticker"] for e in book.executions.values() if e["reduce_only"]}
     for coid, execution in book.executions.items():
-        problems += _audit_order(coid, execution, by_order.get(coid, []), positions.get(coid))
+        rows = by_order.get(coid, [])
+        if execution["reduce_only"]:
+            problems += _audit_sale(coid, execution, rows)
+            continue
+        problems += _audit_order(
+            coid, execution, rows, positions.get(coid), sold=execution["ticker"] in sold
+        )
     return problems
+
+
+def _audit_sale(coid: str, e: dict[str, Any], rows: list[dict[str, Any]]) -> list[str]:
+    """An operator's sale reserves nothing; once final, what its fills brought in (each
+    contract closed pays $1 back, less what the other side cost and the fee) is booked."""
+    if e["reserved"] != 0 or [r for r in rows if r["reason"] == "reserve"]:
+        return [f"{coid}: a sale reserved money"]
+    final = e["status"] not in {"intent", "ambiguous", "resting"}
+    proceeds = e["filled_count"] * (MICRO // HUNDRED) - e["fill_cost"] - e["fees"]
+    expected = int(proceeds) if final else 0
+    net = sum(r["change"] for r in rows)
+    return [] if net == expected else [f"{coid} sale ({e['status']}): net {net} != {expected}"]
 
 
 def _audit_order(
@@ -397,9 +416,12 @@ def _audit_order(
     e: dict[str, Any],
     rows: list[dict[str, Any]],
     position: tuple[Any, ...] | None,
+    *,
+    sold: bool = False,
 ) -> list[str]:
     """One order: reserved once; what it finally cost (or still holds) is what left the
-    bankroll; what it bought is an open position at exactly that cost."""
+    bankroll; what it bought is a position at exactly that cost (unless since `sold`: a part
+    sold changes the position's count and cost)."""
     problems = []
     reserves = [r["change"] for r in rows if r["reason"] == "reserve"]
     if reserves != [-e["reserved"]]:
@@ -414,7 +436,7 @@ def _audit_order(
     net = sum(r["change"] for r in rows)
     if net != expected:
         problems.append(f"{coid} ({e['status']}): net ledger {net}, expected {expected}")
-    if e["filled_count"] > 0:
+    if e["filled_count"] > 0 and not sold:
         if position is None:
             problems.append(f"{coid}: {e['filled_count']} filled but no position")
         elif (position[3], position[4]) != (e["filled_count"], spent):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
@@ -33,6 +33,7 @@ from domain.base import Frozen
 from domain.cash import BookCash, CashCheck, CashVerdict
 from domain.errors import ExecutionAlreadyFinal, RecordAlreadyBooked
 from domain.halts import Halt, HaltCode, OperatorAction, OperatorCommand
+from domain.killswitch import KillSwitchMemory
 from domain.models import (
     Execution,
     ExecutionStatus,
@@ -57,6 +58,7 @@ from domain.scoring import ScoredForecast, TradeResult
 from infra.db.engine import EXPECTED_PRAGMAS, Pragmas, create_engine_for, read_pragmas
 from infra.db.errors import DatabaseError
 from infra.db.tables import (
+    KILL_SWITCH_ROW_ID,
     STATUS_ROW_ID,
     Base,
     CashCheckRow,
@@ -64,6 +66,7 @@ from infra.db.tables import (
     ExecutionRow,
     FillRow,
     ForecastRow,
+    KillSwitchRow,
     LedgerRow,
     LlmCallRow,
     MarketSnapshotRow,
@@ -362,7 +365,11 @@ class Repository:
         return [_to_domain(Halt, row) for row in rows]
 
     def request_operator_command(
-        self, action: OperatorAction, code: HaltCode | None, requested_at: datetime
+        self,
+        action: OperatorAction,
+        code: HaltCode | None,
+        requested_at: datetime,
+        ticker: str | None = None,
     ) -> int:
         return self._connection.execute(
             insert(OperatorCommandRow)
@@ -370,22 +377,51 @@ class Repository:
                 requested_at=requested_at,
                 action=action.value,
                 code=None if code is None else code.value,
+                ticker=ticker,
             )
             .returning(OperatorCommandRow.id)
         ).scalar_one()
 
     def pending_operator_commands(self) -> list[OperatorCommand]:
         rows = self._all(
-            select(
-                OperatorCommandRow.id,
-                OperatorCommandRow.requested_at,
-                OperatorCommandRow.action,
-                OperatorCommandRow.code,
-            )
+            select(*_columns(OperatorCommandRow))
             .where(OperatorCommandRow.handled_at.is_(None))
             .order_by(OperatorCommandRow.id)
         )
         return [_to_domain(OperatorCommand, row) for row in rows]
+
+    def recent_operator_commands(self, limit: int = 5) -> list[OperatorCommand]:
+        """The newest requests first, handled or not."""
+        rows = self._all(
+            select(*_columns(OperatorCommandRow))
+            .order_by(OperatorCommandRow.id.desc())
+            .limit(limit)
+        )
+        return [_to_domain(OperatorCommand, row) for row in rows]
+
+    def kill_switch_memory(self) -> KillSwitchMemory | None:
+        row = self._maybe_one(select(*_columns(KillSwitchRow)))
+        if row is None:
+            return None
+        return KillSwitchMemory(
+            day=date.fromisoformat(row["day"]),
+            day_start=row["day_start"],
+            peak=row["peak"],
+            updated_at=row["updated_at"],
+        )
+
+    def save_kill_switch_memory(self, memory: KillSwitchMemory) -> None:
+        values = {
+            "day": memory.day.isoformat(),
+            "day_start": memory.day_start,
+            "peak": memory.peak,
+            "updated_at": memory.updated_at,
+        }
+        self._connection.execute(
+            sqlite_insert(KillSwitchRow)
+            .values(id=KILL_SWITCH_ROW_ID, **values)
+            .on_conflict_do_update(index_elements=[KillSwitchRow.id], set_=values)
+        )
 
     def mark_command_handled(self, command_id: int, handled_at: datetime, outcome: str) -> None:
         self._connection.execute(

@@ -12,7 +12,16 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, MetaData, Text, UniqueConstraint, text
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    MetaData,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from domain.cash import CashVerdict
@@ -119,6 +128,12 @@ class ExecutionRow(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     forecast_id: Mapped[int | None] = mapped_column(ForeignKey("forecasts.id"))
+    reduce_only: Mapped[bool] = mapped_column(server_default=false())  # a sale: close, flatten
+    # The signal an entry was sized from (domain.sizing); NULL for sales and older orders.
+    edge: Mapped[Money | None]
+    full_kelly: Mapped[Money | None]
+    kelly_fraction: Mapped[Money | None]
+    caps: Mapped[str | None]
 
 
 class PositionRow(Base):
@@ -219,6 +234,24 @@ class OperatorCommandRow(Base):
     code: Mapped[str | None]
     handled_at: Mapped[datetime | None]
     outcome: Mapped[str | None]
+    ticker: Mapped[str | None]  # the market a `close` names
+
+
+KILL_SWITCH_ROW_ID = 1
+
+
+class KillSwitchRow(Base):
+    """The kill switch's memory (domain.killswitch), owned by Bankroll: the UTC day the daily
+    loss is measured in, that day's first equity, and the highest equity seen."""
+
+    __tablename__ = "kill_switch"
+    __table_args__ = (CheckConstraint(f"id = {KILL_SWITCH_ROW_ID}", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    day: Mapped[str]  # ISO date
+    day_start: Mapped[Money]
+    peak: Mapped[Money]
+    updated_at: Mapped[datetime]
 
 
 class CashCheckRow(Base):

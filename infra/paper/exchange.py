@@ -203,12 +203,21 @@ class PaperExchange:
         count: Decimal,
         client_order_id: str,
         time_in_force: TimeInForce | str = TimeInForce.IMMEDIATE_OR_CANCEL,
+        *,
+        reduce_only: bool | None = None,
     ) -> OrderAck:
         """Buy `count` `side` at up to `price` (that side's price). The VenueClient contract:
         an ack (the order exists), VenueRefused (it does not), TransientError (it provably was
-        not placed: the market data it needs could not be read)."""
+        not placed: the market data it needs could not be read).
+
+        `reduce_only` (accepted only with immediate_or_cancel, A5.9 (b)) cuts the order to the
+        contracts of the other side held, which it closes: it never opens a position."""
         tif = TimeInForce(time_in_force)
         _check_order(price, count)
+        if reduce_only and tif is not TimeInForce.IMMEDIATE_OR_CANCEL:
+            raise _refused(
+                400, "invalid_order", "reduce_only is only accepted with immediate_or_cancel"
+            )
         with self._lock:
             with self.store.transaction() as conn:
                 if client_order_id and self.store.orders(conn, client_order_id=client_order_id):
@@ -236,7 +245,16 @@ class PaperExchange:
                 ) from exc
             with self.store.transaction() as conn:
                 order = self._place(
-                    conn, market, schedule, book, side, price, count, tif, client_order_id
+                    conn,
+                    market,
+                    schedule,
+                    book,
+                    side,
+                    price,
+                    count,
+                    tif,
+                    client_order_id,
+                    reduce_only=bool(reduce_only),
                 )
                 if order.status is OrderStatus.RESTING:
                     self.store.mark_seen(
@@ -307,10 +325,14 @@ class PaperExchange:
         count: Decimal,
         tif: TimeInForce,
         client_order_id: str,
+        *,
+        reduce_only: bool = False,
     ) -> PaperOrder:
         now = self.clock.now()
         position = self._positions(conn).get(market.ticker, (market.event_ticker, NetPosition()))[1]
         closing = position.closes(side, count)
+        if reduce_only:
+            count = closing
         if self.store.balance(conn) + closing < max_cost(count, price, schedule):
             raise _refused(
                 400,
@@ -344,8 +366,9 @@ class PaperExchange:
             order, position = self._fill(
                 conn, order, position, take.price, take.count, schedule, is_taker=True, at=now
             )
-        if order.remaining <= 0:
-            order = _finished(order, OrderStatus.EXECUTED, now)
+        if order.remaining <= 0:  # all filled, or a reduce-only order with nothing to close
+            status = OrderStatus.EXECUTED if order.filled > 0 else OrderStatus.CANCELED
+            order = _finished(order, status, now)
         elif tif is TimeInForce.GOOD_TILL_CANCELED:
             # Price-time priority: the size displayed at its price is ahead of it (A5.9).
             order = replace(order, queue_ahead=displayed_at(book, side, price))

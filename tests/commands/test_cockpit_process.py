@@ -12,11 +12,22 @@ import json
 import re
 import signal
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
-from tests.process_helpers import Child, SimProcess, bot, run_main, standalone_sim
+from tests.process_helpers import (
+    HUNDRED,
+    Child,
+    SimProcess,
+    audit,
+    bot,
+    read_book,
+    run_main,
+    standalone_sim,
+)
 
 FILLED = r"(\S+) buy \S+ (yes|no) @ \S+: ([1-9]\S*) filled"
 
@@ -25,9 +36,16 @@ def bot_args(db: Path, sim: SimProcess, *more: str) -> list[str]:
     return ["--exchange-url", sim.base_url, "--db", str(db), "--log-level", "INFO", *more]
 
 
+class Trading(NamedTuple):
+    running: Child
+    db: Path
+    ticker: str  # held
+    sim: SimProcess
+
+
 @pytest.fixture(scope="module")
-def trading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Child, Path, str]]:
-    """A bot that has bought something and keeps running: (the bot, its book, a ticker held)."""
+def trading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Trading]:
+    """A bot that has bought something and keeps running: the bot, its book, a ticker held."""
     tmp_path = tmp_path_factory.mktemp("cockpit")
     db = tmp_path / "book.db"
     with standalone_sim(tmp_path) as sim:
@@ -36,13 +54,13 @@ def trading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Child, P
             line = running.wait_stderr(FILLED + r", spent", timeout=60)
             match = re.search(FILLED, line)
             assert match is not None
-            yield running, db, match.group(1)
+            yield Trading(running, db, match.group(1), sim)
             running.send(signal.SIGTERM)
             assert running.wait(60) == 0, running.stderr
 
 
-def test_status_shows_the_held_position_whole(trading: tuple[Child, Path, str]) -> None:
-    _, db, ticker = trading
+def test_status_shows_the_held_position_whole(trading: Trading) -> None:
+    _, db, ticker, _ = trading
     result = run_main("status", "--db", str(db))
     assert result.returncode == 0, result.stderr
     assert ticker in result.stdout  # whole, although the output is a pipe
@@ -57,8 +75,8 @@ def test_status_shows_the_held_position_whole(trading: tuple[Child, Path, str]) 
     assert "Exposure per event" in text
 
 
-def test_trades_as_json_and_csv_agree(trading: tuple[Child, Path, str]) -> None:
-    _, db, ticker = trading
+def test_trades_as_json_and_csv_agree(trading: Trading) -> None:
+    _, db, ticker, _ = trading
     as_json = run_main("trades", "--json", "--db", str(db))
     assert as_json.returncode == 0, as_json.stderr
     trades = json.loads(as_json.stdout)
@@ -81,8 +99,8 @@ def test_trades_as_json_and_csv_agree(trading: tuple[Child, Path, str]) -> None:
     assert ticker in table.stdout
 
 
-def test_why_explains_a_market_and_a_ledger_row(trading: tuple[Child, Path, str]) -> None:
-    _, db, ticker = trading
+def test_why_explains_a_market_and_a_ledger_row(trading: Trading) -> None:
+    _, db, ticker, _ = trading
     result = run_main("why", ticker, "--db", str(db))
     assert result.returncode == 0, result.stderr
     text = result.stdout
@@ -101,8 +119,8 @@ def test_why_explains_a_market_and_a_ledger_row(trading: tuple[Child, Path, str]
     assert f"Why {ticker}" in row.stdout
 
 
-def test_why_refuses_what_the_book_does_not_hold(trading: tuple[Child, Path, str]) -> None:
-    _, db, _ = trading
+def test_why_refuses_what_the_book_does_not_hold(trading: Trading) -> None:
+    _, db, _, _ = trading
     unknown = run_main("why", "NO-SUCH-MARKET", "--db", str(db))
     assert unknown.returncode == 1
     assert "holds nothing about NO-SUCH-MARKET" in unknown.stdout
@@ -115,9 +133,9 @@ def test_why_refuses_what_the_book_does_not_hold(trading: tuple[Child, Path, str
 
 
 def test_pause_stops_new_entries_and_resume_restarts_them(
-    trading: tuple[Child, Path, str],
+    trading: Trading,
 ) -> None:
-    running, db, _ = trading
+    running, db, _, _ = trading
     start = len(running.err)
     paused = run_main("pause", "--db", str(db))
     assert paused.returncode == 0, paused.stderr
@@ -140,9 +158,81 @@ def test_pause_stops_new_entries_and_resume_restarts_them(
     start = len(running.err)
     resumed = run_main("resume", "--db", str(db))
     assert resumed.returncode == 0, resumed.stderr
-    running.wait_stderr(r"operator command resume None: PAUSED lifted", 60, start)
+    running.wait_stderr(r"operator command resume: PAUSED lifted", 60, start)
     after = json.loads(run_main("status", "--json", "--db", str(db)).stdout)
     assert after["trading"] == "active"
+
+
+def venue_holdings(sim: SimProcess) -> dict[str, Decimal]:
+    """What the venue says the account holds: ticker -> signed count (A5.8)."""
+    return {p.ticker: p.position for p in sim.client().get_positions() if p.position != 0}
+
+
+def book_holdings(db: Path) -> dict[str, Decimal]:
+    signed = {}
+    for _id, ticker, side, count, _cost, status, *_ in read_book(db).positions:
+        if status in {"open", "recovered"}:
+            signed[ticker] = Decimal(count) / HUNDRED * (1 if side == "yes" else -1)
+    return signed
+
+
+def test_close_sells_through_the_order_flow_and_the_book_follows_the_venue(
+    trading: Trading,
+) -> None:
+    running, db, ticker, sim = trading
+    # Paused first, so the bot does not buy the market again once it is sold.
+    start = len(running.err)
+    assert run_main("pause", "--db", str(db)).returncode == 0
+    running.wait_stderr(r"operator command pause PAUSED", 60, start)
+    assert ticker in venue_holdings(sim)
+    unknown = run_main("close", "NO-SUCH-MARKET", "--db", str(db))
+    assert unknown.returncode == 1
+    assert "holds no position in NO-SUCH-MARKET" in unknown.stdout
+    start = len(running.err)
+    closed = run_main("close", ticker, "--db", str(db))
+    assert closed.returncode == 0, closed.stderr
+    assert "reduce-only and immediate-or-cancel" in closed.stdout
+    ack = running.wait_stderr(rf"operator command close {re.escape(ticker)}: ", 60, start)
+    assert " WARNING " in ack
+    assert re.search(rf"{re.escape(ticker)} sell \S+ yes at the bid 0\.\d+ \(reduce-only\)", ack)
+    sold = re.search(r"(\S+) sold, brought in (-?[\d.]+) after fee ([\d.]+)", ack)
+    assert sold is not None, ack
+    assert Decimal(sold.group(1)) > 0
+    venue, book = venue_holdings(sim), book_holdings(db)
+    assert venue == book  # the book follows the venue's fills: sold out, or the rest held
+    if "cancelled (immediate-or-cancel)" not in ack:
+        assert ticker not in venue
+    assert audit(read_book(db)) == []
+    [sale] = [e for e in read_book(db).executions.values() if e["reduce_only"]]
+    assert (sale["ticker"], sale["side"], sale["reserved"]) == (ticker, "no", 0)
+    status = run_main("status", "--db", str(db))
+    assert f"close {ticker}" in status.stdout
+    assert "Operator requests" in status.stdout
+    as_json = json.loads(run_main("status", "--json", "--db", str(db)).stdout)
+    [request] = [r for r in as_json["operator_requests"] if r["action"] == "close"]
+    assert request["ticker"] == ticker
+    assert request["outcome"].startswith(f"{ticker} sell")
+    why = run_main("why", ticker, "--db", str(db))
+    assert re.search(r"Order \S+ .*: sell \S+ yes at the bid", why.stdout), why.stdout
+
+
+def test_flatten_sells_everything_held(trading: Trading) -> None:
+    running, db, _, sim = trading
+    held = book_holdings(db)
+    start = len(running.err)
+    flattened = run_main("flatten", "--db", str(db))
+    assert flattened.returncode == 0, flattened.stderr
+    if not held:
+        assert "nothing to sell" in flattened.stdout
+        return
+    ack = running.wait_stderr(r"operator command flatten: ", 60, start)
+    for ticker in held:
+        assert ticker in ack
+    assert venue_holdings(sim) == book_holdings(db)
+    assert audit(read_book(db)) == []
+    start = len(running.err)
+    assert run_main("resume", "--db", str(db)).returncode == 0
+    running.wait_stderr(r"operator command resume: PAUSED lifted", 60, start)
 
 
 @pytest.mark.timeout(300)

@@ -106,7 +106,7 @@ def canonical_ddl(sql: str | None) -> object:
     if not head.startswith("CREATE TABLE"):
         return text
     items, depth, current = [], 0, ""
-    for char in body.rstrip(" )"):
+    for char in body.rstrip().removesuffix(")"):  # the table's own parenthesis, only
         depth += {"(": 1, ")": -1}.get(char, 0)
         if char == "," and depth == 0:
             items.append(current.strip())

@@ -218,3 +218,33 @@ def test_the_paper_book_survives_a_restart(
         sell_yes(http, sim, ticker, "0.40", "5")
         assert again.get_order(rest.order_id).status is OrderStatus.EXECUTED
         assert again.get_balance().balance == cash - Decimal(2)
+
+
+def test_a_reduce_only_order_only_closes_what_is_held(sim: SimExchange, tmp_path: Path) -> None:
+    """A5.9 (b): `reduce_only` is accepted only with immediate_or_cancel, and closes contracts
+    held (here: a NO buy against YES held); it never opens a position."""
+    ticker = standard_ticker(sim)
+    sim.pin_book(ticker, yes_bids=[("0.40", "50")], no_bids=[("0.55", "50")])
+    with paper_exchange(sim, tmp_path / "paper.db") as paper:
+        nothing = paper.create_order(
+            ticker, Side.NO, Decimal("0.60"), Decimal(5), "reduce-0", reduce_only=True
+        )
+        assert nothing.fill_count == 0
+        assert paper.get_order(nothing.order_id).status is OrderStatus.CANCELED
+        assert paper.get_positions() == ()
+        paper.create_order(ticker, Side.YES, Decimal("0.45"), Decimal(8), "buy-1")
+        sold = paper.create_order(
+            ticker, Side.NO, Decimal("0.60"), Decimal(20), "reduce-1", reduce_only=True
+        )
+        assert sold.fill_count == Decimal(8)  # the 8 held, not the 20 asked
+        assert paper.get_positions() == ()
+        with pytest.raises(VenueRefused, match="immediate_or_cancel"):
+            paper.create_order(
+                ticker,
+                Side.NO,
+                Decimal("0.60"),
+                Decimal(1),
+                "reduce-2",
+                TimeInForce.GOOD_TILL_CANCELED,
+                reduce_only=True,
+            )
