@@ -6,7 +6,9 @@ start). Asks Storage (never the reverse), so the ask graph stays acyclic.
 
 Bankroll also owns the trading halts (domain.halts): every order reserves its cost here first,
 so refusing reservations while a halt is active is the pre-trade guard, checked in this one
-thread: an order either reserved before the halt was raised, or is refused.
+thread: an order either reserved before the halt was raised, or is refused. And it owns what
+the kill switch measures against (the day's starting equity and the peak), kept in the book, so
+a restart mid-day forgets neither.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ import pykka
 from actors.base import BaseActor, ask, handles
 from domain.clock import Clock
 from domain.errors import InvariantViolation
-from domain.halts import Halt, describe, lift_refusal
+from domain.halts import KILL_SWITCH_CODES, Halt, describe, lift_refusal
+from domain.killswitch import KillSwitchMemory, first_memory
 from domain.messages import (
     BalanceChanged,
     BalanceCommand,
@@ -32,16 +35,19 @@ from domain.messages import (
     FundsRefused,
     GetActiveHalts,
     GetBankroll,
+    GetKillSwitchMemory,
     GetLedgerTotals,
     HaltsChanged,
     HaltTrading,
     LedgerRow,
     LedgerTotals,
     LiftHalt,
+    RecordEquity,
     RecordHalt,
     RecordHaltLifted,
     ReleaseFunds,
     ReserveFunds,
+    SaveKillSwitchMemory,
     WorkCommitted,
     Write,
 )
@@ -74,10 +80,12 @@ class Bankroll(BaseActor):
         self.balance = ZERO
         self.rows = 0
         self.halts: tuple[Halt, ...] = ()
+        self.equity_memory: KillSwitchMemory | None = None
 
     def started(self) -> None:
         self._load()
         self.halts = ask(self.storage, GetActiveHalts(), self.storage_timeout)
+        self.equity_memory = ask(self.storage, GetKillSwitchMemory(), self.storage_timeout)
         if self.halts:
             self.log.warning("trading HALTED: {}", describe(self.halts))
 
@@ -331,7 +339,11 @@ class Bankroll(BaseActor):
         lifted = RecordHaltLifted(
             code=command.code, lifted_at=self.clock.now(), lifted_by=command.by
         )
-        self._commit_writes((*command.writes, lifted))
+        forget = command.code in KILL_SWITCH_CODES
+        forgotten = (SaveKillSwitchMemory(memory=None),) if forget else ()
+        self._commit_writes((*command.writes, lifted, *forgotten))
+        if forget:
+            self.equity_memory = None
         self.halts = tuple(halt for halt in self.halts if halt.code != command.code)
         self.log.warning(
             "halt {} lifted by the {}; trading {}",
@@ -340,3 +352,18 @@ class Bankroll(BaseActor):
             f"still HALTED: {describe(self.halts)}" if self.halts else "may resume",
         )
         return HaltsChanged(halts=self.halts, changed=True).caused(command)
+
+    # The kill switch's memory ---------------------------------------------------------------
+
+    @handles(RecordEquity)
+    def _on_equity(self, command: RecordEquity) -> KillSwitchMemory:
+        """Fold `command.equity` into the day start and the peak; durable before the reply."""
+        now = self.clock.now()
+        memory = (
+            first_memory(command.equity, now.date(), now)
+            if self.equity_memory is None
+            else self.equity_memory.after(command.equity, now.date(), now)
+        )
+        self._commit_writes((SaveKillSwitchMemory(memory=memory),))
+        self.equity_memory = memory
+        return memory

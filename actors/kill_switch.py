@@ -1,26 +1,29 @@
 """The kill switch in the running bot: each reconciliation marks the book to market and halts
 new entries when equity breaks `risk.max_daily_loss` or `risk.max_drawdown` (domain.killswitch).
 
-Equity is cash (the bankroll) plus the open positions at the latest bids the scanner saw. The
-day's start and the peak are kept in memory: a restart measures from the equity it starts with.
-A halt it raises is durable (Bankroll owns it) and is lifted only by an operator's `resume`,
-after which the limits are measured again from the equity at that moment.
+Equity is cash (the bankroll) plus the open positions at the best bid of the side held, read
+from the venue's order book at this check: never an old mark. A book that cannot be read, or has
+no bid on the side held, values that position at zero (the conservative reading) and the log
+says which. The day's start and the peak are Bankroll's, kept in the book (`RecordEquity`), so
+a restart mid-day forgets neither. A halt it raises is durable (Bankroll owns it) and is lifted
+only by an operator's `resume`, which also forgets the day start and the peak: the limits are
+then measured again from the next equity.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from actors.base import ask
 from actors.directory import Directory
-from domain.clock import Clock
 from domain.halts import HaltCode
-from domain.killswitch import Equity, Quote, breach, equity
-from domain.messages import GetBankroll, GetPositions, GetQuotes, HaltTrading
+from domain.killswitch import Equity, KillSwitchMemory, Quote, breach, equity
+from domain.messages import GetBankroll, GetPositions, HaltTrading, RecordEquity
 from domain.models import Position, PositionStatus
+from infra.kalshi.client import KalshiClient
+from infra.kalshi.errors import KalshiError
 
 HELD = (PositionStatus.OPEN, PositionStatus.RECOVERED)
 
@@ -28,52 +31,57 @@ HELD = (PositionStatus.OPEN, PositionStatus.RECOVERED)
 @dataclass
 class KillSwitch:
     directory: Directory
-    clock: Clock
+    client: KalshiClient
     log: Any
     max_daily_loss: Decimal | None = None
     max_drawdown: Decimal | None = None
-    day: date | None = None
-    day_start: Decimal = Decimal(0)
-    peak: Decimal = Decimal(0)
 
     @property
     def armed(self) -> bool:
         return self.max_daily_loss is not None or self.max_drawdown is not None
 
-    def rearm(self) -> None:
-        """After an operator's resume: measure from the equity at the next check."""
-        self.day = None
-        self.peak = Decimal(0)
-
     def check(self) -> Equity | None:
         """Mark to market and halt on a breach; None when no limit is set."""
         if not self.armed:
             return None
-        storage = self.directory.get("storage")
-        balance = ask(self.directory.get("bankroll"), GetBankroll()).balance
-        positions: tuple[Position, ...] = ask(storage, GetPositions(statuses=HELD))
-        tickers = tuple(p.ticker for p in positions)
-        quotes: dict[str, Quote] = ask(storage, GetQuotes(tickers=tickers))
-        value = equity(balance, positions, quotes)
+        bankroll = self.directory.get("bankroll")
+        balance = ask(bankroll, GetBankroll()).balance
+        positions: tuple[Position, ...] = ask(
+            self.directory.get("storage"), GetPositions(statuses=HELD)
+        )
+        value = self._marked(balance, positions)
+        memory: KillSwitchMemory = ask(bankroll, RecordEquity(equity=value.total))
         now = value.total
-        today = self.clock.now().date()
-        if today != self.day:
-            self.day, self.day_start = today, now
-        self.peak = max(self.peak, now)
-        found = breach(now, self.day_start, self.peak, self.max_daily_loss, self.max_drawdown)
+        if value.unmarked:
+            self.log.warning(
+                "kill switch: {} position(s) valued at $0, without a current mark: {}",
+                len(value.unmarked),
+                ", ".join(value.unmarked),
+            )
         self.log.debug(
-            "equity {} (cash {} + positions {}, {} unmarked); day start {}, peak {}",
+            "equity {} (cash {} + positions {}); day start {}, peak {}",
             now,
             value.cash,
             value.positions,
-            value.unmarked,
-            self.day_start,
-            self.peak,
+            memory.day_start,
+            memory.peak,
         )
+        found = breach(now, memory.day_start, memory.peak, self.max_daily_loss, self.max_drawdown)
         if found is not None:
-            detail = f"{found.detail}; resume with: pm-trader resume"
-            ask(
-                self.directory.get("bankroll"),
-                HaltTrading(code=HaltCode(found.code), detail=detail),
-            )
+            unmarked = f"; valued at $0: {', '.join(value.unmarked)}" if value.unmarked else ""
+            detail = f"{found.detail}{unmarked}; resume with: pm-trader resume"
+            ask(bankroll, HaltTrading(code=HaltCode(found.code), detail=detail[:500]))
         return value
+
+    def _marked(self, cash: Decimal, positions: tuple[Position, ...]) -> Equity:
+        """Each held market's current bids, from the venue (GET /markets/{ticker}/orderbook)."""
+        quotes: dict[str, Quote] = {}
+        unreadable: dict[str, str] = {}
+        for p in positions:
+            try:
+                book = self.client.get_orderbook(p.ticker)
+            except KalshiError as exc:
+                unreadable[p.ticker] = f"order book unreadable: {exc}"
+                continue
+            quotes[p.ticker] = Quote(yes_bid=book.best_yes_bid, no_bid=book.best_no_bid)
+        return equity(cash, positions, quotes, unreadable)

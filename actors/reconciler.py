@@ -100,7 +100,7 @@ class Reconciler(BaseActor):
             max_cash_drift=max_cash_drift,
             kill_switch=KillSwitch(
                 directory,
-                clock,
+                client,
                 self.log,
                 max_daily_loss=max_daily_loss,
                 max_drawdown=max_drawdown,

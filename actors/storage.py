@@ -12,7 +12,7 @@ from typing import Any
 
 from actors.base import BaseActor, handles
 from domain.halts import Halt, OperatorCommand
-from domain.killswitch import Quote
+from domain.killswitch import KillSwitchMemory
 from domain.messages import (
     CashState,
     ClosePosition,
@@ -23,13 +23,13 @@ from domain.messages import (
     GetBookedSettlements,
     GetCashState,
     GetExecutions,
+    GetKillSwitchMemory,
     GetLatestForecasts,
     GetLedger,
     GetLedgerTotals,
     GetPendingCommands,
     GetPositions,
     GetPositionStats,
-    GetQuotes,
     GetScorecardInputs,
     GetSyncState,
     GetTickersWithFills,
@@ -50,6 +50,7 @@ from domain.messages import (
     RecordHaltLifted,
     RecordHeartbeat,
     ResolveForecasts,
+    SaveKillSwitchMemory,
     SaveSyncState,
     ScorecardInputs,
     SyncState,
@@ -66,7 +67,6 @@ from domain.models import (
     PositionStats,
 )
 from domain.recording import PruneRecordings, RecordLlmExchange, RecordScan
-from infra.db.history import History
 from infra.db.recordings import Recordings
 from infra.db.repository import Database, Repository
 
@@ -135,6 +135,8 @@ def _apply_operational(repo: Repository, write: Write) -> None:
             repo.insert_cash_check(check)
         case MarkCommandHandled(command_id=command_id, handled_at=handled_at, outcome=outcome):
             repo.mark_command_handled(command_id, handled_at, outcome)
+        case SaveKillSwitchMemory(memory=memory):
+            repo.save_kill_switch_memory(memory)
         case _:
             _apply_venue_record(repo, write)
 
@@ -223,12 +225,6 @@ class Storage(BaseActor):
         wanted = set(query.statuses)
         return tuple(p for p in positions if not wanted or p.status in wanted)
 
-    @handles(GetQuotes)
-    def _on_quotes(self, query: GetQuotes) -> dict[str, Quote]:
-        with self.db.read(History) as history:
-            snapshots = history.latest_snapshots(list(query.tickers))
-        return {t: Quote(yes_bid=s.yes_bid, no_bid=s.no_bid) for t, s in snapshots.items()}
-
     @handles(GetExecutions)
     def _on_executions(self, query: GetExecutions) -> tuple[Execution, ...]:
         with self.db.read() as repo:
@@ -285,6 +281,11 @@ class Storage(BaseActor):
     def _on_halts(self, _query: GetActiveHalts) -> tuple[Halt, ...]:
         with self.db.read() as repo:
             return tuple(repo.active_halts())
+
+    @handles(GetKillSwitchMemory)
+    def _on_kill_switch(self, _query: GetKillSwitchMemory) -> KillSwitchMemory | None:
+        with self.db.read() as repo:
+            return repo.kill_switch_memory()
 
     @handles(GetPendingCommands)
     def _on_commands(self, _query: GetPendingCommands) -> tuple[OperatorCommand, ...]:

@@ -43,7 +43,6 @@ from domain.messages import (
 from domain.money import exact_dollars
 from infra.venue_client import VenueClient
 
-KILL_SWITCH_CODES = (HaltCode.MAX_DAILY_LOSS, HaltCode.MAX_DRAWDOWN)
 SALES = (OperatorAction.CLOSE, OperatorAction.FLATTEN)
 SALE_TIMEOUT = 120.0  # per request: an order book read, one order and its booking per market
 
@@ -138,8 +137,6 @@ class TradingGuard:
         )
         if reply.refused:
             return f"{code} not lifted: {reply.refused}"
-        if reply.changed and code in KILL_SWITCH_CODES and self.kill_switch is not None:
-            self.kill_switch.rearm()
         return f"{code} {'lifted' if reply.changed else 'was not active'}{note}"
 
     def _acknowledge_drift(self) -> CashCheck | None:

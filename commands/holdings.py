@@ -31,15 +31,18 @@ def render_holdings(trades: list[Trade], orders: list[Execution], console: Conso
 def render_positions(held: list[Trade], console: Console) -> None:
     value = sum((t.position.count * t.mark for t in held if t.mark is not None), Decimal(0))
     unrealized = sum((t.pnl for t in held if t.pnl is not None), Decimal(0))
+    unmarked = sum(1 for t in held if t.mark is None)
+    without = f" ({unmarked} without a current mark, valued at $0)" if unmarked else ""
     table = Table(
         title=f"Open positions ({len(held)}): worth {money(value)} at the best bid of the side"
-        f" held, unrealized P&L {money(unrealized)}"
+        f" held, unrealized P&L {money(unrealized)}{without}"
     )
     table.add_column("ticker", overflow="fold", min_width=12)
     for column in ("side", "count", "entry", "cost", "mark", "value", "unrealized"):
         table.add_column(column, justify="left" if column == "side" else "right")
     table.add_column("closes", overflow="fold")
     table.add_column("status")
+    table.add_column("marked", overflow="fold")
     for t in held:
         p = t.position
         worth = None if t.mark is None else p.count * t.mark
@@ -49,13 +52,24 @@ def render_positions(held: list[Trade], console: Console) -> None:
             f"{p.count:f}",
             price(t.entry_price),
             money(p.cost),
-            price(t.mark),
+            price(t.last_bid),
             money(worth),
             money(t.pnl),
             when(t.snapshot.close_time) if t.snapshot else "-",
             p.status.value,
+            _marked(t),
         )
     console.print(table)
+
+
+def _marked(t: Trade) -> str:
+    """When the mark was seen, or why there is none (the position then counts at $0)."""
+    if t.snapshot is None:
+        return "never seen"
+    seen = when(t.snapshot.ts)
+    if t.mark_stale:
+        return f"STALE: not in the last scan, seen {seen}"
+    return seen if t.mark is not None else f"no bid, seen {seen}"
 
 
 def render_orders(orders: list[Execution], console: Console) -> None:

@@ -25,6 +25,11 @@ class HaltCode(StrEnum):
     MAX_DRAWDOWN = "MAX_DRAWDOWN"  # the kill switch: equity fell too far below its peak
 
 
+# The kill switch's halts: lifting one also forgets its day start and peak, so the limits are
+# measured afresh from the equity at the next check (not from the loss that tripped it).
+KILL_SWITCH_CODES = (HaltCode.MAX_DAILY_LOSS, HaltCode.MAX_DRAWDOWN)
+
+
 class HaltLifter(StrEnum):
     """Who lifts a halt: the condition clearing by itself, or a person."""
 

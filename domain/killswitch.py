@@ -1,14 +1,18 @@
 """The kill switch: stop opening positions when mark-to-market equity falls too far.
 
-Equity is the book's cash plus its open positions at their marks (the best bid of the side held;
-a position with no bid counts at zero, the conservative reading). Two limits, each optional:
+Equity is the book's cash plus its open positions at their marks (the best bid of the side held,
+read from the venue at each check). A position without a current mark (no bid on its side, or
+its order book could not be read) counts at zero: the conservative reading, which can only trip
+the switch earlier, never later; the check names those positions instead of using an old mark.
+Two limits, each optional:
 
 - `max_daily_loss` (dollars): equity this far below the first equity seen this UTC day;
 - `max_drawdown` (a fraction, e.g. 0.20): equity this far below the highest equity ever seen.
 
 A breach halts new entries with its reason code until an operator resumes; reconciliation and
-settlement go on. The equity history that the limits are measured against is kept in the book,
-so a restart does not forget the day's start or the peak.
+settlement go on. The day's start and the peak are kept in the book (`KillSwitchMemory`, owned by
+Bankroll), so a restart forgets neither; a resume of the kill switch's halt forgets both, and
+the limits are measured afresh from the next equity.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from domain.money import ZERO
 
 
 class Quote(Frozen):
-    """The latest bids for one market."""
+    """The current bids for one market."""
 
     yes_bid: Decimal | None = None
     no_bid: Decimal | None = None
@@ -35,7 +39,7 @@ class Quote(Frozen):
 class Equity(Frozen):
     cash: Decimal
     positions: Decimal  # open positions at their marks
-    unmarked: int  # open positions with no bid on their side (valued at zero)
+    unmarked: tuple[str, ...] = ()  # `TICKER (why)`: positions without a mark, valued at zero
 
     @property
     def total(self) -> Decimal:
@@ -67,16 +71,25 @@ class Breach(Frozen):
     detail: str
 
 
-def equity(cash: Decimal, positions: Iterable[Position], quotes: dict[str, Quote]) -> Equity:
-    value, unmarked = ZERO, 0
+def equity(
+    cash: Decimal,
+    positions: Iterable[Position],
+    quotes: dict[str, Quote],
+    unreadable: dict[str, str] | None = None,
+) -> Equity:
+    """`unreadable`: ticker -> why its quote could not be had (the position counts at zero)."""
+    value, unmarked = ZERO, []
     for p in positions:
-        quote = quotes.get(p.ticker, Quote())
-        at = mark(Side(p.side), quote.yes_bid, quote.no_bid)
-        if at is None:
-            unmarked += 1
-        else:
+        why = (unreadable or {}).get(p.ticker)
+        quote = quotes.get(p.ticker)
+        at = None if quote is None else mark(Side(p.side), quote.yes_bid, quote.no_bid)
+        if at is not None:
             value += p.count * at
-    return Equity(cash=cash, positions=value, unmarked=unmarked)
+        elif why is not None:
+            unmarked.append(f"{p.ticker} ({why})")
+        else:
+            unmarked.append(f"{p.ticker} (no bid for {p.side})")
+    return Equity(cash=cash, positions=value, unmarked=tuple(unmarked))
 
 
 def breach(

@@ -18,6 +18,7 @@ from domain.cash import BookCash, CashCheck
 from domain.execution import OrderOutcome
 from domain.exposure import Holding
 from domain.halts import Halt, HaltCode, HaltLifter
+from domain.killswitch import KillSwitchMemory
 from domain.models import (
     Execution,
     ExecutionStatus,
@@ -218,6 +219,12 @@ class MarkCommandHandled(Frozen):
     outcome: str
 
 
+class SaveKillSwitchMemory(Frozen):
+    """The kill switch's day start and peak (None: forgotten, measured afresh next time)."""
+
+    memory: KillSwitchMemory | None
+
+
 Write = (
     InsertExecution
     | UpdateExecution
@@ -241,6 +248,7 @@ Write = (
     | RecordScan
     | RecordLlmExchange
     | PruneRecordings
+    | SaveKillSwitchMemory
 )
 
 
@@ -281,12 +289,6 @@ class GetPositions(Message):
     statuses: tuple[PositionStatus, ...] = ()  # empty: all
 
 
-class GetQuotes(Message):
-    """The latest bids seen for these markets (the kill switch's marks)."""
-
-    tickers: tuple[str, ...]
-
-
 class GetExecutions(Message):
     statuses: tuple[ExecutionStatus, ...] = ()  # empty: all
 
@@ -308,6 +310,17 @@ class GetActiveHalts(Message):
 
 class GetPendingCommands(Message):
     pass
+
+
+class GetKillSwitchMemory(Message):
+    pass
+
+
+class RecordEquity(Message):
+    """Bankroll: fold one equity reading into the kill switch's memory (durable before the
+    reply), answered with the memory the limits are measured against."""
+
+    equity: Decimal
 
 
 class GetCashState(Message):

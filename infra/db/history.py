@@ -34,7 +34,7 @@ from infra.db.tables import (
     PnlRow,
     PositionRow,
 )
-from infra.db.types import MicroDollars
+from infra.db.types import MicroDollars, UtcTimestamp
 
 OPEN_ORDER_STATUSES = tuple(s.value for s in ExecutionStatus if s.in_flight)
 
@@ -62,6 +62,13 @@ class Trade(Frozen):
     llm_cost: Decimal  # every LLM call spent on this market
     snapshot: Snapshot | None  # the latest: the mark of an open position
     exit_note: str = ""
+    last_scan: datetime | None = None  # when the scanner last wrote any market
+
+    @property
+    def mark_stale(self) -> bool:
+        """The market was not in the scanner's last pass: its bid is old, not a mark."""
+        s = self.snapshot
+        return s is not None and self.last_scan is not None and s.ts < self.last_scan
 
     @property
     def fees(self) -> Decimal:
@@ -77,11 +84,18 @@ class Trade(Frozen):
         return (p.cost - self.fees) / p.count if p.count > 0 else ZERO
 
     @property
-    def mark(self) -> Decimal | None:
+    def last_bid(self) -> Decimal | None:
+        """The best bid of the side held when the market was last seen (maybe stale)."""
         s = self.snapshot
         if self.position.payout is not None or s is None:
             return None
         return mark(self.position.side, s.yes_bid, s.no_bid)
+
+    @property
+    def mark(self) -> Decimal | None:
+        """The current mark: the last bid, if the last scan saw the market (None: unmarked,
+        valued at zero, as the kill switch does: never an old price taken for a current one)."""
+        return None if self.mark_stale else self.last_bid
 
     @property
     def pnl(self) -> Decimal | None:
@@ -138,6 +152,9 @@ class History(Repository):
         tickers = sorted({p.ticker for p in positions})
         costs = self.llm_cost_by_ticker(tickers)
         snapshots = self.latest_snapshots(tickers)
+        last_scan = self._connection.execute(
+            select(type_coerce(func.max(MarketSnapshotRow.ts), UtcTimestamp()))
+        ).scalar()
         notes: dict[int, str] = {}
         for event in self._pnl(PnlRow.position_id.in_([p.id for p in positions])):
             if event.position_id is not None:
@@ -154,6 +171,7 @@ class History(Repository):
                     llm_cost=costs.get(p.ticker, ZERO),
                     snapshot=snapshots.get(p.ticker),
                     exit_note=notes.get(p.id or 0, ""),
+                    last_scan=last_scan,
                 )
             )
         return trades

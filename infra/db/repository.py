@@ -19,6 +19,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     bindparam,
+    delete,
     exists,
     func,
     insert,
@@ -410,7 +411,11 @@ class Repository:
             updated_at=row["updated_at"],
         )
 
-    def save_kill_switch_memory(self, memory: KillSwitchMemory) -> None:
+    def save_kill_switch_memory(self, memory: KillSwitchMemory | None) -> None:
+        """Keep `memory` (the single row), or forget it when None."""
+        if memory is None:
+            self._connection.execute(delete(KillSwitchRow))
+            return
         values = {
             "day": memory.day.isoformat(),
             "day_start": memory.day_start,

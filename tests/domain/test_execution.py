@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from domain.execution import resolve_order
+from domain.execution import describe_trade, resolve_order
 from domain.models import (
     Execution,
     ExecutionStatus,
@@ -121,3 +121,23 @@ def test_only_the_orders_own_fills_count() -> None:
     outcome = resolve_order(INTENT, report(OrderStatus.EXECUTED, "10", "3.90", "0.10"), fills)
     assert outcome is not None
     assert [f.fill_id for f in outcome.fills] == ["f1"]
+
+
+def test_the_trade_line_says_the_fee_and_what_immediate_or_cancel_cancelled() -> None:
+    fills = [fill("f1", "4", price="0.40", fee="0.07")]
+    outcome = resolve_order(INTENT, report(OrderStatus.CANCELED, "4", "1.60", "0.07"), fills)
+    assert outcome is not None
+    assert describe_trade(INTENT, outcome) == (
+        "T buy 10 yes @ 0.40: 4 filled, spent 1.67 (fee 0.07); 6 cancelled (immediate-or-cancel)"
+    )
+
+
+def test_a_sale_is_described_as_the_side_held_sold_at_its_bid() -> None:
+    # Selling 10 NO at its bid 0.60 is buying 10 YES at 0.40 (A5.9): each pair pays $1 back.
+    sale = INTENT.replace(reserved=D(0), reduce_only=True)
+    fills = [fill("f1", "10", price="0.40", fee="0.17")]
+    outcome = resolve_order(sale, report(OrderStatus.EXECUTED, "10", "4.00", "0.17"), fills)
+    assert outcome is not None
+    assert describe_trade(sale, outcome) == (
+        "T sell 10 no at the bid 0.60 (reduce-only): 10 sold, brought in 5.83 after fee 0.17"
+    )

@@ -97,3 +97,21 @@ def test_sizing_invariants(
     assert decision.cost <= min(limits.max_order_cost, bankroll * limits.max_fraction_per_order)
     assert decision.fee == taker_fee(decision.count, decision.limit_price)
     assert decision.count == decision.count.to_integral_value()  # count_step 1
+
+
+def test_the_signal_keeps_its_full_kelly_and_the_caps_that_shrank_it() -> None:
+    # A large edge: full Kelly is far above max_fraction_per_order, and on a big bankroll the
+    # capped fraction is still above max_order_cost.
+    signal = size_order("T", D("0.90"), book(D("0.38"), D("0.60")), D(100000), SizingLimits())
+    assert isinstance(signal, TradeSignal)
+    assert signal.full_kelly > signal.kelly_fraction == SizingLimits().max_fraction_per_order
+    assert signal.caps == ("max_fraction_per_order 0.05", "max_order_cost 50")
+    modest = size_order("T", D("0.45"), book(D("0.38"), D("0.60")), D(1000), SizingLimits())
+    assert isinstance(modest, TradeSignal)
+    assert modest.caps == ()
+    assert modest.kelly_fraction == modest.full_kelly * SizingLimits().kelly_multiplier
+    scaled = size_order(
+        "T", D("0.45"), book(D("0.38"), D("0.60")), D(1000), SizingLimits(), kelly_scale=D("0.5")
+    )
+    assert isinstance(scaled, TradeSignal)
+    assert scaled.caps == ("track record x0.5",)
