@@ -354,6 +354,8 @@ class Exchange:
             return order, self._execute(account, market, order, makers)
 
     def _order_count(self, account: Account, market: MarketState, request: OrderRequest) -> Decimal:
+        """A reduce-only order (accepted only with immediate_or_cancel, exchange-apis.md A5.9
+        (b)) is cut to what it can close: it never opens or adds to a position."""
         if not request.reduce_only:
             return request.count
         # A bid (buy YES) reduces a NO position; an ask (buy NO) reduces a YES position.

@@ -11,7 +11,9 @@ import io
 import json
 import re
 import signal
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from decimal import Decimal
 from pathlib import Path
 from typing import NamedTuple
@@ -252,3 +254,39 @@ def test_the_kill_switch_halts_on_a_daily_loss_until_resumed(tmp_path: Path) -> 
             running.wait_stderr(r"MAX_DAILY_LOSS lifted", 60, start)
             running.send(signal.SIGTERM)
             assert running.wait(60) == 0, running.stderr
+
+
+def kill_switch_row(db: Path) -> tuple[str, int, int] | None:
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as connection:
+        row = connection.execute("SELECT day, day_start, peak FROM kill_switch").fetchone()
+    return None if row is None else (row[0], row[1], row[2])
+
+
+@pytest.mark.timeout(300)
+def test_the_kill_switch_remembers_the_day_start_and_peak_across_a_killed_bot(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "book.db"
+    with standalone_sim(tmp_path) as sim:
+        # Armed but far from tripping: only its memory is under test.
+        env = sim.bot_env(PMT_CYCLE_INTERVAL="1", PMT_RISK__MAX_DRAWDOWN="0.9")
+        with bot(*bot_args(db, sim), env=env) as running:
+            running.wait_stderr(FILLED + r", spent", timeout=60)
+            bought = len(running.err)
+            running.wait_stderr(r"main\s+cycle \d+:", 60, bought)  # reconciled since the buy
+            before = kill_switch_row(db)
+            running.send(signal.SIGKILL)
+            running.wait(30)
+        with bot(*bot_args(db, sim), env=env) as again:
+            again.wait_stderr(r"main\s+cycle \d+:", 60)
+            after = kill_switch_row(db)
+            again.send(signal.SIGTERM)
+            assert again.wait(60) == 0, again.stderr
+    assert before is not None
+    assert after is not None
+    day, day_start, peak = before
+    # The buy cost the spread and the fee at the marks, so equity now is below the day's start:
+    # a bot that forgot would start the day again from here.
+    if after[0] == day:  # the same UTC day (a run at 23:59 may cross midnight)
+        assert after[1] == day_start
+    assert after[2] >= peak
