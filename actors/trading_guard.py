@@ -67,15 +67,15 @@ class TradingGuard:
     def apply_operator_commands(self, at_start: bool = False) -> None:
         """Apply what operators asked for since the last reconciliation, each once.
 
-        `at_start`: the bot's first reconciliation. A sale waiting then was asked for while no
-        bot ran (`close` refuses that, so only a bot that stopped in between leaves one): it is
-        dropped, not made at a bid nobody saw, hours later perhaps (see commands/close.py).
+        `at_start`: the bot's first reconciliation. A sale waiting then was asked of a bot that
+        stopped before applying it (`close` refuses when none runs): it is dropped, not made at
+        a bid nobody saw, hours later perhaps (see commands/close.py).
         """
         storage = self.directory.get("storage")
         commands: tuple[OperatorCommand, ...] = ask(storage, GetPendingCommands())
         for command in commands:
             if at_start and command.action in SALES:
-                outcome = "not applied: the bot was not running when it was asked; ask again"
+                outcome = "not applied: it was waiting when the bot started; ask again"
             else:
                 outcome = self._apply(command)
             self.log.warning("operator command {}: {}", command.what, outcome)

@@ -17,7 +17,7 @@ from infra.db.migrate import migrate
 from infra.db.repository import Database
 from infra.lockfile import DatabaseLock
 from infra.operator import request
-from tests.process_helpers import SIM_START, child_env, run_main
+from tests.process_helpers import run_main, standalone_sim
 
 
 def requests(db: Path) -> list[tuple[str, str | None, str | None]]:
@@ -73,13 +73,16 @@ def test_with_the_bot_running_the_request_is_recorded_for_it(tmp_path: Path) -> 
 
 def test_a_sale_left_from_before_the_start_is_dropped_and_said(tmp_path: Path) -> None:
     db = tmp_path / "book.db"
-    env = child_env(PMT_SIM__START_TIME=SIM_START, PMT_SIM__MARKETS="20")
-    first = run_main("--cycles", "0", "--db", str(db), env=env)
-    assert first.returncode == 0, first.stderr
-    request(db, OperatorAction.CLOSE, None, ticker="KXANY-1")  # as if a bot stopped first
-    second = run_main("--cycles", "0", "--db", str(db), env=env)
+    # A standalone exchange: the embedded one starts a fresh book (and archives this one).
+    with standalone_sim(tmp_path) as sim:
+        args = ("--cycles", "0", "--exchange-url", sim.base_url, "--db", str(db))
+        first = run_main(*args, env=sim.bot_env())
+        assert first.returncode == 0, first.stderr
+        request(db, OperatorAction.CLOSE, None, ticker="KXANY-1")  # as if a bot stopped first
+        second = run_main(*args, env=sim.bot_env())
     assert second.returncode == 0, second.stderr
-    assert "operator command close KXANY-1: not applied: the bot was not running" in second.stderr
+    dropped = "operator command close KXANY-1: not applied: it was waiting when the bot started"
+    assert dropped in second.stderr
     [(action, ticker, outcome)] = requests(db)
     assert (action, ticker) == ("close", "KXANY-1")
     assert outcome is not None
