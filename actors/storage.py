@@ -67,6 +67,7 @@ from domain.models import (
     PositionStats,
 )
 from domain.recording import PruneRecordings, RecordLlmExchange, RecordScan
+from infra.db.boundary import check_write
 from infra.db.recordings import Recordings
 from infra.db.repository import Database, Repository
 
@@ -155,7 +156,12 @@ def _apply_venue_record(repo: Repository, write: Write) -> None:
 
 
 def _commit(repo: Repository, works: Sequence[CommitWork]) -> tuple[WorkCommitted, ...]:
-    """Apply units of work inside the caller's transaction: ledger rows first, in one go."""
+    """Apply units of work inside the caller's transaction: ledger rows first, in one go.
+    Every value is checked first: one the database cannot hold refuses the whole batch."""
+    for work in works:
+        for write in (work.ledger, *work.writes):
+            if write is not None:
+                check_write(write)
     rows = [work.ledger for work in works if work.ledger is not None]
     entries = iter(
         repo.append_ledger_entries([LedgerEntry.model_validate(row.model_dump()) for row in rows])
