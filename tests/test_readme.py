@@ -151,9 +151,30 @@ def test_the_paper_trading_step(tmp_path: Path) -> None:
         assert (tmp_path / "data" / f"pm-trader-paper-127.0.0.1-{port}-book.db").exists()
 
 
+@pytest.mark.timeout(240)
+def test_the_replay_steps(tmp_path: Path) -> None:
+    """A recorded session on the simulator, then its replay into a book of its own."""
+    session, replay = shell_commands()[6:8]
+    env = child_env(PMT_SIM__START_TIME=SIM_START, PMT_CYCLE_INTERVAL="0.5")
+    for command in (session, replay):
+        extra, argv = argv_of(command)
+        result = subprocess.run(
+            argv,
+            cwd=tmp_path,
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            timeout=170,
+            check=False,
+        )
+        assert result.returncode == 0, (command, result.stderr)
+    assert "Replay against the baselines" in result.stdout
+    assert (tmp_path / "data" / "replay.db").exists()
+
+
 def test_every_readme_command_is_covered_here() -> None:
     """A new README command needs its test in this module."""
-    assert len(shell_commands()) == 6, shell_commands()
+    assert len(shell_commands()) == 8, shell_commands()
 
 
 @pytest.mark.timeout(240)
