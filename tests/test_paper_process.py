@@ -94,6 +94,25 @@ def test_paper_trades_without_keys_and_resumes_its_book_after_a_restart(tmp_path
         assert after.balance == before.balance
         assert audit(after) == []
 
+        # The markets settle on the exchange: the paper account pays by its results and the
+        # bot books the settlement records through the same reconciliation as live.
+        held = {p[1]: p for p in after.positions if p[5] == "open"}
+        won, *rest = sorted(held)
+        sim.admin("POST", "settle", {"ticker": won, "result": "yes"})
+        for ticker in rest:
+            sim.admin("POST", "settle", {"ticker": ticker, "result": "no"})
+        settled = run_main(*paper_args(sim, book, "--cycles", "0"), env=env)
+        assert settled.returncode == 0, settled.stderr
+        assert f"paper: {won} settled yes" in settled.stderr
+        closed = {p[1]: p for p in read_book(book).positions if p[1] in held}
+        assert {p[5] for p in closed.values()} == {"closed"}
+        paid = Decimal(closed[won][9]) / MICRO
+        assert paid == Decimal(closed[won][3]) / 100  # $1 a contract (count in hundredths)
+        assert all(closed[t][9] == 0 for t in rest)
+        account_after = paper_account(account)
+        assert account_after["cash"] == first["cash"] + paid
+        assert audit(read_book(book)) == []
+
         # And it trades on from there.
         more = run_main(*paper_args(sim, book, "--cycles", "1"), env=env)
         assert more.returncode == 0, more.stderr

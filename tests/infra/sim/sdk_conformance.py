@@ -142,6 +142,7 @@ def main(base_url: str, key_id: str, key_path: str) -> dict[str, Any]:
         call("cancel_order_v2", lambda: orders_api.cancel_order_v2(order_id=created.order_id))
     call("get_orders", lambda: orders_api.get_orders(limit=100))
     call("get_fills", lambda: portfolio.get_fills(limit=100))
+    call("get_trades", lambda: market_api.get_trades(ticker=market.ticker, limit=100))
     call("get_positions", lambda: portfolio.get_positions(limit=100))
     _admin(base_url, "/_sim/settle", {"ticker": market.ticker, "result": "yes"})
     call("get_settlements", lambda: portfolio.get_settlements(limit=100))

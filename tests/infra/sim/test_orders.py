@@ -333,3 +333,32 @@ def test_expiration_and_reduce_only(sim: SimExchange, api: Api, ticker: str) -> 
     ).json()
     assert nothing["fill_count"] == "0.00"
     assert api.get(f"/portfolio/orders/{nothing['order_id']}")["order"]["status"] == "canceled"
+
+
+def test_every_match_is_a_public_trade_newest_first(
+    sim: SimExchange, api: Api, ticker: str
+) -> None:
+    """A5.15 `GET /markets/trades`: no key needed; one trade per level taken, the taker's side."""
+    sim.pin_book(ticker, yes_bids=[("0.40", "10")], no_bids=[("0.55", "10"), ("0.54", "20")])
+    assert api.order(ticker, count="15", price="0.4600").status_code == 201  # buys YES
+    assert api.order(ticker, side="ask", count="2", price="0.40").status_code == 201  # sells YES
+    other = sim.open_tickers()[4]
+    sim.pin_book(other, no_bids=[("0.50", "5")])
+    assert api.order(other, count="1", price="0.50").status_code == 201
+    response = requests.get(sim.base_url + "/markets/trades", params={"ticker": ticker})
+    assert response.status_code == 200
+    trades = response.json()["trades"]
+    assert [
+        (t["yes_price_dollars"], t["count_fp"], t["taker_outcome_side"], t["taker_book_side"])
+        for t in trades
+    ] == [
+        ("0.4000", "2.00", "no", "ask"),
+        ("0.4600", "5.00", "yes", "bid"),
+        ("0.4500", "10.00", "yes", "bid"),
+    ]
+    assert all(t["ticker"] == ticker and t["is_block_trade"] is False for t in trades)
+    assert trades[0]["no_price_dollars"] == "0.6000"
+    page = requests.get(sim.base_url + "/markets/trades", params={"limit": 1}).json()
+    assert len(page["trades"]) == 1
+    assert page["trades"][0]["ticker"] == other
+    assert page["cursor"]

@@ -128,6 +128,7 @@ def test_the_official_sdk_parses_every_served_call(tmp_path: Path) -> None:
         "cancel_order_v2",
         "get_orders",
         "get_fills",
+        "get_trades",
         "get_positions",
         "get_settlements",
         "unserved_candlesticks",
