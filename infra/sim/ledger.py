@@ -1,18 +1,21 @@
 """Money and positions of one account: fills, netting, fees and settlement payouts.
 
-Positions are net: buying NO while holding YES closes YES contracts, and each closed YES+NO
-pair pays $1 back at once (the pair is worth exactly $1 whatever the result). That is how a V2
-`ask` sells YES and a `bid` sells NO (A5.9: ask = sell YES = buy NO at 1 - price).
+Positions are net (`domain.net_position`, shared with the paper exchange): buying NO while
+holding YES closes YES contracts, and each closed YES+NO pair pays $1 back at once (the pair is
+worth exactly $1 whatever the result). That is how a V2 `ask` sells YES and a `bid` sells NO
+(A5.9: ask = sell YES = buy NO at 1 - price).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from enum import StrEnum
 
 from domain.fees import charge
-from domain.money import ONE, ZERO
+from domain.models import Side
+from domain.money import ZERO
+from domain.net_position import NetPosition
 from domain.payout import settlement_payout, yes_value_cents
 from infra.sim.models import Account, Order, PositionState, Settlement
 
@@ -66,36 +69,19 @@ def apply_trade(
     Revenue (A7 fee rounding: "signed; negative for buyers") is -count x price plus $1 for each
     pair that nets out, so a sale's revenue is its proceeds. The fee follows `fees.charge`.
     """
-    cost = count * price
-    held = abs(position.position)
-    opposite = position.position != 0 and (position.position > 0) != buys_yes
-    netted = min(count, held) if opposite else ZERO
-    revenue = netted * ONE - cost
-    result = charge(revenue, trade_fee, order.fee_accumulator)
+    side = Side.YES if buys_yes else Side.NO
+    before = NetPosition(
+        position.position, position.exposure, position.fees, position.traded, position.realized
+    )
+    result = charge(before.revenue(side, count, price), trade_fee, order.fee_accumulator)
     order.fee_accumulator = result.accumulator
     account.balance += result.balance_change
     account.updated_ts = ts
-    position.traded += cost
-    position.fees += result.net_fee
+    after = before.after(side, count, price, result.net_fee)
+    position.position, position.exposure = after.position, after.exposure
+    position.fees, position.traded, position.realized = after.fees, after.traded, after.realized
     position.updated_ts = ts
-    signed = count if buys_yes else -count
-    if netted == 0:
-        position.position += signed
-        position.exposure += cost
-        return Applied(ZERO, result.net_fee)
-    if netted == held:
-        released = position.exposure
-    else:
-        released = (position.exposure * netted / held).quantize(
-            _EXPOSURE_PLACES, rounding=ROUND_HALF_EVEN
-        )
-    position.realized += netted * ONE - netted * price - released
-    position.exposure -= released
-    position.position += signed
-    leftover = count - netted
-    if leftover > 0:
-        position.exposure += leftover * price
-    return Applied(netted, result.net_fee)
+    return Applied(before.closes(side, count), result.net_fee)
 
 
 def settle(
