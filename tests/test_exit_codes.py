@@ -132,3 +132,37 @@ def test_an_unparseable_stored_timestamp_exits_1_saying_so(tmp_path: Path, sim):
     result = run_main("--exchange-url", sim.base_url, "--cycles", "0", "--db", str(db), env=env)
     assert result.returncode == EXIT_FAILURE, result.stderr
     assert_one_clean_line(result.stderr, "'last tuesday'", "restore it from a backup")
+
+
+CORRUPT_ROWS = {
+    "money-text": (
+        "UPDATE bankroll_history SET balance = '12.3.4'",
+        "'12.3.4', is not the whole number of micro-dollars",
+    ),
+    "money-real": (
+        "UPDATE bankroll_history SET change = 0.5",
+        "'0.5', is not the whole number of micro-dollars",
+    ),
+    "negative-count": (
+        "INSERT INTO positions (ticker, side, count, cost, status, opened_at)"
+        " VALUES ('KX-A', 'yes', -500, 1000000, 'open', '2026-01-31T12:00:00.000Z')",
+        "a stored Position (id 1) is not valid: count",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CORRUPT_ROWS, ids=list(CORRUPT_ROWS))
+def test_a_corrupt_stored_value_fails_closed_in_one_line(tmp_path: Path, sim, case: str):
+    """Values read back that the program never writes (text or a real in a money column, a
+    negative count) stop the run (exit 1) and `status` with one line, never a traceback."""
+    sql, expected = CORRUPT_ROWS[case]
+    db = tmp_path / "bot.db"
+    env = _book_on(sim, db)
+    with closing(sqlite3.connect(db)) as book:
+        book.execute(sql)
+        book.commit()
+    run = run_main("--exchange-url", sim.base_url, "--cycles", "0", "--db", str(db), env=env)
+    status = run_main("status", "--db", str(db), env=env)
+    for result in (run, status):
+        assert result.returncode == EXIT_FAILURE, result.stderr
+        assert_one_clean_line(result.stderr, expected, "restore it from a backup")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 from loguru import logger
+from pydantic import ValidationError
 from sqlalchemy import (
     Connection,
     Engine,
@@ -57,7 +58,7 @@ from domain.models import (
 from domain.money import ZERO, from_micros
 from domain.scoring import ScoredForecast, TradeResult
 from infra.db.engine import EXPECTED_PRAGMAS, Pragmas, create_engine_for, read_pragmas
-from infra.db.errors import DatabaseError
+from infra.db.errors import DatabaseCorruptError, DatabaseError
 from infra.db.tables import (
     KILL_SWITCH_ROW_ID,
     STATUS_ROW_ID,
@@ -79,7 +80,7 @@ from infra.db.tables import (
     TradingHaltRow,
     VenueSyncRow,
 )
-from infra.db.types import MicroDollars, storable
+from infra.db.types import MICROS, RESTORE, MicroDollars, storable, stored_integer
 
 M = TypeVar("M", bound=Frozen)
 R = TypeVar("R")
@@ -165,13 +166,28 @@ def _columns(entity: type[Base]) -> list[Any]:
 
 
 def _to_domain(model: type[M], row: Mapping[str, Any]) -> M:
-    return model.model_validate({name: row[name] for name in model.model_fields})
+    """A stored row as its domain value; a row the domain refuses (a negative count, a price
+    above $1) fails closed as corruption, with what is wrong."""
+    return _validated(model, {name: row[name] for name in model.model_fields}, row)
 
 
 def _forecast(row: Mapping[str, Any]) -> Forecast:
     inputs = _to_domain(ForecastInputs, row)
     values = {name: row[name] for name in Forecast.model_fields if name != "inputs"}
-    return Forecast.model_validate({**values, "inputs": inputs})
+    return _validated(Forecast, {**values, "inputs": inputs}, row)
+
+
+def _validated(model: type[M], values: Mapping[str, Any], row: Mapping[str, Any]) -> M:
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        field = ".".join(str(part) for part in problem["loc"]) or "the row"
+        where = f" (id {row['id']})" if "id" in row else ""
+        raise DatabaseCorruptError(
+            f"a stored {model.__name__}{where} is not valid: {field}:"
+            f" {problem['msg']} ({str(problem.get('input'))[:40]!r}): {RESTORE}"
+        ) from None
 
 
 class Repository:
@@ -274,7 +290,7 @@ class Repository:
         return LedgerChain(
             rows=row["rows"],
             first_break=row["first_break"],
-            last_balance=ZERO if last is None else from_micros(last),
+            last_balance=ZERO if last is None else from_micros(stored_integer(last, MICROS)),
             book_rows=row["book_rows"],
         )
 
@@ -305,8 +321,8 @@ class Repository:
             .one()
         )
         return BookCash(
-            exact=start.exact + from_micros(row["exact"]),
-            cents=start.cents + from_micros(row["cents"]),
+            exact=start.exact + from_micros(stored_integer(row["exact"], MICROS)),
+            cents=start.cents + from_micros(stored_integer(row["cents"], MICROS)),
             in_flight=row["in_flight"],
             last_id=row["last_id"] or start.last_id,
         )

@@ -25,6 +25,22 @@ def _require_decimal(value: object, what: str) -> Decimal:
 
 
 INT64_MAX = 2**63 - 1
+MICROS = "micro-dollars"
+RESTORE = (
+    "the database was edited or damaged; restore it from a backup (migrations keep one"
+    " beside it) or correct the row"
+)
+
+
+def stored_integer(value: object, unit: str) -> int:
+    """A stored integer of `unit`s as read back; anything else (text, a real) is corruption:
+    SQLite keeps whatever an editor put in a column, whatever its declared type."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise DatabaseCorruptError(
+        f"a stored amount, {str(value)[:40]!r}, is not the whole number of {unit} the program"
+        f" writes: {RESTORE}"
+    )
 
 
 def storable(value: Decimal | None, unit: str) -> str | None:
@@ -50,7 +66,7 @@ class MicroDollars(TypeDecorator[Decimal]):
         return None if value is None else to_micros(_require_decimal(value, "an amount"))
 
     def process_result_value(self, value: int | None, _dialect: Dialect) -> Decimal | None:
-        return None if value is None else from_micros(value)
+        return None if value is None else from_micros(stored_integer(value, MICROS))
 
 
 class CentiContracts(TypeDecorator[Decimal]):
@@ -63,7 +79,7 @@ class CentiContracts(TypeDecorator[Decimal]):
         return None if value is None else to_centis(_require_decimal(value, "a count"))
 
     def process_result_value(self, value: int | None, _dialect: Dialect) -> Decimal | None:
-        return None if value is None else from_centis(value)
+        return None if value is None else from_centis(stored_integer(value, "centi-contracts"))
 
 
 class UtcTimestamp(TypeDecorator[datetime]):
@@ -90,6 +106,5 @@ class UtcTimestamp(TypeDecorator[datetime]):
         except (ValueError, TypeError, AttributeError, OverflowError):
             raise DatabaseCorruptError(
                 f"a stored timestamp, {str(value)[:40]!r}, is not the ISO 8601 UTC the program"
-                " writes (like 2026-01-31T12:00:00.000Z): the database was edited or damaged;"
-                " restore it from a backup (migrations keep one beside it) or correct the row"
+                f" writes (like 2026-01-31T12:00:00.000Z): {RESTORE}"
             ) from None
