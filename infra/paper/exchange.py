@@ -33,7 +33,7 @@ from loguru import logger
 from sqlalchemy import Connection
 
 from domain.clock import Clock
-from domain.fees import FeeSchedule, charge, max_cost
+from domain.fees import FeeSchedule, affordable, charge, max_cost
 from domain.matching import displayed_at, trade_through, walk_book
 from domain.models import (
     Balance,
@@ -220,9 +220,13 @@ class PaperExchange:
             )
         with self._lock:
             with self.store.transaction() as conn:
-                if client_order_id and self.store.orders(conn, client_order_id=client_order_id):
-                    existing = self.store.orders(conn, client_order_id=client_order_id)[0]
-                    return self._duplicate(existing, ticker, side, price, count)
+                taken = (
+                    self.store.orders(conn, client_order_id=client_order_id)
+                    if client_order_id
+                    else []
+                )
+            if taken:
+                return self._duplicate(taken[0], ticker, side, price, count)
             trades: tuple[PublicTrade, ...] = ()
             try:
                 market = self.data.get_market(ticker)
@@ -256,16 +260,10 @@ class PaperExchange:
                     client_order_id,
                     reduce_only=bool(reduce_only),
                 )
-                if order.status is OrderStatus.RESTING:
-                    self.store.mark_seen(
-                        conn,
-                        ticker,
-                        {
-                            t.trade_id: t.created_time
-                            for t in trades
-                            if t.trade_id not in self.store.seen(conn, ticker)
-                        },
-                    )
+                if order.status is OrderStatus.RESTING:  # trades before it never reach it
+                    seen = self.store.seen(conn, ticker)
+                    before = {t.trade_id: t.created_time for t in trades if t.trade_id not in seen}
+                    self.store.mark_seen(conn, ticker, before)
         logger.info(
             "paper order {} {} {} {} @ {}: {} filled, {}",
             order.order_id,
@@ -435,61 +433,93 @@ class PaperExchange:
         return self.data.get_trades(ticker, min_ts=int(since.timestamp()))
 
     def _match_ticker(self, ticker: str) -> None:
+        """The ticker's resting orders against the public trades not seen yet, oldest first."""
         with self.store.transaction() as conn:
             resting = self.store.orders(conn, status=OrderStatus.RESTING, ticker=ticker)
+            high_water = self.store.seen_high_water(conn, ticker)
         if not resting:
             return
-        oldest = min(o.created_at for o in resting) - self.trade_lookback
+        since = min(o.created_at for o in resting)
+        if high_water is not None:  # only what may be new: a window, not weeks of trades
+            since = max(since, high_water)
         try:
-            trades = self.data.get_trades(ticker, min_ts=int(oldest.timestamp()))
+            trades = self.data.get_trades(
+                ticker, min_ts=int((since - self.trade_lookback).timestamp())
+            )
             market = self.data.get_market(ticker)
             schedule = self.data.get_fee_schedule(market.event_ticker)
         except KalshiError as exc:
             logger.debug("paper: {} not matched this time: {}", ticker, exc)
             return
+        now = self.clock.now()
         with self.store.transaction() as conn:
             seen = self.store.seen(conn, ticker)
+            # The venue lists newest first; equal times keep the venue's order.
             new = sorted(
                 (t for t in reversed(trades) if t.trade_id not in seen),
                 key=lambda t: t.created_time,
             )
-            positions = self._positions(conn)
-            position = positions.get(ticker, (resting[0].event_ticker, NetPosition()))[1]
             # Better price first, then time (A5.9 price-time priority).
             queue = sorted(resting, key=lambda o: (-o.price, o.created_at))
-            now = self.clock.now()
             for trade in new:
-                available = trade.count
-                for index, before in enumerate(queue):
-                    if before.status is not OrderStatus.RESTING:
-                        continue
-                    step = trade_through(
-                        trade,
-                        before.side,
-                        before.price,
-                        before.queue_ahead,
-                        before.remaining,
-                        available,
-                    )
-                    available -= step.used
-                    order = replace(before, queue_ahead=step.queue_ahead, updated_at=now)
-                    if step.filled > 0:
-                        order, position = self._fill(
-                            conn,
-                            order,
-                            position,
-                            order.price,
-                            step.filled,
-                            schedule,
-                            is_taker=False,
-                            at=now,
-                        )
-                    queue[index] = order
-            if not market.is_open:
+                queue = self._meet(conn, trade, queue, schedule, now)
+            if not market.is_open:  # Kalshi cancels resting orders when trading ends
                 queue = [_canceled(o, now) if o.status is OrderStatus.RESTING else o for o in queue]
             for order in queue:
                 self.store.save_order(conn, order)
             self.store.mark_seen(conn, ticker, {t.trade_id: t.created_time for t in new})
+            still = any(o.status is OrderStatus.RESTING for o in queue)
+            latest = self.store.seen_high_water(conn, ticker)
+            # A trade older than the next fetch's window can never be listed again.
+            cutoff = latest - 2 * self.trade_lookback if still and latest is not None else None
+            self.store.forget_seen(conn, ticker, before=cutoff)
+
+    def _meet(
+        self,
+        conn: Connection,
+        trade: PublicTrade,
+        queue: list[PaperOrder],
+        schedule: FeeSchedule,
+        now: datetime,
+    ) -> list[PaperOrder]:
+        """One public trade reaches the resting orders in priority until its size is used up.
+        A fill the account can no longer pay for cancels the rest of its order, as the venue
+        does (the cash was never held for a resting order)."""
+        available = trade.count
+        met: list[PaperOrder] = []
+        for before in queue:
+            if before.status is not OrderStatus.RESTING:
+                met.append(before)
+                continue
+            step = trade_through(
+                trade, before.side, before.price, before.queue_ahead, before.remaining, available
+            )
+            available -= step.used
+            order = replace(before, queue_ahead=step.queue_ahead, updated_at=now)
+            if step.filled > 0:
+                position = self._positions(conn).get(order.ticker, ("", NetPosition()))[1]
+                payable = position.closes(order.side, step.filled) + affordable(
+                    self.store.balance(conn), order.price, schedule, is_taker=False
+                )
+                filled = min(step.filled, payable)
+                if filled > 0:
+                    order, _ = self._fill(
+                        conn,
+                        order,
+                        position,
+                        order.price,
+                        filled,
+                        schedule,
+                        is_taker=False,
+                        at=now,
+                    )
+                if filled < step.filled and order.status is OrderStatus.RESTING:
+                    logger.warning(
+                        "paper: {} order {} cancelled: cash ran out", order.ticker, order.order_id
+                    )
+                    order = _canceled(order, now)
+            met.append(order)
+        return met
 
     def _settle_due(self) -> None:
         now = self.clock.now()

@@ -26,6 +26,7 @@ from sqlalchemy import (
     MetaData,
     Table,
     Text,
+    delete,
     func,
     insert,
     select,
@@ -325,6 +326,11 @@ class PaperStore:
         query = select(seen_trades.c.trade_id).where(seen_trades.c.ticker == ticker)
         return set(conn.execute(query).scalars())
 
+    def seen_high_water(self, conn: Connection, ticker: str) -> datetime | None:
+        """The time of the newest public trade of `ticker` already applied."""
+        query = select(func.max(seen_trades.c.created_at)).where(seen_trades.c.ticker == ticker)
+        return conn.execute(query).scalar()
+
     # Writes --------------------------------------------------------------------------------
 
     def add_order(self, conn: Connection, order: PaperOrder) -> None:
@@ -368,6 +374,13 @@ class PaperStore:
                 settled_at=record.settled_time,
             )
         )
+
+    def forget_seen(self, conn: Connection, ticker: str, *, before: datetime | None) -> None:
+        """Drop the ticker's seen trades older than `before` (all of them if None)."""
+        query = delete(seen_trades).where(seen_trades.c.ticker == ticker)
+        if before is not None:
+            query = query.where(seen_trades.c.created_at < before)
+        conn.execute(query)
 
     def mark_seen(self, conn: Connection, ticker: str, trades: dict[str, datetime]) -> None:
         if trades:

@@ -128,6 +128,31 @@ def test_a_resting_order_fills_only_after_the_queue_ahead_has_traded(
         }
         assert sum(f.count for f in fills) == Decimal(5)
         assert paper.get_balance().balance == Decimal(998)  # 1000 - 5 x 0.40
+        with paper.store.transaction() as conn:  # nothing rests there: nothing to remember
+            assert paper.store.seen(conn, ticker) == set()
+
+
+def test_a_resting_order_the_cash_no_longer_covers_is_cancelled(
+    sim: SimExchange, http: requests.Session, tmp_path: Path
+) -> None:
+    ticker, other = standard_ticker(sim), standard_ticker(sim, 1)
+    sim.pin_book(ticker, yes_bids=[("0.40", "1")], no_bids=[("0.55", "10")])
+    sim.pin_book(other, no_bids=[("0.50", "100")])
+    with paper_exchange(sim, tmp_path / "paper.db", cash=Decimal(10)) as paper:
+        # At most 20 x 0.40 + fee 0.34 = 8.34: the $10 covers it when it rests.
+        rest = paper.create_order(
+            ticker, Side.YES, Decimal("0.40"), Decimal(20), "rest", TimeInForce.GOOD_TILL_CANCELED
+        )
+        # Then 8 YES at 0.50 elsewhere: 4.00 + 0.07*8*.25 = 0.14 -> cash 5.86.
+        paper.create_order(other, Side.YES, Decimal("0.50"), Decimal(8), "spend")
+        assert paper.get_balance().balance == Decimal("5.86")
+        sell_yes(http, sim, ticker, "0.40", "1")  # the queue ahead
+        sim.pin_book(ticker, yes_bids=[("0.40", "20")], no_bids=[("0.55", "10")])
+        sell_yes(http, sim, ticker, "0.40", "20")
+        # (5.86 - 0.01) / (0.40 + 0.0001) = 14.62...: 14.62 contracts, then the rest is cancelled.
+        report = paper.get_order(rest.order_id)
+        assert (report.status, report.fill_count) == (OrderStatus.CANCELED, Decimal("14.62"))
+        assert paper.get_balance().balance == Decimal("0.01")  # 5.86 - 5.848, floored to cents
 
 
 def test_buyers_of_the_same_side_never_reach_a_resting_bid(
