@@ -63,7 +63,12 @@ from infra.venue_client import VenueClient
 UNAVAILABLE = (ActorUnavailable, pykka.ActorDeadError, pykka.Timeout)
 SCORE_BATCH = 25  # markets whose outcome is looked up per cycle
 IN_FLIGHT = tuple(status for status in ExecutionStatus if status.in_flight)
-FINAL_MARKET = {MarketStatus.DETERMINED, MarketStatus.FINALIZED, MarketStatus.SETTLED}
+# A result is final only once the market is finalized (legacy: settled). A determined result
+# may still be disputed and amended (A7 lifecycle: determined -> (disputed/amended) ->
+# finalized); the reference does not say whether an amendment can follow a payout, so the
+# scorecard waits for finalization, which is right whichever way it goes. Money never waits on
+# this: positions close only on the venue's settlement records.
+FINAL_MARKET = {MarketStatus.FINALIZED, MarketStatus.SETTLED}
 FILLS, SETTLEMENTS = "fills", "settlements"
 # Each read starts this far before the last high-water mark: records may be listed late
 # (the venue is eventually consistent), and the unique keys drop the ones seen before.

@@ -112,7 +112,8 @@ def _cycle(
     forecaster = OfflineForecaster()
     with sim.exchange.synced() as ex:
         now = ex.clock.now()
-        open_markets = [m for m in ex.markets if m.status is Status.ACTIVE]
+        # What `GET /markets?status=open` lists, inactive markets included (the screen drops them).
+        open_markets = [m for m in ex.markets if m.status.listed_open]
         markets = [parse_market(root("market", market_json(ex, m))) for m in open_markets]
         polys = {p.id: p for p in _polymarket(ex)}
         quotes = memory.link(settings, markets, polys)
@@ -180,9 +181,10 @@ def run_seed(
     for _ in range(SETTLE_DAYS):
         with sim.exchange.synced() as ex:
             for ticker in wanted:
-                result = ex.markets_by_ticker[ticker].result
-                if result in {"yes", "no"}:
-                    results[(seed, ticker)] = result == "yes"
+                market = ex.markets_by_ticker[ticker]
+                # Only a finalized result is final: a determined one may be disputed and amended.
+                if market.status is Status.FINALIZED and market.result in {"yes", "no"}:
+                    results[(seed, ticker)] = market.result == "yes"
         if len(results) == len(wanted):
             break
         sim.advance(SETTLE_STEP)

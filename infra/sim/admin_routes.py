@@ -13,7 +13,6 @@ from infra.sim.auth import KeyRegistry
 from infra.sim.engine import Exchange
 from infra.sim.faults import Faults
 from infra.sim.httptypes import Context, Kind, Response, Route, json_response
-from infra.sim.models import Status
 from infra.sim.paths import ADMIN_PREFIX
 from infra.sim.stats import StatsRecorder
 from infra.sim.wire import bad_request, rfc3339
@@ -129,7 +128,7 @@ class AdminRoutes:
                     "fair_value": f"{ex.truth(m):.6f}",
                 }
                 for m in ex.markets
-                if m.status is Status.ACTIVE
+                if m.status.listed_open
             ]
             return json_response(
                 {"scenario": ex.prices.scenario, "now": rfc3339(ex.clock.now()), "markets": markets}

@@ -61,6 +61,24 @@ from infra.sim.wire import ApiError, not_found
 # Resting orders are matched at most this many missed re-quotes back after a long jump.
 MAX_EPOCHS_PER_SYNC = 5_000
 _CLOSE, _DETERMINE, _FINALIZE = "close", "determine", "finalize"
+_ACTIVATE, _AMEND = "activate", "amend"
+# Status variety (A5.3), drawn by hashing each market's seed (no catalogue draw is consumed, so
+# the catalogue of a seed is unchanged): some markets are listed `inactive` and start trading
+# later; some determinations are `disputed`, then `amended` (the result may change) before they
+# are finalized and paid.
+INACTIVE_SHARE, DISPUTED_SHARE, AMENDED_FLIP = 0.04, 0.05, 0.5
+INACTIVE_HOURS = (1.0, 3.0)  # how long an inactive listing waits before trading
+_INACTIVE_TAG, _DISPUTE_TAG, _FLIP_TAG, _WAIT_TAG = 0x1AC7, 0xD15, 0xF11, 0x3A17
+
+
+def will_dispute(market: MarketState) -> bool:
+    """Whether the market's determination will be disputed (binary markets only)."""
+    return market.market_type == "binary" and unit(market.mm_seed, _DISPUTE_TAG) < DISPUTED_SHARE
+
+
+def amendment_flips(market: MarketState) -> bool:
+    """Whether the amendment of a disputed result reverses it."""
+    return unit(market.mm_seed, _FLIP_TAG) < AMENDED_FLIP
 
 
 def _new_id() -> str:
@@ -179,15 +197,27 @@ class Exchange:
             self.markets_by_ticker[market.ticker] = market
             if market.market_type == "binary":  # a Polymarket twin is a yes/no question
                 self.gamma.maybe_link(market, event)
+            self._maybe_inactive(market)
         self.active_count += len(markets)
         self._schedule(event.strike_ts, _CLOSE, event.event_ticker)
         return markets
+
+    def _maybe_inactive(self, market: MarketState) -> None:
+        """List a few markets `inactive`: no quotes, no orders until they start trading."""
+        if unit(market.mm_seed, _INACTIVE_TAG) >= INACTIVE_SHARE:
+            return
+        low, high = INACTIVE_HOURS
+        wait = HOUR * (low + (high - low) * unit(market.mm_seed, _WAIT_TAG))
+        if market.created_ts + wait >= market.close_ts - HOUR:
+            return  # too short-lived to spend its life inactive
+        market.status = Status.INACTIVE
+        self._schedule(market.created_ts + wait, _ACTIVATE, market.ticker)
 
     def _run(self, kind: str, ticker: str, ts: float) -> None:
         if kind == _CLOSE:
             for market_ticker in self.events_by_ticker[ticker].market_tickers:
                 market = self.markets_by_ticker[market_ticker]
-                if market.status is Status.ACTIVE:
+                if market.status.listed_open:
                     self._match_resting_until(market, ts)
                     self._close(market, ts)
             self._schedule(ts + self.config.determination_delay_seconds, _DETERMINE, ticker)
@@ -199,8 +229,30 @@ class Exchange:
                     self._schedule(ts + market.settlement_timer_seconds, _FINALIZE, market.ticker)
         elif kind == _FINALIZE:
             market = self.markets_by_ticker[ticker]
-            if market.status is Status.DETERMINED:
+            if market.status is Status.DETERMINED and will_dispute(market):
+                market.status = Status.DISPUTED
+                market.touch(ts)
+                self._schedule(ts + market.settlement_timer_seconds, _AMEND, market.ticker)
+            elif market.status in {Status.DETERMINED, Status.AMENDED}:
                 self._finalize(market, ts)
+        elif kind == _AMEND:
+            self._amend(self.markets_by_ticker[ticker], ts)
+        elif kind == _ACTIVATE:
+            market = self.markets_by_ticker[ticker]
+            if market.status is Status.INACTIVE:
+                market.status = Status.ACTIVE
+                market.touch(ts)
+
+    def _amend(self, market: MarketState, ts: float) -> None:
+        """A disputed determination is amended: a binary result flips half the time (the
+        payout, at finalization, follows the amended result)."""
+        if market.status is not Status.DISPUTED:
+            return
+        if market.result in {Result.YES, Result.NO} and amendment_flips(market):
+            market.result = Result.NO if market.result == Result.YES else Result.YES
+        market.status = Status.AMENDED
+        market.touch(ts)
+        self._schedule(ts + market.settlement_timer_seconds, _FINALIZE, market.ticker)
 
     def _close(self, market: MarketState, ts: float, *, replenish: bool = True) -> None:
         for order in list(market.resting):
@@ -230,7 +282,7 @@ class Exchange:
     def truth(self, market: MarketState) -> float:
         """The hidden fair value now (for evaluation only); after the close, what the market
         pays per YES contract as the path decided it."""
-        if market.status is Status.ACTIVE:
+        if market.status.listed_open:
             return truth(market, self.epoch)
         if market.market_type == "scalar":
             value = market.settlement_value
@@ -325,6 +377,11 @@ class Exchange:
                     "order_already_exists",
                     "order already exists",
                     f"client_order_id {request.client_order_id} was already used",
+                )
+            if market.status is Status.INACTIVE:
+                # The reference names no code for an inactive market: the sim's choice.
+                raise ApiError(
+                    400, "market_inactive", "market inactive", f"{market.ticker} is not trading"
                 )
             if market.status is not Status.ACTIVE:
                 raise ApiError(400, "market_closed", "market closed", f"{market.ticker} is closed")
@@ -726,14 +783,14 @@ class Exchange:
             market = self.market(ticker)
             _check_result(market, outcome, value)
             now = self.now_ts
-            if market.status is Status.ACTIVE:
+            if market.status.listed_open:
                 self._match_resting_until(market, now)
                 self._close(market, now)
             if market.status is Status.CLOSED:
                 self._determine(market, now, outcome, value)
-            elif market.status is Status.DETERMINED:
+            elif market.status.awaiting_payout:
                 market.result, market.settlement_value = outcome, value
-            if market.status is Status.DETERMINED:
+            if market.status.awaiting_payout:
                 self._finalize(market, now)
 
     def pin_book(

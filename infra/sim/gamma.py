@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from infra.sim.catalog import DAY, HOUR
-from infra.sim.models import EventState, MarketState, Status
+from infra.sim.models import EventState, MarketState
 from infra.sim.pricing import PriceModel, polymarket_error, quote_error
 from infra.sim.quotes import truth
 from infra.sim.rng import normalish, unit
@@ -199,7 +199,7 @@ class GammaBook:
 
     def is_closed(self, market: GammaMarket, kalshi: MarketState | None, now_ts: float) -> bool:
         if kalshi is not None:
-            return kalshi.status is not Status.ACTIVE
+            return not kalshi.status.listed_open
         return now_ts >= market.end_ts
 
     def to_json(

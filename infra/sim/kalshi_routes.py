@@ -51,9 +51,9 @@ from infra.sim.wire import (
 # GET /markets `status` filter -> Market.status values it selects.
 MARKET_FILTERS: dict[str, frozenset[Status]] = {
     "unopened": frozenset({Status.INITIALIZED}),
-    "open": frozenset({Status.ACTIVE}),
+    "open": frozenset({Status.ACTIVE, Status.INACTIVE}),
     "paused": frozenset(),
-    "closed": frozenset({Status.CLOSED, Status.DETERMINED}),
+    "closed": frozenset({Status.CLOSED, Status.DETERMINED, Status.DISPUTED, Status.AMENDED}),
     "settled": frozenset({Status.FINALIZED}),
 }
 _TS_FAMILIES = {
@@ -268,7 +268,7 @@ class KalshiRoutes:
 
     def _event_status(self, event: EventState) -> str:
         statuses = [self.exchange.markets_by_ticker[t].status for t in event.market_tickers]
-        if any(s is Status.ACTIVE for s in statuses):
+        if any(s.listed_open for s in statuses):
             return "open"
         if all(s is Status.FINALIZED for s in statuses):
             return "settled"

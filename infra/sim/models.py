@@ -14,13 +14,28 @@ from infra.sim.pricing import LatentPath
 
 
 class Status(StrEnum):
-    """Market.status values the sim emits."""
+    """Market.status values the sim emits (A5.3; lifecycle A7: active -> closed -> determined
+    -> (disputed -> amended) -> finalized; inactive: listed but not trading yet)."""
 
     INITIALIZED = "initialized"
+    INACTIVE = "inactive"
     ACTIVE = "active"
     CLOSED = "closed"
     DETERMINED = "determined"
+    DISPUTED = "disputed"
+    AMENDED = "amended"
     FINALIZED = "finalized"
+
+    @property
+    def listed_open(self) -> bool:
+        """Selected by `GET /markets?status=open`: inactive-during-trading-hours markets were
+        moved into the `open` selector in Nov 2025 (A5.2)."""
+        return self in {Status.ACTIVE, Status.INACTIVE}
+
+    @property
+    def awaiting_payout(self) -> bool:
+        """Determined but not finalized: the result is known and may still change."""
+        return self in {Status.DETERMINED, Status.DISPUTED, Status.AMENDED}
 
 
 class OrderStatus(StrEnum):

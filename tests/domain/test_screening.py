@@ -76,3 +76,13 @@ def test_ranked_by_close_time_by_default() -> None:
     ]
     result = screen(markets, NOW, ScreenSettings(max_candidates=1), frozenset(), {})
     assert [m.ticker for m in result.selected] == ["SOON"]
+
+
+def test_only_an_active_market_is_ever_a_candidate() -> None:
+    """Inactive markets are listed under `status=open` (A5.2) with live-looking fields; every
+    status but `active` is dropped, whatever the quotes say."""
+    statuses = [s for s in MarketStatus if s is not MarketStatus.ACTIVE]
+    markets = [market(str(s), status=s) for s in statuses]
+    result = screen(markets, NOW, ScreenSettings(min_volume=D(10)), frozenset(), {})
+    assert result.selected == ()
+    assert dict(result.skipped) == {"FILTER_NOT_OPEN": len(statuses)}

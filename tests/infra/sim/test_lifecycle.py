@@ -9,6 +9,7 @@ import requests
 
 from domain.clock import parse_utc
 from infra.sim import SimExchange
+from infra.sim.engine import amendment_flips, will_dispute
 from tests.infra.sim.helpers import START, order_body, running_sim
 
 ORDERS = "/portfolio/events/orders"
@@ -119,3 +120,61 @@ def test_external_position_and_forced_settlement(sim: SimExchange, http: request
     assert _market(sim, ticker)["status"] == "finalized"
     settled_time = parse_utc(record["settled_time"])
     assert settled_time - START < timedelta(seconds=1)
+
+
+def test_a_disputed_result_is_amended_before_it_is_paid(
+    rsa_key: object, http: requests.Session
+) -> None:
+    """determined -> disputed -> amended -> finalized (A7): no settlement record while the
+    result may still change, and the payout follows the amended result."""
+    with running_sim(rsa_key, markets=200) as sim:
+        ex = sim.exchange
+        flipped = [
+            t
+            for t in sim.open_tickers()
+            if will_dispute(ex.markets_by_ticker[t]) and amendment_flips(ex.markets_by_ticker[t])
+        ]
+        ticker = min(flipped, key=lambda t: ex.markets_by_ticker[t].close_ts)
+        sim.set_true_probability(ticker, 1.0)  # determined YES, amended to NO
+        sim.pin_book(ticker, no_bids=[("0.60", "50")])
+        created = http.post(
+            sim.base_url + ORDERS, json=order_body(ticker, count="10", price="0.40")
+        )
+        assert created.json()["fill_count"] == "10.00"
+        close = parse_utc(_market(sim, ticker)["close_time"])
+        sim.advance(
+            (close - sim.clock.now()).total_seconds() + sim.config.determination_delay_seconds
+        )
+        determined = _market(sim, ticker)
+        assert (determined["status"], determined["result"]) == ("determined", "yes")
+        timer = determined["settlement_timer_seconds"]
+        sim.advance(timer)
+        assert _market(sim, ticker)["status"] == "disputed"
+        closed = requests.get(sim.base_url + "/markets", params={"status": "closed"}).json()
+        assert ticker in {m["ticker"] for m in closed["markets"]}
+        sim.advance(timer)
+        amended = _market(sim, ticker)
+        assert (amended["status"], amended["result"]) == ("amended", "no")
+        assert http.get(sim.base_url + "/portfolio/settlements").json()["settlements"] == []
+        sim.advance(timer)
+        assert _market(sim, ticker)["status"] == "finalized"
+        (record,) = http.get(sim.base_url + "/portfolio/settlements").json()["settlements"]
+        assert (record["market_result"], record["revenue"]) == ("no", 0)
+
+
+def test_an_inactive_market_is_listed_open_but_takes_no_order_until_it_trades(
+    rsa_key: object, http: requests.Session
+) -> None:
+    with running_sim(rsa_key, markets=200) as sim:
+        listed = requests.get(sim.base_url + "/markets", params={"status": "open", "limit": 1000})
+        inactive = [m for m in listed.json()["markets"] if m["status"] == "inactive"]
+        assert inactive
+        ticker = inactive[0]["ticker"]
+        book = requests.get(f"{sim.base_url}/markets/{ticker}/orderbook").json()["orderbook_fp"]
+        assert book == {"yes_dollars": [], "no_dollars": []}
+        refused = http.post(sim.base_url + ORDERS, json=order_body(ticker))
+        assert refused.status_code == 400
+        assert refused.json()["error"]["code"] == "market_inactive"
+        sim.advance(3 * 3600)  # INACTIVE_HOURS at most
+        assert _market(sim, ticker)["status"] == "active"
+        assert http.post(sim.base_url + ORDERS, json=order_body(ticker)).status_code == 201

@@ -37,8 +37,14 @@ def test_paging_10000_markets_loses_and_repeats_nothing() -> None:
         assert len(set(tickers)) == expected
         assert len(http.get(sim.base_url + "/markets").json()["markets"]) == 100  # default
         small = _page_all(http, sim.base_url + "/markets", limit=347, status="open")
-        assert len({m["ticker"] for m in small}) == len(small) == len(sim.open_tickers())
-        assert {m["status"] for m in small} == {"active"}
+        active = [m for m in small if m["status"] == "active"]
+        assert len({m["ticker"] for m in small}) == len(small)
+        assert len(active) == len(sim.open_tickers())
+        # A5.2: the open selector lists inactive markets too (not trading, no quotes).
+        inactive = [m for m in small if m["status"] == "inactive"]
+        assert inactive
+        assert len(active) + len(inactive) == len(small)
+        assert all(m["yes_bid_dollars"] == "0.0000" for m in inactive)
 
 
 def test_market_shape_uses_dollar_strings_and_fixed_point_counts(sim: SimExchange) -> None:
