@@ -321,6 +321,7 @@ class Analyst(BaseActor):
             self.balance,
             self.limits,
             kelly_scale=scale,
+            fees=candidate.fees,
         )
         if isinstance(decision, NoTrade):
             self.skipped[decision.reason] += 1

@@ -17,6 +17,7 @@ from actors.base import BaseActor, ask, handles
 from actors.directory import ActorUnavailable, Directory
 from domain.clock import Clock
 from domain.exposure import Holding
+from domain.fees import FeeSchedule
 from domain.linking import LinkConfig, PolymarketMarket, link_markets
 from domain.messages import (
     AnalyzeCandidates,
@@ -116,8 +117,12 @@ class Scanner(BaseActor):
         skipped: Counter[str] = Counter(dict(screened.skipped))
         candidates = []
         for market in screened.selected:
+            fees = self._fees(market)
+            if fees is None:
+                skipped["FEES_UNAVAILABLE"] += 1
+                continue
             candidate = self._candidate(
-                market, quotes.get(market.ticker), on_event.get(market.event_ticker, ())
+                market, fees, quotes.get(market.ticker), on_event.get(market.event_ticker, ())
             )
             if candidate is None:
                 skipped["BOOK_UNAVAILABLE"] += 1
@@ -154,8 +159,21 @@ class Scanner(BaseActor):
         }
         return quotes, stats.plus(polymarket_markets=len(polys), linked=len(quotes))
 
+    def _fees(self, market: Market) -> FeeSchedule | None:
+        """The market's fee schedule; None (the market is not sized: fail closed) when the
+        venue cannot say it, or names a fee type the bot does not know."""
+        try:
+            return self.client.get_fee_schedule(market.event_ticker)
+        except KalshiError as exc:
+            self.log.warning("no fee schedule for {}, not trading it: {}", market.ticker, exc)
+            return None
+
     def _candidate(
-        self, market: Market, quote: Quote | None, holdings: tuple[Holding, ...]
+        self,
+        market: Market,
+        fees: FeeSchedule,
+        quote: Quote | None,
+        holdings: tuple[Holding, ...],
     ) -> Candidate | None:
         try:
             book = self.client.get_orderbook(market.ticker)
@@ -166,6 +184,7 @@ class Scanner(BaseActor):
         return Candidate(
             market=market,
             book=book,
+            fees=fees,
             polymarket_price=None if poly is None else poly.yes_price,
             polymarket_id=None if poly is None else poly.id,
             link_confidence=confidence,

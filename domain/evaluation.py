@@ -20,11 +20,11 @@ from decimal import Decimal
 
 from domain.base import Frozen
 from domain.exposure import Holding, event_refusal
-from domain.fees import taker_fee
+from domain.fees import FeeSchedule, max_cost
 from domain.models import OrderBook, Side
 from domain.money import ONE, ZERO
 from domain.scoring import Interval, ScoredForecast, clustered_total_ci, scorecard
-from domain.sizing import NoTrade, SizingLimits, size_order
+from domain.sizing import STANDARD_FEES, NoTrade, SizingLimits, size_order
 
 STRATEGIES = ("bot", "no-trade", "kalshi-mid", "polymarket", "placebo")
 PLACEBO_SEED = 11
@@ -43,6 +43,7 @@ class Decision(Frozen):
     truth: Decimal  # hidden fair value of YES when the decision was made
     polymarket: Decimal | None = None
     bot: Decimal | None = None
+    fees: FeeSchedule = STANDARD_FEES  # the market's schedule (A5.6, A7)
 
     @property
     def cluster(self) -> str:
@@ -116,14 +117,20 @@ def trades_for(
         if view is None or (decision.run, decision.ticker) in traded:
             continue
         signal = size_order(
-            decision.ticker, view, decision.book, bankroll, limits, kelly_scale=kelly_scale
+            decision.ticker,
+            view,
+            decision.book,
+            bankroll,
+            limits,
+            kelly_scale=kelly_scale,
+            fees=decision.fees,
         )
         if isinstance(signal, NoTrade):
             continue
         count = min(signal.count, _displayed(decision.book, signal.side, signal.limit_price))
         if count <= 0:
             continue
-        fee = taker_fee(count, signal.limit_price, limits.fee_rate)
+        fee = max_cost(count, signal.limit_price, decision.fees) - count * signal.limit_price
         holding = Holding(
             ticker=decision.ticker,
             event_ticker=decision.event_ticker,

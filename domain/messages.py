@@ -17,6 +17,7 @@ from domain.base import Frozen
 from domain.cash import BookCash, CashCheck
 from domain.execution import OrderOutcome
 from domain.exposure import Holding
+from domain.fees import FeeSchedule
 from domain.halts import Halt, HaltCode, HaltLifter
 from domain.killswitch import KillSwitchMemory
 from domain.models import (
@@ -567,6 +568,7 @@ class Candidate(Frozen):
 
     market: Market
     book: OrderBook
+    fees: FeeSchedule  # the market's fee schedule as the venue states it (A5.6, A7): required
     polymarket_price: Decimal | None = None
     polymarket_id: str | None = None
     link_confidence: Decimal | None = None

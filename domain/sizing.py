@@ -1,9 +1,12 @@
 """Fee-aware edge and fractional Kelly sizing for binary contracts.
 
 Buying one contract of a side at price P with fee F per contract costs c = P + F and pays $1
-if that side wins. With q the forecast probability that it wins, the edge is q - c and the
-Kelly fraction of bankroll is (q - c) / (1 - c). The bot bets a fraction of that (fractional
-Kelly), capped per order, and never when the edge after fees is not positive.
+if that side wins. F comes from the market's own fee schedule (its series' fee type and
+multiplier, or its event's override: A5.6, A7), and the cost of an order is what the venue takes
+from the balance at most (the trade fee rounded up to $0.0001, the balance change to the cent).
+With q the forecast probability that it wins, the edge is q - c and the Kelly fraction of
+bankroll is (q - c) / (1 - c). The bot bets a fraction of that (fractional Kelly), capped per
+order, and never when the edge after fees is not positive.
 """
 
 from __future__ import annotations
@@ -13,10 +16,12 @@ from decimal import ROUND_FLOOR, Decimal
 from pydantic import Field
 
 from domain.base import Frozen
-from domain.fees import TAKER_RATE, taker_fee
+from domain.fees import FeeSchedule, max_cost
 from domain.models import OrderBook, Side, TradeSignal
 from domain.money import ONE, ZERO, floor_to_step
 from domain.risk import DenyReason
+
+STANDARD_FEES = FeeSchedule()
 
 
 class SizingLimits(Frozen):
@@ -25,7 +30,6 @@ class SizingLimits(Frozen):
     max_order_cost: Decimal = Field(default=Decimal("50"), gt=0)
     min_edge: Decimal = Field(default=Decimal("0.03"), ge=0, lt=1)
     count_step: Decimal = Field(default=Decimal(1), gt=0)
-    fee_rate: Decimal = Field(default=TAKER_RATE, ge=0, lt=1)
     max_event_exposure: Decimal = Field(default=Decimal(100), ge=0)  # domain.exposure
 
 
@@ -65,18 +69,19 @@ def size_order(
     bankroll: Decimal,
     limits: SizingLimits,
     kelly_scale: Decimal = ONE,
+    fees: FeeSchedule = STANDARD_FEES,
 ) -> TradeSignal | NoTrade:
     """Size a taker order on the better side of `book`, or say why not.
 
     `kelly_scale` (in [0, 1]) shrinks the Kelly multiplier further, e.g. for a forecaster
-    whose track record is poor.
+    whose track record is poor. `fees` is the market's schedule (standard quadratic by default).
     """
     chosen = _best_side(book, yes_probability)
     if chosen is None:
         return NoTrade(ticker=ticker, reason=DenyReason.NO_PRICE, detail="no ask on either side")
     side, price = chosen
     q = _probability_of(side, yes_probability)
-    approx_fee = limits.fee_rate * price * (ONE - price)
+    approx_fee = fees.trade_fee(ONE, price, is_taker=True)  # per contract, rounded up
     full_kelly = kelly_fraction(q, price + approx_fee)
     if full_kelly <= 0:
         return NoTrade(ticker=ticker, reason=DenyReason.NO_EDGE, detail=f"{side} q={q} ask={price}")
@@ -88,8 +93,8 @@ def size_order(
         return NoTrade(ticker=ticker, reason=DenyReason.SIZE_ZERO, detail="no bankroll to size")
     count = floor_to_step(budget / (price + approx_fee), limits.count_step)
     while count > 0:
-        fee = taker_fee(count, price, limits.fee_rate)
-        cost = price * count + fee
+        cost = max_cost(count, price, fees)
+        fee = cost - price * count
         if cost <= budget:
             break
         count -= limits.count_step

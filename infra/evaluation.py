@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from actors.system import screen_settings, sizing_limits
 from domain.evaluation import (
@@ -26,18 +27,19 @@ from domain.evaluation import (
     probabilities,
     trades_for,
 )
+from domain.fees import FeeSchedule
 from domain.forecasting import OfflineForecaster
 from domain.linking import LinkConfig, MarketLink, PolymarketMarket, link_markets
 from domain.messages import Candidate
 from domain.models import Market
 from domain.screening import screen
-from infra.kalshi.wire import parse_market, parse_orderbook, root
+from infra.kalshi.wire import parse_event, parse_market, parse_orderbook, parse_series, root
 from infra.polymarket.wire import EntryError, NotBinary, parse_gamma_market
 from infra.settings import Settings
 from infra.sim import SimConfig, SimExchange
 from infra.sim.engine import Exchange
-from infra.sim.kalshi_json import market_json, orderbook_json
-from infra.sim.models import Status
+from infra.sim.kalshi_json import event_json, market_json, orderbook_json, series_json
+from infra.sim.models import EventState, Status
 
 DEFAULT_START = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 DEFAULT_CYCLES = 24
@@ -76,6 +78,17 @@ def _polymarket(ex: Exchange) -> list[PolymarketMarket]:
         except (NotBinary, EntryError):
             continue  # what the bot's Gamma client skips too
     return polys
+
+
+def _fees(ex: Exchange, event: EventState) -> FeeSchedule:
+    """The event's fee schedule as the bot reads it: its series and event through the wire."""
+    series = parse_series(root("series", _wire(series_json(ex.series[event.series_ticker]))))
+    return series.fees(parse_event(root("event", _wire(event_json(ex, event, nested=False)))))
+
+
+def _wire(payload: dict[str, Any]) -> Any:
+    """A payload as a client receives it: JSON text, numbers with a fraction as Decimal."""
+    return json.loads(json.dumps(payload), parse_float=Decimal)
 
 
 @dataclass
@@ -130,15 +143,17 @@ def _cycle(
                 continue
             link = quotes.get(market.ticker)
             poly = polys[link.polymarket_id].yes_price if link else None
+            event = ex.events_by_ticker[state.event_ticker]
+            fees = _fees(ex, event)
             candidate = Candidate(
                 market=market,
                 book=book,
+                fees=fees,
                 polymarket_price=poly,
                 polymarket_id=link.polymarket_id if link else None,
                 link_confidence=link.confidence if link else None,
             )
             forecast = forecaster.forecast(candidate, now)
-            event = ex.events_by_ticker[state.event_ticker]
             decisions.append(
                 Decision(
                     run=run,
@@ -152,6 +167,7 @@ def _cycle(
                     truth=_fair(ex.truth(state)),
                     polymarket=poly,
                     bot=forecast.probability if forecast else None,
+                    fees=fees,
                 )
             )
     return decisions

@@ -13,6 +13,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
+from domain.fees import FeeSchedule
 from domain.models import (
     Balance,
     FillReport,
@@ -44,6 +45,11 @@ class VenueClient(Protocol):
     def get_market(self, ticker: str) -> Market: ...
 
     def get_orderbook(self, ticker: str, depth: int = 0) -> OrderBook: ...
+
+    def get_fee_schedule(self, event_ticker: str) -> FeeSchedule:
+        """The fee schedule the event's markets pay (A5.6, A7); raises when it cannot be read
+        or names a fee type the project does not know (the Scanner then skips the market)."""
+        ...
 
     # The account (Reconciler, TradingGuard, Executor)
     def get_balance(self) -> Balance: ...

@@ -30,6 +30,7 @@ from urllib.parse import quote
 import requests
 from loguru import logger
 
+from domain.fees import FeeSchedule
 from domain.models import (
     Balance,
     FillReport,
@@ -54,6 +55,7 @@ from infra.kalshi.errors import (
     VenueRefused,
     error_for_status,
 )
+from infra.kalshi.fee_schedules import FeeSchedules
 from infra.kalshi.fields import Fields
 from infra.kalshi.models import (
     CancelAck,
@@ -125,6 +127,7 @@ class KalshiClient:
         self._http = HttpTransport(
             base_url, limiter=self.limiter, timeout=timeout, limits=limits, session=session
         )
+        self._fee_schedules = FeeSchedules(self.get_event, self.get_series)
 
     @property
     def base_url(self) -> str:
@@ -337,6 +340,10 @@ class KalshiClient:
         path = f"/series/{quote(series_ticker, safe='')}"
         endpoint = f"GET {path}"
         return wire.parse_series(wire.unwrap(endpoint, self._get(path), "series", self.bounds))
+
+    def get_fee_schedule(self, event_ticker: str) -> FeeSchedule:
+        """The fee schedule of the event's markets (cached per run: `fee_schedules`)."""
+        return self._fee_schedules.of_event(event_ticker)
 
     def get_trades(
         self, ticker: str, *, min_ts: int | None = None, limit: int = MAX_TRADES_LIMIT

@@ -9,8 +9,10 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from statistics import NormalDist
 
+from domain.fees import FeeSchedule, FeeType
 from infra.sim.models import EventState, MarketState, SeriesState, Status
 from infra.sim.templates import SCALAR_TEMPLATES, TEAMS, TEMPLATES, Kind, Template
 
@@ -23,6 +25,15 @@ _LONGEST = 10 * DAY
 _EXPIRATION_AFTER_CLOSE = 7 * DAY
 # Share of event listings followed by a scalar event (its own random stream: see templates).
 SCALAR_SHARE = 0.06
+# Series that do not charge the standard schedule (A7: per-series `fee_type` and
+# `fee_multiplier`; the real per-series values are unknown, part D): a reduced multiplier, maker
+# fees, and a flat fee. Every other series is `quadratic` x 1.
+SERIES_FEES = {
+    "KXINXU": FeeSchedule(FeeType.QUADRATIC, Decimal("0.5")),
+    "KXBTCD": FeeSchedule(FeeType.QUADRATIC_WITH_MAKER_FEES),
+    "KXNBAGAME": FeeSchedule(FeeType.QUADRATIC_WITH_MAKER_FEES, Decimal("1.5")),
+    "KXTSAW": FeeSchedule(FeeType.FLAT),
+}
 
 
 def strike_code(value: float) -> str:
@@ -71,6 +82,7 @@ class Catalog:
                 tags=(t.category,),
                 source_name=t.source_name,
                 source_url=t.source_url,
+                fees=SERIES_FEES.get(t.ticker, FeeSchedule()),
             )
             for t in (*TEMPLATES, *SCALAR_TEMPLATES)
         }

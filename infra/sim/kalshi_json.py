@@ -181,6 +181,9 @@ def event_json(
         "last_updated_ts": _time(max(m.updated_ts for m in markets)),
         "exchange_index": 0,
     }
+    if event.fee_override is not None:  # A5.6
+        data["fee_type_override"] = str(event.fee_override.fee_type)
+        data["fee_multiplier_override"] = _multiplier(event.fee_override.multiplier)
     if nested or with_markets:
         data["markets"] = [market_json(exchange, m) for m in markets]
     return data

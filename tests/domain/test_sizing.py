@@ -3,8 +3,9 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.fees import taker_fee
+from domain.fees import FeeSchedule, FeeType, taker_fee
 from domain.models import BookLevel, OrderBook, Side, TradeSignal
+from domain.money import ceil_to_cent
 from domain.risk import DenyReason
 from domain.sizing import NoTrade, SizingLimits, kelly_fraction, size_order
 
@@ -115,3 +116,37 @@ def test_the_signal_keeps_its_full_kelly_and_the_caps_that_shrank_it() -> None:
     )
     assert isinstance(scaled, TradeSignal)
     assert scaled.caps == ("track record x0.5",)
+
+
+def test_sizing_charges_the_markets_own_fee_schedule() -> None:
+    """The same forecast and book under three schedules (A7 per-series fee types): the fee and
+    the edge after it are the schedule's, never the standard table's."""
+    quote = book(D("0.38"), D("0.60"))  # YES ask 0.40
+    limits = SizingLimits(max_fraction_per_order=D(1), max_order_cost=D(10))
+    standard = size_order("T", D("0.60"), quote, D(1000), limits)
+    half = size_order("T", D("0.60"), quote, D(1000), limits, fees=FeeSchedule(multiplier=D("0.5")))
+    flat = size_order("T", D("0.60"), quote, D(1000), limits, fees=FeeSchedule(FeeType.FLAT))
+    assert isinstance(standard, TradeSignal)
+    assert isinstance(half, TradeSignal)
+    assert isinstance(flat, TradeSignal)
+    assert standard.fee == taker_fee(standard.count, D("0.40"))
+    assert half.fee == ceil_to_cent(D("0.035") * half.count * D("0.24"))
+    assert flat.fee == D("0.01") * flat.count
+    assert half.edge > standard.edge
+    for signal in (standard, half, flat):
+        assert signal.cost == signal.limit_price * signal.count + signal.fee <= D(10)
+    # A 3x multiplier leaves no edge where the standard schedule still has one.
+    thin = book(D("0.45"), D("0.53"))  # YES ask 0.47, forecast 0.52
+    assert isinstance(
+        size_order("T", D("0.52"), thin, D(1000), SizingLimits(min_edge=D(0))), TradeSignal
+    )
+    tripled = size_order(
+        "T",
+        D("0.52"),
+        thin,
+        D(1000),
+        SizingLimits(min_edge=D(0)),
+        fees=FeeSchedule(multiplier=D(3)),
+    )
+    assert isinstance(tripled, NoTrade)
+    assert tripled.reason is DenyReason.NO_EDGE

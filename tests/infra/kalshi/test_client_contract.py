@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from loguru import logger
 
+from domain.fees import FeeType
 from domain.models import Side
 from infra.kalshi.backoff import LookupPolicy, RetryPolicy
 from infra.kalshi.client import DEMO_URL, PRODUCTION_URL, KalshiClient
@@ -634,3 +635,29 @@ def test_retry_and_lookup_policies_validate():
     assert [LookupPolicy().delay(i) for i in range(5)] == [0.0, 0.5, 1.0, 2.0, 4.0]
     rng = random.Random(3)
     assert all(0 <= RetryPolicy().delay(10, rng) <= 8.0 for _ in range(100))
+
+
+def _series(fee_type: str, multiplier: object = 1) -> Reply:
+    return Reply(
+        200, {"series": {"ticker": "KXHIGHNY", "fee_type": fee_type, "fee_multiplier": multiplier}}
+    )
+
+
+def test_fee_schedules_are_read_once_per_event_and_series(client: KalshiClient, server):
+    event = {**p.EVENT, "markets": []}
+    server.route("GET", "/events/KXHIGHNY-26OCT01", Reply(200, {"event": event, "markets": []}))
+    server.route("GET", "/series/KXHIGHNY", _series("quadratic_with_maker_fees", 0.5))
+    fees = client.get_fee_schedule("KXHIGHNY-26OCT01")
+    assert (fees.fee_type, fees.multiplier) == (FeeType.QUADRATIC_WITH_MAKER_FEES, Decimal("0.5"))
+    assert client.get_fee_schedule("KXHIGHNY-26OCT01") == fees
+    assert len(server.requests) == 2  # cached: no second read of either
+
+
+def test_an_unknown_fee_type_fails_closed_and_is_not_cached(client: KalshiClient, server):
+    event = {**p.EVENT, "fee_type_override": "", "markets": []}
+    server.route("GET", "/events/KXHIGHNY-26OCT01", Reply(200, {"event": event, "markets": []}))
+    server.route("GET", "/series/KXHIGHNY", _series("cubic"), _series("flat", 2))
+    with pytest.raises(MalformedResponse, match="cubic"):
+        client.get_fee_schedule("KXHIGHNY-26OCT01")
+    fees = client.get_fee_schedule("KXHIGHNY-26OCT01")  # read again, now a known type
+    assert (fees.fee_type, fees.multiplier) == (FeeType.FLAT, Decimal(2))

@@ -11,7 +11,7 @@ import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from infra.sim import SimExchange
-from tests.infra.sim.helpers import ORDERS, Api, KalshiAuth, order_body, public_pem
+from tests.infra.sim.helpers import ORDERS, Api, KalshiAuth, order_body, public_pem, running_sim
 
 
 @pytest.fixture
@@ -362,3 +362,31 @@ def test_every_match_is_a_public_trade_newest_first(
     assert len(page["trades"]) == 1
     assert page["trades"][0]["ticker"] == other
     assert page["cursor"]
+
+
+@pytest.mark.parametrize(
+    ("series", "fee_type", "multiplier", "fee"),
+    [
+        # 10 @ 0.40: 0.07 x 10 x 0.24 = 0.168 (A7), times the series' multiplier.
+        ("KXHIGHNY", "quadratic", 1, "0.1700"),  # 0.168 -> balance change floored to the cent
+        ("KXINXU", "quadratic", 0.5, "0.0900"),  # 0.084 -> 0.09
+        ("KXTSAW", "flat", 1, "0.1000"),  # the sim's flat reading: $0.01 a contract
+    ],
+)
+def test_each_series_serves_and_charges_its_own_fee_schedule(
+    rsa_key: rsa.RSAPrivateKey,
+    http: requests.Session,
+    series: str,
+    fee_type: str,
+    multiplier: float,
+    fee: str,
+) -> None:
+    with running_sim(rsa_key, markets=200) as sim:
+        served = requests.get(f"{sim.base_url}/series/{series}").json()["series"]
+        assert (served["fee_type"], served["fee_multiplier"]) == (fee_type, multiplier)
+        ticker = next(t for t in sim.open_tickers() if t.startswith(series + "-"))
+        sim.pin_book(ticker, no_bids=[("0.60", "50")])
+        response = Api(sim, http).order(ticker, count="10", price="0.4000")
+        assert response.status_code == 201, response.text
+        (fill,) = http.get(sim.base_url + "/portfolio/fills").json()["fills"]
+        assert fill["fee_cost"] == fee
