@@ -100,7 +100,8 @@ class Scanner(BaseActor):
     def _scan(self, stats: CycleStats) -> tuple[CycleStats, tuple[Candidate, ...]]:
         now = self.clock.now()
         try:
-            markets = self.client.get_all_markets(status="open")
+            # A5.2: no combo (multivariate) markets; any the venue returns anyway are screened.
+            markets = self.client.get_all_markets(status="open", mve_filter="exclude")
         except KalshiError as exc:
             self.log.warning("market scan failed: {}", exc)
             return stats.plus(errors=(f"scan: {exc}",)), ()

@@ -96,6 +96,7 @@ class Market(Frozen):
     result: MarketResult = MarketResult.NONE
     settlement_value: Decimal | None = None  # A5.3 settlement_value_dollars: per YES contract
     venue: str = "kalshi"
+    is_combo: bool = False  # a combo (multivariate) market: never traded (domain.screening)
 
     @property
     def spread(self) -> Decimal | None:

@@ -29,6 +29,35 @@ class ScreenResult(Frozen):
     skipped: tuple[tuple[str, int], ...]  # reason -> count
 
 
+def _refusal(
+    market: Market,
+    now: datetime,
+    settings: ScreenSettings,
+    held: frozenset[str],
+    last: datetime | None,
+) -> str | None:
+    """The first filter `market` fails, or None when it passes them all."""
+    spread = market.spread
+    to_close = market.close_time - now
+    if not market.is_open:
+        return "FILTER_NOT_OPEN"
+    if market.is_combo:  # combos trade by request for quote, not on a book (part C #7)
+        return "FILTER_COMBO"
+    if market.ticker in held:
+        return "FILTER_ALREADY_HELD"
+    if market.volume < settings.min_volume:
+        return "FILTER_LOW_VOLUME"
+    if spread is None:
+        return "FILTER_NO_QUOTE"
+    if spread > settings.max_spread:
+        return "FILTER_WIDE_SPREAD"
+    if not settings.min_time_to_close <= to_close <= settings.max_time_to_close:
+        return "FILTER_CLOSE_TIME"
+    if last is not None and now - last < settings.cooldown:
+        return "FILTER_COOLDOWN"
+    return None
+
+
 def screen(
     markets: Iterable[Market],
     now: datetime,
@@ -46,25 +75,11 @@ def screen(
     reasons: Counter[str] = Counter()
     kept: list[Market] = []
     for market in markets:
-        spread = market.spread
-        to_close = market.close_time - now
-        last = last_analyzed.get(market.ticker)
-        if not market.is_open:
-            reasons["FILTER_NOT_OPEN"] += 1
-        elif market.ticker in held:
-            reasons["FILTER_ALREADY_HELD"] += 1
-        elif market.volume < settings.min_volume:
-            reasons["FILTER_LOW_VOLUME"] += 1
-        elif spread is None:
-            reasons["FILTER_NO_QUOTE"] += 1
-        elif spread > settings.max_spread:
-            reasons["FILTER_WIDE_SPREAD"] += 1
-        elif not settings.min_time_to_close <= to_close <= settings.max_time_to_close:
-            reasons["FILTER_CLOSE_TIME"] += 1
-        elif last is not None and now - last < settings.cooldown:
-            reasons["FILTER_COOLDOWN"] += 1
-        else:
+        reason = _refusal(market, now, settings, held, last_analyzed.get(market.ticker))
+        if reason is None:
             kept.append(market)
+        else:
+            reasons[reason] += 1
     if settings.rank_by == "close_time":
         kept.sort(key=lambda m: (m.ticker not in preferred, m.close_time, m.ticker))
     else:

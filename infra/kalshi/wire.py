@@ -157,6 +157,22 @@ def parse_market(fields: Fields) -> Market:
         close_time=fields.timestamp("close_time"),
         result=fields.enum("result", MarketResult, default=MarketResult.NONE),
         settlement_value=fields.amount("settlement_value_dollars", "settlement_value"),
+        is_combo=_is_combo(fields),
+    )
+
+
+COMBO_TICKER_PREFIX = "KXMVE"  # part C gotcha 7: combo (multivariate) tickers
+
+
+def _is_combo(fields: Fields) -> bool:
+    """A combo (multivariate) market: it names its collection or legs (A5.3), or has a combo
+    ticker (part C gotcha 7). Any one sign is enough: such a market is never traded."""
+    data = fields.data
+    ticker = data.get("ticker")
+    return (
+        bool(data.get("mve_collection_ticker"))
+        or bool(data.get("mve_selected_legs"))
+        or (isinstance(ticker, str) and ticker.startswith(COMBO_TICKER_PREFIX))
     )
 
 

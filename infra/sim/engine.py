@@ -33,6 +33,7 @@ from infra.sim.book import (
 )
 from infra.sim.catalog import DAY, HOUR, Catalog
 from infra.sim.clock import SimClock
+from infra.sim.combos import COMBO_SERIES, ComboMaker, combo_series, eligible
 from infra.sim.config import SimConfig
 from infra.sim.flow import flow_at
 from infra.sim.gamma import GammaBook
@@ -105,6 +106,8 @@ class Exchange:
         self.trades: list[Trade] = []  # the public tape, in time order (A5.15)
         self.prices = config.price_model()
         self.gamma = GammaBook(config.seed, config.gamma_link_fraction, self.prices)
+        self.combos = ComboMaker(config.seed)
+        self.series[COMBO_SERIES] = combo_series()
         self.active_count = 0
         self.now_ts = clock.timestamp()
         self._heap: list[tuple[float, int, str, str]] = []
@@ -166,7 +169,7 @@ class Exchange:
         self._heap.clear()
         while self.active_count < self.config.markets:
             created = start - self.catalog.uniform(0.0, DAY)
-            self._list_event(created, start + self.catalog.duration())
+            self._maybe_combo(self._list_event(created, start + self.catalog.duration()), created)
         decoys = max(3, self.config.markets // 25)
         self.gamma.add_decoys(decoys, start, self.catalog.uniform)
 
@@ -260,6 +263,8 @@ class Exchange:
         market.status = Status.CLOSED
         market.close_ts = min(market.close_ts, ts)
         market.touch(ts)
+        if market.is_combo:
+            return  # combos never count towards `config.markets`
         self.active_count -= 1
         if replenish:
             self._replenish(ts)
@@ -267,11 +272,33 @@ class Exchange:
     def _replenish(self, ts: float) -> None:
         """Keep about `config.markets` markets open by listing new events as old ones close."""
         while self.active_count < self.config.markets:
-            self._list_event(ts, ts + self.catalog.duration())
+            self._maybe_combo(self._list_event(ts, ts + self.catalog.duration()), ts)
+
+    def _maybe_combo(self, fresh: list[MarketState], created: float) -> None:
+        """Now and then a combo on a market just listed and another open one (combos.py)."""
+        # A leg whose result could be amended would make the combo's result ambiguous.
+        legs = self.combos.pick_legs(
+            fresh, self.markets, lambda m: eligible(m) and not will_dispute(m)
+        )
+        if legs is None:
+            return
+        event, market = self.combos.combo(
+            legs, self.catalog.next_event_seq, self.catalog.next_market_seq, created
+        )
+        self.catalog.next_event_seq += 1
+        self.catalog.next_market_seq += 1
+        self.events.append(event)
+        self.events_by_ticker[event.event_ticker] = event
+        self.markets.append(market)
+        self.markets_by_ticker[market.ticker] = market
+        self._schedule(event.strike_ts, _CLOSE, event.event_ticker)
 
     def _outcome(self, market: MarketState) -> str:
         """Drawn from where the event's latent path ends (infra.sim.pricing); a pinned truth
         is a fixed probability, drawn with the event's seed."""
+        if market.is_combo:  # YES iff every leg resolves YES
+            legs = [self.markets_by_ticker[t] for t in market.legs]
+            return "yes" if all(self._outcome(leg) == "yes" for leg in legs) else "no"
         event = self.events_by_ticker[market.event_ticker]
         if market.truth_override is not None:
             return "yes" if unit(event.path_seed, market.seq) < market.truth_override else "no"
@@ -282,6 +309,11 @@ class Exchange:
     def truth(self, market: MarketState) -> float:
         """The hidden fair value now (for evaluation only); after the close, what the market
         pays per YES contract as the path decided it."""
+        if market.is_combo and market.status.listed_open:  # legs on distinct events
+            value = 1.0
+            for leg in market.legs:
+                value *= self.truth(self.markets_by_ticker[leg])
+            return value
         if market.status.listed_open:
             return truth(market, self.epoch)
         if market.market_type == "scalar":
@@ -377,6 +409,10 @@ class Exchange:
                     "order_already_exists",
                     "order already exists",
                     f"client_order_id {request.client_order_id} was already used",
+                )
+            if market.is_combo:  # part C gotcha 7: combos are not traded like other markets
+                raise ApiError(
+                    400, "invalid_price", "invalid price", "combo markets are quoted on request"
                 )
             if market.status is Status.INACTIVE:
                 # The reference names no code for an inactive market: the sim's choice.

@@ -9,6 +9,7 @@ from typing import Any
 from domain.money import ZERO
 from infra.sim.book import book_levels
 from infra.sim.catalog import DAY, HOUR
+from infra.sim.combos import COMBO_COLLECTION
 from infra.sim.engine import Exchange
 from infra.sim.ledger import Result
 from infra.sim.models import (
@@ -135,6 +136,16 @@ def market_json(exchange: Exchange, market: MarketState) -> dict[str, Any]:
         "exchange_index": 0,
         "is_provisional": False,
     }
+    if market.is_combo:  # A5.3 optional combo fields
+        data["mve_collection_ticker"] = COMBO_COLLECTION
+        data["mve_selected_legs"] = [
+            {
+                "event_ticker": exchange.markets_by_ticker[leg].event_ticker,
+                "market_ticker": leg,
+                "side": "yes",
+            }
+            for leg in market.legs
+        ]
     if market.settlement_value is not None:
         data["settlement_value_dollars"] = dollars(market.settlement_value)
     elif market.result in {Result.YES, Result.NO}:

@@ -216,9 +216,15 @@ class KalshiRoutes:
         mve = ctx.request.param("mve_filter")
         if mve not in {None, "", "only", "exclude"}:
             raise bad_request("mve_filter must be 'only' or 'exclude'")
-        keep = self._market_filter(ctx)
+        matches = self._market_filter(ctx)
+
+        def keep(market: MarketState) -> bool:  # A5.2 mve_filter: combo markets only or none
+            if mve == "only" and not market.is_combo:
+                return False
+            return not (mve == "exclude" and market.is_combo) and matches(market)
+
         with self.exchange.synced() as ex:
-            source = [] if mve == "only" else self._market_source(ctx)
+            source = self._market_source(ctx)
             if after and source is ex.markets:
                 source = ex.markets[after:]  # seq n lives at index n - 1
             page, cursor = ascending_page(
@@ -287,6 +293,8 @@ class KalshiRoutes:
         min_close = parse_int(q, "min_close_ts")
 
         def keep(event: EventState) -> bool:
+            if event.multivariate:  # A5.6: under /events/multivariate (not served)
+                return False
             if series is not None and event.series_ticker != series:
                 return False
             if wanted and event.event_ticker not in wanted:

@@ -96,6 +96,7 @@ class EventState:
     path: LatentPath | None = None
     market_tickers: list[str] = field(default_factory=list)
     fee_override: FeeSchedule | None = None  # A5.6 fee_type_override / fee_multiplier_override
+    multivariate: bool = False  # a combo's event: not listed by GET /events (A5.6)
 
 
 @dataclass(slots=True)
@@ -158,6 +159,11 @@ class MarketState:
     checked_epoch: int = -1  # last re-quote at which resting orders were matched
     version: int = 0
     json_cache: tuple[int, int, dict[str, Any]] | None = None
+    legs: tuple[str, ...] = ()  # a combo's leg tickers, each selected on YES (infra.sim.combos)
+
+    @property
+    def is_combo(self) -> bool:
+        return bool(self.legs)
 
     def touch(self, ts: float | None = None) -> None:
         self.version += 1

@@ -86,3 +86,15 @@ def test_only_an_active_market_is_ever_a_candidate() -> None:
     result = screen(markets, NOW, ScreenSettings(min_volume=D(10)), frozenset(), {})
     assert result.selected == ()
     assert dict(result.skipped) == {"FILTER_NOT_OPEN": len(statuses)}
+
+
+def test_a_combo_market_the_venue_returns_anyway_is_never_a_candidate() -> None:
+    result = screen(
+        [market("KXMVE-1", is_combo=True), market("OK")],
+        NOW,
+        ScreenSettings(min_volume=D(10)),
+        frozenset(),
+        {},
+    )
+    assert [m.ticker for m in result.selected] == ["OK"]
+    assert dict(result.skipped) == {"FILTER_COMBO": 1}

@@ -47,6 +47,22 @@ def test_current_market():
     assert market.result is MarketResult.NONE
 
 
+@pytest.mark.parametrize(
+    "sign",
+    [
+        {"mve_collection_ticker": "KXMVECROSSCATEGORY-R"},
+        {"mve_selected_legs": [{"event_ticker": "E", "market_ticker": "E-1", "side": "yes"}]},
+        {"ticker": "KXMVESPORTS-26OCT01ABC-1"},
+    ],
+)
+def test_any_sign_of_a_combo_market_marks_it(sign: dict[str, Any]):
+    """A5.3 combo fields, or a combo ticker (part C gotcha 7)."""
+    assert wire.parse_market(f(p.market(**sign))).is_combo
+    assert not wire.parse_market(
+        f(p.market(mve_collection_ticker="", mve_selected_legs=[]))
+    ).is_combo
+
+
 def test_legacy_market_in_cents():
     market = wire.parse_market(f(p.legacy_market()))
     assert market.yes_bid == Decimal("0.56")

@@ -93,7 +93,7 @@ def _adverse_edge(informed_share: float) -> tuple[int, float]:
     sim = _sim(seed=5, markets=60, informed_share=informed_share)
     ex = sim.exchange
     for market in [m for m in ex.markets if m.status.value == "active"]:
-        if market.market_type != "binary":
+        if market.market_type != "binary" or market.is_combo:
             continue
         bid, ask = top_of_book(market, ex.epoch)
         _order(sim, market.ticker, BookSide.BID, bid, "20", TimeInForce.GOOD_TILL_CANCELED)
