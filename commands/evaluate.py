@@ -20,11 +20,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from commands.base import EXIT_CONFIG, EXIT_OK, Command
+from commands.base import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, Command
 from commands.report import money_text, score_text
 from domain.evaluation import StrategyResult
+from domain.forecasting import Forecaster
 from domain.money import CENT
 from infra.evaluation import DEFAULT_CYCLES, DEFAULT_START, EvaluationPlan, evaluate
+from infra.evaluation_forecaster import EvaluationFailed, LlmViews, configured_forecaster
 from infra.settings import ConfigError, Settings
 from infra.sim.cli import add_price_flags, price_options
 
@@ -106,7 +108,12 @@ def render_strategies(
 
 
 def run_evaluation(
-    settings: Settings, plan: EvaluationPlan, console: Console, *, as_json_list: bool
+    settings: Settings,
+    plan: EvaluationPlan,
+    console: Console,
+    *,
+    as_json_list: bool,
+    forecaster: Forecaster | LlmViews | None = None,
 ) -> list[StrategyResult]:
     """Evaluate with a progress bar on stderr's console; print the table or the JSON list."""
     started = time.perf_counter()
@@ -118,7 +125,7 @@ def run_evaluation(
         def step(seed: int, cycle: int) -> None:
             progress.update(task, advance=1, description=f"seed {seed}, cycle {cycle}")
 
-        results = evaluate(settings, plan, step)
+        results = evaluate(settings, plan, step, forecaster)
     elapsed = time.perf_counter() - started
     if as_json_list:
         sys.stdout.write(json.dumps([as_json(r) for r in results], indent=2) + "\n")
@@ -158,7 +165,18 @@ def execute(settings: Settings, options: argparse.Namespace, console: Console) -
         markets=options.markets_per_seed,
         start_time=settings.sim.start_time or DEFAULT_START,
     )
-    run_evaluation(settings, plan, console, as_json_list=options.json)
+    forecaster = configured_forecaster(settings)  # no key for a configured LLM: exit 2
+    logger.info("the bot forecasts with {}", forecaster.label)
+    try:
+        run_evaluation(settings, plan, console, as_json_list=options.json, forecaster=forecaster)
+        if isinstance(forecaster, LlmViews):
+            forecaster.finish()
+    except EvaluationFailed as exc:
+        logger.error("{}", exc)
+        return EXIT_FAILURE
+    finally:
+        if isinstance(forecaster, LlmViews):
+            forecaster.close()
     return EXIT_OK
 
 

@@ -4,7 +4,8 @@ Each seed is a fresh simulator at time scale 0, driven only by `advance()` (no r
 started at the pinned start time, so a run is a pure function of (scenario, seeds, cycles,
 settings). Every cycle reads what the bot's Scanner reads, through the same wire parsers: the
 open markets, the Gamma catalogue (linked with the bot's linker), the books of the screened
-candidates; the configured offline forecaster gives the bot's view. The simulator's hidden fair
+candidates; the configured forecaster (offline or the configured LLM:
+infra.evaluation_forecaster) gives the bot's view. The simulator's hidden fair
 value is recorded beside each decision for scoring only. After the last cycle the clock runs on
 until every decided market has settled. Scoring is domain.evaluation's.
 """
@@ -28,7 +29,7 @@ from domain.evaluation import (
     trades_for,
 )
 from domain.fees import FeeSchedule
-from domain.forecasting import OfflineForecaster
+from domain.forecasting import Forecaster, OfflineForecaster
 from domain.linking import LinkConfig, MarketLink, PolymarketMarket, link_markets
 from domain.messages import Candidate
 from domain.models import Market
@@ -119,10 +120,14 @@ class _Memory:
 
 
 def _cycle(
-    sim: SimExchange, settings: Settings, run: int, cycle: int, memory: _Memory
+    sim: SimExchange,
+    settings: Settings,
+    run: int,
+    cycle: int,
+    memory: _Memory,
+    forecaster: Forecaster,
 ) -> list[Decision]:
     """What the bot would decide on now, with the hidden truth beside each decision."""
-    forecaster = OfflineForecaster()
     with sim.exchange.synced() as ex:
         now = ex.clock.now()
         # What `GET /markets?status=open` lists, inactive markets included (the screen drops them).
@@ -174,7 +179,11 @@ def _cycle(
 
 
 def run_seed(
-    settings: Settings, plan: EvaluationPlan, seed: int, progress: Progress | None = None
+    settings: Settings,
+    plan: EvaluationPlan,
+    seed: int,
+    progress: Progress | None = None,
+    forecaster: Forecaster | None = None,
 ) -> tuple[list[Decision], dict[tuple[int, str], bool]]:
     """One simulated world: the decisions of every cycle, and how their markets resolved."""
     config = SimConfig(
@@ -188,7 +197,7 @@ def run_seed(
     decisions: list[Decision] = []
     memory = _Memory({}, {}, set())
     for cycle in range(1, plan.cycles + 1):
-        decisions += _cycle(sim, settings, seed, cycle, memory)
+        decisions += _cycle(sim, settings, seed, cycle, memory, forecaster or OfflineForecaster())
         sim.advance(timedelta(minutes=plan.cycle_minutes).total_seconds())
         if progress is not None:
             progress(seed, cycle)
@@ -208,13 +217,17 @@ def run_seed(
 
 
 def evaluate(
-    settings: Settings, plan: EvaluationPlan, progress: Progress | None = None
+    settings: Settings,
+    plan: EvaluationPlan,
+    progress: Progress | None = None,
+    forecaster: Forecaster | None = None,
 ) -> list[StrategyResult]:
-    """Every strategy on the same decisions of every seed."""
+    """Every strategy on the same decisions of every seed; `bot` forecasts with `forecaster`
+    (default: the offline one)."""
     decisions: list[Decision] = []
     results: dict[tuple[int, str], bool] = {}
     for seed in range(plan.first_seed, plan.first_seed + plan.seeds):
-        seed_decisions, seed_results = run_seed(settings, plan, seed, progress)
+        seed_decisions, seed_results = run_seed(settings, plan, seed, progress, forecaster)
         decisions += seed_decisions
         results.update(seed_results)
     return score_strategies(settings, plan.scenario, decisions, results)

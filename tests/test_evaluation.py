@@ -14,7 +14,8 @@ import pytest
 from domain.evaluation import STRATEGIES, StrategyResult
 from infra.evaluation import EvaluationPlan, evaluate
 from infra.settings import load_settings
-from tests.process_helpers import run_main
+from tests.fakes.llm_server import FakeLlmServer, Status
+from tests.process_helpers import CONFIDENT_ANSWER, child_env, run_main
 
 SEEDS, CYCLES, MARKETS = 2, 8, 100
 
@@ -89,4 +90,50 @@ def test_evaluate_refuses_an_unknown_scenario_without_a_traceback() -> None:
     result = run_main("evaluate", "--scenario", "lucky")
     assert result.returncode == 2
     assert "invalid choice: 'lucky'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+EVALUATE_SMALL = ("evaluate", "--scenario", "agree", "--seeds", "1", "--cycles", "2")
+SMALL_WORLD = ("--markets-per-seed", "40", "--json")
+
+
+@pytest.mark.timeout(120)
+def test_the_bot_strategy_forecasts_with_the_configured_llm() -> None:
+    """Claude (the real SDK) against the local fake, whose every answer is 0.97: the `bot` row
+    is that forecaster's, not the offline one's (which follows the linked Polymarket price)."""
+    with FakeLlmServer(answer=lambda _request: CONFIDENT_ANSWER) as fake:
+        env = child_env(
+            PMT_LLM__PROVIDER="anthropic",
+            ANTHROPIC_API_KEY="test-key",
+            ANTHROPIC_BASE_URL=fake.url,
+        )
+        result = run_main(*EVALUATE_SMALL, *SMALL_WORLD, env=env, timeout=110)
+        calls = fake.count("/v1/messages")
+    assert result.returncode == 0, result.stderr
+    rows = {row["strategy"]: row for row in json.loads(result.stdout)}
+    assert calls > 0
+    assert f"LLM claude:claude-sonnet-5-5: {calls} calls, 0 failed" in result.stderr
+    assert rows["bot"]["markets"] > rows["polymarket"]["markets"]  # every candidate is forecast
+    assert rows["bot"]["trades"] > 0
+
+
+def test_evaluate_with_claude_configured_but_no_key_is_a_configuration_error() -> None:
+    env = child_env(PMT_LLM__PROVIDER="anthropic")
+    result = run_main(*EVALUATE_SMALL, *SMALL_WORLD, env=env)
+    assert result.returncode == 2, result.stderr
+    assert "llm.provider is 'anthropic' but ANTHROPIC_API_KEY is not set" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.timeout(120)
+def test_evaluate_stops_when_the_llm_refuses_the_key() -> None:
+    with FakeLlmServer() as fake:
+        fake.script(Status(401))
+        env = child_env(
+            PMT_LLM__PROVIDER="anthropic", ANTHROPIC_API_KEY="bad", ANTHROPIC_BASE_URL=fake.url
+        )
+        result = run_main(*EVALUATE_SMALL, *SMALL_WORLD, env=env, timeout=110)
+    assert result.returncode == 2, result.stderr
+    assert "refused the credentials" in result.stderr
     assert "Traceback" not in result.stderr
