@@ -332,8 +332,12 @@ class Analyst(BaseActor):
             side=decision.side,
             cost=decision.cost,
         )
-        # The bot does not read events' mutually_exclusive flag (A5.6), so every event counts
-        # as unknown: one market per event, within the event cap (domain.exposure).
+        # One market per event, within the event cap (domain.exposure), whatever the event's
+        # `mutually_exclusive` flag (A5.6) says. The flag only says that at most one leg pays
+        # YES; `false` does not make legs independent: a threshold ladder's legs nest, and an
+        # event may mix `greater` and `less` strikes, so even the same side of two legs can be
+        # a pair that cannot both win. Telling those apart needs the strikes parsed; until
+        # then every event counts as unknown, the reading under which no held pair conflicts.
         refusal = event_refusal(
             holding,
             (*candidate.event_holdings, *self.cycle_holdings),

@@ -165,7 +165,8 @@ def _cycle(
                     cycle=cycle,
                     ticker=market.ticker,
                     event_ticker=state.event_ticker,
-                    mutually_exclusive=event.mutually_exclusive,
+                    # As the Analyst does: every event unknown, one market per event.
+                    mutually_exclusive=None,
                     legs=len(event.market_tickers),
                     book=book,
                     mid=(book.best_yes_bid + book.best_yes_ask) / 2,
