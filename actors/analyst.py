@@ -322,6 +322,7 @@ class Analyst(BaseActor):
             self.limits,
             kelly_scale=scale,
             fees=candidate.fees,
+            ticks=candidate.market.price_ranges,
         )
         if isinstance(decision, NoTrade):
             self.skipped[decision.reason] += 1

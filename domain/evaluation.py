@@ -21,7 +21,7 @@ from decimal import Decimal
 from domain.base import Frozen
 from domain.exposure import Holding, event_refusal
 from domain.fees import FeeSchedule, max_cost
-from domain.models import OrderBook, Side
+from domain.models import OrderBook, PriceRange, Side
 from domain.money import ONE, ZERO
 from domain.scoring import Interval, ScoredForecast, clustered_total_ci, scorecard
 from domain.sizing import STANDARD_FEES, NoTrade, SizingLimits, size_order
@@ -44,6 +44,7 @@ class Decision(Frozen):
     polymarket: Decimal | None = None
     bot: Decimal | None = None
     fees: FeeSchedule = STANDARD_FEES  # the market's schedule (A5.6, A7)
+    ticks: tuple[PriceRange, ...] = ()  # the market's price ranges (domain.ticks)
 
     @property
     def cluster(self) -> str:
@@ -124,6 +125,7 @@ def trades_for(
             limits,
             kelly_scale=kelly_scale,
             fees=decision.fees,
+            ticks=decision.ticks,
         )
         if isinstance(signal, NoTrade):
             continue

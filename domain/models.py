@@ -74,6 +74,14 @@ class MarketResult(StrEnum):
     NONE = ""
 
 
+class PriceRange(Frozen):
+    """One band of a market's tick structure (A5.3 `price_ranges`; domain.ticks)."""
+
+    start: Decimal = Field(gt=0, lt=1)
+    end: Decimal = Field(gt=0, lt=1)
+    step: Decimal = Field(gt=0, lt=1)
+
+
 class Market(Frozen):
     """One binary market as the venue describes it."""
 
@@ -97,6 +105,7 @@ class Market(Frozen):
     settlement_value: Decimal | None = None  # A5.3 settlement_value_dollars: per YES contract
     venue: str = "kalshi"
     is_combo: bool = False  # a combo (multivariate) market: never traded (domain.screening)
+    price_ranges: tuple[PriceRange, ...] = ()  # its valid prices (domain.ticks); () = $0.01
 
     @property
     def spread(self) -> Decimal | None:

@@ -17,9 +17,10 @@ from pydantic import Field
 
 from domain.base import Frozen
 from domain.fees import FeeSchedule, max_cost
-from domain.models import OrderBook, Side, TradeSignal
+from domain.models import OrderBook, PriceRange, Side, TradeSignal
 from domain.money import ONE, ZERO, floor_to_step
 from domain.risk import DenyReason
+from domain.ticks import buy_limit
 
 STANDARD_FEES = FeeSchedule()
 
@@ -70,16 +71,21 @@ def size_order(
     limits: SizingLimits,
     kelly_scale: Decimal = ONE,
     fees: FeeSchedule = STANDARD_FEES,
+    ticks: tuple[PriceRange, ...] = (),
 ) -> TradeSignal | NoTrade:
     """Size a taker order on the better side of `book`, or say why not.
 
     `kelly_scale` (in [0, 1]) shrinks the Kelly multiplier further, e.g. for a forecaster
-    whose track record is poor. `fees` is the market's schedule (standard quadratic by default).
+    whose track record is poor. `fees` is the market's schedule (standard quadratic by default);
+    `ticks` its price ranges: the limit is the ask snapped to them, never above it.
     """
     chosen = _best_side(book, yes_probability)
     if chosen is None:
         return NoTrade(ticker=ticker, reason=DenyReason.NO_PRICE, detail="no ask on either side")
-    side, price = chosen
+    side, ask = chosen
+    price = buy_limit(side, ask, ticks)
+    if price is None:
+        return NoTrade(ticker=ticker, reason=DenyReason.NO_PRICE, detail=f"no tick at {ask}")
     q = _probability_of(side, yes_probability)
     approx_fee = fees.trade_fee(ONE, price, is_taker=True)  # per contract, rounded up
     full_kelly = kelly_fraction(q, price + approx_fee)

@@ -174,6 +174,7 @@ def _cycle(
                     polymarket=poly,
                     bot=forecast.probability if forecast else None,
                     fees=fees,
+                    ticks=market.price_ranges,
                 )
             )
     return decisions

@@ -29,6 +29,7 @@ from domain.models import (
     OrderReport,
     OrderStatus,
     PositionReport,
+    PriceRange,
     PublicTrade,
     SettlementReport,
     Side,
@@ -158,7 +159,16 @@ def parse_market(fields: Fields) -> Market:
         result=fields.enum("result", MarketResult, default=MarketResult.NONE),
         settlement_value=fields.amount("settlement_value_dollars", "settlement_value"),
         is_combo=_is_combo(fields),
+        price_ranges=tuple(fields.items("price_ranges", _price_range, required=False)),
     )
+
+
+def _price_range(fields: Fields) -> PriceRange:
+    """A5.3 `price_ranges[]`: `{start, end, step}` dollar strings, strictly inside ($0, $1)."""
+    start, end, step = (fields.decimal_text(name) for name in ("start", "end", "step"))
+    if not ZERO < start <= end < ONE or not ZERO < step < ONE:
+        raise fields.fail("step", f"{start}..{end} by {step} is not a price range")
+    return PriceRange(start=start, end=end, step=step)
 
 
 COMBO_TICKER_PREFIX = "KXMVE"  # part C gotcha 7: combo (multivariate) tickers

@@ -15,6 +15,7 @@ from statistics import NormalDist
 from domain.fees import FeeSchedule, FeeType
 from infra.sim.models import EventState, MarketState, SeriesState, Status
 from infra.sim.templates import SCALAR_TEMPLATES, TEAMS, TEMPLATES, Kind, Template
+from infra.sim.ticks import structure_of
 
 HOUR = 3600.0
 DAY = 24 * HOUR
@@ -338,6 +339,7 @@ class Catalog:
             volume_per_hour=int(rng.lognormvariate(3.0, 1.2)),
             status=Status.ACTIVE,
             updated_ts=created_ts,
+            price_structure=structure_of(template.ticker),
         )
         self.next_market_seq += 1
         return market

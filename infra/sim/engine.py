@@ -14,6 +14,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from decimal import Decimal
 
 from domain.fees import FeeSchedule, affordable, max_cost
@@ -57,6 +58,7 @@ from infra.sim.pricing import LatentPath, interval_of, scalar_value
 from infra.sim.quotes import truth
 from infra.sim.rng import text_seed, unit
 from infra.sim.stats import StatsRecorder
+from infra.sim.ticks import on_tick
 from infra.sim.wire import ApiError, not_found
 
 # Resting orders are matched at most this many missed re-quotes back after a long jump.
@@ -421,6 +423,7 @@ class Exchange:
                 )
             if market.status is not Status.ACTIVE:
                 raise ApiError(400, "market_closed", "market closed", f"{market.ticker} is closed")
+            request = replace(request, price_cents=self._on_tick(market, request.price_cents))
             if request.expiration_ts is not None and request.expiration_ts <= self.now_ts:
                 raise ApiError(
                     400,
@@ -445,6 +448,19 @@ class Exchange:
                 raise ApiError(400, "invalid_order", "invalid order", "post only cross")
             order = self._new_order(account, request, count)
             return order, self._execute(account, market, order, makers)
+
+    @staticmethod
+    def _on_tick(market: MarketState, cents: Decimal | int) -> Decimal | int:
+        """The order's YES price in cents if it is on one of the market's ticks (whole cents
+        as an int, the book's keys), else 400 invalid_price (A3.1, A10 item 5)."""
+        if not on_tick(market.price_structure, Decimal(cents) / 100):
+            raise ApiError(
+                400,
+                "invalid_price",
+                "invalid price",
+                f"{Decimal(cents) / 100} is not a valid price of {market.price_structure}",
+            )
+        return int(cents) if cents == int(cents) else Decimal(cents)
 
     def _order_count(self, account: Account, market: MarketState, request: OrderRequest) -> Decimal:
         """A reduce-only order (accepted only with immediate_or_cancel, exchange-apis.md A5.9

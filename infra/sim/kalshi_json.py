@@ -26,9 +26,9 @@ from infra.sim.models import (
     Trade,
 )
 from infra.sim.quotes import fair_value, top_from_fair, top_of_book, top_sizes
+from infra.sim.ticks import price_ranges
 from infra.sim.wire import cents_dollars, count, dollars, exact_dollars, from_ts, rfc3339
 
-PRICE_RANGES = ({"start": "0.0100", "end": "0.9900", "step": "0.0100"},)
 _EMPTY_SIZE = "0.00"
 
 
@@ -130,8 +130,8 @@ def market_json(exchange: Exchange, market: MarketState) -> dict[str, Any]:
         "strike_type": market.strike_type,
         "floor_strike": market.floor_strike,
         "cap_strike": market.cap_strike,
-        "price_level_structure": "linear_cent",
-        "price_ranges": [dict(r) for r in PRICE_RANGES],
+        "price_level_structure": market.price_structure,
+        "price_ranges": price_ranges(market.price_structure),
         "settlement_bounds_type": "default",
         "exchange_index": 0,
         "is_provisional": False,

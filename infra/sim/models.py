@@ -159,6 +159,7 @@ class MarketState:
     checked_epoch: int = -1  # last re-quote at which resting orders were matched
     version: int = 0
     json_cache: tuple[int, int, dict[str, Any]] | None = None
+    price_structure: str = "linear_cent"  # infra.sim.ticks
     legs: tuple[str, ...] = ()  # a combo's leg tickers, each selected on YES (infra.sim.combos)
 
     @property
@@ -180,7 +181,7 @@ class Order:
     client_order_id: str
     ticker: str
     book_side: BookSide
-    price_cents: int  # YES price
+    price_cents: Decimal | int  # YES price (tenths of a cent on tapered ticks)
     initial: Decimal
     time_in_force: TimeInForce
     self_trade_prevention: SelfTradePrevention

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from domain.money import ZERO
 from infra.sim.models import BookSide, SelfTradePrevention, TimeInForce
-from infra.sim.wire import ApiError
+from infra.sim.wire import FOUR_PLACES, ApiError
 
 _DECIMAL_TEXT = re.compile(r"^\d+(\.\d+)?$")
 MAX_COUNT = Decimal(1_000_000)
@@ -21,7 +22,7 @@ class OrderRequest:
     client_order_id: str
     side: BookSide
     count: Decimal
-    price_cents: int  # YES price
+    price_cents: Decimal  # YES price in cents (tenths of a cent on tapered ticks)
     time_in_force: TimeInForce
     self_trade_prevention: SelfTradePrevention
     post_only: bool
@@ -42,19 +43,17 @@ def _decimal_text(value: Any) -> Decimal | None:
         return None
 
 
-def parse_price(value: Any) -> int:
-    """A FixedPointDollars string on the $0.01 tick within [0.01, 0.99] -> cents."""
+def parse_price(value: Any) -> Decimal:
+    """A FixedPointDollars string with at most four decimals, strictly inside ($0, $1), as YES
+    cents (a Decimal: sub-penny where the market's ticks allow; the engine checks them)."""
     price = _decimal_text(value)
     if price is None:
         raise ApiError(400, "invalid_price", "invalid price", "price must be a decimal string")
-    if price >= 1:
-        raise ApiError(400, "invalid_price", "invalid price", "price must be between 0.01 and 0.99")
-    cents = price * 100
-    if cents != cents.to_integral_value():
-        raise ApiError(400, "invalid_price", "invalid price", "price is not on the $0.01 tick")
-    if not 1 <= cents <= 99:
-        raise ApiError(400, "invalid_price", "invalid price", "price must be between 0.01 and 0.99")
-    return int(cents)
+    if not ZERO < price < 1:
+        raise ApiError(400, "invalid_price", "invalid price", "price must be above 0 and below 1")
+    if price != price.quantize(FOUR_PLACES):
+        raise ApiError(400, "invalid_price", "invalid price", "price has more than 4 decimals")
+    return price * 100
 
 
 def parse_count(value: Any) -> Decimal:

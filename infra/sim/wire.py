@@ -64,9 +64,10 @@ def exact_dollars(amount: Decimal) -> str:
 _CENT_STRINGS = tuple(f"{Decimal(c) / 100:.4f}" for c in range(101))
 
 
-def cents_dollars(cents: int) -> str:
-    """Whole cents as a dollar string ("0.4200"); table lookup, this is the hot path."""
-    if 0 <= cents <= 100:
+def cents_dollars(cents: int | Decimal) -> str:
+    """Cents as a dollar string ("0.4200", "0.0550"); whole cents by table lookup, this is the
+    hot path."""
+    if isinstance(cents, int) and 0 <= cents <= 100:
         return _CENT_STRINGS[cents]
     return dollars(Decimal(cents) / 100)
 

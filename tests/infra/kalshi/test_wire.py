@@ -624,3 +624,15 @@ def test_invalid_order_requests(changes: dict[str, Any], match: str):
     }
     with pytest.raises(ValueError, match=match):
         wire.build_create_order_body(**arguments)
+
+
+def test_price_ranges_are_read_and_checked():
+    ranges = [{"start": "0.0010", "end": "0.1000", "step": "0.0010"}]
+    market = wire.parse_market(f(p.market(price_ranges=ranges)))
+    assert [(r.start, r.end, r.step) for r in market.price_ranges] == [
+        (Decimal("0.0010"), Decimal("0.1000"), Decimal("0.0010"))
+    ]
+    with pytest.raises(MalformedResponse, match="price range"):
+        wire.parse_market(
+            f(p.market(price_ranges=[{"start": "0.5", "end": "0.4", "step": "0.01"}]))
+        )

@@ -390,3 +390,25 @@ def test_each_series_serves_and_charges_its_own_fee_schedule(
         assert response.status_code == 201, response.text
         (fill,) = http.get(sim.base_url + "/portfolio/fills").json()["fills"]
         assert fill["fee_cost"] == fee
+
+
+def test_orders_are_accepted_only_on_the_markets_ticks(
+    rsa_key: rsa.RSAPrivateKey, http: requests.Session
+) -> None:
+    """A3.1: `tapered_deci_cent` takes $0.001 steps in its tails, `linear_cent` only cents."""
+    with running_sim(rsa_key, markets=200) as sim:
+        api = Api(sim, http)
+        tapered = next(t for t in sim.open_tickers() if t.startswith("KXBTCD-"))
+        linear = next(t for t in sim.open_tickers() if t.startswith("KXHIGHNY-"))
+        market = requests.get(f"{sim.base_url}/markets/{tapered}").json()["market"]
+        assert market["price_level_structure"] == "tapered_deci_cent"
+        assert market["price_ranges"][0] == {"start": "0.0010", "end": "0.1000", "step": "0.0010"}
+        resting = {"time_in_force": "good_till_canceled", "count": "1"}
+        accepted = api.order(tapered, price="0.0550", **resting)
+        assert accepted.status_code == 201, accepted.text
+        order = api.get(f"/portfolio/orders/{accepted.json()['order_id']}")["order"]
+        assert order["yes_price_dollars"] == "0.0550"
+        for price, ticker in (("0.0555", tapered), ("0.5550", tapered), ("0.0550", linear)):
+            refused = api.order(ticker, price=price, **resting)
+            assert refused.status_code == 400, (price, ticker)
+            assert refused.json()["error"]["code"] == "invalid_price"
