@@ -119,6 +119,9 @@ class PaperExchange:
     def get_orderbook(self, ticker: str, depth: int = 0) -> OrderBook:
         return self.data.get_orderbook(ticker, depth)
 
+    def get_fee_schedule(self, event_ticker: str) -> FeeSchedule:
+        return self.data.get_fee_schedule(event_ticker)
+
     # The account ----------------------------------------------------------------------------
 
     def get_balance(self) -> Balance:
