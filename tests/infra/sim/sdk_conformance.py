@@ -140,7 +140,6 @@ def main(base_url: str, key_id: str, key_path: str) -> dict[str, Any]:
         if order is not None and order.created_time is not None:
             wall["order_created"] = order.created_time.timestamp()
         call("cancel_order_v2", lambda: orders_api.cancel_order_v2(order_id=created.order_id))
-    call("get_trades", lambda: market_api.get_trades(ticker=market.ticker, limit=100))
     call("get_orders", lambda: orders_api.get_orders(limit=100))
     call("get_fills", lambda: portfolio.get_fills(limit=100))
     call("get_trades", lambda: market_api.get_trades(ticker=market.ticker, limit=100))

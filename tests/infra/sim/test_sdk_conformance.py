@@ -127,7 +127,6 @@ def test_the_official_sdk_parses_every_served_call(tmp_path: Path) -> None:
         "get_order",
         "cancel_order_v2",
         "get_orders",
-        "get_trades",
         "get_fills",
         "get_trades",
         "get_positions",
