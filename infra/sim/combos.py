@@ -24,7 +24,6 @@ from infra.sim.models import EventState, MarketState, PinnedBook, SeriesState
 COMBO_SERIES = "KXMVECROSSCATEGORY"
 COMBO_COLLECTION = f"{COMBO_SERIES}-R"
 COMBO_SHARE = 0.08  # chance that an event listing is followed by a combo
-LEGS = 2
 
 
 def combo_series() -> SeriesState:
