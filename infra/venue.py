@@ -127,7 +127,12 @@ def _paper(settings: Settings, limiter: TokenBucketLimiter, timeout: float) -> V
     )
     clock = SystemClock()
     try:
-        store = PaperStore(settings.paper_account_path, settings.paper.starting_cash, clock.now())
+        store = PaperStore(
+            settings.paper_account_path,
+            settings.paper.starting_cash,
+            clock.now(),
+            exclusive=True,
+        )
     except BaseException:
         public.close()
         raise

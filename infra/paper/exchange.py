@@ -25,7 +25,7 @@ from __future__ import annotations
 import threading
 import uuid
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -175,16 +175,12 @@ class PaperExchange:
     ) -> tuple[FillReport, ...]:
         """Newest first, as the venue lists them (A5.13), from `min_ts` (Unix s) if given."""
         min_ts = filters.get("min_ts")
+        since = None if min_ts is None else datetime.fromtimestamp(int(min_ts), UTC)
         with self._lock:
             self.sync()
             with self.store.transaction() as conn:
-                rows = self.store.fills(conn, ticker=ticker)
-        return tuple(
-            f.report()
-            for f in reversed(rows)
-            if (order_id is None or f.order_id == order_id)
-            and (min_ts is None or f.created_at.timestamp() >= min_ts)
-        )
+                rows = self.store.fills(conn, ticker=ticker, order_id=order_id, since=since)
+        return tuple(f.report() for f in reversed(rows))
 
     def get_settlements(self, **filters: Any) -> tuple[SettlementReport, ...]:
         min_ts = filters.get("min_ts")
@@ -584,11 +580,8 @@ class PaperExchange:
 
     def _positions(self, conn: Connection) -> dict[str, tuple[str, NetPosition]]:
         """Every traded, unsettled market's net position, folded from its fills."""
-        settled = self.store.settled_tickers(conn)
         held: dict[str, tuple[str, NetPosition]] = {}
-        for fill in self.store.fills(conn):
-            if fill.ticker in settled:
-                continue
+        for fill in self.store.fills(conn, unsettled=True):
             event, position = held.get(fill.ticker, (fill.event_ticker, NetPosition()))
             held[fill.ticker] = (event, position.after(fill.side, fill.count, fill.price, fill.fee))
         return held

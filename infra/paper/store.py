@@ -39,6 +39,7 @@ from domain.models import FillReport, MarketResult, OrderStatus, SettlementRepor
 from domain.money import ZERO
 from infra.db.engine import create_engine_for
 from infra.db.types import CentiContracts, MicroDollars, UtcTimestamp
+from infra.lockfile import AlreadyRunning, DatabaseLock
 
 SCHEMA_VERSION = 1
 APPLICATION = "pm-trader paper account"
@@ -189,9 +190,29 @@ class PaperStoreError(OperatorInterventionRequired):
 class PaperStore:
     """Thread-safe access to one paper account file; one transaction per `transaction()`."""
 
-    def __init__(self, path: Path, starting_cash: Decimal, now: datetime) -> None:
+    def __init__(
+        self, path: Path, starting_cash: Decimal, now: datetime, *, exclusive: bool = False
+    ) -> None:
+        """`exclusive`: hold the account's file lock until `close`, so no second bot trades
+        the same paper account (its cash would no longer match either bot's book)."""
         self.path = path
         self._lock = threading.RLock()
+        self._file_lock = DatabaseLock(path) if exclusive else None
+        if self._file_lock is not None:
+            try:
+                self._file_lock.acquire()
+            except AlreadyRunning:
+                raise AlreadyRunning(
+                    f"another bot is trading the paper account {path}; stop it first, or give"
+                    " this one another paper.account_db"
+                ) from None
+        try:
+            self._open(path, starting_cash, now)
+        except BaseException:
+            self._release()
+            raise
+
+    def _open(self, path: Path, starting_cash: Decimal, now: datetime) -> None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._engine = create_engine_for(path)
@@ -224,6 +245,12 @@ class PaperStore:
 
     def close(self) -> None:
         self._engine.dispose()
+        self._release()
+
+    def _release(self) -> None:
+        if self._file_lock is not None:
+            self._file_lock.release()
+            self._file_lock = None
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -278,10 +305,25 @@ class PaperStore:
             for r in conn.execute(query)
         ]
 
-    def fills(self, conn: Connection, *, ticker: str | None = None) -> list[PaperFill]:
+    def fills(
+        self,
+        conn: Connection,
+        *,
+        ticker: str | None = None,
+        order_id: str | None = None,
+        since: datetime | None = None,
+        unsettled: bool = False,
+    ) -> list[PaperFill]:
+        """Oldest first; `unsettled`: only markets without a settlement record."""
         query = select(fills).order_by(fills.c.seq)
         if ticker is not None:
             query = query.where(fills.c.ticker == ticker)
+        if order_id is not None:
+            query = query.where(fills.c.order_id == order_id)
+        if since is not None:
+            query = query.where(fills.c.created_at >= since)
+        if unsettled:
+            query = query.where(fills.c.ticker.not_in(select(settlements.c.ticker)))
         return [
             PaperFill(
                 fill_id=r.fill_id,
@@ -318,9 +360,6 @@ class PaperStore:
             )
             for r in rows
         ]
-
-    def settled_tickers(self, conn: Connection) -> set[str]:
-        return set(conn.execute(select(settlements.c.ticker)).scalars())
 
     def seen(self, conn: Connection, ticker: str) -> set[str]:
         query = select(seen_trades.c.trade_id).where(seen_trades.c.ticker == ticker)

@@ -5,6 +5,7 @@ change floored to the cent, the order's accumulator)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,6 +15,8 @@ import requests
 from domain.models import MarketResult, OrderStatus, Side
 from infra.kalshi.errors import TransientError, VenueRefused
 from infra.kalshi.models import TimeInForce
+from infra.lockfile import AlreadyRunning
+from infra.paper.store import PaperStore
 from infra.sim import SimExchange
 from tests.infra.paper.helpers import paper_exchange, sell_yes, standard_ticker
 
@@ -273,3 +276,14 @@ def test_a_reduce_only_order_only_closes_what_is_held(sim: SimExchange, tmp_path
                 TimeInForce.GOOD_TILL_CANCELED,
                 reduce_only=True,
             )
+
+
+def test_one_bot_at_a_time_trades_a_paper_account(tmp_path: Path) -> None:
+    path, now = tmp_path / "paper.db", datetime(2026, 11, 24, tzinfo=UTC)
+    first = PaperStore(path, Decimal(100), now, exclusive=True)
+    try:
+        with pytest.raises(AlreadyRunning, match=r"paper\.account_db"):
+            PaperStore(path, Decimal(100), now, exclusive=True)
+    finally:
+        first.close()
+    PaperStore(path, Decimal(100), now, exclusive=True).close()  # free again once closed
