@@ -230,7 +230,14 @@ class History(Repository):
             _to_domain(LedgerEntry, row)
             for row in self._all(
                 select(*_columns(LedgerRow))
-                .where(or_(LedgerRow.ref_id.in_(refs), LedgerRow.detail.contains(ticker)))
+                .where(
+                    or_(
+                        LedgerRow.ref_id.in_(refs),
+                        LedgerRow.detail.contains(ticker),
+                        # A settlement's payout is keyed `TICKER@settled time` (its record).
+                        LedgerRow.ref_id.startswith(f"{ticker}@", autoescape=True),
+                    )
+                )
                 .order_by(LedgerRow.id)
             )
         ]
