@@ -90,6 +90,9 @@ def test_trades_as_json_and_csv_agree(trading: Trading) -> None:
     assert held["entry_price"] is not None
     assert held["mark"] is not None, "an open position is marked at the best bid of its side"
     assert held["net"] is not None
+    assert held["edge"] is not None
+    assert Decimal(held["full_kelly"]) >= Decimal(held["kelly_fraction"]) > 0
+    assert "caps" in held  # null when no cap shrank the bet
     as_csv = run_main("trades", "--csv", "--db", str(db))
     assert as_csv.returncode == 0, as_csv.stderr
     rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
@@ -113,6 +116,8 @@ def test_why_explains_a_market_and_a_ledger_row(trading: Trading) -> None:
     assert re.search(r"Order \S+ .*: buy \S+ yes at most", text)
     assert "edge" in text
     assert "market at decision" in text
+    sized = r"sized: edge after fees 0\.\d+ at the ask; full Kelly 0\.\d+, bet 0\.\d+ of the"
+    assert re.search(sized, text)
     assert "reserve" in text
     [reserve_row] = re.findall(r"│ (\d+)\s+│ \S+\s+│ reserve", text)[:1]
     row = run_main("why", "--row", reserve_row, "--db", str(db))
