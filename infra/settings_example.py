@@ -64,7 +64,7 @@ COMMENTS = {
     "limits.max_dollars": "any one amount (balance, exposure, cost); larger is refused",
     "limits.max_contracts": "the account's own counts (positions, orders, fills)",
     "limits.max_market_contracts": "a market's volume, open interest, book depth",
-    "limits.response_deadline": "seconds for a whole HTTP response, body included",
+    "limits.response_deadline": "seconds for a whole HTTP exchange, headers to last byte",
     "limits.max_response_bytes": "a larger answer is refused (and retried)",
     "limits.max_json_depth": "a deeper-nested answer is refused (and retried)",
     "sim": "the embedded simulator",

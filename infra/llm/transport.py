@@ -39,7 +39,7 @@ REFUSED_BODY = b"{}"
 
 @dataclass(frozen=True)
 class LlmResponseLimits:
-    deadline: float = 120.0  # seconds for the whole response, body included
+    deadline: float = 120.0  # seconds from the request sent to the last byte of the body
     max_bytes: int = 4 * 1024 * 1024  # a forecast answer is a few kilobytes
     max_depth: int = MAX_DEPTH
 

@@ -24,6 +24,7 @@ from infra.kalshi.client import KalshiClient
 from infra.kalshi.transport import ResponseLimits
 from infra.venue import Venue, connect
 from tests.actors.system_harness import settings_for
+from tests.infra.kalshi import payloads as p
 from tests.logs import capture_logs
 from tests.mutating_proxy import MutatingProxy, edit_json, nested, replace_body, trickle
 
@@ -117,6 +118,33 @@ def test_an_absurd_position_fails_start_up_reconciliation_closed(
         report = r.system.reconcile(enable_trading=True)
         assert not report.ok
         assert "market_positions[" in report.error  # names the record and the field
+        assert [e.reason for e in r.ledger()] == [LedgerReason.INITIAL]  # nothing applied
+        assert r.positions() == []
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"revenue": 10**32}, {"revenue_dollars": str(10**30)}, {"revenue": -500}],
+    ids=["legacy-revenue-1e30", "revenue-1e30", "negative-revenue"],
+)
+def test_an_absurd_settlement_fails_reconciliation_closed(
+    tmp_path: Path, fields: dict[str, Any]
+) -> None:
+    """The issue's 10^30 settlement revenue: nothing is credited, the reconciliation fails
+    closed naming the record."""
+    record = {**p.SETTLEMENT_CURRENT, "ticker": "KXHOSTILE-26DEC31-T1", **fields}
+
+    def mutate(proxy: MutatingProxy) -> None:
+        proxy.on(
+            "GET",
+            "/portfolio/settlements",
+            edit_json(lambda page: page.setdefault("settlements", []).append(record)),
+        )
+
+    with rig(tmp_path, mutate) as r:
+        report = r.system.reconcile(enable_trading=True)
+        assert not report.ok
+        assert "settlements[" in report.error  # names the record and the field
         assert [e.reason for e in r.ledger()] == [LedgerReason.INITIAL]  # nothing applied
         assert r.positions() == []
 
