@@ -232,9 +232,12 @@ class Analyst(BaseActor):
             self.skipped["LLM_DISABLED"] += 1
             return
         system, user = build_prompt(candidate, now, tuple(self.history[ticker]))
-        estimate = 2 * worst_case_cost(
+        # An invalid answer is asked once more, and every ask may reach the provider as many
+        # times as its SDK retries, each booked at its worst case if it gets no answer.
+        asks = 2 * self.llm.provider.attempts_per_call
+        estimate = asks * worst_case_cost(
             self.llm.price, len(system) + len(user), self.llm.max_tokens
-        )  # an invalid answer is asked once more
+        )
         if self.spent_cycle + self.held_estimate + estimate > self.llm.cycle_budget:
             self.skipped["BUDGET_CYCLE"] += 1
             return

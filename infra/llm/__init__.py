@@ -43,6 +43,12 @@ class LlmProvider(Protocol):
         """The model asked for (the reply's `model` is the one that answered)."""
         ...
 
+    @property
+    def attempts_per_call(self) -> int:
+        """How many times one `complete` may reach the provider (the SDK's own retries
+        included): each may be billed, so a budget reserves this many worst cases."""
+        ...
+
     def complete(self, system: str, user: str) -> LlmReply:
         """The answer and its billed usage; raises `ProviderError`."""
         ...

@@ -43,6 +43,7 @@ class ChatProvider:
             raise ValueError(f"max_tokens must be positive, not {max_tokens}")
         self._model = model
         self._max_tokens = max_tokens
+        self._attempts = max_retries + 1
         # A sampling parameter, not an amount: the SDKs take a float.
         self._temperature = None if temperature is None else float(temperature)
         http_client = bounded_client(limits or LlmResponseLimits(deadline=timeout))
@@ -79,6 +80,10 @@ class ChatProvider:
 
     def _lost(self, asked: Asked, count: int) -> tuple[LlmReply, ...]:
         return (asked.worst_case(self.provider, self._model, "no answer"),) * count
+
+    @property
+    def attempts_per_call(self) -> int:
+        return self._attempts
 
     @property
     def label(self) -> str:

@@ -48,6 +48,12 @@ class RecordedAnswers:
     def model(self) -> str:
         return self.settings.model
 
+    @property
+    def attempts_per_call(self) -> int:
+        """The most attempts one market's recorded answers hold in a cycle (lost ones, then
+        the answer): what the replayed call may book."""
+        return max((len(queue) for queue in self._answers.values()), default=1)
+
     def complete(self, system: str, user: str) -> LlmReply:  # noqa: ARG002
         """The next recorded answer for this prompt's market in this cycle: attempts that got
         no answer first (booked again, as then), then the answer or the recorded failure."""

@@ -149,3 +149,21 @@ def test_a_refused_connection_books_nothing(tmp_path: Path) -> None:
         calls, spent = _booked(h, usage)
     assert calls == []
     assert spent == stats.api_cost == 0
+
+
+def test_a_call_whose_every_attempt_is_lost_stays_within_the_cycle_budget(
+    tmp_path: Path, fake: FakeLlmServer
+) -> None:
+    """The budget reserves every attempt the SDK may make: three lost attempts of one call
+    (each booked at its worst case) cannot take the cycle past its budget."""
+    usage = LlmUsage(tmp_path / "llm-usage.db")
+    fake.script(*[Disconnect()] * 30)
+    budget = Decimal("0.03")  # above two worst cases of one attempt, below three
+    options = llm(
+        fake, concurrency=1, provider={"max_retries": 2}, usage=usage, cycle_budget=budget
+    )
+    with running_system(tmp_path, llm=options, scanner=SCANNER) as h:
+        stats = h.cycle(1)
+        assert dict(stats.skipped).get("BUDGET_CYCLE", 0) > 0
+        _, spent = _booked(h, usage)
+    assert spent <= budget
