@@ -1,7 +1,7 @@
 """`replay --llm live`: a model asked again sees only what was recorded up to each decision.
 
 The recording is planted with two distinctive values: every recorded answer's rationale (the
-live model must never see a recorded answer), and the title of a market in the last recorded
+live model must never see a recorded answer), and the titles of the markets in the last recorded
 cycle only. The fake provider (real HTTP, the real anthropic SDK) keeps every request body:
 the recorded rationale is in none, and the planted title only in requests of the last cycle.
 """
@@ -36,23 +36,25 @@ def _recorded_answer(_request: object) -> str:
 
 
 def _plant_later_title(path: Path) -> datetime:
-    """Give one market of the last recorded scan a new title (a new blob, as the recorder
-    would have stored it); returns that scan's time."""
+    """Give every candidate of the last recorded scan a new title (a new blob, as the recorder
+    would have stored it), so whichever the last cycle asks about carries it (a forecast reused
+    from the cache asks nothing); returns that scan's time."""
     with sqlite3.connect(path) as db:
         scan_id, ts = db.execute("SELECT id, ts FROM recorded_scans ORDER BY ts DESC").fetchone()
-        row_id, market_hash = db.execute(
+        candidates = db.execute(
             "SELECT id, market_hash FROM recorded_markets WHERE scan_id = ? AND role ="
             " 'candidate' ORDER BY id",
             (scan_id,),
-        ).fetchone()
-        (body,) = db.execute(
-            "SELECT body FROM recording_blobs WHERE hash = ?", (market_hash,)
-        ).fetchone()
-        market = Market.model_validate_json(body).replace(title=LATER_TITLE)
-        text = market.model_dump_json()
-        key = hashlib.sha256(text.encode()).hexdigest()
-        db.execute("INSERT INTO recording_blobs VALUES (?, 'market', ?)", (key, text))
-        db.execute("UPDATE recorded_markets SET market_hash = ? WHERE id = ?", (key, row_id))
+        ).fetchall()
+        for row_id, market_hash in candidates:
+            (body,) = db.execute(
+                "SELECT body FROM recording_blobs WHERE hash = ?", (market_hash,)
+            ).fetchone()
+            market = Market.model_validate_json(body).replace(title=LATER_TITLE)
+            text = market.model_dump_json()
+            key = hashlib.sha256(text.encode()).hexdigest()
+            db.execute("INSERT OR IGNORE INTO recording_blobs VALUES (?, 'market', ?)", (key, text))
+            db.execute("UPDATE recorded_markets SET market_hash = ? WHERE id = ?", (key, row_id))
     return datetime.fromisoformat(ts.replace("Z", "+00:00")).astimezone(UTC)
 
 
