@@ -32,7 +32,7 @@ from domain.messages import (
 )
 from domain.models import Market
 from domain.money import ZERO
-from domain.recording import PruneRecordings, RecordedCandidate, RecordScan
+from domain.recording import PruneRecordings, RecordedCandidate, RecordedFees, RecordScan
 from domain.screening import ScreenSettings, screen
 from infra.kalshi.errors import KalshiError
 from infra.polymarket.gamma import PolymarketListing
@@ -208,6 +208,7 @@ class Scanner(BaseActor):
                 market=c.market,
                 book=c.book,
                 polymarket=quotes[c.market.ticker][0] if c.market.ticker in quotes else None,
+                fees=RecordedFees.of(c.fees),
             )
             for c in candidates
         )

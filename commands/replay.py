@@ -32,8 +32,8 @@ from infra.settings import Settings
 
 LIMITS = (
     "A replay shows what these settings and this forecaster would have done on the markets the"
-    " recording analysed or held, filled against the recorded books at the standard fee"
-    " schedule; it cannot show other markets, queue position, market impact, or resting fills."
+    " recording analysed or held, filled against the recorded books with the recorded fee"
+    " schedules; it cannot show other markets, queue position, market impact, or resting fills."
 )
 
 

@@ -15,16 +15,33 @@ from decimal import Decimal
 from pydantic import AwareDatetime
 
 from domain.base import Frozen
+from domain.fees import FeeSchedule, FeeType
 from domain.linking import PolymarketMarket
 from domain.models import Amount, Market, OrderBook
 
 
+class RecordedFees(Frozen):
+    """A market's fee schedule as the venue stated it (domain.fees.FeeSchedule)."""
+
+    fee_type: FeeType
+    multiplier: Decimal
+
+    @classmethod
+    def of(cls, schedule: FeeSchedule) -> RecordedFees:
+        return cls(fee_type=schedule.fee_type, multiplier=schedule.multiplier)
+
+    def schedule(self) -> FeeSchedule:
+        return FeeSchedule(fee_type=self.fee_type, multiplier=self.multiplier)
+
+
 class RecordedCandidate(Frozen):
-    """A market the bot analysed, as it saw it when it decided."""
+    """A market the bot analysed, as it saw it when it decided (`fees` is None in recordings
+    made before the fee schedule was kept)."""
 
     market: Market
     book: OrderBook
     polymarket: PolymarketMarket | None = None
+    fees: RecordedFees | None = None
 
 
 class LlmSettingsRecord(Frozen):

@@ -24,6 +24,7 @@ from domain.recording import (
     PruneRecordings,
     RecordedAnswer,
     RecordedCandidate,
+    RecordedFees,
     RecordLlmExchange,
     RecordScan,
     canonical,
@@ -79,6 +80,7 @@ class Recordings(Repository):
                 "market_hash": self._blob("market", c.market),
                 "book_hash": self._blob("book", c.book),
                 "polymarket_hash": self._blob("polymarket", c.polymarket),
+                "fees_hash": self._blob("fees", c.fees),
             }
             for c in scan.candidates
         ] + [
@@ -89,6 +91,7 @@ class Recordings(Repository):
                 "market_hash": self._blob("market", m),
                 "book_hash": None,
                 "polymarket_hash": None,
+                "fees_hash": None,
             }
             for m in scan.held
         ]
@@ -127,6 +130,7 @@ class Recordings(Repository):
                 select(m.market_hash),
                 select(m.book_hash).where(m.book_hash.is_not(None)),
                 select(m.polymarket_hash).where(m.polymarket_hash.is_not(None)),
+                select(m.fees_hash).where(m.fees_hash.is_not(None)),
                 select(c.system_hash),
                 select(c.user_hash),
                 select(c.settings_hash),
@@ -171,7 +175,12 @@ class Recordings(Repository):
         hashes = {
             h
             for row in markets
-            for h in (row["market_hash"], row["book_hash"], row["polymarket_hash"])
+            for h in (
+                row["market_hash"],
+                row["book_hash"],
+                row["polymarket_hash"],
+                row["fees_hash"],
+            )
             if h is not None
         }
         bodies = self._blobs(hashes)
@@ -188,6 +197,7 @@ class Recordings(Repository):
                         market=_load(Market, bodies, row["market_hash"]),
                         book=_load(OrderBook, bodies, row["book_hash"]),
                         polymarket=_load(PolymarketMarket, bodies, row["polymarket_hash"]),
+                        fees=_load(RecordedFees, bodies, row["fees_hash"]),
                     )
                     for row in by_scan.get(scan["id"], [])
                     if row["role"] == "candidate"

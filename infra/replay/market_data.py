@@ -5,8 +5,8 @@ against it exactly as it fills against Kalshi's public endpoints in `--venue pap
 moment it serves only what was recorded up to that moment (the latest scan at or before the
 replay clock; a market's result once the recording had learned it), so nothing recorded later
 can reach a decision. What a recording does not hold it does not invent: the markets the bot
-neither analysed nor held are not listed, no public trades are served (a resting order never
-fills), and fees follow the standard schedule (the recorder does not keep series fee types).
+neither analysed nor held are not listed, and no public trades are served (a resting order never
+fills). Fees follow each market's schedule as recorded.
 """
 
 from __future__ import annotations
@@ -102,8 +102,18 @@ class RecordedMarketData:
         books = {} if scan is None else {c.market.ticker: c.book for c in scan.candidates}
         return books.get(ticker, OrderBook(ticker=ticker))
 
-    def get_fee_schedule(self, event_ticker: str) -> FeeSchedule:  # noqa: ARG002
-        return FeeSchedule()
+    def get_fee_schedule(self, event_ticker: str) -> FeeSchedule:
+        """The event's fee schedule as last recorded by now (the standard one if the recording
+        did not keep it)."""
+        now = self.clock.now()
+        stated = FeeSchedule()
+        for scan in self.recording.scans:
+            if scan.ts > now:
+                break
+            for c in scan.candidates:
+                if c.market.event_ticker == event_ticker and c.fees is not None:
+                    stated = c.fees.schedule()
+        return stated
 
     def get_trades(self, ticker: str, *, min_ts: int | None = None) -> tuple[PublicTrade, ...]:  # noqa: ARG002
         return ()

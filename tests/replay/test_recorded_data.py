@@ -8,9 +8,16 @@ from pathlib import Path
 
 import pytest
 
+from domain.fees import FeeSchedule, FeeType
 from domain.linking import PolymarketMarket
 from domain.models import BookLevel, Market, MarketResult, MarketStatus, OrderBook
-from domain.recording import LlmSettingsRecord, RecordedAnswer, RecordedCandidate, RecordLlmExchange
+from domain.recording import (
+    LlmSettingsRecord,
+    RecordedAnswer,
+    RecordedCandidate,
+    RecordedFees,
+    RecordLlmExchange,
+)
 from infra.db.recordings import RecordedScan
 from infra.kalshi.errors import VenueRefused
 from infra.llm import ProviderError
@@ -145,3 +152,19 @@ def test_the_recorded_answers_of_a_market_are_served_in_their_cycle_and_order() 
     clock.set(T0 + HOUR)
     assert answers.complete("s", "Ticker: A (event A-E)").text == "not json"
     assert answers.complete("s", "Ticker: A (event A-E)").text == "second"
+
+
+def test_the_fee_schedule_is_the_one_recorded_for_the_event_by_then() -> None:
+    flat = RecordedFees(fee_type=FeeType.FLAT, multiplier=D("0.5"))
+    later = RecordedScan(
+        id=4,
+        ts=T0 + 3 * HOUR,
+        cycle=4,
+        candidates=(candidate("A", "0.50").model_copy(update={"fees": flat}),),
+    )
+    rec = Recording(Path("r.db"), (*SCANS, later), (), {}, D(1000))
+    clock = ReplayClock(T0)
+    data = RecordedMarketData(rec, clock)
+    assert data.get_fee_schedule("A-E") == FeeSchedule()  # none recorded yet: the standard one
+    clock.set(T0 + 3 * HOUR)
+    assert data.get_fee_schedule("A-E") == FeeSchedule(fee_type=FeeType.FLAT, multiplier=D("0.5"))

@@ -56,6 +56,7 @@ def test_a_cycle_records_what_it_analysed_and_held_not_every_market(tmp_path: Pa
     for scan in scans:
         for candidate in scan.candidates:
             assert candidate.book.ticker == candidate.market.ticker
+            assert candidate.fees is not None  # the schedule the bot sized with
     linked = [c for s in scans for c in s.candidates if c.polymarket is not None]
     assert linked, "the planted-edge scenario links markets to Polymarket"
     held = {m.ticker for m in scans[1].held}
