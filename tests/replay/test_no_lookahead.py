@@ -76,6 +76,10 @@ def test_nothing_recorded_later_reaches_a_prompt(tmp_path: Path) -> None:
             PMT_LLM__PROVIDER="anthropic",
             ANTHROPIC_API_KEY="test-key",
             ANTHROPIC_BASE_URL=live.url,
+            # Every candidate asked every cycle: no forecast reused, no budget in the way.
+            PMT_LLM__CACHE_MINUTES="0",
+            PMT_LLM__CYCLE_BUDGET="100",
+            PMT_LLM__DAILY_BUDGET="1000",
         )
         out = tmp_path / "live.db"
         result = run_main(
