@@ -13,10 +13,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from decimal import Decimal
+from enum import Enum
 from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     Boolean,
@@ -24,6 +26,7 @@ from sqlalchemy import (
     Connection,
     Integer,
     MetaData,
+    Row,
     Table,
     Text,
     delete,
@@ -284,24 +287,7 @@ class PaperStore:
         if order_id is not None:
             query = query.where(orders.c.order_id == order_id)
         return [
-            PaperOrder(
-                order_id=r.order_id,
-                client_order_id=r.client_order_id,
-                ticker=r.ticker,
-                event_ticker=r.event_ticker,
-                side=Side(r.side),
-                price=r.price,
-                initial=r.initial,
-                filled=r.filled,
-                remaining=r.remaining,
-                status=OrderStatus(r.status),
-                queue_ahead=r.queue_ahead,
-                fee_accumulator=r.fee_accumulator,
-                fill_cost=r.fill_cost,
-                fees=r.fees,
-                created_at=r.created_at,
-                updated_at=r.updated_at,
-            )
+            _record(PaperOrder, r, side=Side(r.side), status=OrderStatus(r.status))
             for r in conn.execute(query)
         ]
 
@@ -324,23 +310,7 @@ class PaperStore:
             query = query.where(fills.c.created_at >= since)
         if unsettled:
             query = query.where(fills.c.ticker.not_in(select(settlements.c.ticker)))
-        return [
-            PaperFill(
-                fill_id=r.fill_id,
-                order_id=r.order_id,
-                ticker=r.ticker,
-                event_ticker=r.event_ticker,
-                side=Side(r.side),
-                price=r.price,
-                count=r.count,
-                fee=r.fee,
-                is_taker=r.is_taker,
-                closed=r.closed,
-                balance_change=r.balance_change,
-                created_at=r.created_at,
-            )
-            for r in conn.execute(query)
-        ]
+        return [_record(PaperFill, r, side=Side(r.side)) for r in conn.execute(query)]
 
     def settlements(self, conn: Connection) -> list[SettlementReport]:
         rows = conn.execute(select(settlements).order_by(settlements.c.settled_at))
@@ -373,29 +343,14 @@ class PaperStore:
     # Writes --------------------------------------------------------------------------------
 
     def add_order(self, conn: Connection, order: PaperOrder) -> None:
-        conn.execute(insert(orders).values(**_order_values(order)))
+        conn.execute(insert(orders).values(**_columns(order)))
 
     def save_order(self, conn: Connection, order: PaperOrder) -> None:
-        values = _order_values(order)
+        values = _columns(order)
         conn.execute(update(orders).where(orders.c.order_id == order.order_id).values(**values))
 
     def add_fill(self, conn: Connection, fill: PaperFill) -> None:
-        conn.execute(
-            insert(fills).values(
-                fill_id=fill.fill_id,
-                order_id=fill.order_id,
-                ticker=fill.ticker,
-                event_ticker=fill.event_ticker,
-                side=fill.side.value,
-                price=fill.price,
-                count=fill.count,
-                fee=fill.fee,
-                is_taker=fill.is_taker,
-                closed=fill.closed,
-                balance_change=fill.balance_change,
-                created_at=fill.created_at,
-            )
-        )
+        conn.execute(insert(fills).values(**_columns(fill)))
 
     def add_settlement(self, conn: Connection, record: SettlementReport) -> None:
         conn.execute(
@@ -429,22 +384,16 @@ class PaperStore:
             )
 
 
-def _order_values(order: PaperOrder) -> dict[str, object]:
-    return {
-        "order_id": order.order_id,
-        "client_order_id": order.client_order_id,
-        "ticker": order.ticker,
-        "event_ticker": order.event_ticker,
-        "side": order.side.value,
-        "price": order.price,
-        "initial": order.initial,
-        "filled": order.filled,
-        "remaining": order.remaining,
-        "status": order.status.value,
-        "queue_ahead": order.queue_ahead,
-        "fee_accumulator": order.fee_accumulator,
-        "fill_cost": order.fill_cost,
-        "fees": order.fees,
-        "created_at": order.created_at,
-        "updated_at": order.updated_at,
-    }
+R = TypeVar("R", PaperOrder, PaperFill)
+
+
+def _columns(record: PaperOrder | PaperFill) -> dict[str, object]:
+    """A record's row: each field in the column of its name, an enum by its value."""
+    values = {field.name: getattr(record, field.name) for field in fields(record)}
+    return {name: v.value if isinstance(v, Enum) else v for name, v in values.items()}
+
+
+def _record(kind: type[R], row: Row[Any], **typed: object) -> R:
+    """The `kind` a row holds: each field from the column of its name, `typed` ones as given
+    (the enums, stored by their value)."""
+    return kind(**({field.name: getattr(row, field.name) for field in fields(kind)} | typed))
