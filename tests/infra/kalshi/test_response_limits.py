@@ -24,7 +24,7 @@ from tests.infra.kalshi import payloads as p
 from tests.infra.kalshi.conftest import Sleeps
 from tests.infra.kalshi.keys import FIXED_MOMENT, KEY_ID, FixedClock, rsa_key
 from tests.infra.kalshi.recording_server import RecordingServer, Reply
-from tests.mutating_proxy import MutatingProxy, nested, replace_body, trickle, trickle_head
+from tests.mutating_proxy import MutatingProxy, Rule, nested, replace_body, trickle, trickle_head
 
 DEADLINE = 1.0
 LIMITS = ResponseLimits(deadline=DEADLINE, max_bytes=64 * 1024, max_depth=64)
@@ -55,18 +55,6 @@ def hostile_client(
     kalshi.close()
 
 
-def test_a_trickling_body_ends_at_the_deadline(
-    server: RecordingServer, proxy: MutatingProxy, hostile_client: KalshiClient
-):
-    server.route("GET", "/exchange/status", Reply(200, p.EXCHANGE_STATUS))
-    # One byte every 2 s of 10 000: only the deadline ends it before the test's own timeout.
-    proxy.on("GET", "/exchange/status", trickle(interval=2.0))
-    with pytest.raises(TransientError, match="longer than 1 s") as info:
-        hostile_client.get_exchange_status()
-    assert info.value.endpoint == "GET /exchange/status"
-    assert "gave up after 2 attempts" in str(info.value)  # two attempts, each cut at its deadline
-
-
 def _cut_off_mid_headers(proxy: MutatingProxy) -> None:
     """The client hung up while the status line and headers were still trickling in (a
     deadline that covered only the body would have waited a read timeout per byte)."""
@@ -75,24 +63,48 @@ def _cut_off_mid_headers(proxy: MutatingProxy) -> None:
     assert max(proxy.sent_before_hang_up) < 60
 
 
-def test_trickling_headers_end_at_the_deadline(
-    server: RecordingServer, proxy: MutatingProxy, hostile_client: KalshiClient
+# A body trickling one byte every 2 s of 10 000 (only the deadline ends it before the test's
+# own timeout), and a status line and headers trickling one byte every 0.2 s (a per-read
+# timeout of 10 s would never fire).
+TRICKLES = pytest.mark.parametrize(
+    ("rule", "mid_headers"),
+    [(trickle(interval=2.0), False), (trickle_head(interval=0.2), True)],
+    ids=["body", "headers"],
+)
+
+
+@TRICKLES
+def test_a_trickle_ends_at_the_deadline(
+    server: RecordingServer,
+    proxy: MutatingProxy,
+    hostile_client: KalshiClient,
+    rule: Rule,
+    mid_headers: bool,
 ):
     server.route("GET", "/exchange/status", Reply(200, p.EXCHANGE_STATUS))
-    proxy.on("GET", "/exchange/status", trickle_head(interval=0.2))  # per-read timeout: 10 s
+    proxy.on("GET", "/exchange/status", rule)
     with pytest.raises(TransientError, match="longer than 1 s") as info:
         hostile_client.get_exchange_status()
-    assert "gave up after 2 attempts" in str(info.value)  # typed and retried
-    _cut_off_mid_headers(proxy)
+    assert info.value.endpoint == "GET /exchange/status"
+    assert "gave up after 2 attempts" in str(info.value)  # two attempts, each cut at its deadline
+    if mid_headers:
+        _cut_off_mid_headers(proxy)
 
 
-def test_trickling_headers_are_retried_and_a_good_answer_used(
-    server: RecordingServer, proxy: MutatingProxy, hostile_client: KalshiClient
+@TRICKLES
+def test_a_trickle_is_retried_and_a_good_answer_used(
+    server: RecordingServer,
+    proxy: MutatingProxy,
+    hostile_client: KalshiClient,
+    rule: Rule,
+    mid_headers: bool,
 ):
     server.route("GET", "/exchange/status", Reply(200, p.EXCHANGE_STATUS))
-    proxy.on("GET", "/exchange/status", trickle_head(interval=0.2), times=1)
+    proxy.on("GET", "/exchange/status", rule, times=1)
     assert hostile_client.get_exchange_status().exchange_active is True
-    _cut_off_mid_headers(proxy)
+    assert proxy.hits("/exchange/status") == 1
+    if mid_headers:
+        _cut_off_mid_headers(proxy)
 
 
 def test_trickling_headers_on_an_order_are_looked_up(
@@ -104,15 +116,6 @@ def test_trickling_headers_on_an_order_are_looked_up(
     with pytest.raises(AmbiguousOutcome):  # it reached the venue: it may exist
         hostile_client.create_order("T", Side.YES, Decimal("0.5"), Decimal(1), "cid-1")
     _cut_off_mid_headers(proxy)
-
-
-def test_a_trickle_is_retried_and_a_good_answer_used(
-    server: RecordingServer, proxy: MutatingProxy, hostile_client: KalshiClient
-):
-    server.route("GET", "/exchange/status", Reply(200, p.EXCHANGE_STATUS))
-    proxy.on("GET", "/exchange/status", trickle(interval=2.0), times=1)
-    assert hostile_client.get_exchange_status().exchange_active is True
-    assert proxy.hits("/exchange/status") == 1
 
 
 @pytest.mark.parametrize("declared", [True, False])
