@@ -143,8 +143,21 @@ def _paper(settings: Settings, limiter: TokenBucketLimiter, timeout: float) -> V
         format_utc(store.created_at),
     )
     exchange = PaperExchange(LiveMarketData(public), store, clock)
-    gamma = _gamma(settings, settings.polymarket.gamma_url, timeout)
+    gamma = _gamma(settings, _paper_gamma_url(settings), timeout)
     return Venue("paper", exchange, gamma, clock)
+
+
+def _paper_gamma_url(settings: Settings) -> str:
+    """Polymarket's own listing beside Kalshi's data; beside any other data source (a
+    simulator, which serves its linked Gamma listing at its origin, as `--exchange-url` does)
+    that origin's, unless `polymarket.gamma_url` is set."""
+    data_url = settings.data_url
+    if data_url is None or "gamma_url" in settings.polymarket.model_fields_set:
+        return settings.polymarket.gamma_url
+    host = urlsplit(data_url).hostname or ""
+    if host.endswith((".kalshi.com", ".kalshi.co")):
+        return settings.polymarket.gamma_url
+    return _origin(data_url)
 
 
 def _signer_from_files(settings: Settings) -> RequestSigner:

@@ -35,7 +35,6 @@ def paper_env(sim: SimProcess, account: Path, **extra: str) -> dict[str, str]:
         PMT_LLM__PROVIDER="anthropic",
         ANTHROPIC_API_KEY="test-key",
         ANTHROPIC_BASE_URL=sim.llm_url,
-        PMT_POLYMARKET__GAMMA_URL=sim.origin,
         PMT_PAPER__ACCOUNT_DB=str(account),
         **extra,
     )

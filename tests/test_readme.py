@@ -132,7 +132,8 @@ def test_the_standalone_simulator_steps(tmp_path: Path) -> None:
 
 @pytest.mark.timeout(240)
 def test_the_paper_trading_step(tmp_path: Path) -> None:
-    """Paper trading on a standalone simulator's prices: no key anywhere."""
+    """Paper trading on a standalone simulator's prices: no key anywhere, and Polymarket's
+    listing from the same simulator (the offline forecaster's second opinion)."""
     (paper,) = shell_commands()[5:6]
     with standalone_sim(tmp_path) as sim:
         port = sim.base_url.split(":")[2].split("/")[0]
@@ -140,13 +141,14 @@ def test_the_paper_trading_step(tmp_path: Path) -> None:
         result = subprocess.run(
             [*argv, "--cycles", "1"],
             cwd=tmp_path,
-            env=child_env(PMT_POLYMARKET__GAMMA_URL=sim.origin, **env),
+            env=child_env(**env),
             capture_output=True,
             text=True,
             timeout=170,
             check=False,
         )
         assert result.returncode == 0, result.stderr
+        assert re.search(r"\([1-9]\d* linked to Polymarket\)", result.stderr), result.stderr
         assert (tmp_path / "data" / f"pm-trader-paper-127.0.0.1-{port}.db").exists()
         assert (tmp_path / "data" / f"pm-trader-paper-127.0.0.1-{port}-book.db").exists()
 
