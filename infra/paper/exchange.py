@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -125,18 +127,14 @@ class PaperExchange:
     # The account ----------------------------------------------------------------------------
 
     def get_balance(self) -> Balance:
-        with self._lock:
-            self.sync()
-            with self.store.transaction() as conn:
-                return Balance(balance=self.store.balance(conn))
+        with self._synced() as conn:
+            return Balance(balance=self.store.balance(conn))
 
     def get_positions(self, **filters: Any) -> tuple[PositionReport, ...]:
         """Unsettled, non-zero positions (A5.8's default), optionally of one `ticker`."""
         ticker = filters.get("ticker")
-        with self._lock:
-            self.sync()
-            with self.store.transaction() as conn:
-                held = self._positions(conn)
+        with self._synced() as conn:
+            held = self._positions(conn)
         return tuple(
             PositionReport(
                 ticker=name,
@@ -151,10 +149,8 @@ class PaperExchange:
         )
 
     def get_order(self, order_id: str) -> OrderReport:
-        with self._lock:
-            self.sync()
-            with self.store.transaction() as conn:
-                found = self.store.orders(conn, order_id=order_id)
+        with self._synced() as conn:
+            found = self.store.orders(conn, order_id=order_id)
         if not found:
             raise _refused(
                 404, "not_found", f"order {order_id} not found", f"GET /portfolio/orders/{order_id}"
@@ -164,10 +160,8 @@ class PaperExchange:
     def find_order_by_client_order_id(
         self, client_order_id: str, ticker: str
     ) -> OrderReport | None:
-        with self._lock:
-            self.sync()
-            with self.store.transaction() as conn:
-                found = self.store.orders(conn, client_order_id=client_order_id, ticker=ticker)
+        with self._synced() as conn:
+            found = self.store.orders(conn, client_order_id=client_order_id, ticker=ticker)
         return _report(found[0]) if found else None
 
     def get_fills(
@@ -176,18 +170,14 @@ class PaperExchange:
         """Newest first, as the venue lists them (A5.13), from `min_ts` (Unix s) if given."""
         min_ts = filters.get("min_ts")
         since = None if min_ts is None else datetime.fromtimestamp(int(min_ts), UTC)
-        with self._lock:
-            self.sync()
-            with self.store.transaction() as conn:
-                rows = self.store.fills(conn, ticker=ticker, order_id=order_id, since=since)
+        with self._synced() as conn:
+            rows = self.store.fills(conn, ticker=ticker, order_id=order_id, since=since)
         return tuple(f.report() for f in reversed(rows))
 
     def get_settlements(self, **filters: Any) -> tuple[SettlementReport, ...]:
         min_ts = filters.get("min_ts")
-        with self._lock:
-            self.sync()
-            with self.store.transaction() as conn:
-                records = self.store.settlements(conn)
+        with self._synced() as conn:
+            records = self.store.settlements(conn)
         return tuple(
             s for s in reversed(records) if min_ts is None or s.settled_time.timestamp() >= min_ts
         )
@@ -278,14 +268,12 @@ class PaperExchange:
     def cancel_order(self, order_id: str) -> CancelAck:
         """Cancel a resting order (A5.11): 404 if it is not resting."""
         endpoint = f"DELETE /portfolio/events/orders/{order_id}"
-        with self._lock:
-            self.sync()
-            with self.store.transaction() as conn:
-                found = self.store.orders(conn, order_id=order_id, status=OrderStatus.RESTING)
-                if not found:
-                    raise _refused(404, "not_found", f"order {order_id} is not resting", endpoint)
-                order = found[0]
-                self.store.save_order(conn, _canceled(order, self.clock.now()))
+        with self._synced() as conn:
+            found = self.store.orders(conn, order_id=order_id, status=OrderStatus.RESTING)
+            if not found:
+                raise _refused(404, "not_found", f"order {order_id} is not resting", endpoint)
+            order = found[0]
+            self.store.save_order(conn, _canceled(order, self.clock.now()))
         return CancelAck(
             order_id=order.order_id,
             client_order_id=order.client_order_id,
@@ -415,6 +403,15 @@ class PaperExchange:
         return updated, position.after(order.side, count, price, charged.net_fee)
 
     # Catching up with the market --------------------------------------------------------------
+
+    @contextmanager
+    def _synced(self) -> Iterator[Connection]:
+        """One transaction on the account brought up to the market (`sync`) first, both under
+        the account lock: what a read or a cancel sees is what the venue would show now."""
+        with self._lock:
+            self.sync()
+            with self.store.transaction() as conn:
+                yield conn
 
     def sync(self) -> None:
         """Bring the account up to the market: resting orders against the public trades since
