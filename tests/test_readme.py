@@ -92,6 +92,21 @@ def _in(directory: Path, argv: list[str]) -> list[str]:
     return [str(directory / word) if word.endswith(".pem") else word for word in argv]
 
 
+def _one_cycle(argv: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """A README bot command run for one cycle in `cwd`; it must succeed."""
+    result = subprocess.run(
+        [*argv, "--cycles", "1"],
+        cwd=cwd,
+        env=child_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=170,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result
+
+
 @pytest.mark.timeout(240)
 def test_the_standalone_simulator_steps(tmp_path: Path) -> None:
     keygen, simulator, trader = shell_commands()[2:5]
@@ -115,16 +130,7 @@ def test_the_standalone_simulator_steps(tmp_path: Path) -> None:
         port = url.split(":")[2].split("/")[0]
         env, argv = argv_of(trader.replace("http://127.0.0.1:8800/trade-api/v2", url))
         env["KALSHI_PRIVATE_KEY_PATH"] = str(tmp_path / env["KALSHI_PRIVATE_KEY_PATH"])
-        result = subprocess.run(
-            [*argv, "--cycles", "1"],
-            cwd=tmp_path,
-            env=child_env(**env),
-            capture_output=True,
-            text=True,
-            timeout=170,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr
+        _one_cycle(argv, env, tmp_path)
         assert (tmp_path / "data" / f"pm-trader-sim-127.0.0.1-{port}.db").exists()
     finally:
         sim.close()
@@ -138,16 +144,7 @@ def test_the_paper_trading_step(tmp_path: Path) -> None:
     with standalone_sim(tmp_path) as sim:
         port = sim.base_url.split(":")[2].split("/")[0]
         env, argv = argv_of(paper.replace("http://127.0.0.1:8800/trade-api/v2", sim.base_url))
-        result = subprocess.run(
-            [*argv, "--cycles", "1"],
-            cwd=tmp_path,
-            env=child_env(**env),
-            capture_output=True,
-            text=True,
-            timeout=170,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr
+        result = _one_cycle(argv, env, tmp_path)
         assert re.search(r"\([1-9]\d* linked to Polymarket\)", result.stderr), result.stderr
         assert (tmp_path / "data" / f"pm-trader-paper-127.0.0.1-{port}.db").exists()
         assert (tmp_path / "data" / f"pm-trader-paper-127.0.0.1-{port}-book.db").exists()
