@@ -58,7 +58,7 @@ from domain.payout import settlement_payout, yes_value_cents
 from infra.kalshi.errors import ErrorBody, KalshiError, TransientError, VenueRefused
 from infra.kalshi.models import CancelAck, TimeInForce
 from infra.paper.market_data import MarketData
-from infra.paper.store import PaperFill, PaperOrder, PaperStore
+from infra.paper.store import PaperFill, PaperOrder, PaperStore, yes_price
 
 ORDERS_PATH = "POST /portfolio/events/orders"
 FINAL = {MarketStatus.FINALIZED, MarketStatus.SETTLED}
@@ -600,10 +600,6 @@ def _canceled(order: PaperOrder, at: datetime) -> PaperOrder:
     return _finished(order, OrderStatus.CANCELED, at)
 
 
-def _yes_price(side: Side, price: Decimal) -> Decimal:
-    return price if side is Side.YES else ONE - price
-
-
 def _report(order: PaperOrder) -> OrderReport:
     return OrderReport(
         order_id=order.order_id,
@@ -611,7 +607,7 @@ def _report(order: PaperOrder) -> OrderReport:
         ticker=order.ticker,
         side=order.side,
         status=order.status,
-        yes_price=_yes_price(order.side, order.price),
+        yes_price=yes_price(order.side, order.price),
         fill_count=order.filled,
         remaining_count=order.remaining,
         initial_count=order.initial,
@@ -630,7 +626,7 @@ def _ack(order: PaperOrder) -> OrderAck:
         client_order_id=order.client_order_id,
         fill_count=order.filled,
         remaining_count=order.remaining,
-        average_fill_price=None if average is None else _yes_price(order.side, average),
+        average_fill_price=None if average is None else yes_price(order.side, average),
         average_fee_paid=order.fees / order.filled if filled else None,
         ts_ms=int(order.updated_at.timestamp() * 1000),
     )

@@ -39,7 +39,7 @@ from sqlalchemy.exc import DatabaseError
 
 from domain.errors import OperatorInterventionRequired
 from domain.models import FillReport, MarketResult, OrderStatus, SettlementReport, Side
-from domain.money import ZERO
+from domain.money import ONE, ZERO
 from infra.db.engine import create_engine_for
 from infra.db.types import CentiContracts, MicroDollars, UtcTimestamp
 from infra.lockfile import AlreadyRunning, DatabaseLock
@@ -119,6 +119,11 @@ seen_trades = Table(
 )
 
 
+def yes_price(side: Side, price: Decimal) -> Decimal:
+    """The YES price the venue reports for `side` bought at `price` (A7: YES + NO = $1)."""
+    return price if side is Side.YES else ONE - price
+
+
 @dataclass(frozen=True, slots=True)
 class PaperOrder:
     """An order of the paper account and its live state."""
@@ -172,14 +177,13 @@ class PaperFill:
     created_at: datetime
 
     def report(self) -> FillReport:
-        yes_price = self.price if self.side is Side.YES else 1 - self.price
         return FillReport(
             fill_id=self.fill_id,
             order_id=self.order_id,
             ticker=self.ticker,
             side=self.side,
             count=self.count,
-            yes_price=yes_price,
+            yes_price=yes_price(self.side, self.price),
             fee=self.fee,
             is_taker=self.is_taker,
             created_time=self.created_at,
