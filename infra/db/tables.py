@@ -439,7 +439,7 @@ class RecordedMarketRow(Base):
     market_hash: Mapped[str]
     book_hash: Mapped[str | None]
     polymarket_hash: Mapped[str | None]
-    fees_hash: Mapped[str | None]  # the market's fee schedule (revision 0009)
+    fees_hash: Mapped[str | None]  # the market's fee schedule (revision 0008)
 
 
 class RecordedLlmCallRow(Base):

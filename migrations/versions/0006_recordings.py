@@ -4,7 +4,7 @@ Adds `recording_blobs` (a text per SHA-256), `recorded_scans` (one per cycle),
 `recorded_markets` (the markets a scan analysed or held) and `recorded_llm_calls` (prompt,
 settings and answer of each LLM call).
 
-Revision ID: 0007
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-03 08:30:00.000000
 """
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007"
+revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
