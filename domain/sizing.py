@@ -17,6 +17,7 @@ from pydantic import Field
 
 from domain.base import Frozen
 from domain.fees import FeeSchedule, max_cost
+from domain.marks import side_probability
 from domain.models import OrderBook, PriceRange, Side, TradeSignal
 from domain.money import ONE, ZERO, floor_to_step
 from domain.risk import DenyReason
@@ -50,17 +51,13 @@ def kelly_fraction(win_probability: Decimal, cost_per_contract: Decimal) -> Deci
     return min(ONE, edge / (ONE - cost_per_contract))
 
 
-def _probability_of(side: Side, yes_probability: Decimal) -> Decimal:
-    return yes_probability if side is Side.YES else ONE - yes_probability
-
-
 def _best_side(book: OrderBook, yes_probability: Decimal) -> tuple[Side, Decimal] | None:
     """The side whose ask gives the larger raw edge (before fees), if either side has an ask."""
     priced = [(side, book.ask(side)) for side in (Side.YES, Side.NO)]
     candidates = [(side, ask) for side, ask in priced if ask is not None and ZERO < ask < ONE]
     if not candidates:
         return None
-    return max(candidates, key=lambda item: _probability_of(item[0], yes_probability) - item[1])
+    return max(candidates, key=lambda item: side_probability(item[0], yes_probability) - item[1])
 
 
 def size_order(
@@ -86,7 +83,7 @@ def size_order(
     price = buy_limit(side, ask, ticks)
     if price is None:
         return NoTrade(ticker=ticker, reason=DenyReason.NO_PRICE, detail=f"no tick at {ask}")
-    q = _probability_of(side, yes_probability)
+    q = side_probability(side, yes_probability)
     approx_fee = fees.trade_fee(ONE, price, is_taker=True)  # per contract, rounded up
     full_kelly = kelly_fraction(q, price + approx_fee)
     if full_kelly <= 0:
