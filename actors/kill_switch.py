@@ -22,8 +22,8 @@ from domain.halts import HaltCode
 from domain.killswitch import Equity, KillSwitchMemory, Quote, breach, equity
 from domain.messages import GetBankroll, GetPositions, HaltTrading, RecordEquity
 from domain.models import Position, PositionStatus
-from infra.kalshi.client import KalshiClient
 from infra.kalshi.errors import KalshiError
+from infra.venue_client import VenueClient
 
 HELD = (PositionStatus.OPEN, PositionStatus.RECOVERED)
 
@@ -31,7 +31,7 @@ HELD = (PositionStatus.OPEN, PositionStatus.RECOVERED)
 @dataclass
 class KillSwitch:
     directory: Directory
-    client: KalshiClient
+    client: VenueClient
     log: Any
     max_daily_loss: Decimal | None = None
     max_drawdown: Decimal | None = None
