@@ -11,7 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, Field
+from pydantic import AfterValidator, AwareDatetime, Field, model_validator
 
 from domain.base import Frozen
 from domain.money import ONE, ZERO
@@ -75,11 +75,21 @@ class MarketResult(StrEnum):
 
 
 class PriceRange(Frozen):
-    """One band of a market's tick structure (A5.3 `price_ranges`; domain.ticks)."""
+    """One band of a market's tick structure (A5.3 `price_ranges`; domain.ticks).
 
-    start: Decimal = Field(gt=0, lt=1)
-    end: Decimal = Field(gt=0, lt=1)
+    Its ends are bounds, not prices: the venue sends `linear_cent` as one band from $0 to $1
+    (`{"start": "0.0000", "end": "1.0000", "step": "0.0100"}`), and the valid prices are its
+    steps strictly inside ($0, $1)."""
+
+    start: Decimal = Field(ge=0, lt=1)
+    end: Decimal = Field(gt=0, le=1)
     step: Decimal = Field(gt=0, lt=1)
+
+    @model_validator(mode="after")
+    def _a_band(self) -> PriceRange:
+        if self.start >= self.end:
+            raise ValueError(f"{self.start}..{self.end} by {self.step} is not a price band")
+        return self
 
 
 class Market(Frozen):

@@ -164,9 +164,11 @@ def parse_market(fields: Fields) -> Market:
 
 
 def _price_range(fields: Fields) -> PriceRange:
-    """A5.3 `price_ranges[]`: `{start, end, step}` dollar strings, strictly inside ($0, $1)."""
+    """A5.3 `price_ranges[]`: `{start, end, step}` dollar strings. The ends are bounds within
+    [$0, $1] (real `linear_cent` markets send 0.0000..1.0000 by 0.0100); the valid prices are
+    the steps strictly inside ($0, $1) (domain.ticks)."""
     start, end, step = (fields.decimal_text(name) for name in ("start", "end", "step"))
-    if not ZERO < start <= end < ONE or not ZERO < step < ONE:
+    if not ZERO <= start < end <= ONE or not ZERO < step < ONE:
         raise fields.fail("step", f"{start}..{end} by {step} is not a price range")
     return PriceRange(start=start, end=end, step=step)
 

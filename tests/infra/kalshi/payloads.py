@@ -1,4 +1,7 @@
-"""Canned Kalshi answers shaped like the reference's examples (current and legacy eras)."""
+"""Canned Kalshi answers shaped like the reference's examples (current and legacy eras).
+
+Hand-written, so no evidence of the venue: the real captured answers are in tests/corpus/kalshi.
+"""
 
 from __future__ import annotations
 
@@ -42,7 +45,8 @@ def market(ticker: str = "KXHIGHNY-26OCT01-T60", **changes: Any) -> dict[str, An
         "expiration_value": "",
         "can_close_early": True,
         "price_level_structure": "linear_cent",
-        "price_ranges": [{"start": "0.0100", "end": "0.9900", "step": "0.0100"}],
+        # As real markets send it (tests/corpus/kalshi): a band touching $0 and $1.
+        "price_ranges": [{"start": "0.0000", "end": "1.0000", "step": "0.0100"}],
         "settlement_bounds_type": "default",
         "exchange_index": 0,
     }

@@ -627,12 +627,20 @@ def test_invalid_order_requests(changes: dict[str, Any], match: str):
 
 
 def test_price_ranges_are_read_and_checked():
-    ranges = [{"start": "0.0010", "end": "0.1000", "step": "0.0010"}]
+    ranges = [  # tapered_deci_cent as the venue sends it: the outer bands touch $0 and $1
+        {"start": "0.0000", "end": "0.1000", "step": "0.0010"},
+        {"start": "0.1000", "end": "0.9000", "step": "0.0100"},
+        {"start": "0.9000", "end": "1.0000", "step": "0.0010"},
+    ]
     market = wire.parse_market(f(p.market(price_ranges=ranges)))
     assert [(r.start, r.end, r.step) for r in market.price_ranges] == [
-        (Decimal("0.0010"), Decimal("0.1000"), Decimal("0.0010"))
+        (Decimal(band["start"]), Decimal(band["end"]), Decimal(band["step"])) for band in ranges
     ]
-    with pytest.raises(MalformedResponse, match="price range"):
-        wire.parse_market(
-            f(p.market(price_ranges=[{"start": "0.5", "end": "0.4", "step": "0.01"}]))
-        )
+    for bad in (
+        {"start": "0.5", "end": "0.4", "step": "0.01"},
+        {"start": "-0.1", "end": "0.4", "step": "0.01"},
+        {"start": "0.0", "end": "1.1", "step": "0.01"},
+        {"start": "0.0", "end": "1.0", "step": "0"},
+    ):
+        with pytest.raises(MalformedResponse, match="price range"):
+            wire.parse_market(f(p.market(price_ranges=[bad])))
