@@ -1,4 +1,5 @@
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 from hypothesis import given, settings
@@ -65,9 +66,7 @@ def _layouts(draw: st.DrawFn) -> tuple[PriceRange, ...]:
     """Any band layout: cut points on a $0.01 grid from $0 to $1, each band its own step."""
     cuts = sorted(draw(st.sets(st.integers(1, 99), max_size=3)))
     edges = [D(0), *(D(c) / 100 for c in cuts), D(1)]
-    return tuple(
-        PriceRange(start=a, end=b, step=draw(_STEPS)) for a, b in zip(edges, edges[1:], strict=False)
-    )
+    return tuple(PriceRange(start=a, end=b, step=draw(_STEPS)) for a, b in pairwise(edges))
 
 
 @settings(max_examples=60, deadline=None)
