@@ -3,14 +3,12 @@ event. Tickers are never cut: a narrow terminal wraps them, a pipe gets the whol
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from rich.console import Console
 from rich.table import Table
 
 from commands.views import money, price, when
 from domain.models import Execution
-from infra.db.history import Trade, grouped_exposure
+from infra.db.history import Trade, Valuation, grouped_exposure
 
 
 def render_holdings(trades: list[Trade], orders: list[Execution], console: Console) -> None:
@@ -29,13 +27,12 @@ def render_holdings(trades: list[Trade], orders: list[Execution], console: Conso
 
 
 def render_positions(held: list[Trade], console: Console) -> None:
-    value = sum((t.position.count * t.mark for t in held if t.mark is not None), Decimal(0))
-    unrealized = sum((t.pnl for t in held if t.pnl is not None), Decimal(0))
-    unmarked = sum(1 for t in held if t.mark is None)
+    valued = Valuation.of(held)
+    unmarked = valued.unmarked
     without = f" ({unmarked} without a current mark, valued at $0)" if unmarked else ""
     table = Table(
-        title=f"Open positions ({len(held)}): worth {money(value)} at the best bid of the side"
-        f" held, unrealized P&L {money(unrealized)}{without}"
+        title=f"Open positions ({len(held)}): worth {money(valued.market_value)} at the best bid"
+        f" of the side held, unrealized P&L {money(valued.unrealized_pnl)}{without}"
     )
     table.add_column("ticker", overflow="fold", min_width=12)
     for column in ("side", "count", "entry", "cost", "mark", "value", "unrealized"):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 
 from loguru import logger
@@ -20,6 +19,7 @@ from commands.views import read_history
 from domain.ledger import LedgerCheck, check
 from domain.messages import CycleStats
 from infra.db.archive import archive_database, prune_archives
+from infra.db.history import Valuation
 from infra.db.integrity import verify_ledger
 from infra.db.migrate import check_database, migrate
 from infra.db.preflight import check_location, check_writable
@@ -137,12 +137,12 @@ def _holdings(path: Path, since: datetime) -> Holdings:
     with read_history(path) as history:
         held = [t for t in history.trades() if t.position.payout is None]
         fees = history.fees_since(since)
-    marks = [t.mark for t in held]
+    valued = Valuation.of(held)
     return Holdings(
-        open_positions=len(held),
-        unmarked=sum(1 for m in marks if m is None),
-        market_value=sum((t.position.count * (t.mark or 0) for t in held), Decimal(0)),
-        unrealized_pnl=sum((t.pnl for t in held if t.pnl is not None), Decimal(0)),
+        open_positions=valued.positions,
+        unmarked=valued.unmarked,
+        market_value=valued.market_value,
+        unrealized_pnl=valued.unrealized_pnl,
         fees=fees,
     )
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 
 from rich.console import Console
@@ -15,7 +14,6 @@ from rich.markup import escape
 
 from commands.base import EXIT_FAILURE, EXIT_OK, Command
 from commands.holdings import render_holdings
-from commands.views import read_history
 from domain.clock import format_utc
 from domain.money import exact_dollars, usd
 from infra.settings import Settings
@@ -27,9 +25,13 @@ def _when(moment: datetime | None) -> str:
 
 
 def _trading(data: StatusData) -> str:
-    if not data.halts:
-        return "[bold]Trading[/bold]  [green]active[/green]"
-    return f"[bold]Trading[/bold]  [red]HALTED[/red]: {escape(data.halt_reason or '')}"
+    """Whether a bot trades on this book now: a stopped one is never shown as active."""
+    halted = f"[red]HALTED[/red]: {escape(data.halt_reason or '')}" if data.halts else ""
+    if not data.running:
+        last = data.heartbeat.heartbeat_at if data.heartbeat else None
+        stopped = f"[yellow]no bot is running on this book[/yellow] (last heartbeat {_when(last)})"
+        return f"[bold]Trading[/bold]  {stopped}" + (f"; new orders {halted}" if halted else "")
+    return f"[bold]Trading[/bold]  {halted or '[green]active[/green]'}"
 
 
 def _cash(data: StatusData) -> str:
@@ -67,6 +69,7 @@ def render_status(path: Path, console: Console, *, as_json: bool = False) -> boo
     console.print(_trading(data))
     console.print(
         f"[bold]Bankroll[/bold] {usd(data.bankroll)}  ({data.ledger_rows} ledger rows);"
+        f" equity {usd(data.equity)} (cash plus open positions at their marks);"
         f" LLM costs {exact_dollars(data.api_cost_total)}"
     )
     console.print(_cash(data))
@@ -76,15 +79,12 @@ def render_status(path: Path, console: Console, *, as_json: bool = False) -> boo
         else f"[red]BROKEN[/red]: {escape(data.ledger_problem)}"
     )
     console.print(f"[bold]Ledger[/bold]   {verdict}")
-    exposure = sum((p.cost for p in data.positions), Decimal(0))
     stats = data.stats
     console.print(
         f"[bold]Closed[/bold]   {stats.trades} trades, {stats.wins} won, {stats.losses} lost,"
-        f" realized P&L {usd(stats.realized_pnl)}; open exposure {usd(exposure)}"
+        f" realized P&L {usd(stats.realized_pnl)}; open exposure {usd(data.exposure)}"
     )
-    with read_history(path) as history:
-        trades, orders = history.trades(), history.open_orders()
-    render_holdings(trades, orders, console)
+    render_holdings(list(data.held), list(data.orders), console)
     _requests(data, console)
     heartbeat = data.heartbeat
     if heartbeat is None:

@@ -17,10 +17,12 @@ from domain.base import Frozen
 from domain.cash import CashCheck
 from domain.clock import format_utc
 from domain.halts import Halt, OperatorCommand, describe
-from domain.models import Heartbeat, Position, PositionStats
+from domain.models import Execution, Heartbeat, PositionStats
 from domain.money import count_str, exact_dollars
+from infra.db.history import History, Trade, Valuation, grouped_exposure
 from infra.db.integrity import chain_problem
 from infra.db.reading import open_for_reading
+from infra.lockfile import bot_running
 from infra.operator import open_book
 
 RECENT_REQUESTS = 5
@@ -35,14 +37,35 @@ class StatusData(Frozen):
     api_cost_total: Decimal
     cash: CashCheck | None  # the last reconciliation's comparison with the venue
     halts: tuple[Halt, ...]
-    positions: tuple[Position, ...]  # held: open or recovered
+    held: tuple[Trade, ...]  # open positions, with their marks
+    orders: tuple[Execution, ...]  # orders not known to be final
     stats: PositionStats
     heartbeat: Heartbeat | None
+    running: bool  # a bot holds this book's lock now
     requests: tuple[OperatorCommand, ...] = ()  # the newest operator requests first
 
     @property
     def trading(self) -> Literal["active", "halted"]:
+        """New orders on the book: halted until a halt is lifted (a stopped bot starts so)."""
         return "halted" if self.halts else "active"
+
+    @property
+    def valuation(self) -> Valuation:
+        return Valuation.of(list(self.held))
+
+    @property
+    def exposure(self) -> Decimal:
+        """What the open positions cost."""
+        return sum((t.position.cost for t in self.held), Decimal(0))
+
+    @property
+    def equity(self) -> Decimal:
+        """Cash plus the open positions at their marks (unmarked ones at $0)."""
+        return self.bankroll + self.valuation.market_value
+
+    def event_exposure(self) -> list[tuple[str, Decimal]]:
+        """The cost of open positions per event, largest first."""
+        return sorted(grouped_exposure(list(self.held)).items(), key=lambda item: -item[1])
 
     @property
     def halt_reason(self) -> str | None:
@@ -51,7 +74,8 @@ class StatusData(Frozen):
 
 def read_status(path: Path) -> StatusData:
     open_book(path)  # an older book is upgraded first, after a backup, as at start-up
-    with open_for_reading(path) as db, db.read() as repo:
+    running = bot_running(path)
+    with open_for_reading(path) as db, db.read(History) as repo:
         chain = repo.ledger_chain()
         problem = chain_problem(repo, chain) or ("the ledger is empty" if not chain.rows else "")
         recent = repo.recent_cash_checks(limit=1)
@@ -64,9 +88,11 @@ def read_status(path: Path) -> StatusData:
             api_cost_total=repo.api_cost_total(),
             cash=recent[0] if recent else None,
             halts=tuple(repo.active_halts()),
-            positions=tuple(repo.open_positions()),
+            held=tuple(t for t in repo.trades() if t.position.payout is None),
+            orders=tuple(repo.open_orders()),
             stats=repo.position_stats(),
             heartbeat=repo.heartbeat(),
+            running=running,
             requests=tuple(repo.recent_operator_commands(RECENT_REQUESTS)),
         )
 
@@ -79,12 +105,56 @@ def _time(moment: datetime | None) -> str | None:
     return None if moment is None else format_utc(moment)
 
 
+def _position(t: Trade) -> dict[str, Any]:
+    p = t.position
+    return {
+        "ticker": p.ticker,
+        "side": p.side.value,
+        "count": count_str(p.count),
+        "cost": exact_dollars(p.cost),
+        "status": p.status.value,
+        "opened_at": _time(p.opened_at),
+        "entry_price": exact_dollars(t.entry_price),
+        "mark": _dollars(t.mark),
+        "last_bid": _dollars(t.last_bid),
+        "value": _dollars(None if t.mark is None else p.count * t.mark),
+        "unrealized_pnl": _dollars(t.pnl),
+        "mark_stale": t.mark_stale,
+        "marked_at": _time(t.snapshot.ts if t.snapshot else None),
+        "closes_at": _time(t.snapshot.close_time if t.snapshot else None),
+    }
+
+
+def _order(e: Execution) -> dict[str, Any]:
+    return {
+        "client_order_id": e.client_order_id,
+        "ticker": e.ticker,
+        "side": e.side.value,
+        "count": count_str(e.count),
+        "limit_price": exact_dollars(e.limit_price),
+        "reserved": exact_dollars(e.reserved),
+        "status": e.status.value,
+        "created_at": _time(e.created_at),
+    }
+
+
 def status_object(data: StatusData) -> dict[str, Any]:
-    """The `status --json` object: the keys issue 9 names, and a few more."""
+    """The `status --json` object: every figure the text screen shows."""
     cash = data.cash
+    valued = data.valuation
+    heartbeat = data.heartbeat
     return {
         "database": str(data.path),
+        "running": data.running,
         "bankroll": exact_dollars(data.bankroll),
+        "equity": exact_dollars(data.equity),
+        "market_value": exact_dollars(valued.market_value),
+        "unrealized_pnl": exact_dollars(valued.unrealized_pnl),
+        "unmarked_positions": valued.unmarked,
+        "open_exposure": exact_dollars(data.exposure),
+        "event_exposure": [
+            {"event": event, "cost": exact_dollars(cost)} for event, cost in data.event_exposure()
+        ],
         "api_cost_total": exact_dollars(data.api_cost_total),
         "venue_cash": _dollars(cash.venue_cash if cash else None),
         "expected_cash": _dollars(cash.expected_cash if cash else None),
@@ -100,20 +170,18 @@ def status_object(data: StatusData) -> dict[str, Any]:
         "ledger_ok": data.ledger_ok,
         "ledger_rows": data.ledger_rows,
         "ledger_problem": data.ledger_problem or None,
-        "positions": [
-            {
-                "ticker": p.ticker,
-                "side": p.side.value,
-                "count": count_str(p.count),
-                "cost": exact_dollars(p.cost),
-                "status": p.status.value,
-                "opened_at": _time(p.opened_at),
-            }
-            for p in data.positions
-        ],
+        "positions": [_position(t) for t in data.held],
+        "open_orders": [_order(e) for e in data.orders],
         "closed_trades": data.stats.trades,
+        "wins": data.stats.wins,
+        "losses": data.stats.losses,
         "realized_pnl": exact_dollars(data.stats.realized_pnl),
-        "heartbeat_at": _time(data.heartbeat.heartbeat_at if data.heartbeat else None),
+        "heartbeat_at": _time(heartbeat.heartbeat_at if heartbeat else None),
+        "heartbeat_cycle": heartbeat.cycle if heartbeat else None,
+        "heartbeat_venue": heartbeat.venue if heartbeat else None,
+        "last_success_at": _time(heartbeat.last_success_at if heartbeat else None),
+        "last_error_at": _time(heartbeat.last_error_at if heartbeat else None),
+        "last_error": heartbeat.last_error if heartbeat else None,
         "operator_requests": [
             {
                 "id": r.id,

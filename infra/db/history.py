@@ -124,6 +124,24 @@ class Trade(Frozen):
         return price_paid(self.position.side, f.inputs.yes_bid, f.inputs.yes_ask)
 
 
+class Valuation(Frozen):
+    """Open positions at their marks: what `status` and the run report show as held."""
+
+    positions: int
+    unmarked: int  # without a current mark: valued at $0
+    market_value: Decimal
+    unrealized_pnl: Decimal
+
+    @staticmethod
+    def of(held: list[Trade]) -> Valuation:
+        return Valuation(
+            positions=len(held),
+            unmarked=sum(1 for t in held if t.mark is None),
+            market_value=sum((t.position.count * t.mark for t in held if t.mark is not None), ZERO),
+            unrealized_pnl=sum((t.pnl for t in held if t.pnl is not None), ZERO),
+        )
+
+
 class Chain(Frozen):
     """Everything the book knows about one market, oldest first: `why TICKER`."""
 
