@@ -6,8 +6,6 @@ Synchronisation is on the bot's own log lines (a filled buy) with bounded waits.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import signal
@@ -59,81 +57,6 @@ def trading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Trading]:
             yield Trading(running, db, match.group(1), sim)
             running.send(signal.SIGTERM)
             assert running.wait(60) == 0, running.stderr
-
-
-def test_status_shows_the_held_position_whole(trading: Trading) -> None:
-    _, db, ticker, _ = trading
-    result = run_main("status", "--db", str(db))
-    assert result.returncode == 0, result.stderr
-    assert ticker in result.stdout  # whole, although the output is a pipe
-    text = result.stdout
-    assert re.search(r"Open positions \(\d+\): worth \$[\d,.]+ at the best bid", text)
-    assert "unrealized P&L" in text
-    row = next(line for line in text.splitlines() if ticker in line and "│ yes" in line)
-    cells = [cell.strip() for cell in row.split("│")[1:-1]]
-    assert cells[0] == ticker
-    assert re.fullmatch(r"0\.\d{4}", cells[5]), "the mark: the best bid of the side held"
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT.*Z", cells[8]), "the close time"
-    assert "Exposure per event" in text
-
-
-def test_trades_as_json_and_csv_agree(trading: Trading) -> None:
-    _, db, ticker, _ = trading
-    as_json = run_main("trades", "--json", "--db", str(db))
-    assert as_json.returncode == 0, as_json.stderr
-    trades = json.loads(as_json.stdout)
-    [held] = [t for t in trades if t["ticker"] == ticker]
-    assert held["status"] == "open"
-    assert held["closed_at"] is None
-    assert held["forecast"] == "0.97"  # the fake LLM's answer, for a YES buy
-    assert held["market_price"] is not None
-    assert held["entry_price"] is not None
-    assert held["mark"] is not None, "an open position is marked at the best bid of its side"
-    assert held["net"] is not None
-    assert held["edge"] is not None
-    assert Decimal(held["full_kelly"]) >= Decimal(held["kelly_fraction"]) > 0
-    assert "caps" in held  # null when no cap shrank the bet
-    as_csv = run_main("trades", "--csv", "--db", str(db))
-    assert as_csv.returncode == 0, as_csv.stderr
-    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
-    assert [row["ticker"] for row in rows][: len(trades)] == [t["ticker"] for t in trades][
-        : len(rows)
-    ]
-    table = run_main("trades", "--db", str(db))
-    assert table.returncode == 0, table.stderr
-    assert ticker in table.stdout
-
-
-def test_why_explains_a_market_and_a_ledger_row(trading: Trading) -> None:
-    _, db, ticker, _ = trading
-    result = run_main("why", ticker, "--db", str(db))
-    assert result.returncode == 0, result.stderr
-    text = result.stdout
-    assert f"Why {ticker}" in text
-    assert "Forecast" in text
-    assert "P(yes) 0.9700" in text
-    assert "rationale: test" in text
-    assert re.search(r"Order \S+ .*: buy \S+ yes at most", text)
-    assert "edge" in text
-    assert "market at decision" in text
-    sized = r"sized: edge after fees 0\.\d+ at the ask; full Kelly 0\.\d+, bet 0\.\d+ of the"
-    assert re.search(sized, text)
-    assert "reserve" in text
-    [reserve_row] = re.findall(r"│ (\d+)\s+│ \S+\s+│ reserve", text)[:1]
-    row = run_main("why", "--row", reserve_row, "--db", str(db))
-    assert row.returncode == 0, row.stderr
-    assert f"Ledger row {reserve_row}" in row.stdout
-    assert f"Why {ticker}" in row.stdout
-
-
-def test_why_refuses_what_the_book_does_not_hold(trading: Trading) -> None:
-    _, db, _, _ = trading
-    unknown = run_main("why", "NO-SUCH-MARKET", "--db", str(db))
-    assert unknown.returncode == 1
-    assert "holds nothing about NO-SUCH-MARKET" in unknown.stdout
-    no_row = run_main("why", "--row", "999999", "--db", str(db))
-    assert no_row.returncode == 1
-    assert "no ledger row 999999" in no_row.stdout
 
 
 # Controls: the last tests of the module, since they change what the bot may do ---------------

@@ -1,0 +1,92 @@
+"""The program's entry point called in the test's own process: `main.main([...])` with the
+environment a child would get, its stdout and stderr captured, and every global it touches
+(loguru's sinks, the log clock, the signal handlers, the environment) put back afterwards.
+
+Use it for parsing, messages, exit codes and views; spawn a real process (tests/process_helpers)
+only where the process is the point: a signal, a crash, two programs on one book.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import signal
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+
+from loguru import logger
+
+import main
+from infra.logs import HTTP_CLIENT_LOGGERS, QUIET_LOGGERS, clock_stamp
+from tests.process_helpers import child_env
+
+HANDLED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1)
+TUNED_LOGGERS = ("", "pykka", *HTTP_CLIENT_LOGGERS, *QUIET_LOGGERS)  # "" is the root logger
+
+
+@dataclass(frozen=True)
+class Ran:
+    """What `run_main` in tests/process_helpers returns, for the same assertions."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@contextmanager
+def environment(env: Mapping[str, str]) -> Iterator[None]:
+    """`os.environ` is exactly `env` inside the block, and what it was after."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@contextmanager
+def program_globals() -> Iterator[None]:
+    """Put back what `main.main` changes for the whole process: loguru's sinks (it replaces them
+    with one on the stderr of the moment), the clock log lines are stamped with, the standard
+    logging it routes into loguru, and the signal handlers `run` installs."""
+    handlers = {signum: signal.getsignal(signum) for signum in HANDLED_SIGNALS}
+    root = logging.getLogger()
+    root_handlers = list(root.handlers)
+    levels = {name: logging.getLogger(name).level for name in TUNED_LOGGERS}
+    try:
+        yield
+    finally:
+        logger.complete()
+        logger.remove()
+        # Where loguru logs between programs: whatever stderr is at the moment of each line
+        # (pytest swaps it per test), never a stream captured here and closed since.
+        logger.add(lambda message: sys.stderr.write(message), level="INFO")  # noqa: PLW0108
+        clock_stamp.use(None)
+        root.handlers[:] = root_handlers
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+
+
+def run_main_in_process(*args: str, env: Mapping[str, str] | None = None) -> Ran:
+    """`main.py ARGS` as a child would run it (by default with `child_env()`), in this process.
+
+    argparse's exits (`--help`, `--version`, a bad flag) are exit codes here, as in a child."""
+    out, err = io.StringIO(), io.StringIO()
+    with (
+        environment(child_env() if env is None else env),
+        program_globals(),
+        redirect_stdout(out),
+        redirect_stderr(err),
+    ):
+        try:
+            code = main.main(list(args))
+        except SystemExit as exc:
+            code = 0 if exc.code is None else exc.code if isinstance(exc.code, int) else 1
+    return Ran(code, out.getvalue(), err.getvalue())
