@@ -87,6 +87,12 @@ class Fields:
     def first_present(self, *names: str) -> str | None:
         return next((name for name in names if self.present(name)), None)
 
+    def _filled(self, name: str) -> bool:
+        """Present with a value: real answers send `""` for an amount or count they have
+        no value for (`"maker_fill_cost_dollars": ""`, tests/corpus/kalshi), which says no
+        more than an absent field."""
+        return self.data.get(name) not in (None, "")
+
     def child(self, name: str) -> Fields:
         if not self.present(name):
             raise self.fail(name, "required object is missing")
@@ -184,12 +190,12 @@ class Fields:
             raise self.fail(name, str(exc)) from None
 
     def _dollars(self, current: str, legacy_cents: str | None) -> tuple[str, Decimal] | None:
-        """The `*_dollars` string if present, else the legacy integer-cents field, else None
-        (with the name it came from). A present-but-malformed current field is an error; it
+        """The `*_dollars` string if filled, else the legacy integer-cents field, else None
+        (with the name it came from). A filled but malformed current field is an error; it
         never falls back."""
-        if self.present(current):
+        if self._filled(current):
             return current, self.decimal_text(current)
-        if legacy_cents is not None and self.present(legacy_cents):
+        if legacy_cents is not None and self._filled(legacy_cents):
             cents = self.integer(legacy_cents)
             assert cents is not None
             if abs(cents) > _MAX_CENTS:  # checked before arithmetic: 10^30 overflows Decimal
@@ -242,7 +248,7 @@ class Fields:
 
     def _raw_count(self, names: tuple[str, ...]) -> tuple[str, Decimal] | None:
         """The first present of `names`: a fixed-point string ("10.00") or a legacy integer."""
-        name = self.first_present(*names)
+        name = next((name for name in names if self._filled(name)), None)
         if name is None:
             return None
         value = self.data[name]
