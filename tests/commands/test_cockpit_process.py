@@ -1,5 +1,11 @@
-"""The cockpit against a running bot: `status`, `trades` and `why` read the book the bot is
-writing, on a standalone simulator, while it trades (issue 12, points 2-4).
+"""The cockpit against a running bot on a standalone simulator: `status` reads the book the
+bot is writing while it trades, and `pause`, `resume`, `close`, `flatten` reach the running bot,
+which acts on them (issue 12, points 2-5); the kill switch halts a running bot and remembers
+across a killed one.
+
+The bot and the simulator are real processes (two programs on one book is the point); the
+commands sent to them are called in process (tests/in_process.py). The views of a book are
+tested on the shared traded book in tests/commands/test_cockpit.py.
 
 Synchronisation is on the bot's own log lines (a filled buy) with bounded waits.
 """
@@ -18,6 +24,7 @@ from typing import NamedTuple
 
 import pytest
 
+from tests.in_process import run_main_in_process
 from tests.process_helpers import (
     HUNDRED,
     Child,
@@ -25,7 +32,6 @@ from tests.process_helpers import (
     audit,
     bot,
     read_book,
-    run_main,
     standalone_sim,
 )
 
@@ -67,17 +73,17 @@ def test_pause_stops_new_entries_and_resume_restarts_them(
 ) -> None:
     running, db, _, _ = trading
     start = len(running.err)
-    paused = run_main("pause", "--db", str(db))
+    paused = run_main_in_process("pause", "--db", str(db))
     assert paused.returncode == 0, paused.stderr
     assert "recorded in" in paused.stdout
     ack = running.wait_stderr(
         r"operator command pause PAUSED: PAUSED: new entries stopped", 60, start
     )
     assert " WARNING " in ack
-    status = run_main("status", "--db", str(db))
+    status = run_main_in_process("status", "--db", str(db))
     assert "HALTED" in status.stdout
     assert "PAUSED: paused by the operator" in status.stdout
-    as_json = json.loads(run_main("status", "--json", "--db", str(db)).stdout)
+    as_json = json.loads(run_main_in_process("status", "--json", "--db", str(db)).stdout)
     assert as_json["trading"] == "halted"
     assert "PAUSED" in as_json["halt_reason"]
     # A whole cycle after the pause buys nothing, and reconciliation goes on.
@@ -86,10 +92,10 @@ def test_pause_stops_new_entries_and_resume_restarts_them(
     later = running.err[acked : running.err.index(cycle)]
     assert not [line for line in later if re.search(FILLED, line)]
     start = len(running.err)
-    resumed = run_main("resume", "--db", str(db))
+    resumed = run_main_in_process("resume", "--db", str(db))
     assert resumed.returncode == 0, resumed.stderr
     running.wait_stderr(r"operator command resume: PAUSED lifted", 60, start)
-    after = json.loads(run_main("status", "--json", "--db", str(db)).stdout)
+    after = json.loads(run_main_in_process("status", "--json", "--db", str(db)).stdout)
     assert after["trading"] == "active"
 
 
@@ -112,14 +118,14 @@ def test_close_sells_through_the_order_flow_and_the_book_follows_the_venue(
     running, db, ticker, sim = trading
     # Paused first, so the bot does not buy the market again once it is sold.
     start = len(running.err)
-    assert run_main("pause", "--db", str(db)).returncode == 0
+    assert run_main_in_process("pause", "--db", str(db)).returncode == 0
     running.wait_stderr(r"operator command pause PAUSED", 60, start)
     assert ticker in venue_holdings(sim)
-    unknown = run_main("close", "NO-SUCH-MARKET", "--db", str(db))
+    unknown = run_main_in_process("close", "NO-SUCH-MARKET", "--db", str(db))
     assert unknown.returncode == 1
     assert "holds no position in NO-SUCH-MARKET" in unknown.stdout
     start = len(running.err)
-    closed = run_main("close", ticker, "--db", str(db))
+    closed = run_main_in_process("close", ticker, "--db", str(db))
     assert closed.returncode == 0, closed.stderr
     assert "reduce-only and immediate-or-cancel" in closed.stdout
     ack = running.wait_stderr(rf"operator command close {re.escape(ticker)}: ", 60, start)
@@ -135,14 +141,14 @@ def test_close_sells_through_the_order_flow_and_the_book_follows_the_venue(
     assert audit(read_book(db)) == []
     [sale] = [e for e in read_book(db).executions.values() if e["reduce_only"]]
     assert (sale["ticker"], sale["side"], sale["reserved"]) == (ticker, "no", 0)
-    status = run_main("status", "--db", str(db))
+    status = run_main_in_process("status", "--db", str(db))
     assert f"close {ticker}" in status.stdout
     assert "Operator requests" in status.stdout
-    as_json = json.loads(run_main("status", "--json", "--db", str(db)).stdout)
+    as_json = json.loads(run_main_in_process("status", "--json", "--db", str(db)).stdout)
     [request] = [r for r in as_json["operator_requests"] if r["action"] == "close"]
     assert request["ticker"] == ticker
     assert request["outcome"].startswith(f"{ticker} sell")
-    why = run_main("why", ticker, "--db", str(db))
+    why = run_main_in_process("why", ticker, "--db", str(db))
     assert re.search(r"Order \S+ .*: sell \S+ yes at the bid", why.stdout), why.stdout
 
 
@@ -150,7 +156,7 @@ def test_flatten_sells_everything_held(trading: Trading) -> None:
     running, db, _, sim = trading
     held = book_holdings(db)
     start = len(running.err)
-    flattened = run_main("flatten", "--db", str(db))
+    flattened = run_main_in_process("flatten", "--db", str(db))
     assert flattened.returncode == 0, flattened.stderr
     if not held:
         assert "nothing to sell" in flattened.stdout
@@ -161,7 +167,7 @@ def test_flatten_sells_everything_held(trading: Trading) -> None:
     assert venue_holdings(sim) == book_holdings(db)
     assert audit(read_book(db)) == []
     start = len(running.err)
-    assert run_main("resume", "--db", str(db)).returncode == 0
+    assert run_main_in_process("resume", "--db", str(db)).returncode == 0
     running.wait_stderr(r"operator command resume: PAUSED lifted", 60, start)
 
 
@@ -174,11 +180,11 @@ def test_the_kill_switch_halts_on_a_daily_loss_until_resumed(tmp_path: Path) -> 
         with bot(*bot_args(db, sim), env=env) as running:
             halted = running.wait_stderr(r"trading HALTED: MAX_DAILY_LOSS: equity", timeout=120)
             assert "below the day's start" in halted
-            status = json.loads(run_main("status", "--json", "--db", str(db)).stdout)
+            status = json.loads(run_main_in_process("status", "--json", "--db", str(db)).stdout)
             assert status["trading"] == "halted"
             assert "MAX_DAILY_LOSS" in status["halt_reason"]
             start = len(running.err)
-            assert run_main("resume", "MAX_DAILY_LOSS", "--db", str(db)).returncode == 0
+            assert run_main_in_process("resume", "MAX_DAILY_LOSS", "--db", str(db)).returncode == 0
             running.wait_stderr(r"MAX_DAILY_LOSS lifted", 60, start)
             running.send(signal.SIGTERM)
             assert running.wait(60) == 0, running.stderr
