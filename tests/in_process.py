@@ -16,12 +16,17 @@ import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
 
 from loguru import logger
 
 import main
 from infra.logs import HTTP_CLIENT_LOGGERS, QUIET_LOGGERS, clock_stamp
-from tests.process_helpers import child_env
+from infra.sim import SimConfig, SimExchange
+from infra.sim.keygen import KeyPair
+from tests.fakes.llm_server import FakeLlmServer
+from tests.process_helpers import CONFIDENT_ANSWER, account_env, child_env, make_key_pair
 
 HANDLED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1)
 TUNED_LOGGERS = ("", "pykka", *HTTP_CLIENT_LOGGERS, *QUIET_LOGGERS)  # "" is the root logger
@@ -90,3 +95,34 @@ def run_main_in_process(*args: str, env: Mapping[str, str] | None = None) -> Ran
         except SystemExit as exc:
             code = 0 if exc.code is None else exc.code if isinstance(exc.code, int) else 1
     return Ran(code, out.getvalue(), err.getvalue())
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """A simulated exchange served from the test's own process, standing for a venue the bot
+    connects to (as `tests/process_helpers.standalone_sim` does from a process of its own)."""
+
+    sim: SimExchange
+    keys: KeyPair
+    llm_url: str
+
+    @property
+    def base_url(self) -> str:
+        return self.sim.base_url
+
+    def bot_env(self, **extra: str) -> dict[str, str]:
+        return account_env(self.keys, self.llm_url, **extra)
+
+
+@contextmanager
+def exchange_in_process(tmp_path: Path, *, seed: int = 3, markets: int = 100) -> Iterator[Exchange]:
+    """One account (a fresh key pair) with $1,000 on an exchange whose clock stands still at the
+    current minute (the bot beside it reads the wall clock), and Claude's local fake."""
+    keys = make_key_pair(tmp_path)
+    config = SimConfig(seed=seed, markets=markets, time_scale=0.0, initial_balance=Decimal(1000))
+    with (
+        SimExchange(config) as sim,
+        FakeLlmServer(answer=lambda _request: CONFIDENT_ANSWER) as llm,
+    ):
+        sim.register_key(keys.key_id, keys.public_key.read_bytes())
+        yield Exchange(sim, keys, llm.url)

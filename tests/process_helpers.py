@@ -223,6 +223,20 @@ def make_key_pair(directory: Path, key_id: str = "test-key") -> KeyPair:
     return write_key_pair(directory, key_id if key_id not in taken else f"{key_id}-{number}")
 
 
+def account_env(keys: KeyPair, llm_url: str, **extra: str) -> dict[str, str]:
+    """A bot's environment on a standalone exchange: the account's keys, and Claude (the real
+    SDK) pointed at a local fake whose every forecast is 0.97, so a cycle always finds YES edges
+    to trade whatever markets the simulator lists at this time of day."""
+    return child_env(
+        KALSHI_API_KEY_ID=keys.key_id,
+        KALSHI_PRIVATE_KEY_PATH=str(keys.private_key),
+        PMT_LLM__PROVIDER="anthropic",
+        ANTHROPIC_API_KEY="test-key",
+        ANTHROPIC_BASE_URL=llm_url,
+        **extra,
+    )
+
+
 class SimProcess:
     """`python -m infra.sim` in its own process, and its admin routes."""
 
@@ -256,17 +270,7 @@ class SimProcess:
         self.admin("POST", "faults", {"reset": True})
 
     def bot_env(self, **extra: str) -> dict[str, str]:
-        """The bot's environment: this account's keys, and Claude (the real SDK) pointed at a
-        local fake whose every forecast is 0.97, so a cycle always finds YES edges to trade
-        whatever markets the simulator lists at this time of day."""
-        return child_env(
-            KALSHI_API_KEY_ID=self.keys.key_id,
-            KALSHI_PRIVATE_KEY_PATH=str(self.keys.private_key),
-            PMT_LLM__PROVIDER="anthropic",
-            ANTHROPIC_API_KEY="test-key",
-            ANTHROPIC_BASE_URL=self.llm_url,
-            **extra,
-        )
+        return account_env(self.keys, self.llm_url, **extra)
 
     def client(self) -> KalshiClient:
         """The project's own signed client on this account (for the test's own look-ups)."""

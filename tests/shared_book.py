@@ -24,6 +24,8 @@ import hashlib
 import json
 import os
 import shutil
+import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +33,7 @@ from filelock import FileLock
 
 from tests.fakes.llm_server import FakeLlmServer
 from tests.in_process import run_main_in_process
-from tests.process_helpers import CONFIDENT_ANSWER, SIM_START, child_env, read_book
+from tests.process_helpers import CONFIDENT_ANSWER, SIM_START, child_env
 
 BOOK_NAME = "traded-book.db"
 
@@ -45,14 +47,23 @@ class TradedBook:
     ticker: str
     run_stdout: str
 
+    def files(self) -> list[Path]:
+        """The database and its write-ahead log, where a write lands first (if it holds any:
+        a reader may leave an empty one)."""
+        wal = self.path.with_name(self.path.name + "-wal")
+        return [self.path, wal] if wal.exists() and wal.stat().st_size else [self.path]
+
     def digest(self) -> str:
-        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+        hashed = hashlib.sha256()
+        for file in self.files():
+            hashed.update(file.read_bytes())
+        return hashed.hexdigest()
 
     def copy_to(self, directory: Path) -> TradedBook:
         """The same book in `directory`, for a test that writes to it."""
-        copy = directory / self.path.name
-        shutil.copyfile(self.path, copy)
-        return TradedBook(copy, self.ticker, self.run_stdout)
+        for file in self.files():
+            shutil.copyfile(file, directory / file.name)
+        return TradedBook(directory / self.path.name, self.ticker, self.run_stdout)
 
 
 def trade_a_book(directory: Path) -> TradedBook:
@@ -68,9 +79,14 @@ def trade_a_book(directory: Path) -> TradedBook:
         )
         ran = run_main_in_process("--cycles", "1", "--db", str(db), env=env)
     assert ran.returncode == 0, ran.stderr
-    held = [p for p in read_book(db).positions if p[2] == "yes" and p[5] == "open"]
+    # Read as the bot writes (a read-only connection would leave a log and an index beside
+    # the book, which a closed book does not have).
+    with closing(sqlite3.connect(db)) as connection:
+        held = connection.execute(
+            "SELECT ticker FROM positions WHERE side = 'yes' AND status = 'open' ORDER BY id"
+        ).fetchone()
     assert held, f"one cycle bought nothing:\n{ran.stdout}\n{ran.stderr}"
-    return TradedBook(db, held[0][1], ran.stdout)
+    return TradedBook(db, held[0], ran.stdout)
 
 
 def shared_traded_book(run_root: Path) -> TradedBook:

@@ -17,7 +17,7 @@ from infra.db.migrate import migrate
 from infra.db.repository import Database
 from infra.lockfile import DatabaseLock
 from infra.operator import request
-from tests.process_helpers import run_main, standalone_sim
+from tests.in_process import exchange_in_process, run_main_in_process
 
 
 def requests(db: Path) -> list[tuple[str, str | None, str | None]]:
@@ -45,7 +45,7 @@ def book_holding(tmp_path: Path, ticker: str) -> Path:
 
 def test_a_ticker_not_held_is_refused(tmp_path: Path) -> None:
     db = book_holding(tmp_path, "KXHELD-1")
-    result = run_main("close", "KXOTHER-1", "--db", str(db))
+    result = run_main_in_process("close", "KXOTHER-1", "--db", str(db))
     assert result.returncode == 1
     assert "the book holds no position in KXOTHER-1" in result.stdout
     assert requests(db) == []
@@ -54,7 +54,7 @@ def test_a_ticker_not_held_is_refused(tmp_path: Path) -> None:
 def test_with_no_bot_running_a_sale_is_refused_and_nothing_waits(tmp_path: Path) -> None:
     db = book_holding(tmp_path, "KXHELD-1")
     for command in (["close", "KXHELD-1"], ["flatten"]):
-        result = run_main(*command, "--db", str(db))
+        result = run_main_in_process(*command, "--db", str(db))
         assert result.returncode == 1, result.stderr
         assert f"no bot is running on {db}" in result.stdout
     assert requests(db) == []
@@ -63,8 +63,8 @@ def test_with_no_bot_running_a_sale_is_refused_and_nothing_waits(tmp_path: Path)
 def test_with_the_bot_running_the_request_is_recorded_for_it(tmp_path: Path) -> None:
     db = book_holding(tmp_path, "KXHELD-1")
     with DatabaseLock(db):  # held as a running bot holds it
-        closed = run_main("close", "KXHELD-1", "--db", str(db))
-        flattened = run_main("flatten", "--db", str(db))
+        closed = run_main_in_process("close", "KXHELD-1", "--db", str(db))
+        flattened = run_main_in_process("flatten", "--db", str(db))
     assert closed.returncode == 0, closed.stderr
     assert flattened.returncode == 0, flattened.stderr
     assert "sells KXHELD-1 at its next reconciliation" in closed.stdout
@@ -73,13 +73,13 @@ def test_with_the_bot_running_the_request_is_recorded_for_it(tmp_path: Path) -> 
 
 def test_a_sale_left_from_before_the_start_is_dropped_and_said(tmp_path: Path) -> None:
     db = tmp_path / "book.db"
-    # A standalone exchange: the embedded one starts a fresh book (and archives this one).
-    with standalone_sim(tmp_path) as sim:
+    # An exchange of its own: the embedded one starts a fresh book (and archives this one).
+    with exchange_in_process(tmp_path) as sim:
         args = ("--cycles", "0", "--exchange-url", sim.base_url, "--db", str(db))
-        first = run_main(*args, env=sim.bot_env())
+        first = run_main_in_process(*args, env=sim.bot_env())
         assert first.returncode == 0, first.stderr
         request(db, OperatorAction.CLOSE, None, ticker="KXANY-1")  # as if a bot stopped first
-        second = run_main(*args, env=sim.bot_env())
+        second = run_main_in_process(*args, env=sim.bot_env())
     assert second.returncode == 0, second.stderr
     dropped = "operator command close KXANY-1: not applied: it was waiting when the bot started"
     assert dropped in second.stderr

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from infra.settings import load_settings
-from tests.process_helpers import run_main
+from tests.in_process import run_main_in_process
+from tests.shared_book import TradedBook
 
 
 def _files(root: Path) -> list[Path]:
@@ -22,7 +23,7 @@ def test_a_missing_book_is_one_line_exit_1_and_nothing_is_created(
     command: str, tmp_path: Path
 ) -> None:
     book = tmp_path / "data" / "nothing.db"
-    result = run_main(command, "--db", str(book))
+    result = run_main_in_process(command, "--db", str(book))
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     [line] = result.stderr.strip().splitlines()
@@ -37,7 +38,7 @@ def test_an_unreadable_path_and_an_empty_file_are_refused_untouched(tmp_path: Pa
     sqlite3.connect(empty).close()
     before = _files(tmp_path)
     for path, expected in ((directory, "cannot be read"), (empty, "no pm-trader book")):
-        result = run_main("status", "--db", str(path))
+        result = run_main_in_process("status", "--db", str(path))
         assert result.returncode == 1
         assert "Traceback" not in result.stderr
         assert expected in result.stderr
@@ -45,12 +46,13 @@ def test_an_unreadable_path_and_an_empty_file_are_refused_untouched(tmp_path: Pa
     assert empty.read_bytes() == b""
 
 
-def test_status_of_a_closed_book_creates_no_file_beside_it(tmp_path: Path) -> None:
-    book = tmp_path / "book.db"
-    assert run_main("--cycles", "0", "--db", str(book)).returncode == 0
+def test_status_of_a_closed_book_creates_no_file_beside_it(
+    traded_book_copy: TradedBook, tmp_path: Path
+) -> None:
+    book = traded_book_copy.path
     before = {path: path.read_bytes() for path in _files(tmp_path)}
-    assert run_main("status", "--db", str(book)).returncode == 0
-    assert run_main("report", "--db", str(book)).returncode == 0
+    assert run_main_in_process("status", "--db", str(book)).returncode == 0
+    assert run_main_in_process("report", "--db", str(book)).returncode == 0
     assert {path: path.read_bytes() for path in _files(tmp_path)} == before
 
 
