@@ -36,8 +36,10 @@ class PolymarketMarket(Frozen):
     question: str
     condition_id: str = ""
     slug: str = ""
-    yes_price: Probability
-    no_price: Probability
+    # None: no opinion (a closed or resolved market, or prices that are no probabilities of
+    # one question: infra.polymarket.wire); never a live price then.
+    yes_price: Probability | None = None
+    no_price: Probability | None = None
     yes_token_id: str = ""
     no_token_id: str = ""
     best_bid: Decimal | None = None  # Gamma's cached YES top of book; may lag the CLOB

@@ -1,6 +1,7 @@
 """Kalshi's wire format: answers into domain objects, and request bodies out.
 
-Pure functions, no I/O. Current fields first (`*_dollars` strings, `*_fp` counts,
+Pure functions, no I/O (but for the one warning `infra.wire_drift` logs the first time an
+unknown value is read past). Current fields first (`*_dollars` strings, `*_fp` counts,
 `orderbook_fp`, `position_fp`, `balance_dollars`), legacy ones (integer cents and counts)
 only when the current ones are absent. Anything malformed raises `MalformedResponse` naming
 the field, and a page is parsed completely before any of it is returned.
@@ -46,6 +47,7 @@ from infra.kalshi.models import (
     SelfTradePrevention,
     TimeInForce,
 )
+from infra.wire_drift import DRIFT
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -145,7 +147,7 @@ def parse_market(fields: Fields) -> Market:
         title=fields.string("title", required=False),
         subtitle=subtitle,
         rules=fields.string("rules_primary", required=False),
-        status=fields.enum("status", MarketStatus),
+        status=_market_status(fields),
         yes_bid=fields.price("yes_bid_dollars", "yes_bid"),
         yes_ask=fields.price("yes_ask_dollars", "yes_ask"),
         no_bid=fields.price("no_bid_dollars", "no_bid"),
@@ -161,6 +163,19 @@ def parse_market(fields: Fields) -> Market:
         is_combo=_is_combo(fields),
         price_ranges=tuple(fields.items("price_ranges", _price_range, required=False)),
     )
+
+
+def _market_status(fields: Fields) -> MarketStatus:
+    """A status the bot does not know is not a broken market: it is read as UNKNOWN (never
+    traded, never settled on) and counted in the wire drift. Missing or not text still fails."""
+    value = fields.data.get("status")
+    if isinstance(value, str) and value and value not in _MARKET_STATUSES:
+        DRIFT.note("kalshi", "market.status", value, "not open, not final")
+        return MarketStatus.UNKNOWN
+    return fields.enum("status", MarketStatus)
+
+
+_MARKET_STATUSES = frozenset(status.value for status in MarketStatus)
 
 
 def _price_range(fields: Fields) -> PriceRange:

@@ -158,6 +158,8 @@ class GammaClient:
                 )
             if page.non_binary:
                 logger.debug("gamma: {} non-binary markets left out", page.non_binary)
+            if page.no_opinion:
+                logger.debug("gamma: {} open markets with no usable price", page.no_opinion)
             self.skipped.extend(page.skipped)
             yield page.markets
             if page.next_cursor is None:

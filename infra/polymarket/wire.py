@@ -5,12 +5,21 @@ Decisions:
   or null/absent). If it is not, the whole page is refused (`MalformedResponse`).
 - A non-binary market (not exactly two outcomes, Yes and No in either order) is a valid
   market we do not use: it is left out silently (DEBUG log).
-- A malformed market entry (undecodable `outcomes`/`outcomePrices`, prices outside 0..1 or
-  finer than the micro-dollar the database stores, negative or absurd volumes, missing id or
-  question, bad dates) is left out with its reason recorded in
-  `GammaPage.skipped` and logged as a warning; in strict mode it refuses the page instead.
-  Gamma entries are heterogeneous (inactive markets carry nulls) and only feed a second
-  opinion, so one broken entry should not blind the bot to the other thousands.
+- A malformed market entry (undecodable `outcomes`/`outcomePrices`, prices outside 0..1,
+  negative or absurd volumes, missing id or question, bad dates) is left out with its reason
+  recorded in `GammaPage.skipped` and logged as a warning; in strict mode it refuses the page
+  instead. Gamma entries are heterogeneous (inactive markets carry nulls) and only feed a
+  second opinion, so one broken entry should not blind the bot to the other thousands.
+- A price finer than the micro-dollar the database stores (real closed markets send
+  `"0.9999997005287313540028152153997362"`) is rounded to it, not refused: outcome prices to
+  the nearest millionth (half-even), the cached best bid down and best ask up. That is safe
+  for a second opinion: a millionth is far below any edge the bot acts on, and a quote rounded
+  outward never looks tighter than Gamma said.
+- Outcome prices that cannot be the probabilities of one question (`["0", "0"]` on legacy
+  entries, or a YES and NO that sum far from 1) are no opinion: the market is kept, with no
+  price (`yes_price` None), and counted in `GammaPage.no_opinion`.
+- A closed or resolved market's prices are its resolution, and its cached bid and ask are
+  stale: none of them is ever a live price, so such a market has no prices at all.
 
 Gamma encodes `outcomes`, `outcomePrices` and `clobTokenIds` as JSON text inside JSON.
 Numbers arrive as Decimal (the transport decodes with parse_float=Decimal), never float.
@@ -20,7 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from pydantic import ValidationError
@@ -32,6 +41,9 @@ from domain.money import MICRO, ONE, ZERO, MoneyFormatError, to_decimal
 from infra.kalshi.errors import MalformedResponse
 
 MAX_SIZE = Decimal(10**12)  # dollars or shares: far above any real market, far below overflow
+# YES + NO of one binary question is 1 up to Gamma's rounding of each; beyond this they are
+# not the probabilities of one question.
+OPINION_SUM_TOLERANCE = Decimal("0.05")
 
 
 class EntryError(ValueError):
@@ -57,6 +69,7 @@ class GammaPage:
     skipped: tuple[Skipped, ...] = ()
     non_binary: int = 0
     raw_ids: tuple[str, ...] = ()  # every entry's id, binary or not (for repeat detection)
+    no_opinion: int = 0  # open markets kept without a price: their prices are no probabilities
 
 
 class NotBinary(Exception):
@@ -101,19 +114,27 @@ def _size(name: str, value: Decimal) -> Decimal:
     return value
 
 
-def _price(name: str, value: Any) -> Decimal:
-    """A price per share in [0, 1] (B3.2), no finer than the micro-dollar stored."""
+def _price(name: str, value: Any, rounding: str = ROUND_HALF_EVEN) -> Decimal:
+    """A price per share in [0, 1] (B3.2), rounded to the micro-dollar stored."""
     price = _decimal(name, value)
     if not ZERO <= price <= ONE:
         raise EntryError(name, f"{price} is outside [0, 1]")
-    if price % MICRO:
-        raise EntryError(name, f"{price} is finer than the stored unit {MICRO}")
-    return price
+    return price.quantize(MICRO, rounding=rounding)
 
 
-def _optional_price(entry: dict[str, Any], name: str) -> Decimal | None:
+def _optional_price(entry: dict[str, Any], name: str, rounding: str) -> Decimal | None:
     value = entry.get(name)
-    return None if value is None or value == "" else _price(name, value)
+    return None if value is None or value == "" else _price(name, value, rounding)
+
+
+def _resolved(entry: dict[str, Any]) -> bool:
+    """Closed, or resolved by UMA: its prices are a resolution, its quotes stale."""
+    return _flag(entry, "closed", default=False) or entry.get("umaResolutionStatus") == "resolved"
+
+
+def is_an_opinion(yes: Decimal, no: Decimal) -> bool:
+    """Can these be the YES and NO probabilities of one question?"""
+    return abs(yes + no - ONE) <= OPINION_SUM_TOLERANCE
 
 
 def _text(entry: dict[str, Any], name: str, *, required: bool = False) -> str:
@@ -182,6 +203,8 @@ def parse_gamma_market(entry: Any) -> PolymarketMarket:
     if len(prices) != 2:
         raise EntryError("outcomePrices", f"expected 2 prices, got {len(prices)}")
     values = [_price(f"outcomePrices[{i}]", price) for i, price in enumerate(prices)]
+    resolved = _resolved(entry)
+    live = not resolved and is_an_opinion(*values)
     tokens = _json_list(entry, "clobTokenIds", required=False) or ["", ""]
     if len(tokens) != 2 or not all(isinstance(token, str) for token in tokens):
         raise EntryError("clobTokenIds", "expected two token id strings")
@@ -193,12 +216,12 @@ def parse_gamma_market(entry: Any) -> PolymarketMarket:
             question=_text(entry, "question", required=True),
             condition_id=_text(entry, "conditionId"),
             slug=_text(entry, "slug"),
-            yes_price=values[yes_index],
-            no_price=values[no_index],
+            yes_price=values[yes_index] if live else None,
+            no_price=values[no_index] if live else None,
             yes_token_id=tokens[yes_index],
             no_token_id=tokens[no_index],
-            best_bid=_optional_price(entry, "bestBid"),
-            best_ask=_optional_price(entry, "bestAsk"),
+            best_bid=None if resolved else _optional_price(entry, "bestBid", ROUND_FLOOR),
+            best_ask=None if resolved else _optional_price(entry, "bestAsk", ROUND_CEILING),
             volume=volume if volume is not None else Decimal(0),
             liquidity=_optional_decimal(entry, "liquidity", "liquidityNum"),
             end_date=_date(entry, "endDate"),
@@ -251,4 +274,7 @@ def parse_gamma_page(endpoint: str, payload: Any, *, strict: bool = False) -> Ga
                     endpoint, f"markets[{index}].{exc.field}", exc.reason
                 ) from None
             skipped.append(Skipped(entry_id, exc.field, exc.reason))
-    return GammaPage(tuple(markets), cursor or None, tuple(skipped), non_binary, tuple(raw_ids))
+    no_opinion = sum(m.yes_price is None and not m.closed for m in markets)
+    return GammaPage(
+        tuple(markets), cursor or None, tuple(skipped), non_binary, tuple(raw_ids), no_opinion
+    )

@@ -14,7 +14,9 @@ from infra.kalshi.errors import MalformedResponse
 from infra.kalshi.fields import Fields
 from infra.kalshi.models import SelfTradePrevention, TimeInForce
 from infra.kalshi.transport import decode_json
+from infra.wire_drift import DRIFT
 from tests.infra.kalshi import payloads as p
+from tests.logs import capture_logs
 
 EP = "GET /test"
 
@@ -106,7 +108,8 @@ def test_six_decimal_dollars_kept_exactly():
         ({"close_time": None}, "x.close_time"),
         ({"close_time": "yesterday"}, "x.close_time"),
         ({"close_time": 1790856000}, "x.close_time"),
-        ({"status": "exploded"}, "x.status"),
+        ({"status": 3}, "x.status"),  # not text; an unknown word is read past (below)
+        ({"status": None}, "x.status"),
         ({"yes_bid_dollars": 0.56}, "x.yes_bid_dollars"),
         ({"yes_bid_dollars": Decimal("0.56")}, "x.yes_bid_dollars"),
         ({"yes_bid_dollars": 56}, "x.yes_bid_dollars"),
@@ -644,3 +647,25 @@ def test_price_ranges_are_read_and_checked():
     ):
         with pytest.raises(MalformedResponse, match="price range"):
             wire.parse_market(f(p.market(price_ranges=[bad])))
+
+
+def test_a_market_status_the_bot_does_not_know_is_read_past_and_counted():
+    """A new status is not a broken market (issue 18): it is never open and never final, is
+    logged once, and is counted where a health check can read it."""
+    DRIFT.reset()
+    with capture_logs() as warnings:
+        page = wire.parse_page(
+            EP,
+            p.markets_page([p.market("A", status="paused"), p.market("B", status="paused")]),
+            "markets",
+            wire.parse_market,
+            quarantine=True,
+        )
+    assert [m.status for m in page.items] == [MarketStatus.UNKNOWN] * 2
+    assert not page.quarantined
+    assert not any(m.is_open for m in page.items)
+    assert DRIFT.counts() == {"kalshi market.status=paused": 2}
+    assert len([w for w in warnings if "'paused'" in w]) == 1
+    with malformed("x.result"):  # a result is money: an unknown one still refuses the record
+        wire.parse_market(f(p.market(result="half")))
+    DRIFT.reset()
