@@ -1,4 +1,6 @@
-"""The command line as a user meets it: help per command, --version, the console script."""
+"""The command line as a user meets it: help per command, --version, the console script.
+
+The entry point is called in process; only the installed console script runs as a program."""
 
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ import pytest
 from commands import VERSION
 from commands.parser import parse
 from infra.settings import load_settings
-from tests.process_helpers import ROOT, child_env, run_main
+from tests.in_process import run_main_in_process
+from tests.process_helpers import ROOT, child_env
 
 RUN_ONLY_FLAGS = ("--cycles", "--log-file", "--log-json", "--i-understand-this-is-real-money")
 
@@ -23,7 +26,7 @@ def test_main_py_is_a_thin_dispatcher() -> None:
 
 @pytest.mark.parametrize("command", ["status", "report"])
 def test_a_command_s_help_shows_its_own_flags_not_the_run_flags(command: str) -> None:
-    result = run_main(command, "--help")
+    result = run_main_in_process(command, "--help")
     assert result.returncode == 0, result.stderr
     assert f"usage: pm-trader {command}" in result.stdout
     assert "--db" in result.stdout
@@ -32,14 +35,14 @@ def test_a_command_s_help_shows_its_own_flags_not_the_run_flags(command: str) ->
 
 
 def test_run_help_shows_the_run_flags() -> None:
-    result = run_main("run", "--help")
+    result = run_main_in_process("run", "--help")
     assert result.returncode == 0, result.stderr
     for flag in RUN_ONLY_FLAGS:
         assert flag in result.stdout
 
 
 def test_version() -> None:
-    result = run_main("--version")
+    result = run_main_in_process("--version")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"pm-trader {VERSION}"
 
@@ -54,7 +57,7 @@ def test_without_a_command_the_bot_runs_and_flags_may_come_before_the_command() 
 
 
 def test_run_flags_are_refused_by_status() -> None:
-    result = run_main("status", "--cycles", "3")
+    result = run_main_in_process("status", "--cycles", "3")
     assert result.returncode == 2
     assert "unrecognized arguments: --cycles 3" in result.stderr
 
@@ -65,7 +68,9 @@ def test_log_levels_are_case_insensitive(given: str) -> None:
 
 
 def test_log_level_in_lower_case_on_the_command_line(tmp_path: Path) -> None:
-    result = run_main("--cycles", "0", "--db", str(tmp_path / "x.db"), "--log-level", "debug")
+    result = run_main_in_process(
+        "--cycles", "0", "--db", str(tmp_path / "x.db"), "--log-level", "debug"
+    )
     assert result.returncode == 0, result.stderr
     assert " DEBUG " in result.stderr
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.llm_server import FakeLlmServer, Status
-from tests.process_helpers import SIM_START, child_env, run_main
+from tests.in_process import run_main_in_process
+from tests.process_helpers import SIM_START, child_env
 
 
 def _env(base_url: str) -> dict[str, str]:
@@ -35,7 +36,7 @@ def _closed_port() -> int:
 @pytest.mark.timeout(240)
 def test_an_unreachable_llm_is_a_warning_then_an_error_and_a_failed_run(tmp_path: Path) -> None:
     env = _env(f"http://127.0.0.1:{_closed_port()}")
-    result = run_main("--cycles", "2", "--db", str(tmp_path / "b.db"), env=env, timeout=200)
+    result = run_main_in_process("--cycles", "2", "--db", str(tmp_path / "b.db"), env=env)
     assert result.returncode == 1, result.stderr
     warnings = [line for line in result.stderr.splitlines() if "cannot reach the LLM" in line]
     assert len(warnings) == 1, "the first failure warns, once"
@@ -52,7 +53,7 @@ def test_refused_credentials_stop_analysis_with_the_fix_and_fail_the_run(tmp_pat
     with FakeLlmServer() as fake:
         fake.script(*(Status(401) for _ in range(200)))
         env = _env(fake.url)
-        result = run_main("--cycles", "2", "--db", str(tmp_path / "b.db"), env=env, timeout=200)
+        result = run_main_in_process("--cycles", "2", "--db", str(tmp_path / "b.db"), env=env)
         asked = fake.request_count
     assert result.returncode == 1, result.stderr
     refusals = [line for line in result.stderr.splitlines() if "refused our credentials" in line]
