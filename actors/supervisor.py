@@ -25,12 +25,9 @@ from loguru import logger
 from actors.base import CrashReport, ping
 from actors.directory import ActorUnavailable, Directory
 from domain.clock import Clock
+from domain.errors import StartupFailed
 
 Factory = Callable[[Callable[[CrashReport], None]], pykka.ActorRef[Any]]
-
-
-class StartupFailed(RuntimeError):
-    """A child could not start; the message says which and why (its own error's words)."""
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import argparse
 
 from rich.console import Console
 
-from commands.base import EXIT_OK, Command
+from commands.base import EXIT_OK
 from domain.halts import HaltCode, OperatorAction
 from infra.operator import request
 from infra.settings import Settings
@@ -26,10 +26,3 @@ def execute(settings: Settings, _options: argparse.Namespace, console: Console) 
         " CASH_DRIFT at its next reconciliation (see `status`)"
     )
     return EXIT_OK
-
-
-COMMAND = Command(
-    "ack-drift",
-    "accept the cash difference with the venue and lift the CASH_DRIFT halt",
-    execute,
-)

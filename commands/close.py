@@ -21,7 +21,7 @@ import argparse
 
 from rich.console import Console
 
-from commands.base import EXIT_FAILURE, EXIT_OK, Command
+from commands.base import EXIT_FAILURE, EXIT_OK
 from domain.halts import OperatorAction
 from infra.lockfile import bot_running
 from infra.operator import held_tickers, request
@@ -40,7 +40,7 @@ def refused_offline(settings: Settings, console: Console) -> bool:
     return True
 
 
-def close(settings: Settings, options: argparse.Namespace, console: Console) -> int:
+def execute(settings: Settings, options: argparse.Namespace, console: Console) -> int:
     path, ticker = settings.database_path, options.ticker
     if ticker not in held_tickers(path):
         console.print(f"close: the book holds no position in {ticker} (see `pm-trader status`)")
@@ -57,11 +57,3 @@ def close(settings: Settings, options: argparse.Namespace, console: Console) -> 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("ticker", help="the market to sell (as `status` shows it)")
-
-
-COMMAND = Command(
-    "close",
-    "sell a position on the running bot: reduce-only, immediate-or-cancel at the best bid",
-    close,
-    add_arguments,
-)

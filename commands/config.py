@@ -6,7 +6,7 @@ import argparse
 
 from rich.console import Console
 
-from commands.base import EXIT_OK, Command
+from commands.base import EXIT_OK
 from infra.settings import Settings
 from infra.settings_example import defaults_toml, settings_toml
 
@@ -21,11 +21,3 @@ def execute(settings: Settings, options: argparse.Namespace, _console: Console) 
     text = defaults_toml() if options.defaults else settings_toml(settings)
     print(text, end="")  # noqa: T201 - the output, verbatim (no markup)
     return EXIT_OK
-
-
-COMMAND = Command(
-    "config",
-    "print the settings in effect as a TOML configuration file (credentials left out)",
-    execute,
-    add_arguments,
-)

@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from commands.base import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK, Command
+from commands.base import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK
 from commands.report import money_text, score_text
 from domain.evaluation import StrategyResult
 from domain.forecasting import Forecaster
@@ -178,11 +178,3 @@ def execute(settings: Settings, options: argparse.Namespace, console: Console) -
         if isinstance(forecaster, LlmViews):
             forecaster.close()
     return EXIT_OK
-
-
-COMMAND = Command(
-    "evaluate",
-    "the bot against baselines (no-trade, kalshi-mid, polymarket, placebo) on the simulator",
-    execute,
-    add_arguments,
-)

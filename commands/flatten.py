@@ -7,14 +7,14 @@ import argparse
 
 from rich.console import Console
 
-from commands.base import EXIT_FAILURE, EXIT_OK, Command
+from commands.base import EXIT_FAILURE, EXIT_OK
 from commands.close import refused_offline
 from domain.halts import OperatorAction
 from infra.operator import held_tickers, request
 from infra.settings import Settings
 
 
-def flatten(settings: Settings, _options: argparse.Namespace, console: Console) -> int:
+def execute(settings: Settings, _options: argparse.Namespace, console: Console) -> int:
     path = settings.database_path
     held = held_tickers(path)
     if not held:
@@ -28,6 +28,3 @@ def flatten(settings: Settings, _options: argparse.Namespace, console: Console) 
         f" ({len(held)} now) at its next reconciliation, each at its best bid (see `status`)"
     )
     return EXIT_OK
-
-
-COMMAND = Command("flatten", "sell every position on the running bot, each like `close`", flatten)

@@ -12,41 +12,74 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from commands import (
-    VERSION,
-    ack_drift,
-    close,
-    config,
-    evaluate,
-    flatten,
-    pause,
-    replay,
-    report,
-    resume,
-    run,
-    status,
-    trades,
-    why,
-)
+from commands import VERSION
 from commands.base import Command
-from infra.settings import Settings
 
+# Each command's name and summary, and the module with its flags and its body: that module
+# (with all it imports) loads only when its command is chosen.
 COMMANDS: tuple[Command, ...] = (
-    run.COMMAND,
-    status.COMMAND,
-    trades.COMMAND,
-    why.COMMAND,
-    report.COMMAND,
-    evaluate.COMMAND,
-    replay.COMMAND,
-    pause.COMMAND,
-    resume.COMMAND,
-    close.COMMAND,
-    flatten.COMMAND,
-    ack_drift.COMMAND,
-    config.COMMAND,
+    Command(
+        "run", "trade on the configured venue (the embedded simulator by default)", "commands.run"
+    ),
+    Command(
+        "status",
+        "the book: trading state, bankroll, cash at the venue, ledger check, open positions",
+        "commands.status",
+    ),
+    Command(
+        "trades",
+        "every trade, open and closed: entry, exit, fees, LLM cost, P&L, forecast and price at"
+        " entry",
+        "commands.trades",
+    ),
+    Command(
+        "why",
+        "explain a market (or a ledger row): forecast, signal, order, fills, settlement, ledger",
+        "commands.why",
+    ),
+    Command(
+        "report",
+        "the forecast scorecard: skill against the market with intervals, calibration, net P&L",
+        "commands.report",
+    ),
+    Command(
+        "evaluate",
+        "the bot against baselines (no-trade, kalshi-mid, polymarket, placebo) on the simulator",
+        "commands.evaluate",
+    ),
+    Command(
+        "replay",
+        "run a recorded period again through the same actors (recorded or live LLM answers)",
+        "commands.replay",
+    ),
+    Command(
+        "pause", "stop new entries on the running bot (reconciliation goes on)", "commands.pause"
+    ),
+    Command(
+        "resume",
+        "lift a halt (PAUSED, the kill switch's, CASH_DRIFT) on the running bot",
+        "commands.resume",
+    ),
+    Command(
+        "close",
+        "sell a position on the running bot: reduce-only, immediate-or-cancel at the best bid",
+        "commands.close",
+    ),
+    Command(
+        "flatten", "sell every position on the running bot, each like `close`", "commands.flatten"
+    ),
+    Command(
+        "ack-drift",
+        "accept the cash difference with the venue and lift the CASH_DRIFT halt",
+        "commands.ack_drift",
+    ),
+    Command(
+        "config",
+        "print the settings in effect as a TOML configuration file (credentials left out)",
+        "commands.config",
+    ),
 )
-DEFAULT_COMMAND = run.COMMAND.name
+DEFAULT_COMMAND = "run"
 TOP_LEVEL_FLAGS = frozenset({"-h", "--help", "--version"})
 
 
@@ -74,7 +107,9 @@ def _common_flags() -> argparse.ArgumentParser:
     return common
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(chosen: Command | None = None) -> argparse.ArgumentParser:
+    """Every command by its name and summary; the flags of the `chosen` one only (which loads
+    its module): the others' flags are never parsed."""
     parser = argparse.ArgumentParser(
         prog="pm-trader",
         description="A supervised trading bot for Kalshi prediction markets.",
@@ -88,23 +123,29 @@ def build_parser() -> argparse.ArgumentParser:
         sub = subparsers.add_parser(
             command.name, parents=[common], help=command.summary, description=command.summary
         )
-        command.add_arguments(sub)
+        if command == chosen:
+            command.add_arguments(sub)
     return parser
 
 
-def _with_command(argv: list[str]) -> list[str]:
-    """Put the command first (`--db x status` works as it always did); default to `run`."""
-    names = {command.name for command in COMMANDS}
+def _with_command(argv: list[str]) -> tuple[Command | None, list[str]]:
+    """The command and the arguments with it first (`--db x status` works as it always did);
+    `run` by default, none for a top-level flag (`--help`, `--version`)."""
+    by_name = {command.name: command for command in COMMANDS}
     for index, token in enumerate(argv):
-        if token in names:
-            return [token, *argv[:index], *argv[index + 1 :]]
+        if token in by_name:
+            return by_name[token], [token, *argv[:index], *argv[index + 1 :]]
     if argv and argv[0] in TOP_LEVEL_FLAGS:
-        return argv
-    return [DEFAULT_COMMAND, *argv]
+        return None, argv
+    return by_name[DEFAULT_COMMAND], [DEFAULT_COMMAND, *argv]
 
 
 def parse(argv: list[str]) -> Invocation:
-    args = vars(build_parser().parse_args(_with_command(argv)))
+    chosen, ordered = _with_command(argv)
+    args = vars(build_parser(chosen).parse_args(ordered))
+    # Only now, with --help and --version answered without it: pydantic takes a while to load.
+    from infra.settings import Settings  # noqa: PLC0415
+
     name = args.pop("command")
     command = next(c for c in COMMANDS if c.name == name)
     config_file = args.pop("config")

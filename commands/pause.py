@@ -12,13 +12,13 @@ import argparse
 
 from rich.console import Console
 
-from commands.base import EXIT_OK, Command
+from commands.base import EXIT_OK
 from domain.halts import HaltCode, OperatorAction
 from infra.operator import request
 from infra.settings import Settings
 
 
-def pause(settings: Settings, _options: argparse.Namespace, console: Console) -> int:
+def execute(settings: Settings, _options: argparse.Namespace, console: Console) -> int:
     path = settings.database_path
     number = request(path, OperatorAction.PAUSE, HaltCode.PAUSED)
     console.print(
@@ -26,6 +26,3 @@ def pause(settings: Settings, _options: argparse.Namespace, console: Console) ->
         " reconciliation (see `status`; `pm-trader resume` to undo)"
     )
     return EXIT_OK
-
-
-COMMAND = Command("pause", "stop new entries on the running bot (reconciliation goes on)", pause)

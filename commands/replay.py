@@ -16,7 +16,7 @@ from pathlib import Path
 from loguru import logger
 from rich.console import Console
 
-from commands.base import EXIT_CONFIG, Command
+from commands.base import EXIT_CONFIG
 from commands.evaluate import render_strategies
 from commands.report import render_scorecard
 from commands.run import trade
@@ -165,11 +165,3 @@ def _render_baselines(
         expected="P&L at the mid",
     )
     console.print(LIMITS)
-
-
-COMMAND = Command(
-    "replay",
-    "run a recorded period again through the same actors (recorded or live LLM answers)",
-    execute,
-    add_arguments,
-)

@@ -10,7 +10,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from commands.base import EXIT_OK, Command
+from commands.base import EXIT_OK
 from domain.money import usd
 from domain.scoring import Interval, ModelScore, scorecard
 from infra.db.reading import open_for_reading
@@ -89,10 +89,3 @@ def render_scorecard(path: Path, console: Console) -> None:
 def execute(settings: Settings, _options: argparse.Namespace, console: Console) -> int:
     render_scorecard(settings.database_path, console)
     return EXIT_OK
-
-
-COMMAND = Command(
-    "report",
-    "the forecast scorecard: skill against the market with intervals, calibration, net P&L",
-    execute,
-)

@@ -11,7 +11,7 @@ import argparse
 
 from rich.console import Console
 
-from commands.base import EXIT_OK, Command
+from commands.base import EXIT_OK
 from domain.halts import LIFTED_ONLY_BY, HaltCode, OperatorAction
 from infra.operator import request
 from infra.settings import Settings
@@ -37,11 +37,3 @@ def execute(settings: Settings, options: argparse.Namespace, console: Console) -
         " reconciliation (see `status`)"
     )
     return EXIT_OK
-
-
-COMMAND = Command(
-    "resume",
-    "lift a halt (PAUSED, the kill switch's, CASH_DRIFT) on the running bot",
-    execute,
-    add_arguments,
-)

@@ -13,7 +13,7 @@ from rich.console import Console
 from actors.analyst import LlmForecasting
 from actors.session import run_session
 from actors.system import TradingSystem
-from commands.base import EXIT_FAILURE, EXIT_OK, Command
+from commands.base import EXIT_FAILURE, EXIT_OK
 from commands.run_report import Holdings, render_run
 from commands.views import read_history
 from domain.ledger import LedgerCheck, check
@@ -163,11 +163,3 @@ def _start_new_book(path: Path, keep: int) -> None:
     )
     for deleted in prune_archives(path, keep):
         logger.info("deleted the archived book {} (sim.keep_archived_books = {})", deleted, keep)
-
-
-COMMAND = Command(
-    "run",
-    "trade on the configured venue (the embedded simulator by default)",
-    execute,
-    add_arguments,
-)

@@ -12,7 +12,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from commands.base import EXIT_FAILURE, EXIT_OK, Command
+from commands.base import EXIT_FAILURE, EXIT_OK
 from commands.holdings import render_holdings
 from domain.clock import format_utc
 from domain.money import exact_dollars, usd
@@ -107,11 +107,3 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def execute(settings: Settings, options: argparse.Namespace, console: Console) -> int:
     ok = render_status(settings.database_path, console, as_json=options.json)
     return EXIT_OK if ok else EXIT_FAILURE
-
-
-COMMAND = Command(
-    "status",
-    "the book: trading state, bankroll, cash at the venue, ledger check, open positions",
-    execute,
-    add_arguments,
-)

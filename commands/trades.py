@@ -15,7 +15,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from commands.base import EXIT_OK, Command
+from commands.base import EXIT_OK
 from commands.views import exact, money, price, read_history, when
 from infra.db.history import Trade
 from infra.settings import Settings
@@ -133,11 +133,3 @@ def render(trades: list[Trade], console: Console) -> None:
             money(t.net),
         )
     console.print(table)
-
-
-COMMAND = Command(
-    "trades",
-    "every trade, open and closed: entry, exit, fees, LLM cost, P&L, forecast and price at entry",
-    execute,
-    add_arguments,
-)

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from commands.base import EXIT_FAILURE, EXIT_OK, Command
+from commands.base import EXIT_FAILURE, EXIT_OK
 from commands.views import money, price, read_history, when
 from domain.execution import opposite
 from domain.marks import side_probability
@@ -174,11 +174,3 @@ def _row_line(console: Console, row: LedgerEntry) -> None:
         f" balance {money(row.balance)}; {row.ref_type or ''} {row.ref_id or ''}"
         f" {escape(row.detail or '')}"
     )
-
-
-COMMAND = Command(
-    "why",
-    "explain a market (or a ledger row): forecast, signal, order, fills, settlement, ledger",
-    execute,
-    add_arguments,
-)

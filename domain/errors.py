@@ -18,3 +18,7 @@ class ExecutionAlreadyFinal(RuntimeError):
 class RecordAlreadyBooked(RuntimeError):
     """A venue record (a fill, a settlement) is in the book already: booking it again must not
     land, so the whole transaction that tried is refused."""
+
+
+class StartupFailed(RuntimeError):
+    """A child actor could not start; the message says which and why (its own error's words)."""
