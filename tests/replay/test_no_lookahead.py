@@ -21,7 +21,8 @@ from domain.costs import ModelPrice
 from domain.models import Market
 from infra.llm import ClaudeProvider
 from tests.fakes.llm_server import FakeLlmServer
-from tests.process_helpers import child_env, run_main
+from tests.in_process import run_main_in_process
+from tests.process_helpers import child_env
 from tests.replay.sessions import record_session, rows
 
 MODEL = "claude-sonnet-5-5"
@@ -82,9 +83,9 @@ def test_nothing_recorded_later_reaches_a_prompt(tmp_path: Path) -> None:
             PMT_LLM__DAILY_BUDGET="1000",
         )
         out = tmp_path / "live.db"
-        result = run_main(
+        result = run_main_in_process(
             "replay", "--db", str(recording), "--out", str(out), "--llm", "live",
-            "--model", MODEL, "--prompt-version", "v1", env=env, timeout=170,
+            "--model", MODEL, "--prompt-version", "v1", env=env,
         )  # fmt: skip
         bodies = [json.dumps(body) for body in live.bodies]  # every request, whole
     assert result.returncode == 0, result.stderr

@@ -11,7 +11,7 @@ from actors.analyst import LlmForecasting
 from domain.costs import ModelPrice
 from infra.llm import ClaudeProvider
 from tests.fakes.llm_server import FakeLlmServer
-from tests.process_helpers import run_main
+from tests.in_process import run_main_in_process
 from tests.replay.sessions import ledger_changes, orders, record_session, replay_env, rows
 
 MODEL = "claude-sonnet-5-5"
@@ -44,7 +44,7 @@ def test_the_recorded_answers_give_the_same_forecasts_orders_and_ledger(tmp_path
     out = tmp_path / "replay.db"
     # No key, no provider: any call would fail the run. The recording's own settings.
     env = replay_env(PMT_LLM__CONCURRENCY="1")
-    result = run_main("replay", "--db", str(recording), "--out", str(out), env=env, timeout=170)
+    result = run_main_in_process("replay", "--db", str(recording), "--out", str(out), env=env)
     assert result.returncode == 0, result.stderr
     assert "recorded answers" in result.stderr
     forecasts = (

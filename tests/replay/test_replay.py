@@ -1,4 +1,5 @@
-"""`main.py replay`: a recorded session run again through the same actors, as a real process."""
+"""`main.py replay`: a recorded session run again through the same actors (the entry point
+called in process)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.process_helpers import run_main
+from tests.in_process import run_main_in_process
 from tests.replay.sessions import (
     ledger,
     orders,
@@ -30,8 +31,8 @@ def test_a_replay_places_the_same_orders_and_books_the_same_ledger(
 ) -> None:
     out = tmp_path / "replay.db"
     before = hashlib.sha256(recording.read_bytes()).hexdigest()
-    result = run_main(
-        "replay", "--db", str(recording), "--out", str(out), env=replay_env(), timeout=170
+    result = run_main_in_process(
+        "replay", "--db", str(recording), "--out", str(out), env=replay_env()
     )
     assert result.returncode == 0, result.stderr
     assert hashlib.sha256(recording.read_bytes()).hexdigest() == before  # never written
@@ -49,7 +50,7 @@ def test_a_replay_places_the_same_orders_and_books_the_same_ledger(
 def test_from_and_to_select_the_period(recording: Path, tmp_path: Path) -> None:
     times = scan_times(recording)
     out = tmp_path / "part.db"
-    result = run_main(
+    result = run_main_in_process(
         "replay", "--db", str(recording), "--out", str(out), "--from", times[1], "--to", times[3]
     )
     assert result.returncode == 0, result.stderr
@@ -71,7 +72,7 @@ def test_a_period_or_flag_that_cannot_be_replayed_is_refused(
     recording: Path, tmp_path: Path, flags: tuple[str, ...], says: str
 ) -> None:
     out = tmp_path / "never.db"
-    result = run_main("replay", "--db", str(recording), "--out", str(out), *flags)
+    result = run_main_in_process("replay", "--db", str(recording), "--out", str(out), *flags)
     assert result.returncode == 2, result.stderr
     assert says in result.stderr
     assert "Traceback" not in result.stderr
@@ -82,16 +83,18 @@ def test_a_file_that_is_not_a_recording_is_refused(tmp_path: Path, recording: Pa
     text = tmp_path / "notes.db"
     text.write_text("not a database")
     empty = tmp_path / "empty.db"
-    assert run_main("--cycles", "0", "--db", str(empty)).returncode == 0  # a book, no cycle run
+    assert (
+        run_main_in_process("--cycles", "0", "--db", str(empty)).returncode == 0
+    )  # a book, no cycle run
     for path, says in (
         (text, "is not a recording"),
         (empty, "holds no recorded cycles"),
         (tmp_path / "missing.db", "is not a recording"),
     ):
-        result = run_main("replay", "--db", str(path), "--out", str(tmp_path / "o.db"))
+        result = run_main_in_process("replay", "--db", str(path), "--out", str(tmp_path / "o.db"))
         assert result.returncode == 2, result.stderr
         assert says in result.stderr
         assert "Traceback" not in result.stderr
-    result = run_main("replay", "--db", str(recording), "--out", str(recording))
+    result = run_main_in_process("replay", "--db", str(recording), "--out", str(recording))
     assert result.returncode == 2
     assert "must not be the recording" in result.stderr
