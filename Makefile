@@ -3,15 +3,25 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+LOCK   := requirements.lock
 ARGS   ?= --cycles 6
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench clean lock
 
-$(STAMP): pyproject.toml
+# Every package, pip and setuptools included, comes from the lock at its pinned version and hash;
+# the project itself is then installed over them without resolving anything again.
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# After changing pyproject.toml's dependencies: pins what they add, keeps every other pin
+# (`make lock LOCK_ARGS=--upgrade` moves every pin to the newest release allowed).
+lock: $(STAMP)
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --extra dev --strip-extras \
+		--no-emit-index-url --no-emit-find-links $(LOCK_ARGS) \
+		--output-file $(LOCK) pyproject.toml requirements-venv.in
 
 run: $(STAMP)
 	$(BIN)/python main.py $(ARGS)
