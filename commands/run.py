@@ -27,7 +27,7 @@ from infra.db.repository import Database
 from infra.forecasting_setup import build_llm, scorecard_policy
 from infra.lockfile import DatabaseLock
 from infra.logs import clock_stamp
-from infra.settings import Settings
+from infra.settings import REAL_MONEY_FLAG, Settings
 from infra.signals import install_signal_handlers
 from infra.venue import Venue, connect
 
@@ -37,18 +37,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log-file", type=Path, help="also log to this rotating file")
     parser.add_argument("--log-json", action="store_true", default=None, help="JSON log lines")
     parser.add_argument(
-        "--i-understand-this-is-real-money",
+        REAL_MONEY_FLAG,
         dest="confirm_live",
         action="store_true",
-        default=None,
-        help="required with --venue live",
+        help="required with --venue live, on the command line each run (no file or variable)",
     )
 
 
-def execute(settings: Settings, _options: argparse.Namespace, console: Console) -> int:
+def execute(settings: Settings, options: argparse.Namespace, console: Console) -> int:
     path = settings.database_path
     check_location(path)
-    venue = connect(settings)  # refuses bad flags or keys before any file is created
+    # Refuses bad flags, keys or URLs before any file is created.
+    venue = connect(settings, confirm_live=options.confirm_live)
+    if venue.name == "live":
+        logger.warning("{}", real_money_line(settings, venue))
     if venue.sim is not None:
         clock_stamp.use(venue.clock)  # log lines carry the simulated time the book stores
         logger.info(
@@ -120,6 +122,32 @@ def trade(
         logger.error("the LLM never answered in this run: no forecast was made")
         return EXIT_FAILURE
     return EXIT_OK if ledger.ok else EXIT_FAILURE
+
+
+def real_money_line(settings: Settings, venue: Venue) -> str:
+    """What a live run trades with: the venue, the account (its key's last characters) and
+    every cap in effect, each one changed from its default (by a file, a variable or a flag)
+    marked with the default, so a raised cap cannot pass unseen."""
+    key = settings.kalshi_api_key_id
+    account = f"...{key.get_secret_value()[-4:]}" if key is not None else "(none)"
+    caps = {
+        "initial_bankroll": (settings.initial_bankroll, Settings.model_fields["initial_bankroll"]),
+        **{
+            f"risk.{name}": (getattr(settings.risk, name), field)
+            for name, field in type(settings.risk).model_fields.items()
+        },
+        **{
+            f"llm.{name}": (getattr(settings.llm, name), type(settings.llm).model_fields[name])
+            for name in ("cycle_budget", "daily_budget")
+        },
+    }
+    shown = []
+    for name, (value, field) in caps.items():
+        text = "off" if value is None else str(value)
+        if value != field.default:
+            text += f" (default {'off' if field.default is None else field.default})"
+        shown.append(f"{name} {text}")
+    return f"REAL MONEY: venue {venue.description}, account key {account}; caps: {', '.join(shown)}"
 
 
 def _check_ledger(path: Path) -> LedgerCheck:

@@ -273,6 +273,13 @@ def _http_url(value: str | None) -> str | None:
 
 
 PUBLIC_EXAMPLE = "https://external-api.kalshi.com/trade-api/v2"
+REAL_MONEY_FLAG = "--i-understand-this-is-real-money"
+REAL_MONEY_ONLY_BY_FLAG = (
+    f"real money is confirmed only by the command-line flag {REAL_MONEY_FLAG}, given each run,"
+    " never by a file or an environment variable"
+)
+# Variables that once were settings and now must not be (the warning says why, not "a typo?").
+RETIRED_VARIABLES = {"PMT_CONFIRM_LIVE": REAL_MONEY_ONLY_BY_FLAG}
 
 
 class Settings(BaseSettings):
@@ -294,7 +301,6 @@ class Settings(BaseSettings):
     cycles: int | None = Field(None, ge=0, le=10**9)
     cycle_interval: Decimal | None = Field(None, gt=0, le=DAY_SECONDS)  # default 60, 5 on sim
     initial_bankroll: Dollars = Field(Decimal(1000), gt=0)
-    confirm_live: bool = False
     request_timeout: Decimal = Field(Decimal(10), gt=0, le=600)  # seconds, per read
 
     kalshi_api_key_id: SecretStr | None = Field(
@@ -419,6 +425,11 @@ class _TomlSource(PydanticBaseSettingsSource):
         super().__init__(settings_cls)
         path = _config_file.get()
         self._data: dict[str, Any] = _read_toml(path) if path is not None else {}
+        if "confirm_live" in self._data:
+            raise ConfigError(
+                f"invalid configuration:\n  confirm_live (in {path}): {REAL_MONEY_ONLY_BY_FLAG};"
+                " remove the line"
+            )
 
     def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:  # noqa: ARG002
         return self._data.get(field_name), field_name, False
@@ -492,6 +503,10 @@ def unknown_environment(environ: Mapping[str, str]) -> list[str]:
     warnings = []
     for variable in sorted(environ):
         if not variable.upper().startswith("PMT_") or variable.upper() in known:
+            continue
+        if variable.upper() in RETIRED_VARIABLES:
+            reason = RETIRED_VARIABLES[variable.upper()]
+            warnings.append(f"environment variable {variable} is ignored: {reason}")
             continue
         close = difflib.get_close_matches(variable.upper(), known, n=1, cutoff=0.5)
         hint = f" (did you mean {close[0]}, which sets {known[close[0]]}?)" if close else ""

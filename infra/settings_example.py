@@ -32,7 +32,6 @@ COMMENTS = {
     "cycles": "stop after N cycles (unset: run until stopped)",
     "cycle_interval": "seconds between cycles (default 60, 5 on the simulator)",
     "initial_bankroll": "seeds the ledger of a new database, once",
-    "confirm_live": "required for --venue live",
     "request_timeout": "seconds to wait for an exchange's answer",
     "risk": "sizing and caps",
     "risk.kelly_multiplier": "fraction of full Kelly",

@@ -26,8 +26,9 @@ from infra.paper.exchange import PaperExchange
 from infra.paper.market_data import LiveMarketData
 from infra.paper.store import PaperStore
 from infra.polymarket.gamma import GammaClient, PolymarketListing
-from infra.settings import Settings
+from infra.settings import REAL_MONEY_FLAG, REAL_MONEY_ONLY_BY_FLAG, Settings
 from infra.sim import SimConfig, SimExchange
+from infra.urls import KALSHI_DOMAINS, host_of, is_kalshi_host, is_loopback, redact_urls
 from infra.venue_client import VenueClient
 
 CONNECT_TIMEOUT = 3.05  # seconds; reads get settings.request_timeout
@@ -45,9 +46,10 @@ class Venue:
     def description(self) -> str:
         if isinstance(self.client, PaperExchange):
             store = self.client.store
-            return f"paper (market data {self.client.base_url}; paper account {store.path})"
+            source = redact_urls(self.client.base_url)
+            return f"paper (market data {source}; paper account {store.path})"
         if self.sim is None:
-            return f"{self.name} ({self.client.base_url})"
+            return f"{self.name} ({redact_urls(self.client.base_url)})"
         start = self.sim.start_time.strftime("%Y-%m-%dT%H:%M:%SZ")
         return f"{self.name} (embedded simulator, seed {self.sim.config.seed}, starting {start})"
 
@@ -59,9 +61,10 @@ class Venue:
             self.sim.stop()
 
 
-def connect(settings: Settings, **sim_options: Any) -> Venue:
+def connect(settings: Settings, *, confirm_live: bool = False, **sim_options: Any) -> Venue:
     """Build the clients for the configured venue; raise OperatorInterventionRequired if the
-    credentials or flags do not allow it. `sim_options` tune the embedded simulator (tests)."""
+    credentials or flags do not allow it. `confirm_live` is the command-line flag (real money is
+    confirmed by it alone); `sim_options` tune the embedded simulator (tests)."""
     venue = settings.resolved_venue
     limits = settings.rate_limits
     limiter = TokenBucketLimiter(
@@ -72,17 +75,42 @@ def connect(settings: Settings, **sim_options: Any) -> Venue:
         return _embedded_sim(settings, limiter, timeout, sim_options)
     if venue == "paper":
         return _paper(settings, limiter, timeout)
-    if venue == "live" and not settings.confirm_live:
+    if venue == "live" and not confirm_live:
         raise OperatorInterventionRequired(
-            "--venue live trades real money: add --i-understand-this-is-real-money to confirm"
+            f"--venue live trades real money: add {REAL_MONEY_FLAG} to confirm"
+            f" ({REAL_MONEY_ONLY_BY_FLAG})"
         )
     base_url = settings.exchange_url or (PRODUCTION_URL if venue == "live" else DEMO_URL)
+    if venue in {"live", "demo"}:
+        check_account_url(venue, base_url)
     signer = _signer_from_files(settings)
     client = KalshiClient(
         base_url, signer, limiter, timeout=(CONNECT_TIMEOUT, timeout), **_guards(settings)
     )
     gamma_url = _origin(base_url) if venue == "sim" else settings.polymarket.gamma_url
     return Venue(venue, client, _gamma(settings, gamma_url, timeout), SystemClock())
+
+
+def check_account_url(venue: str, url: str) -> None:
+    """Orders signed with a Kalshi account's keys go over https to a Kalshi host, nowhere else:
+    a proxy in between could rewrite every order (the signature does not cover the body).
+    Loopback is allowed for tests, and the log says so."""
+    host = host_of(url)
+    shown = redact_urls(url)
+    if is_loopback(host):
+        logger.warning(
+            "--venue {} at {}: a loopback address, for tests only (orders go to whatever"
+            " listens on this machine, not to Kalshi)",
+            venue,
+            shown,
+        )
+        return
+    if urlsplit(url).scheme != "https" or not is_kalshi_host(host):
+        raise OperatorInterventionRequired(
+            f"--venue {venue} refuses the exchange URL {shown}: orders signed with your Kalshi"
+            f" keys go only over https:// to a Kalshi host ({', '.join(KALSHI_DOMAINS)}), e.g."
+            f" {PRODUCTION_URL if venue == 'live' else DEMO_URL}"
+        )
 
 
 def _embedded_sim(
@@ -154,8 +182,7 @@ def _paper_gamma_url(settings: Settings) -> str:
     data_url = settings.data_url
     if data_url is None or "gamma_url" in settings.polymarket.model_fields_set:
         return settings.polymarket.gamma_url
-    host = urlsplit(data_url).hostname or ""
-    if host.endswith((".kalshi.com", ".kalshi.co")):
+    if is_kalshi_host(host_of(data_url)):
         return settings.polymarket.gamma_url
     return _origin(data_url)
 
