@@ -90,13 +90,14 @@ def test_a_live_run_on_loopback_is_flagged_for_tests_and_names_account_and_every
     config.write_text('[risk]\nmax_order_cost = "500"\nmax_total_exposure = "9000"\n')
     db = tmp_path / "live.db"
     with exchange_in_process(tmp_path, markets=20) as exchange:
-        argv = ["--venue", "live", "--exchange-url", exchange.base_url, FLAG]
+        url = exchange.base_url
+        argv = ["--venue", "live", "--exchange-url", url, FLAG]
         argv += ["--config", str(config), "--db", str(db), "--cycles", "0"]
         outcome = run_main_in_process(*argv, env=exchange.bot_env())
     assert outcome.returncode == 0, outcome.stderr
     assert "a loopback address, for tests only" in outcome.stderr
     [line] = [line for line in outcome.stderr.splitlines() if "REAL MONEY" in line]
-    assert f"venue live ({exchange.base_url})" in line
+    assert f"venue live ({url})" in line
     key_id = exchange.keys.key_id
     assert f"account key ...{key_id[-4:]}" in line
     assert key_id not in line  # the key id itself stays masked
