@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 LOCK   := requirements.lock
 ARGS   ?= --cycles 6
 
-.PHONY: run test lint format bench clean lock
+.PHONY: run test test-fast lint format bench bench-suite clean lock
 
 # Every package, pip and setuptools included, comes from the lock at its pinned version and hash;
 # the project itself is then installed over them without resolving anything again.
@@ -31,12 +31,20 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n auto --dist loadscope $(PYTEST_ARGS)
 
+# The suite without the tests that run the program or the simulator as a process of its own.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n auto --dist loadscope -m "not slow" $(PYTEST_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 bench: $(STAMP)
 	$(BIN)/python bench/bankroll.py
+
+# What the suite costs: wall and CPU time, and its 20 slowest tests (bench/suite.py).
+bench-suite: $(STAMP)
+	$(BIN)/python -m bench.suite -- $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

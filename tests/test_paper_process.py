@@ -64,6 +64,7 @@ def paper_account(path: Path) -> dict[str, object]:
     }
 
 
+@pytest.mark.slow
 def test_paper_trades_without_keys_and_resumes_its_book_after_a_restart(tmp_path: Path) -> None:
     book, account = tmp_path / "book.db", tmp_path / "paper.db"
     with standalone_sim(tmp_path) as sim:

@@ -91,6 +91,7 @@ def assert_no_order_created_twice(sim: SimProcess) -> dict[str, int]:
 # 1 and 2: an orderly stop on SIGTERM or SIGINT in the middle of an order ----------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_signal_mid_order_finishes_it_stops_cleanly_and_a_restart_reloads_the_same_book(
     tmp_path: Path, signum: signal.Signals
@@ -136,6 +137,7 @@ def test_a_signal_mid_order_finishes_it_stops_cleanly_and_a_restart_reloads_the_
         assert local == remote
 
 
+@pytest.mark.slow
 def test_a_second_sigint_during_the_orderly_stop_exits_at_once_with_130(tmp_path: Path) -> None:
     """The stop is made slow on purpose: order answers and the venue's position list (read by
     the end-of-cycle reconciliation) each take 4 s. The second SIGINT goes only once the
@@ -195,6 +197,7 @@ print("two SIGINTs, still running; stopping =", stopping.is_set())
 """
 
 
+@pytest.mark.slow
 def test_two_sigints_while_a_log_line_is_being_written_force_the_exit() -> None:
     result = subprocess.run(
         [PYTHON, "-c", SIGINT_WHILE_LOGGING],
@@ -211,6 +214,7 @@ def test_two_sigints_while_a_log_line_is_being_written_force_the_exit() -> None:
 # 3: SIGKILL while an order is in the air --------------------------------------------------
 
 
+@pytest.mark.slow
 def test_sigkill_mid_order_then_restart_resolves_the_order_by_its_client_order_id(
     tmp_path: Path,
 ) -> None:
@@ -258,6 +262,7 @@ def test_sigkill_mid_order_then_restart_resolves_the_order_by_its_client_order_i
         assert book.trading_balance - INITIAL == balance - INITIAL
 
 
+@pytest.mark.slow
 def test_sigkill_before_the_order_left_keeps_it_in_flight_and_never_sends_it(
     tmp_path: Path,
 ) -> None:
@@ -307,6 +312,7 @@ def test_sigkill_before_the_order_left_keeps_it_in_flight_and_never_sends_it(
 # 4: one bot per database ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_second_bot_on_the_same_database_is_refused_and_the_first_carries_on(
     tmp_path: Path,
 ) -> None:

@@ -64,6 +64,7 @@ def test_the_toml_example_is_every_default_and_loads_back_to_them(tmp_path: Path
     assert load_settings(config) == load_settings()
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(240)
 def test_the_make_targets_run_the_program_and_the_suite(tmp_path: Path) -> None:
     assert shell_commands()[:2] == ["make run", "make test"]
@@ -107,6 +108,7 @@ def _one_cycle(argv: list[str], env: dict[str, str], cwd: Path) -> subprocess.Co
     return result
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(240)
 def test_the_standalone_simulator_steps(tmp_path: Path) -> None:
     keygen, simulator, trader = shell_commands()[2:5]
@@ -136,6 +138,7 @@ def test_the_standalone_simulator_steps(tmp_path: Path) -> None:
         sim.close()
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(240)
 def test_the_paper_trading_step(tmp_path: Path) -> None:
     """Paper trading on a standalone simulator's prices: no key anywhere, and Polymarket's
@@ -150,6 +153,7 @@ def test_the_paper_trading_step(tmp_path: Path) -> None:
         assert (tmp_path / "data" / f"pm-trader-paper-127.0.0.1-{port}-book.db").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(240)
 def test_the_replay_steps(tmp_path: Path) -> None:
     """A recorded session on the simulator, then its replay into a book of its own."""

@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from domain.models import LedgerEntry, LedgerReason
 from infra.db.migrate import migrate
 from infra.db.repository import Database
@@ -44,6 +46,7 @@ def under(modules: list[str], packages: tuple[str, ...]) -> list[str]:
     return [m for m in modules if m.split(".")[0] in packages or m in packages]
 
 
+@pytest.mark.slow
 def test_top_level_flags_load_no_dependency_and_status_no_trading_system(tmp_path: Path) -> None:
     book = tmp_path / "book.db"
     migrate(book)
