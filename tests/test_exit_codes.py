@@ -2,18 +2,22 @@
 
 Every configuration problem exits 2 naming the field and what is allowed, before anything
 starts; every database problem exits 1 with one line saying what is wrong and what to do; no
-traceback reaches the user.
+traceback reaches the user. The entry point is called in process (tests/in_process.py); another
+program holding the book's write lock is a real process beside the test's own connection.
 """
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
+from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
 import pytest
 
-from tests.process_helpers import child_env, run_main, standalone_sim
+from tests.in_process import Exchange, exchange_in_process, run_main_in_process
+from tests.process_helpers import child_env, run_main
 
 EXIT_FAILURE, EXIT_CONFIG = 1, 2
 
@@ -45,7 +49,7 @@ def assert_one_clean_line(stderr: str, *expected: str) -> None:
 )
 def test_a_bad_setting_exits_2_naming_it(tmp_path: Path, env: dict[str, str], expected: str):
     db = tmp_path / "bot.db"
-    result = run_main("--cycles", "0", "--db", str(db), env=child_env(**env))
+    result = run_main_in_process("--cycles", "0", "--db", str(db), env=child_env(**env))
     assert result.returncode == EXIT_CONFIG, result.stderr
     assert_one_clean_line(result.stderr, "invalid configuration", expected)
     assert not db.exists(), "nothing may start on a bad configuration"
@@ -54,7 +58,9 @@ def test_a_bad_setting_exits_2_naming_it(tmp_path: Path, env: dict[str, str], ex
 def test_a_config_file_that_is_not_utf8_exits_2(tmp_path: Path):
     config = tmp_path / "bot.toml"
     config.write_bytes(b'venue = "sim"\n# caf\xe9 in Latin-1\n')
-    result = run_main("--config", str(config), "--cycles", "0", "--db", str(tmp_path / "b.db"))
+    result = run_main_in_process(
+        "--config", str(config), "--cycles", "0", "--db", str(tmp_path / "b.db")
+    )
     assert result.returncode == EXIT_CONFIG, result.stderr
     assert_one_clean_line(result.stderr, f"config file {config} is not UTF-8 text")
 
@@ -63,14 +69,16 @@ def test_an_unwritable_log_file_exits_2_naming_it(tmp_path: Path):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
     log = blocker / "bot.log"
-    result = run_main("--cycles", "0", "--db", str(tmp_path / "b.db"), "--log-file", str(log))
+    result = run_main_in_process(
+        "--cycles", "0", "--db", str(tmp_path / "b.db"), "--log-file", str(log)
+    )
     assert result.returncode == EXIT_CONFIG, result.stderr
     assert_one_clean_line(result.stderr, "log_file: cannot write", str(log))
 
 
 def test_an_unknown_variable_is_named_with_the_closest_setting(tmp_path: Path):
     env = child_env(PMT_CYCLE_INTERVALL="5", PMT_FROB="1")
-    result = run_main("--cycles", "0", "--db", str(tmp_path / "b.db"), env=env)
+    result = run_main_in_process("--cycles", "0", "--db", str(tmp_path / "b.db"), env=env)
     assert result.returncode == 0, result.stderr
     assert "PMT_CYCLE_INTERVALL is not a setting; ignored (did you mean PMT_CYCLE_INTERVAL" in (
         result.stderr
@@ -81,14 +89,15 @@ def test_an_unknown_variable_is_named_with_the_closest_setting(tmp_path: Path):
 def test_a_db_whose_parent_is_a_file_exits_1_with_one_line(tmp_path: Path):
     parent = tmp_path / "afile"
     parent.write_text("")
-    result = run_main("--cycles", "0", "--db", str(parent / "bot.db"))
+    result = run_main_in_process("--cycles", "0", "--db", str(parent / "bot.db"))
     assert result.returncode == EXIT_FAILURE, result.stderr
     assert_one_clean_line(result.stderr, f"{parent} is a file, not a folder; choose another --db")
 
 
+@pytest.mark.slow
 def test_another_program_holding_the_write_lock_exits_1_at_once(tmp_path: Path):
     db = tmp_path / "bot.db"
-    assert run_main("--cycles", "0", "--db", str(db)).returncode == 0
+    assert run_main_in_process("--cycles", "0", "--db", str(db)).returncode == 0
     with closing(sqlite3.connect(db)) as other:  # e.g. a sqlite3 shell in a write transaction
         other.isolation_level = None
         other.execute("BEGIN IMMEDIATE")
@@ -99,37 +108,58 @@ def test_another_program_holding_the_write_lock_exits_1_at_once(tmp_path: Path):
 
 
 @pytest.fixture(scope="module")
-def sim(tmp_path_factory: pytest.TempPathFactory):
-    with standalone_sim(tmp_path_factory.mktemp("sim"), markets=20) as running:
+def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exchange]:
+    with exchange_in_process(tmp_path_factory.mktemp("sim"), markets=20) as running:
         yield running
 
 
-def _book_on(sim, db: Path) -> dict[str, str]:
-    env = sim.bot_env()
-    first = run_main("--exchange-url", sim.base_url, "--cycles", "0", "--db", str(db), env=env)
+@pytest.fixture(scope="module")
+def new_book(sim: Exchange, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A book the bot started on the exchange (`--cycles 0`), made once for the module."""
+    db = tmp_path_factory.mktemp("new-book") / "bot.db"
+    first = run_main_in_process(
+        "--exchange-url", sim.base_url, "--cycles", "0", "--db", str(db), env=sim.bot_env()
+    )
     assert first.returncode == 0, first.stderr
-    return env
+    return db
 
 
-def test_a_ledger_that_fails_its_check_exits_1_saying_so(tmp_path: Path, sim):
+def _book_on(new_book: Path, db: Path) -> None:
+    """A copy of the new book at `db`, for a test to break."""
+    for suffix in ("", "-wal"):
+        if (source := new_book.with_name(new_book.name + suffix)).exists():
+            shutil.copyfile(source, db.with_name(db.name + suffix))
+
+
+def test_a_ledger_that_fails_its_check_exits_1_saying_so(
+    tmp_path: Path, sim: Exchange, new_book: Path
+):
     db = tmp_path / "bot.db"
-    env = _book_on(sim, db)
+    _book_on(new_book, db)
+    env = sim.bot_env()
     with closing(sqlite3.connect(db)) as book:
         book.execute("UPDATE bankroll_history SET balance = balance + 1 WHERE id = 1")
         book.commit()
-    result = run_main("--exchange-url", sim.base_url, "--cycles", "0", "--db", str(db), env=env)
+    result = run_main_in_process(
+        "--exchange-url", sim.base_url, "--cycles", "0", "--db", str(db), env=env
+    )
     assert result.returncode == EXIT_FAILURE, result.stderr
     assert_one_clean_line(result.stderr, "bankroll_history row 1", "restore the file from a backup")
     assert "ActorDeadError" not in result.stderr
 
 
-def test_an_unparseable_stored_timestamp_exits_1_saying_so(tmp_path: Path, sim):
+def test_an_unparseable_stored_timestamp_exits_1_saying_so(
+    tmp_path: Path, sim: Exchange, new_book: Path
+):
     db = tmp_path / "bot.db"
-    env = _book_on(sim, db)
+    _book_on(new_book, db)
+    env = sim.bot_env()
     with closing(sqlite3.connect(db)) as book:
         book.execute("UPDATE bankroll_history SET ts = 'last tuesday'")
         book.commit()
-    result = run_main("--exchange-url", sim.base_url, "--cycles", "0", "--db", str(db), env=env)
+    result = run_main_in_process(
+        "--exchange-url", sim.base_url, "--cycles", "0", "--db", str(db), env=env
+    )
     assert result.returncode == EXIT_FAILURE, result.stderr
     assert_one_clean_line(result.stderr, "'last tuesday'", "restore it from a backup")
 
@@ -152,17 +182,22 @@ CORRUPT_ROWS = {
 
 
 @pytest.mark.parametrize("case", CORRUPT_ROWS, ids=list(CORRUPT_ROWS))
-def test_a_corrupt_stored_value_fails_closed_in_one_line(tmp_path: Path, sim, case: str):
+def test_a_corrupt_stored_value_fails_closed_in_one_line(
+    tmp_path: Path, sim: Exchange, new_book: Path, case: str
+):
     """Values read back that the program never writes (text or a real in a money column, a
     negative count) stop the run (exit 1) and `status` with one line, never a traceback."""
     sql, expected = CORRUPT_ROWS[case]
     db = tmp_path / "bot.db"
-    env = _book_on(sim, db)
+    _book_on(new_book, db)
+    env = sim.bot_env()
     with closing(sqlite3.connect(db)) as book:
         book.execute(sql)
         book.commit()
-    run = run_main("--exchange-url", sim.base_url, "--cycles", "0", "--db", str(db), env=env)
-    status = run_main("status", "--db", str(db), env=env)
+    run = run_main_in_process(
+        "--exchange-url", sim.base_url, "--cycles", "0", "--db", str(db), env=env
+    )
+    status = run_main_in_process("status", "--db", str(db), env=env)
     for result in (run, status):
         assert result.returncode == EXIT_FAILURE, result.stderr
         assert_one_clean_line(result.stderr, expected, "restore it from a backup")
