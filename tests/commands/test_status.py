@@ -1,8 +1,9 @@
 """`status` on a book a bot traded: it says whether a bot is running on it (the lock), never
 "active" for a stopped one, and `--json` carries every figure the text screen shows (issue 24).
 
-The book is made by the real system on the simulator (one cycle, a position bought), then read
-in process with the system stopped, and again with the book's lock held as a running bot holds it.
+The book is the one traded once per test run (tests/shared_book.py: one cycle of the real bot,
+positions bought), read in process with the bot stopped, and again (a copy) with the book's lock
+held as a running bot holds it.
 """
 
 from __future__ import annotations
@@ -12,50 +13,42 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from domain.money import usd
 from infra.db.history import History
 from infra.db.repository import Database
 from infra.lockfile import DatabaseLock
-from main import main
-from tests.actors.system_harness import running_system
+from tests.in_process import run_main_in_process
+from tests.shared_book import TradedBook
 
 
-def status(path: Path, capsys: pytest.CaptureFixture[str], *flags: str) -> str:
-    assert main(["status", "--db", str(path), *flags]) == 0
-    return capsys.readouterr().out
-
-
-@pytest.fixture(scope="module")
-def traded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A stopped bot's book holding at least one position (the planted-edge scenario)."""
-    with running_system(tmp_path_factory.mktemp("status")) as harness:
-        stats = harness.cycle(1)
-        assert stats.orders_filled + stats.orders_partial > 0
-        return harness.path
+def status(path: Path, *flags: str) -> str:
+    shown = run_main_in_process("status", "--db", str(path), *flags)
+    assert shown.returncode == 0, shown.stderr
+    return shown.stdout
 
 
 def test_a_stopped_bot_is_said_stopped_and_a_running_one_active(
-    traded: Path, capsys: pytest.CaptureFixture[str]
+    traded_book_copy: TradedBook,
 ) -> None:
-    stopped = status(traded, capsys)
+    traded = traded_book_copy.path  # a copy: the lock taken below is for this test alone
+    stopped = status(traded)
     assert "no bot is running on this book (last heartbeat 20" in stopped
     assert "active" not in stopped
-    assert json.loads(status(traded, capsys, "--json"))["running"] is False
+    assert json.loads(status(traded, "--json"))["running"] is False
     with DatabaseLock(traded):  # held as a running bot holds it
-        running = status(traded, capsys)
-        as_json = json.loads(status(traded, capsys, "--json"))
+        running = status(traded)
+        as_json = json.loads(status(traded, "--json"))
     assert "Trading  active" in running
     assert "no bot is running" not in running
     assert as_json["running"] is True
 
 
 def test_json_has_the_marks_values_equity_and_exposure_the_table_shows(
-    traded: Path, capsys: pytest.CaptureFixture[str]
+    traded_book: TradedBook,
 ) -> None:
-    text = status(traded, capsys)
-    data: dict[str, Any] = json.loads(status(traded, capsys, "--json"))
+    traded = traded_book.path
+    text = status(traded)
+    data: dict[str, Any] = json.loads(status(traded, "--json"))
     with Database.open(traded) as db, db.read(History) as history:
         held = [t for t in history.trades() if t.position.payout is None]
     assert held
