@@ -19,6 +19,7 @@ import pykka
 from actors.base import BaseActor, ask, handles
 from actors.directory import ActorUnavailable, Directory
 from actors.outcomes import book_refusal
+from actors.trading_guard import auth_halt
 from domain.clock import Clock
 from domain.closing import sale_order
 from domain.errors import ExecutionAlreadyFinal
@@ -99,6 +100,15 @@ class Executor(BaseActor):
             "ACTIVE" if command.active else "HALTED",
             f": {command.reason}" if command.reason else "",
         )
+
+    def _halt_on_auth_failure(self, denied: AuthenticationError) -> None:
+        """AUTH_FAILED in the halts (durable: Bankroll refuses every reservation, after a
+        restart too); if even that cannot be recorded, this Executor stops on its own."""
+        try:
+            ask(self.directory.get("bankroll"), auth_halt(denied))
+        except (ActorUnavailable, pykka.ActorDeadError, pykka.Timeout) as exc:
+            self.active = False
+            self.log.error("AUTH_FAILED not recorded ({!r}): this executor stops itself", exc)
 
     def _refuse(self, ticker: str, reason: DenyReason | str, detail: str = "") -> None:
         self.refused[str(reason)] += 1
@@ -247,9 +257,9 @@ class Executor(BaseActor):
             # 401/403: the venue did not process the order. Stop trading: a person must look.
             self.counts["orders_unfilled"] += 1
             book_refusal(self.directory, intent, "authentication", str(denied), self.clock.now())
-            self.active = False
+            self._halt_on_auth_failure(denied)
             self._refuse(intent.ticker, "VENUE_AUTHENTICATION", str(denied))
-            self.log.error("trading HALTED: {}", denied)
+            self.log.error("trading HALTED (AUTH_FAILED): {}", denied)
             return f"{intent.ticker}: refused by the venue: {denied}"
         except TransientError as not_sent:
             # From create_order this means the request provably never became an order.

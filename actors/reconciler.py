@@ -57,7 +57,7 @@ from domain.models import (
     MarketStatus,
     SettlementReport,
 )
-from infra.kalshi.errors import KalshiError, VenueRefused
+from infra.kalshi.errors import AuthenticationError, KalshiError, VenueRefused
 from infra.venue_client import VenueClient
 
 UNAVAILABLE = (ActorUnavailable, pykka.ActorDeadError, pykka.Timeout)
@@ -166,6 +166,7 @@ class Reconciler(BaseActor):
                 report = report.replace(cash=self.guard.check_cash())
                 self.guard.check_equity()
         except (KalshiError, CashCheckFailed) as exc:
+            self._halt_if_denied(exc)
             report = self._failed(f"cash check failed: {exc}")
         except Exception as exc:  # noqa: BLE001 - fail closed, keep reconciling
             self.log.opt(exception=exc).error("reconciliation raised")
@@ -194,6 +195,7 @@ class Reconciler(BaseActor):
             )
             self.checkpoint("settlements")
         except KalshiError as exc:
+            self._halt_if_denied(exc)
             return self._failed(f"venue fetch failed, nothing changed: {exc}")
         except UNAVAILABLE as exc:
             return self._failed(f"an owner of the book is unavailable: {exc!r}")
@@ -229,6 +231,10 @@ class Reconciler(BaseActor):
             realized_pnl=applied.realized_pnl,
             discrepancies=applied.discrepancies,
         )
+
+    def _halt_if_denied(self, exc: Exception) -> None:
+        if isinstance(exc, AuthenticationError):
+            self.guard.halt_on_auth_failure(exc)
 
     def _failed(self, error: str) -> ReconciliationReport:
         self.log.warning("reconciliation failed: {}", error)

@@ -16,14 +16,16 @@ from actors.base import ask
 from actors.directory import Directory
 from actors.kill_switch import KillSwitch
 from domain.cash import CashCheck, CashVerdict, acknowledge, judge, should_halt
-from domain.clock import Clock
+from domain.clock import Clock, format_utc
 from domain.halts import (
+    ACKNOWLEDGED_BY,
     HaltCode,
     HaltLifter,
+    MalformedRequest,
     OperatorAction,
     OperatorCommand,
     describe,
-    lift_refusal,
+    lifted_by_bare_resume,
 )
 from domain.messages import (
     CashState,
@@ -41,10 +43,21 @@ from domain.messages import (
     Write,
 )
 from domain.money import exact_dollars
+from infra.kalshi.errors import KalshiError
 from infra.venue_client import VenueClient
 
 SALES = (OperatorAction.CLOSE, OperatorAction.FLATTEN)
 SALE_TIMEOUT = 120.0  # per request: an order book read, one order and its booking per market
+
+
+def auth_halt(denied: Exception) -> HaltTrading:
+    """The venue refused the credentials: AUTH_FAILED, durable (a restart keeps it), until an
+    operator's `resume AUTH_FAILED` is applied with an authenticated read that succeeds."""
+    return HaltTrading(
+        code=HaltCode.AUTH_FAILED,
+        detail=f"the venue refused the credentials: {denied}"[:400]
+        + f"; fix them, then: {ACKNOWLEDGED_BY[HaltCode.AUTH_FAILED]}",
+    )
 
 
 class CashCheckFailed(Exception):
@@ -65,20 +78,34 @@ class TradingGuard:
     # Operator commands ---------------------------------------------------------------------
 
     def apply_operator_commands(self, at_start: bool = False) -> None:
-        """Apply what operators asked for since the last reconciliation, each once.
+        """Apply what operators asked for since the last reconciliation, each once, oldest first.
 
         `at_start`: the bot's first reconciliation. A sale waiting then was asked of a bot that
         stopped before applying it (`close` refuses when none runs): it is dropped, not made at
-        a bid nobody saw, hours later perhaps (see commands/close.py).
+        a bid nobody saw, hours later perhaps (see commands/close.py). A malformed request is
+        refused and reported; the ones after it are applied all the same.
         """
         storage = self.directory.get("storage")
-        commands: tuple[OperatorCommand, ...] = ask(storage, GetPendingCommands())
-        for command in commands:
-            if at_start and command.action in SALES:
-                outcome = "not applied: it was waiting when the bot started; ask again"
+        requests: tuple[OperatorCommand | MalformedRequest, ...] = ask(
+            storage, GetPendingCommands()
+        )
+        for command in requests:
+            if isinstance(command, MalformedRequest):
+                outcome = f"refused, not applied: {command.problem}"
+                self.log.error("operator request #{} {}", command.id, outcome)
             else:
-                outcome = self._apply(command)
-            self.log.warning("operator command {}: {}", command.what, outcome)
+                if at_start and command.action in SALES:
+                    outcome = "not applied: it was waiting when the bot started; ask again"
+                else:
+                    outcome = self._apply(command)
+                self.log.warning(
+                    "operator command {}: {} (request #{} by {} at {})",
+                    command.what,
+                    outcome,
+                    command.id,
+                    command.requested_by,
+                    format_utc(command.requested_at),
+                )
             handled = MarkCommandHandled(
                 command_id=command.id, handled_at=self.clock.now(), outcome=outcome[:500]
             )
@@ -110,27 +137,33 @@ class TradingGuard:
                 ),
             )
             return "PAUSED: new entries stopped" if reply.changed else "PAUSED was already active"
-        if command.action is not OperatorAction.RESUME:
-            return f"unknown action {command.action}"
         if command.code is not None:
-            codes = [command.code]
-        else:
-            snapshot = ask(self.directory.get("bankroll"), GetBankroll())
-            codes = [
-                h.code for h in snapshot.halts if not lift_refusal(h.code, HaltLifter.OPERATOR)
-            ]
-        outcomes = [self._resume(code) for code in codes]
-        return "; ".join(outcomes) or "nothing to resume"
+            return self._resume(command.code, command.accepted)
+        snapshot = ask(self.directory.get("bankroll"), GetBankroll())
+        outcomes = [self._resume(h.code) for h in snapshot.halts if lifted_by_bare_resume(h.code)]
+        kept = [
+            f"{h.code} kept (lift it with: {ACKNOWLEDGED_BY[h.code]})"
+            for h in snapshot.halts
+            if h.code in ACKNOWLEDGED_BY
+        ]
+        return "; ".join(outcomes + kept) or "nothing to resume"
 
-    def _resume(self, code: HaltCode) -> str:
+    def _resume(self, code: HaltCode, accepted: Decimal | None = None) -> str:
         writes: tuple[Write, ...] = ()
         note = ""
         if code is HaltCode.CASH_DRIFT:
-            accepted = self._acknowledge_drift()
-            if accepted is not None:
-                writes = (RecordCashCheck(check=accepted),)
-                venue = exact_dollars(accepted.venue_cash)
-                note = f" (the venue's {venue} accepted: {accepted.detail})"
+            refused, check = self._acknowledge_drift(accepted)
+            if refused:
+                return f"{code} not lifted: {refused}"
+            if check is not None:
+                writes = (RecordCashCheck(check=check),)
+                note = f" (the venue's {exact_dollars(check.venue_cash)} accepted: {check.detail})"
+        elif code is HaltCode.AUTH_FAILED:
+            try:
+                self.client.get_balance()
+            except KalshiError as still:
+                return f"{code} not lifted: an authenticated read still fails: {still}"
+            note = " (an authenticated read of the venue succeeded)"
         reply: HaltsChanged = ask(
             self.directory.get("bankroll"),
             LiftHalt(code=code, by=HaltLifter.OPERATOR, writes=writes),
@@ -139,12 +172,28 @@ class TradingGuard:
             return f"{code} not lifted: {reply.refused}"
         return f"{code} {'lifted' if reply.changed else 'was not active'}{note}"
 
-    def _acknowledge_drift(self) -> CashCheck | None:
+    def _acknowledge_drift(self, accepted: Decimal | None) -> tuple[str, CashCheck | None]:
+        """(why not, the acknowledgement to record): only the drift the operator named."""
+        if accepted is None:
+            return (
+                f"a request must name the drift it accepts: {ACKNOWLEDGED_BY[HaltCode.CASH_DRIFT]}",
+                None,
+            )
         state: CashState = ask(self.directory.get("storage"), GetCashState())
         latest = state.recent[0] if state.recent else None
         if latest is None or not latest.drifted:
-            return None
-        return acknowledge(latest, self.clock.now())
+            return "", None
+        if latest.drift != accepted:
+            return (
+                f"the drift is {exact_dollars(latest.drift)}, not the"
+                f" {exact_dollars(accepted)} named: look again (`status`), then ack-drift"
+                f" {exact_dollars(latest.drift)}",
+                None,
+            )
+        return "", acknowledge(latest, self.clock.now())
+
+    def halt_on_auth_failure(self, denied: Exception) -> None:
+        ask(self.directory.get("bankroll"), auth_halt(denied))
 
     # The cash check ------------------------------------------------------------------------
 
@@ -193,7 +242,9 @@ class TradingGuard:
         else:
             self.log.debug("cash {}: {}", check.verdict, figures)
         if should_halt(check, last):
-            detail = f"{figures}; acknowledge with: main.py ack-drift"
+            detail = (
+                f"{figures}; acknowledge with: pm-trader ack-drift {exact_dollars(check.drift)}"
+            )
             ask(
                 self.directory.get("bankroll"),
                 HaltTrading(code=HaltCode.CASH_DRIFT, detail=detail, writes=(write,)),

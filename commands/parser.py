@@ -57,7 +57,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "resume",
-        "lift a halt (PAUSED, the kill switch's, CASH_DRIFT) on the running bot",
+        "lift a halt (PAUSED, the kill switch's; AUTH_FAILED by name) on the running bot",
         "commands.resume",
     ),
     Command(
@@ -70,7 +70,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "ack-drift",
-        "accept the cash difference with the venue and lift the CASH_DRIFT halt",
+        "accept the cash difference with the venue (naming it) and lift the CASH_DRIFT halt",
         "commands.ack_drift",
     ),
     Command(

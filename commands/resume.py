@@ -1,8 +1,11 @@
-"""`pm-trader resume [CODE]`: lift a halt on the running bot (by default every halt an operator
-may lift: PAUSED, the kill switch's MAX_DAILY_LOSS and MAX_DRAWDOWN, CASH_DRIFT).
+"""`pm-trader resume [CODE]`: lift a halt on the running bot (by default PAUSED and the kill
+switch's MAX_DAILY_LOSS and MAX_DRAWDOWN).
 
 Like `pause`, a request in the book, applied at the bot's next reconciliation and acknowledged in
 its log and in `status`. RECONCILE_FAILING is lifted only by a reconciliation that succeeds.
+Two halts are never lifted by a bare `resume`, each by its own acknowledgement: CASH_DRIFT by
+`ack-drift AMOUNT`, naming the drift accepted; AUTH_FAILED by `resume AUTH_FAILED`, which the bot
+applies only once an authenticated read of the venue succeeds.
 """
 
 from __future__ import annotations
@@ -16,7 +19,12 @@ from domain.halts import LIFTED_ONLY_BY, HaltCode, OperatorAction
 from infra.operator import request
 from infra.settings import Settings
 
-OPERATOR_LIFTS = tuple(code.value for code in HaltCode if code not in LIFTED_ONLY_BY)
+# CASH_DRIFT is acknowledged with `ack-drift AMOUNT`, which names the drift accepted.
+OPERATOR_LIFTS = tuple(
+    code.value
+    for code in HaltCode
+    if code not in LIFTED_ONLY_BY and code is not HaltCode.CASH_DRIFT
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "code",
         nargs="?",
         choices=OPERATOR_LIFTS,
-        help="the halt to lift (default: every halt an operator may lift)",
+        help="the halt to lift (default: PAUSED and the kill switch's; CASH_DRIFT: see ack-drift)",
     )
 
 

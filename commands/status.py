@@ -15,6 +15,7 @@ from rich.markup import escape
 from commands.base import EXIT_FAILURE, EXIT_OK
 from commands.holdings import render_holdings
 from domain.clock import format_utc
+from domain.halts import MalformedRequest
 from domain.money import exact_dollars, usd
 from infra.settings import Settings
 from infra.status_data import StatusData, read_status, status_json
@@ -56,7 +57,8 @@ def _requests(data: StatusData, console: Console) -> None:
             if r.handled_at is not None
             else "waiting for the bot's next reconciliation"
         )
-        console.print(f"  #{r.id} {r.what}: {done}")
+        who = "" if isinstance(r, MalformedRequest) else f" by {r.requested_by}"
+        console.print(f"  #{r.id} {escape(r.what)}{escape(who)}: {done}")
 
 
 def render_status(path: Path, console: Console, *, as_json: bool = False) -> bool:

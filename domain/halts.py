@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, Field
 
 from domain.base import Frozen
+from domain.models import Amount
 
 
 class HaltCode(StrEnum):
@@ -23,6 +24,7 @@ class HaltCode(StrEnum):
     PAUSED = "PAUSED"  # an operator's `pause`
     MAX_DAILY_LOSS = "MAX_DAILY_LOSS"  # the kill switch: equity fell too far today
     MAX_DRAWDOWN = "MAX_DRAWDOWN"  # the kill switch: equity fell too far below its peak
+    AUTH_FAILED = "AUTH_FAILED"  # the venue refused the bot's credentials (401/403)
 
 
 # The kill switch's halts: lifting one also forgets its day start and peak, so the limits are
@@ -41,12 +43,26 @@ class HaltLifter(StrEnum):
 LIFTED_ONLY_BY = {HaltCode.RECONCILE_FAILING: HaltLifter.RECONCILER}
 
 
+# Halts a bare `resume` leaves alone: each is lifted only by a request that names it and what
+# the operator accepts (`ack-drift AMOUNT`: the drift; `resume AUTH_FAILED`: the credentials,
+# proved by an authenticated read when the bot applies it).
+ACKNOWLEDGED_BY = {
+    HaltCode.CASH_DRIFT: "pm-trader ack-drift AMOUNT (the drift `status` shows)",
+    HaltCode.AUTH_FAILED: "pm-trader resume AUTH_FAILED (once the credentials are fixed)",
+}
+
+
 def lift_refusal(code: HaltCode, by: HaltLifter) -> str:
     """Why `by` may not lift a `code` halt; empty if it may."""
     only = LIFTED_ONLY_BY.get(code, by)
     if only == by:
         return ""
     return f"{code} is lifted only by the {only} (when a reconciliation succeeds)"
+
+
+def lifted_by_bare_resume(code: HaltCode) -> bool:
+    """Whether `resume` with no code lifts `code` (PAUSED and the kill switch's halts)."""
+    return not lift_refusal(code, HaltLifter.OPERATOR) and code not in ACKNOWLEDGED_BY
 
 
 class Halt(Frozen):
@@ -66,21 +82,51 @@ class OperatorAction(StrEnum):
     FLATTEN = "flatten"  # close every position held
 
 
+class Requester(Frozen):
+    """Who made a request: the OS user, the process and the host it ran on."""
+
+    user: str = Field(min_length=1)
+    pid: int = Field(gt=0)
+    host: str = Field(min_length=1)
+
+    def __str__(self) -> str:
+        return f"{self.user}@{self.host} pid {self.pid}"
+
+
 class OperatorCommand(Frozen):
     """A request written by a CLI command, applied by the running bot once."""
 
     id: int
     requested_at: AwareDatetime
+    requested_by: Requester
     action: OperatorAction
     code: HaltCode | None = None
     ticker: str | None = None  # the market a `close` names
+    accepted: Amount | None = None  # the drift an `ack-drift` accepts
     handled_at: AwareDatetime | None = None
     outcome: str | None = None  # what the bot did, as it logged it
 
     @property
     def what(self) -> str:
-        """`close KX-1`, `pause PAUSED`, `resume` (every halt an operator may lift)."""
-        return " ".join(str(x) for x in (self.action, self.code, self.ticker) if x is not None)
+        """`close KX-1`, `pause PAUSED`, `resume` (every halt a bare resume lifts),
+        `resume CASH_DRIFT -5.00` (an `ack-drift`)."""
+        parts = (self.action, self.code, self.ticker, self.accepted)
+        return " ".join(str(x) for x in parts if x is not None)
+
+
+class MalformedRequest(Frozen):
+    """A request row the bot cannot read (written by hand, or by another version): refused
+    and reported, never applied, and never in the way of the requests after it."""
+
+    id: int
+    problem: str
+    requested_at: AwareDatetime | None = None
+    handled_at: AwareDatetime | None = None
+    outcome: str | None = None
+
+    @property
+    def what(self) -> str:
+        return f"malformed request ({self.problem})"
 
 
 def describe(halts: tuple[Halt, ...]) -> str:

@@ -8,10 +8,14 @@ the row (shown by `status`). With no bot running, a halt's request (`pause`, `re
 
 from __future__ import annotations
 
+import getpass
+import os
+import socket
+from decimal import Decimal
 from pathlib import Path
 
 from domain.clock import Clock
-from domain.halts import HaltCode, OperatorAction
+from domain.halts import HaltCode, OperatorAction, Requester
 from infra.clock import SystemClock
 from infra.db.errors import DatabaseMissingError
 from infra.db.migrate import check_database, migrate
@@ -31,18 +35,30 @@ def open_book(path: Path) -> None:
     migrate(path)
 
 
+def requester() -> Requester:
+    """This process: the OS user running it, its pid and the host."""
+    try:
+        user = getpass.getuser()
+    except OSError:  # no login name anywhere (a container without a passwd entry)
+        user = f"uid {os.getuid()}"
+    return Requester(user=user, pid=os.getpid(), host=socket.gethostname() or "unknown")
+
+
 def request(
     path: Path,
     action: OperatorAction,
     code: HaltCode | None,
     clock: Clock | None = None,
     ticker: str | None = None,
+    accepted: Decimal | None = None,
 ) -> int:
-    """Record the request; returns its id. Refuses a path that holds no book."""
+    """Record the request, with who made it; returns its id. Refuses a path that holds no book."""
     open_book(path)
     with Database.open(path) as db, db.unit_of_work() as repo:
         now = (clock or SystemClock()).now()
-        return repo.request_operator_command(action, code, now, ticker)
+        return repo.request_operator_command(
+            action, code, now, requester(), ticker=ticker, accepted=accepted
+        )
 
 
 def held_tickers(path: Path) -> set[str]:

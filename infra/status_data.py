@@ -16,7 +16,7 @@ from typing import Any, Literal
 from domain.base import Frozen
 from domain.cash import CashCheck
 from domain.clock import format_utc
-from domain.halts import Halt, OperatorCommand, describe
+from domain.halts import Halt, MalformedRequest, OperatorCommand, describe
 from domain.models import Execution, Heartbeat, PositionStats
 from domain.money import count_str, exact_dollars
 from infra.db.history import History, Trade, Valuation, grouped_exposure
@@ -42,7 +42,7 @@ class StatusData(Frozen):
     stats: PositionStats
     heartbeat: Heartbeat | None
     running: bool  # a bot holds this book's lock now
-    requests: tuple[OperatorCommand, ...] = ()  # the newest operator requests first
+    requests: tuple[OperatorCommand | MalformedRequest, ...] = ()  # the newest first
 
     @property
     def trading(self) -> Literal["active", "halted"]:
@@ -182,18 +182,28 @@ def status_object(data: StatusData) -> dict[str, Any]:
         "last_success_at": _time(heartbeat.last_success_at if heartbeat else None),
         "last_error_at": _time(heartbeat.last_error_at if heartbeat else None),
         "last_error": heartbeat.last_error if heartbeat else None,
-        "operator_requests": [
-            {
-                "id": r.id,
-                "action": r.action.value,
-                "code": None if r.code is None else r.code.value,
-                "ticker": r.ticker,
-                "requested_at": _time(r.requested_at),
-                "handled_at": _time(r.handled_at),
-                "outcome": r.outcome,
-            }
-            for r in data.requests
-        ],
+        "operator_requests": [_request(r) for r in data.requests],
+    }
+
+
+def _request(r: OperatorCommand | MalformedRequest) -> dict[str, Any]:
+    handled = {"handled_at": _time(r.handled_at), "outcome": r.outcome}
+    if isinstance(r, MalformedRequest):
+        return {
+            "id": r.id,
+            "malformed": r.problem,
+            "requested_at": _time(r.requested_at),
+            **handled,
+        }
+    return {
+        "id": r.id,
+        "action": r.action.value,
+        "code": None if r.code is None else r.code.value,
+        "ticker": r.ticker,
+        "accepted": _dollars(r.accepted),
+        "requested_at": _time(r.requested_at),
+        "requested_by": r.requested_by.model_dump(),
+        **handled,
     }
 
 

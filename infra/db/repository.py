@@ -29,12 +29,21 @@ from sqlalchemy import (
     type_coerce,
     update,
 )
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.types import NullType, TypeDecorator
 
 from domain.base import Frozen
 from domain.cash import BookCash, CashCheck, CashVerdict
 from domain.errors import ExecutionAlreadyFinal, RecordAlreadyBooked
-from domain.halts import Halt, HaltCode, OperatorAction, OperatorCommand
+from domain.halts import (
+    Halt,
+    HaltCode,
+    MalformedRequest,
+    OperatorAction,
+    OperatorCommand,
+    Requester,
+)
 from domain.killswitch import KillSwitchMemory
 from domain.models import (
     Execution,
@@ -386,35 +395,48 @@ class Repository:
         action: OperatorAction,
         code: HaltCode | None,
         requested_at: datetime,
+        requested_by: Requester,
+        *,
         ticker: str | None = None,
+        accepted: Decimal | None = None,
     ) -> int:
         return self._connection.execute(
             insert(OperatorCommandRow)
             .values(
                 requested_at=requested_at,
+                requested_by=requested_by.user,
+                requested_pid=requested_by.pid,
+                requested_host=requested_by.host,
                 action=action.value,
                 code=None if code is None else code.value,
                 ticker=ticker,
+                accepted=accepted,
             )
             .returning(OperatorCommandRow.id)
         ).scalar_one()
 
-    def pending_operator_commands(self) -> list[OperatorCommand]:
-        rows = self._all(
-            select(*_columns(OperatorCommandRow))
+    def pending_operator_commands(self) -> list[OperatorCommand | MalformedRequest]:
+        """Oldest first; a row that is not a valid request comes back as MalformedRequest."""
+        rows = self._raw_commands(
+            select(OperatorCommandRow.__table__)
             .where(OperatorCommandRow.handled_at.is_(None))
             .order_by(OperatorCommandRow.id)
         )
-        return [_to_domain(OperatorCommand, row) for row in rows]
+        return [_operator_command(row) for row in rows]
 
-    def recent_operator_commands(self, limit: int = 5) -> list[OperatorCommand]:
+    def recent_operator_commands(self, limit: int = 5) -> list[OperatorCommand | MalformedRequest]:
         """The newest requests first, handled or not."""
-        rows = self._all(
-            select(*_columns(OperatorCommandRow))
-            .order_by(OperatorCommandRow.id.desc())
-            .limit(limit)
+        rows = self._raw_commands(
+            select(OperatorCommandRow.__table__).order_by(OperatorCommandRow.id.desc()).limit(limit)
         )
-        return [_to_domain(OperatorCommand, row) for row in rows]
+        return [_operator_command(row) for row in rows]
+
+    def _raw_commands(self, query: Any) -> list[Mapping[str, Any]]:
+        """The rows as stored, each column undecoded (`_operator_command` decodes them one
+        row at a time, so a value written by hand fails only its own row)."""
+        table = OperatorCommandRow.__table__
+        raw = [type_coerce(column, NullType()).label(column.name) for column in table.c]
+        return list(self._connection.execute(query.with_only_columns(*raw)).mappings())
 
     def kill_switch_memory(self) -> KillSwitchMemory | None:
         row = self._maybe_one(select(*_columns(KillSwitchRow)))
@@ -961,3 +983,47 @@ class Database:
                 yield view(connection)
             finally:
                 connection.exec_driver_sql("PRAGMA query_only=OFF")
+
+
+def _decoded(kind: Any, value: Any) -> tuple[Any, str]:
+    """A stored value through its column type's decoding, if it has one: (value, problem)."""
+    if not isinstance(kind, TypeDecorator):
+        return value, ""
+    try:
+        return kind.process_result_value(value, sqlite_dialect()), ""
+    except Exception as exc:  # noqa: BLE001 - a hand-written value of any kind
+        return None, str(exc)
+
+
+def _operator_command(row: Mapping[str, Any]) -> OperatorCommand | MalformedRequest:
+    """One stored request, or what is wrong with it (never an exception: see MalformedRequest)."""
+    table = OperatorCommandRow.__table__
+    decoded = {name: _decoded(table.c[name].type, value) for name, value in row.items()}
+    values = {name: value for name, (value, _) in decoded.items()}
+    problems = [f"{name}: {problem}" for name, (_, problem) in decoded.items() if problem]
+    requester = (values["requested_by"], values["requested_pid"], values["requested_host"])
+    if None in requester:
+        problems.append("it does not say who made it (user, pid, host)")
+    if not problems:
+        try:
+            return OperatorCommand.model_validate(
+                {
+                    **{
+                        name: values[name]
+                        for name in OperatorCommand.model_fields
+                        if name in values
+                    },
+                    "requested_by": dict(zip(("user", "pid", "host"), requester, strict=True)),
+                }
+            )
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            field = ".".join(str(part) for part in problem["loc"]) or "the row"
+            problems.append(f"{field}: {problem['msg']} ({str(problem.get('input'))[:40]!r})")
+    return MalformedRequest(
+        id=int(row["id"]),
+        problem="; ".join(problems)[:300],
+        requested_at=values["requested_at"],
+        handled_at=values["handled_at"],
+        outcome=values["outcome"],
+    )

@@ -235,6 +235,11 @@ class OperatorCommandRow(Base):
     handled_at: Mapped[datetime | None]
     outcome: Mapped[str | None]
     ticker: Mapped[str | None]  # the market a `close` names
+    # Who asked (NULL in a row written by hand or before 0009: refused as malformed).
+    requested_by: Mapped[str | None]  # the OS user
+    requested_pid: Mapped[int | None]
+    requested_host: Mapped[str | None]
+    accepted: Mapped[Money | None]  # the drift an `ack-drift` accepts
 
 
 KILL_SWITCH_ROW_ID = 1

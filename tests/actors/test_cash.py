@@ -3,7 +3,7 @@
 On the real system and simulator. Money that moves at the venue without any record the bot
 can read (here: taken straight out of the simulated account, as a withdrawal or a venue error
 would) is recorded with both figures and logged; beyond `risk.max_cash_drift` it halts new
-orders until the operator acknowledges it through the database (`main.py ack-drift`).
+orders until the operator acknowledges it through the database (`pm-trader ack-drift AMOUNT`).
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ def test_cash_is_compared_with_the_venue_and_drift_halts_until_acknowledged(
         assert h.system.balance() - start.bankroll != h.venue_balance() - start.venue
 
         # The operator acknowledges through the database; the bot applies it next time.
-        request(h.path, OperatorAction.RESUME, HaltCode.CASH_DRIFT)
+        request(h.path, OperatorAction.RESUME, HaltCode.CASH_DRIFT, accepted=Decimal("-5.00"))
         resumed = h.system.reconcile(enable_trading=False)
         assert h.system.bankroll().halts == ()
         assert resumed.cash is not None
