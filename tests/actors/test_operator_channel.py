@@ -171,6 +171,10 @@ def test_a_bare_resume_never_lifts_a_cash_drift(tmp_path: Path, log: Lines) -> N
         assert halts(h) == [HaltCode.CASH_DRIFT]
         assert log.having("CASH_DRIFT kept (lift it with: pm-trader ack-drift AMOUNT")
         assert log.having("CASH_DRIFT not lifted: a request must name the drift it accepts")
+        request(h.path, OperatorAction.RESUME, HaltCode.CASH_DRIFT, accepted=Decimal("-4.99"))
+        h.system.reconcile(enable_trading=False)
+        assert halts(h) == [HaltCode.CASH_DRIFT]
+        assert log.having("the drift is -5.00, not the -4.99 named")
         request(h.path, OperatorAction.RESUME, HaltCode.CASH_DRIFT, accepted=Decimal("-5.00"))
         h.system.reconcile(enable_trading=False)
         assert halts(h) == []
