@@ -18,6 +18,7 @@ from pathlib import Path
 
 from domain.clock import format_utc
 from domain.money import from_micros, to_micros
+from infra.private_files import private_file, private_folder
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS llm_spend (
@@ -40,7 +41,8 @@ class LlmUsage:
         self.book = book
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(self.path.parent)
+        private_file(self.path)
         connection = sqlite3.connect(self.path, timeout=5.0, isolation_level=None)
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=FULL")

@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 from types import TracebackType
 
+from infra.private_files import FILE_MODE, private_folder
+
 
 class AlreadyRunning(RuntimeError):
     """Another bot holds the lock on this database."""
@@ -40,8 +42,8 @@ class DatabaseLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        private_folder(self.path.parent)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from loguru import logger
 
 from domain.clock import Clock, format_utc
+from infra.private_files import open_private, private_folder
 
 if TYPE_CHECKING:
     from loguru import Record
@@ -135,7 +136,7 @@ def setup_logging(
         diagnose=False,  # variable values in tracebacks could carry secrets
     )
     if log_file is not None:
-        log_file.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(log_file.parent)
         logger.add(
             log_file,
             level="DEBUG",
@@ -144,6 +145,7 @@ def setup_logging(
             rotation="10 MB",
             retention=5,
             encoding="utf-8",
+            opener=open_private,  # 0600, the rotated files too
             enqueue=True,
             backtrace=False,
             diagnose=False,

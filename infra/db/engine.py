@@ -9,6 +9,7 @@ driver's own transaction handling is switched off (`isolation_level = None`) and
 from __future__ import annotations
 
 import sqlite3
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from sqlite3 import Connection as DBAPIConnection
@@ -17,6 +18,7 @@ from sqlalchemy import URL, Connection, Engine, create_engine, event
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from infra.db.errors import JournalModeError
+from infra.private_files import private_file
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -44,7 +46,10 @@ def _on_begin(connection: Connection) -> None:
 
 
 def create_engine_for(path: Path) -> Engine:
-    """An engine for the database file at `path`, in WAL mode (set on first open, then checked)."""
+    """An engine for the database file at `path`, in WAL mode (set on first open, then checked);
+    a new file is created 0600 (infra.private_files), and its WAL files follow its mode."""
+    with suppress(OSError):  # no such folder, no permission: SQLite says so in its own words
+        private_file(path)
     engine = create_engine(URL.create("sqlite", database=str(path)))
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)

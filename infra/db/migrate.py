@@ -20,6 +20,7 @@ from loguru import logger
 
 from infra.db.engine import connect_read_only, create_engine_for
 from infra.db.errors import DatabaseCorruptError, DatabaseTooNewError, MigrationError
+from infra.private_files import private_file, private_folder
 
 # `migrations/` is a top-level package beside `infra/`, in the source tree and when installed.
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
@@ -101,7 +102,7 @@ def migrate(path: Path, *, script_location: Path = MIGRATIONS_DIR) -> str:
     current = check_database(path, script_location=script_location)
     if current == head:
         return head
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     backup = _backup(path, current) if path.exists() else None
     logger.info("migrating database {} from {} to {}", path, current or "empty", head)
     try:
@@ -120,6 +121,7 @@ def migrate(path: Path, *, script_location: Path = MIGRATIONS_DIR) -> str:
 def _backup(path: Path, current: str | None) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = path.with_name(f"{path.name}.backup-{current or 'base'}-{stamp}")
+    private_file(target)
     with closing(connect_read_only(path)) as source, closing(sqlite3.connect(target)) as copy:
         source.backup(copy)
     logger.info("backed up database {} to {}", path, target)

@@ -43,6 +43,7 @@ from domain.money import ONE, ZERO
 from infra.db.engine import create_engine_for
 from infra.db.types import CentiContracts, MicroDollars, UtcTimestamp
 from infra.lockfile import AlreadyRunning, DatabaseLock
+from infra.private_files import private_folder
 
 SCHEMA_VERSION = 1
 APPLICATION = "pm-trader paper account"
@@ -221,7 +222,7 @@ class PaperStore:
 
     def _open(self, path: Path, starting_cash: Decimal, now: datetime) -> None:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(path.parent)
             self._engine = create_engine_for(path)
             with self._engine.begin() as conn:
                 metadata.create_all(conn)
