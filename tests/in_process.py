@@ -115,11 +115,14 @@ class Exchange:
 
 
 @contextmanager
-def exchange_in_process(tmp_path: Path, *, seed: int = 3, markets: int = 100) -> Iterator[Exchange]:
-    """One account (a fresh key pair) with $1,000 on an exchange whose clock stands still at the
-    current minute (the bot beside it reads the wall clock), and Claude's local fake."""
+def exchange_in_process(
+    tmp_path: Path, *, seed: int = 3, markets: int = 100, balance: Decimal = Decimal(1000)
+) -> Iterator[Exchange]:
+    """One account (a fresh key pair) with `balance` dollars on an exchange whose clock stands
+    still at the current minute (the bot beside it reads the wall clock), and Claude's local
+    fake."""
     keys = make_key_pair(tmp_path)
-    config = SimConfig(seed=seed, markets=markets, time_scale=0.0, initial_balance=Decimal(1000))
+    config = SimConfig(seed=seed, markets=markets, time_scale=0.0, initial_balance=balance)
     with (
         SimExchange(config) as sim,
         FakeLlmServer(answer=lambda _request: CONFIDENT_ANSWER) as llm,

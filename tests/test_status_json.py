@@ -1,9 +1,10 @@
 """`status --json` and `ack-drift` as an operator runs them (issue 9 deliverables 4 and 9).
 
-Real processes on real files: the bot trades nothing here (`--cycles 0`: start, reconcile,
-stop) against a standalone simulator; the venue's cash then changes with no record the bot can
-read (the exchange is replaced by one whose account holds $500 more), which `status` shows,
-halts new orders when seen twice, and `ack-drift` resolves through the database.
+The entry point called in process (tests/in_process.py) on real files: the bot trades nothing
+here (`--cycles 0`: start, reconcile, stop) against a simulated exchange; the venue's cash then
+changes with no record the bot can read (the exchange is replaced by one whose account holds
+$500 more), which `status` shows, halts new orders when seen twice, and `ack-drift` resolves
+through the database.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from __future__ import annotations
 import getpass
 import json
 import socket
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.process_helpers import run_main, standalone_sim
+from tests.in_process import exchange_in_process, run_main_in_process
 
 
 def run_args(db: Path, base_url: str) -> list[str]:
@@ -24,17 +26,16 @@ def run_args(db: Path, base_url: str) -> list[str]:
 
 
 def status_json(db: Path) -> dict[str, Any]:
-    done = run_main("status", "--json", "--db", str(db))
+    done = run_main_in_process("status", "--json", "--db", str(db))
     assert done.returncode == 0, done.stderr
     result: dict[str, Any] = json.loads(done.stdout)
     return result
 
 
-@pytest.mark.timeout(300)  # six program runs and two simulators on a shared machine
 def test_status_json_shows_cash_and_halts_and_ack_drift_resumes(tmp_path: Path) -> None:
     db = tmp_path / "book.db"
-    with standalone_sim(tmp_path) as sim:
-        first = run_main(*run_args(db, sim.base_url), env=sim.bot_env())
+    with exchange_in_process(tmp_path) as sim:
+        first = run_main_in_process(*run_args(db, sim.base_url), env=sim.bot_env())
         assert first.returncode == 0, first.stderr
     status = status_json(db)
     assert status["bankroll"] == "1000.00"
@@ -46,9 +47,9 @@ def test_status_json_shows_cash_and_halts_and_ack_drift_resumes(tmp_path: Path) 
     assert status["ledger_ok"] is True
     assert status["positions"] == []
 
-    with standalone_sim(tmp_path, "--initial-balance", "1500") as sim:
+    with exchange_in_process(tmp_path, balance=Decimal(1500)) as sim:
         for _ in range(2):  # seen once: recorded and logged; seen twice: halted
-            again = run_main(*run_args(db, sim.base_url), env=sim.bot_env())
+            again = run_main_in_process(*run_args(db, sim.base_url), env=sim.bot_env())
             assert again.returncode == 0, again.stderr
             assert "cash drift unexplained by the venue's records" in again.stderr
         status = status_json(db)
@@ -56,14 +57,14 @@ def test_status_json_shows_cash_and_halts_and_ack_drift_resumes(tmp_path: Path) 
         assert status["cash_drift"] == "500.00"
         assert status["trading"] == "halted"
         assert status["halt_reason"].startswith("CASH_DRIFT: venue 1500.00, book expects 1000.00")
-        text = run_main("status", "--db", str(db))
+        text = run_main_in_process("status", "--db", str(db))
         assert "HALTED" in text.stdout
         assert "venue 1500.00, book expects 1000.00, drift 500.00" in text.stdout
 
-        ack = run_main("ack-drift", "500.00", "--db", str(db))
+        ack = run_main_in_process("ack-drift", "500.00", "--db", str(db))
         assert ack.returncode == 0, ack.stderr
         assert "request 1 recorded" in ack.stdout
-        resumed = run_main(*run_args(db, sim.base_url), env=sim.bot_env())
+        resumed = run_main_in_process(*run_args(db, sim.base_url), env=sim.bot_env())
         assert resumed.returncode == 0, resumed.stderr
         assert "CASH_DRIFT lifted" in resumed.stderr
         assert f"(request #1 by {getpass.getuser()}@{socket.gethostname()} pid" in resumed.stderr
@@ -76,7 +77,7 @@ def test_status_json_shows_cash_and_halts_and_ack_drift_resumes(tmp_path: Path) 
 @pytest.mark.parametrize("command", [["ack-drift", "1.00"], ["status", "--json"]])
 def test_without_a_book_it_says_so_and_creates_nothing(tmp_path: Path, command: list[str]) -> None:
     missing = tmp_path / "nowhere.db"
-    done = run_main(*command, "--db", str(missing))
+    done = run_main_in_process(*command, "--db", str(missing))
     assert done.returncode == 1
     assert f"no pm-trader book at {missing}" in done.stderr
     assert "Traceback" not in done.stderr
