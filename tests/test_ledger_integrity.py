@@ -1,8 +1,9 @@
 """Issue 9 problem 11: the whole ledger chain is checked before any actor trades.
 
-Process tests: the program refuses to start (exit 1, one clear line naming the row, no
-traceback) on a ledger broken in the middle, or emptied beside an existing book. The venue is
-never reached: the check runs before anything trades, so the exchange URL here is a closed port.
+The program (its entry point, called in process) refuses to start (exit 1, one clear line
+naming the row, no traceback) on a ledger broken in the middle, or emptied beside an existing
+book. The venue is never reached: the check runs before anything trades, so the exchange URL
+here is a closed port.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from domain.models import Execution, ExecutionStatus, LedgerEntry, LedgerReason,
 from infra.db.integrity import verify_ledger
 from infra.db.migrate import migrate
 from infra.db.repository import Database
-from tests.process_helpers import child_env, make_key_pair, run_main
+from tests.in_process import run_main_in_process
+from tests.process_helpers import child_env, make_key_pair
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 NOWHERE = "http://127.0.0.1:9/trade-api/v2"  # the discard port: never answers
@@ -44,7 +46,9 @@ def write_ledger(path: Path, entries: list[LedgerEntry]) -> None:
 def run_on(path: Path, tmp_path: Path) -> tuple[int, str]:
     keys = make_key_pair(tmp_path)
     env = child_env(KALSHI_API_KEY_ID=keys.key_id, KALSHI_PRIVATE_KEY_PATH=str(keys.private_key))
-    done = run_main("--venue", "sim", "--exchange-url", NOWHERE, "--db", str(path), env=env)
+    done = run_main_in_process(
+        "--venue", "sim", "--exchange-url", NOWHERE, "--db", str(path), env=env
+    )
     return done.returncode, done.stderr
 
 
