@@ -15,7 +15,8 @@ from domain.evaluation import STRATEGIES, StrategyResult
 from infra.evaluation import EvaluationPlan, evaluate
 from infra.settings import load_settings
 from tests.fakes.llm_server import FakeLlmServer, Status
-from tests.process_helpers import CONFIDENT_ANSWER, child_env, run_main
+from tests.in_process import run_main_in_process
+from tests.process_helpers import CONFIDENT_ANSWER, child_env
 
 SEEDS, CYCLES, MARKETS = 2, 8, 100
 
@@ -61,7 +62,7 @@ def test_the_planted_edge_is_detected_and_the_placebo_still_shows_nothing() -> N
 
 @pytest.mark.timeout(120)
 def test_evaluate_command_prints_a_json_list() -> None:
-    result = run_main(
+    result = run_main_in_process(
         "evaluate",
         "--scenario",
         "kalshi-truth",
@@ -72,7 +73,6 @@ def test_evaluate_command_prints_a_json_list() -> None:
         "--markets-per-seed",
         "40",
         "--json",
-        timeout=110,
     )
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout)
@@ -87,7 +87,7 @@ def test_evaluate_command_prints_a_json_list() -> None:
 
 
 def test_evaluate_refuses_an_unknown_scenario_without_a_traceback() -> None:
-    result = run_main("evaluate", "--scenario", "lucky")
+    result = run_main_in_process("evaluate", "--scenario", "lucky")
     assert result.returncode == 2
     assert "invalid choice: 'lucky'" in result.stderr
     assert "Traceback" not in result.stderr
@@ -107,7 +107,7 @@ def test_the_bot_strategy_forecasts_with_the_configured_llm() -> None:
             ANTHROPIC_API_KEY="test-key",
             ANTHROPIC_BASE_URL=fake.url,
         )
-        result = run_main(*EVALUATE_SMALL, *SMALL_WORLD, env=env, timeout=110)
+        result = run_main_in_process(*EVALUATE_SMALL, *SMALL_WORLD, env=env)
         calls = fake.count("/v1/messages")
     assert result.returncode == 0, result.stderr
     rows = {row["strategy"]: row for row in json.loads(result.stdout)}
@@ -119,7 +119,7 @@ def test_the_bot_strategy_forecasts_with_the_configured_llm() -> None:
 
 def test_evaluate_with_claude_configured_but_no_key_is_a_configuration_error() -> None:
     env = child_env(PMT_LLM__PROVIDER="anthropic")
-    result = run_main(*EVALUATE_SMALL, *SMALL_WORLD, env=env)
+    result = run_main_in_process(*EVALUATE_SMALL, *SMALL_WORLD, env=env)
     assert result.returncode == 2, result.stderr
     assert "llm.provider is 'anthropic' but ANTHROPIC_API_KEY is not set" in result.stderr
     assert "Traceback" not in result.stderr
@@ -133,7 +133,7 @@ def test_evaluate_stops_when_the_llm_refuses_the_key() -> None:
         env = child_env(
             PMT_LLM__PROVIDER="anthropic", ANTHROPIC_API_KEY="bad", ANTHROPIC_BASE_URL=fake.url
         )
-        result = run_main(*EVALUATE_SMALL, *SMALL_WORLD, env=env, timeout=110)
+        result = run_main_in_process(*EVALUATE_SMALL, *SMALL_WORLD, env=env)
     assert result.returncode == 2, result.stderr
     assert "refused the credentials" in result.stderr
     assert "Traceback" not in result.stderr
