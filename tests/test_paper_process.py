@@ -2,7 +2,9 @@
 resumes its book, its paper account's cash, positions and orders (issue 13's "done when").
 
 The simulator is its own process and serves only the public market data here: the bot has no
-Kalshi key, and the paper account is a SQLite file of its own beside the bot's book.
+Kalshi key, and the paper account is a SQLite file of its own beside the bot's book. The bot
+stopped by SIGTERM is a real process; the restarts after it and the refusals call the entry
+point in process (tests/in_process.py).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.in_process import run_main_in_process
 from tests.process_helpers import (
     MICRO,
     SimProcess,
@@ -21,7 +24,6 @@ from tests.process_helpers import (
     bot,
     child_env,
     read_book,
-    run_main,
     standalone_sim,
 )
 
@@ -83,7 +85,7 @@ def test_paper_trades_without_keys_and_resumes_its_book_after_a_restart(tmp_path
         assert before.positions, "the book holds nothing"
 
         # A restart that only reconciles: the same account and book, nothing booked twice.
-        again = run_main(*paper_args(sim, book, "--cycles", "0"), env=env)
+        again = run_main_in_process(*paper_args(sim, book, "--cycles", "0"), env=env)
         assert again.returncode == 0, again.stderr
         assert "seeded the bankroll" not in again.stderr
         assert "discrepancy" not in again.stderr
@@ -101,7 +103,7 @@ def test_paper_trades_without_keys_and_resumes_its_book_after_a_restart(tmp_path
         sim.admin("POST", "settle", {"ticker": won, "result": "yes"})
         for ticker in rest:
             sim.admin("POST", "settle", {"ticker": ticker, "result": "no"})
-        settled = run_main(*paper_args(sim, book, "--cycles", "0"), env=env)
+        settled = run_main_in_process(*paper_args(sim, book, "--cycles", "0"), env=env)
         assert settled.returncode == 0, settled.stderr
         assert f"paper: {won} settled yes" in settled.stderr
         closed = {p[1]: p for p in read_book(book).positions if p[1] in held}
@@ -114,7 +116,7 @@ def test_paper_trades_without_keys_and_resumes_its_book_after_a_restart(tmp_path
         assert audit(read_book(book)) == []
 
         # And it trades on from there.
-        more = run_main(*paper_args(sim, book, "--cycles", "1"), env=env)
+        more = run_main_in_process(*paper_args(sim, book, "--cycles", "1"), env=env)
         assert more.returncode == 0, more.stderr
         later = paper_account(account)
         assert set(first["fills"]) <= set(later["fills"])
@@ -142,7 +144,7 @@ def test_paper_trades_without_keys_and_resumes_its_book_after_a_restart(tmp_path
 def test_bad_paper_settings_exit_2(
     tmp_path: Path, args: list[str], env: dict[str, str], says: str
 ) -> None:
-    result = run_main(*args, "--db", str(tmp_path / "book.db"), env=child_env(**env))
+    result = run_main_in_process(*args, "--db", str(tmp_path / "book.db"), env=child_env(**env))
     assert result.returncode == 2, result.stderr
     assert says in result.stderr
     assert "Traceback" not in result.stderr
@@ -152,7 +154,7 @@ def test_bad_paper_settings_exit_2(
 def test_a_paper_account_that_is_not_one_exits_2(tmp_path: Path) -> None:
     account = tmp_path / "paper.db"
     account.write_bytes(b"not a database at all" * 100)
-    result = run_main(
+    result = run_main_in_process(
         "--venue",
         "paper",
         "--data-url",

@@ -1,8 +1,10 @@
 """The program as an operator runs it: real processes, real signals, real SQLite files.
 
-The bot trades against a standalone simulator (`python -m infra.sim`, its own process with a
-frozen clock and a key pair made here), so the exchange's state outlives a bot that stops, is
-killed, or restarts. Nothing waits on a fixed sleep: the tests wait for the bot's log lines on
+The bot that is signalled, killed or run twice is a real process, trading against a standalone
+simulator (`python -m infra.sim`, its own process with a frozen clock and a key pair made here),
+so the exchange's state outlives a bot that stops, is killed, or restarts. What comes after (a
+restart, `status`) and the refusals before anything starts call the entry point in process
+(tests/in_process.py). Nothing waits on a fixed sleep: the tests wait for the bot's log lines on
 its stderr, for the simulator's `/_sim/stats` counters, or for the process to end, each with a
 timeout that only guards against a hang.
 """
@@ -21,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.llm_server import FakeLlmServer
+from tests.in_process import Exchange, exchange_in_process, run_main_in_process
 from tests.process_helpers import (
     CONFIDENT_ANSWER,
     HUNDRED,
@@ -35,7 +38,6 @@ from tests.process_helpers import (
     child_env,
     make_key_pair,
     read_book,
-    run_main,
     standalone_sim,
     wait_until,
 )
@@ -44,7 +46,7 @@ FINAL = {"filled", "partial", "canceled", "rejected"}
 INITIAL = Decimal(1000)  # the bot's default bankroll and the sim account's balance
 
 
-def bot_args(db: Path, sim: SimProcess, *more: str) -> list[str]:
+def bot_args(db: Path, sim: SimProcess | Exchange, *more: str) -> list[str]:
     return [
         "--venue",
         "sim",
@@ -68,7 +70,7 @@ def first_order_attempt(sim: SimProcess, timeout: float = 20) -> str:
 
 
 def status_of(db: Path) -> str:
-    result = run_main("status", "--db", str(db))
+    result = run_main_in_process("status", "--db", str(db))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "adds up" in result.stdout
     return result.stdout
@@ -117,7 +119,7 @@ def test_a_signal_mid_order_finishes_it_stops_cleanly_and_a_restart_reloads_the_
 
         # Restart on the same exchange: start-up reconciliation finds nothing to change.
         sim.reset_faults()
-        again = run_main(*bot_args(db, sim, "--cycles", "0"), env=sim.bot_env())
+        again = run_main_in_process(*bot_args(db, sim, "--cycles", "0"), env=sim.bot_env())
         assert again.returncode == 0, again.stderr
         assert "plan:" not in again.stderr, "the venue and the book disagreed"
         after = read_book(db)
@@ -231,7 +233,7 @@ def test_sigkill_mid_order_then_restart_resolves_the_order_by_its_client_order_i
         ticker = killed.executions[coid]["ticker"]
 
         sim.reset_faults()
-        again = run_main(*bot_args(db, sim, "--cycles", "1"), env=sim.bot_env())
+        again = run_main_in_process(*bot_args(db, sim, "--cycles", "1"), env=sim.bot_env())
         assert again.returncode == 0, again.stderr
         assert "adds up" in again.stdout
 
@@ -291,7 +293,7 @@ def test_sigkill_before_the_order_left_keeps_it_in_flight_and_never_sends_it(
         assert coid not in sim.stats()["order_attempts"]
         reserved = read_book(db).executions[coid]["reserved"]
 
-        again = run_main(*bot_args(db, sim, "--cycles", "1"), env=sim.bot_env())
+        again = run_main_in_process(*bot_args(db, sim, "--cycles", "1"), env=sim.bot_env())
         assert again.returncode == 0, again.stderr
         assert "1 orders in flight" in again.stderr
         assert coid not in sim.stats()["order_attempts"], "an unresolved order was re-sent"
@@ -321,7 +323,7 @@ def test_a_second_bot_on_the_same_database_is_refused_and_the_first_carries_on(
     args = ["--venue", "sim", "--db", str(db), "--log-level", "INFO"]
     with bot(*args, env=env) as first:
         first.wait_stderr("trading ACTIVE")
-        second = run_main(*args, "--cycles", "1", env=env, timeout=30)
+        second = run_main_in_process(*args, "--cycles", "1", env=env)
         assert second.returncode == 1, second.stderr
         assert "already running" in second.stderr
         assert f"pid {first.pid}" in second.stderr
@@ -367,12 +369,12 @@ def test_a_restart_on_the_embedded_simulator_archives_the_last_book_untouched(
     it starts a new book; the last one is set aside whole, never deleted."""
     db = tmp_path / "book.db"
     with confident_llm_env() as env:
-        first = run_main(*embedded_args(db, "--cycles", "1"), env=env)
+        first = run_main_in_process(*embedded_args(db, "--cycles", "1"), env=env)
         assert first.returncode == 0, first.stderr
         before = read_book(db)
         assert any(p[5] == "open" for p in before.positions), "the first run bought nothing"
 
-        again = run_main(*embedded_args(db, "--cycles", "0"), env=env)
+        again = run_main_in_process(*embedded_args(db, "--cycles", "0"), env=env)
     assert again.returncode == 0, again.stderr
     [archived] = tmp_path.glob("book.session-*.db")
     assert f"kept as {archived}" in again.stderr
@@ -388,8 +390,8 @@ def test_a_restart_survives_a_held_market_the_venue_does_not_list(tmp_path: Path
     """A venue that no longer lists a held market (a 404) is no evidence either way: the
     position is kept and reported, and the bot still starts."""
     db = tmp_path / "book.db"
-    with standalone_sim(tmp_path) as sim:
-        first = run_main(*bot_args(db, sim, "--cycles", "1"), env=sim.bot_env())
+    with exchange_in_process(tmp_path) as sim:
+        first = run_main_in_process(*bot_args(db, sim, "--cycles", "1"), env=sim.bot_env())
         assert first.returncode == 0, first.stderr
         conn = sqlite3.connect(db)
         try:
@@ -403,7 +405,7 @@ def test_a_restart_survives_a_held_market_the_venue_does_not_list(tmp_path: Path
         assert moved == 1, "the first run bought nothing"
         before = read_book(db)
 
-        again = run_main(*bot_args(db, sim, "--cycles", "0"), env=sim.bot_env())
+        again = run_main_in_process(*bot_args(db, sim, "--cycles", "0"), env=sim.bot_env())
         assert again.returncode == 0, again.stderr
         assert "KXGONE-20JAN01-T1: the venue does not list this market" in again.stderr
         after = read_book(db)
@@ -440,6 +442,7 @@ def assert_untouched(trap: socket.socket) -> None:
     pytest.fail("the program opened a network connection before refusing")
 
 
+@pytest.mark.slow
 def test_network_trap_catches_a_real_attempt(tmp_path: Path) -> None:
     """The trap works: a demo bot with a valid key file does reach for the network."""
     keys = make_key_pair(tmp_path)
@@ -466,7 +469,7 @@ def test_live_without_the_confirmation_flag_exits_2_without_touching_the_network
         env = child_env(
             KALSHI_API_KEY_ID=keys.key_id, KALSHI_PRIVATE_KEY_PATH=str(keys.private_key), **proxies
         )
-        result = run_main("--venue", "live", "--db", str(tmp_path / "live.db"), env=env)
+        result = run_main_in_process("--venue", "live", "--db", str(tmp_path / "live.db"), env=env)
         assert_untouched(trap)
     assert result.returncode == 2, result.stderr
     assert "--venue live trades real money" in result.stderr
@@ -481,7 +484,7 @@ def test_demo_with_a_missing_key_file_exits_2_naming_it_without_touching_the_net
         env = child_env(
             KALSHI_API_KEY_ID="demo-key", KALSHI_PRIVATE_KEY_PATH=str(missing), **proxies
         )
-        result = run_main("--venue", "demo", "--db", str(tmp_path / "demo.db"), env=env)
+        result = run_main_in_process("--venue", "demo", "--db", str(tmp_path / "demo.db"), env=env)
         assert_untouched(trap)
     assert result.returncode == 2, result.stderr
     assert str(missing) in result.stderr
@@ -494,6 +497,6 @@ def test_a_refused_venue_leaves_no_database_behind(tmp_path: Path, venue: str) -
     env = child_env(
         KALSHI_API_KEY_ID="some-key", KALSHI_PRIVATE_KEY_PATH=str(tmp_path / "missing.pem")
     )
-    result = run_main("--venue", venue, "--db", str(db), env=env)
+    result = run_main_in_process("--venue", venue, "--db", str(db), env=env)
     assert result.returncode == 2, result.stderr
     assert not db.exists(), "nothing may start on a refused configuration"

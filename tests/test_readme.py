@@ -2,6 +2,9 @@
 
 Every command in a ```sh block of the README is run here (a long-running one with a bounded
 `--cycles`, a fixed port replaced by a free one); the TOML example is the settings' defaults.
+`pm-trader` commands call the entry point in process (tests/in_process.py) in the directory a
+user would run them from; the key generator and the standalone simulator run as the processes
+the README starts.
 """
 
 from __future__ import annotations
@@ -9,20 +12,20 @@ from __future__ import annotations
 import re
 import shlex
 import subprocess
+from contextlib import chdir
 from pathlib import Path
 
 import pytest
 
 from infra.settings import load_settings
 from infra.settings_example import defaults_toml
+from tests.in_process import Ran, exchange_in_process, run_main_in_process
 from tests.process_helpers import (
     PYTHON,
     ROOT,
     SIM_START,
     Child,
     child_env,
-    run_main,
-    standalone_sim,
 )
 
 README = (ROOT / "README.md").read_text()
@@ -64,7 +67,6 @@ def test_the_toml_example_is_every_default_and_loads_back_to_them(tmp_path: Path
     assert load_settings(config) == load_settings()
 
 
-@pytest.mark.slow
 @pytest.mark.timeout(240)
 def test_the_make_targets_run_the_program_and_the_suite(tmp_path: Path) -> None:
     assert shell_commands()[:2] == ["make run", "make test"]
@@ -74,7 +76,7 @@ def test_the_make_targets_run_the_program_and_the_suite(tmp_path: Path) -> None:
     assert ".venv/bin/python main.py --cycles 6" in dry.stdout
     assert ".venv/bin/python -m pytest" in dry.stdout
     # `make run` itself: the same program and arguments, on a smaller, faster simulator.
-    result = run_main(
+    result = run_main_in_process(
         "--cycles",
         "6",
         "--db",
@@ -82,7 +84,6 @@ def test_the_make_targets_run_the_program_and_the_suite(tmp_path: Path) -> None:
         env=child_env(
             PMT_SIM__MARKETS="60", PMT_CYCLE_INTERVAL="0.1", PMT_SIM__START_TIME=SIM_START
         ),
-        timeout=170,
     )
     assert result.returncode == 0, result.stderr
     assert "6 cycle(s)" in result.stdout
@@ -93,19 +94,18 @@ def _in(directory: Path, argv: list[str]) -> list[str]:
     return [str(directory / word) if word.endswith(".pem") else word for word in argv]
 
 
-def _one_cycle(argv: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    """A README bot command run for one cycle in `cwd`; it must succeed."""
-    result = subprocess.run(
-        [*argv, "--cycles", "1"],
-        cwd=cwd,
-        env=child_env(**env),
-        capture_output=True,
-        text=True,
-        timeout=170,
-        check=False,
-    )
+def _pm_trader(argv: list[str], env: dict[str, str], cwd: Path) -> Ran:
+    """A README `pm-trader` command, run in `cwd`; it must succeed."""
+    assert argv[:2] == [PYTHON, str(ROOT / "main.py")], argv
+    with chdir(cwd):
+        result = run_main_in_process(*argv[2:], env=child_env(**env))
     assert result.returncode == 0, result.stderr
     return result
+
+
+def _one_cycle(argv: list[str], env: dict[str, str], cwd: Path) -> Ran:
+    """A README bot command run for one cycle in `cwd`; it must succeed."""
+    return _pm_trader([*argv, "--cycles", "1"], env, cwd)
 
 
 @pytest.mark.slow
@@ -138,13 +138,13 @@ def test_the_standalone_simulator_steps(tmp_path: Path) -> None:
         sim.close()
 
 
-@pytest.mark.slow
 @pytest.mark.timeout(240)
 def test_the_paper_trading_step(tmp_path: Path) -> None:
-    """Paper trading on a standalone simulator's prices: no key anywhere, and Polymarket's
-    listing from the same simulator (the offline forecaster's second opinion)."""
+    """Paper trading on a simulator's prices (the standalone one's steps are tested above; here
+    it is served from the test's process): no key anywhere, and Polymarket's listing from the
+    same simulator (the offline forecaster's second opinion)."""
     (paper,) = shell_commands()[5:6]
-    with standalone_sim(tmp_path) as sim:
+    with exchange_in_process(tmp_path) as sim:
         port = sim.base_url.split(":")[2].split("/")[0]
         env, argv = argv_of(paper.replace("http://127.0.0.1:8800/trade-api/v2", sim.base_url))
         result = _one_cycle(argv, env, tmp_path)
@@ -153,24 +153,14 @@ def test_the_paper_trading_step(tmp_path: Path) -> None:
         assert (tmp_path / "data" / f"pm-trader-paper-127.0.0.1-{port}-book.db").exists()
 
 
-@pytest.mark.slow
 @pytest.mark.timeout(240)
 def test_the_replay_steps(tmp_path: Path) -> None:
     """A recorded session on the simulator, then its replay into a book of its own."""
     session, replay = shell_commands()[6:8]
-    env = child_env(PMT_SIM__START_TIME=SIM_START, PMT_CYCLE_INTERVAL="0.5")
+    env = {"PMT_SIM__START_TIME": SIM_START, "PMT_CYCLE_INTERVAL": "0.5"}
     for command in (session, replay):
         extra, argv = argv_of(command)
-        result = subprocess.run(
-            argv,
-            cwd=tmp_path,
-            env={**env, **extra},
-            capture_output=True,
-            text=True,
-            timeout=170,
-            check=False,
-        )
-        assert result.returncode == 0, (command, result.stderr)
+        result = _pm_trader(argv, {**env, **extra}, tmp_path)
     assert "Replay against the baselines" in result.stdout
     assert (tmp_path / "data" / "replay.db").exists()
 
@@ -183,5 +173,5 @@ def test_every_readme_command_is_covered_here() -> None:
 @pytest.mark.timeout(240)
 def test_the_inline_commands_answer() -> None:
     for args in (["--help"], ["--version"], ["status", "--help"], ["config", "--defaults"]):
-        result = run_main(*args)
+        result = run_main_in_process(*args)
         assert result.returncode == 0, (args, result.stderr)
