@@ -18,6 +18,7 @@ import pytest
 
 from tests.in_process import Exchange, exchange_in_process, run_main_in_process
 from tests.process_helpers import child_env, run_main
+from tests.shared_book import TradedBook
 
 EXIT_FAILURE, EXIT_CONFIG = 1, 2
 
@@ -95,9 +96,8 @@ def test_a_db_whose_parent_is_a_file_exits_1_with_one_line(tmp_path: Path):
 
 
 @pytest.mark.slow
-def test_another_program_holding_the_write_lock_exits_1_at_once(tmp_path: Path):
-    db = tmp_path / "bot.db"
-    assert run_main_in_process("--cycles", "0", "--db", str(db)).returncode == 0
+def test_another_program_holding_the_write_lock_exits_1_at_once(traded_book_copy: TradedBook):
+    db = traded_book_copy.path
     with closing(sqlite3.connect(db)) as other:  # e.g. a sqlite3 shell in a write transaction
         other.isolation_level = None
         other.execute("BEGIN IMMEDIATE")

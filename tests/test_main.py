@@ -14,6 +14,7 @@ import pytest
 
 from tests.in_process import run_main_in_process
 from tests.process_helpers import child_env, run_main
+from tests.shared_book import TradedBook
 
 
 @pytest.mark.parametrize(
@@ -100,9 +101,8 @@ def test_secrets_never_reach_the_output(tmp_path: Path) -> None:
     assert secret not in result.stdout + result.stderr
 
 
-def test_a_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
-    db = tmp_path / "book.db"
-    assert run_main_in_process("--cycles", "0", "--db", str(db)).returncode == 0
+def test_a_database_from_a_newer_version_is_refused(traded_book_copy: TradedBook) -> None:
+    db = traded_book_copy.path
     conn = sqlite3.connect(db)
     conn.execute("UPDATE alembic_version SET version_num = 'ffffffffffff'")
     conn.commit()
