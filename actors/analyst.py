@@ -65,6 +65,7 @@ from domain.sizing import NoTrade, SizingLimits, size_order
 from infra.clock import SystemClock
 from infra.llm import LlmProvider, LlmReply, ProviderError
 from infra.llm_usage import LlmUsage
+from infra.logs import redactor
 
 HISTORY = 3  # earlier forecasts per market shown in the prompt
 SDK_ENV_PREFIX = {"claude": "ANTHROPIC", "openai": "OPENAI"}  # <PREFIX>_API_KEY, _BASE_URL
@@ -409,7 +410,10 @@ def _exchange(
         system=system,
         user=user,
         settings=llm.settings_record(),
-        answer=RecordedAnswer.model_validate(reply.model_dump(exclude={"lost"})),
+        # The answer as stored: a secret or a URL's credentials echoed in it are masked.
+        answer=RecordedAnswer.model_validate(
+            {**reply.model_dump(exclude={"lost"}), "text": redactor.redact(reply.text)}
+        ),
         outcome=call.outcome,
         cost=call.cost,
     )
@@ -559,7 +563,7 @@ def _book(
         usage=reply.usage,
         cost=cost,
         outcome=outcome,
-        error=None if error is None else str(error)[:500],
+        error=None if error is None else redactor.redact(str(error))[:500],
     )
     usage = "" if reply.usage == "reported" else f" (usage {reply.usage})"
     writes: tuple[Write, ...] = (InsertLlmCall(call=call),)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import inspect
 import logging
 import sys
+import traceback
 from collections.abc import Callable, Iterable
 from datetime import UTC
 from pathlib import Path
@@ -23,6 +24,7 @@ from loguru import logger
 
 from domain.clock import Clock, format_utc
 from infra.private_files import open_private, private_folder
+from infra.urls import MASK, redact_urls
 
 if TYPE_CHECKING:
     from loguru import Record
@@ -32,8 +34,10 @@ CONSOLE_FORMAT = (
     "<cyan>{extra[actor]: <10}</cyan> {message}"
 )
 FILE_FORMAT = "{extra[stamp]} {level: <8} {extra[actor]: <10} {message}"
-HTTP_CLIENT_LOGGERS = frozenset({"httpx", "urllib3", "anthropic", "openai"})
-QUIET_LOGGERS = ("httpcore", "sqlalchemy", "alembic")
+# The anthropic and openai SDKs log each request through `httpx2` (their own httpx) and their
+# own loggers; requests through urllib3.
+HTTP_CLIENT_LOGGERS = frozenset({"httpx", "httpx2", "urllib3", "anthropic", "openai"})
+QUIET_LOGGERS = ("httpcore", "httpcore2", "sqlalchemy", "alembic")
 VERBOSE_LEVELS = frozenset({"TRACE", "DEBUG"})
 
 
@@ -43,16 +47,20 @@ def console_format(level: str) -> Callable[[Record], str]:
     verbose = level.upper() in VERBOSE_LEVELS
 
     def format_line(record: Record) -> str:
-        error = record["exception"]
-        if error is None:
+        if "traceback" not in record["extra"]:
             return CONSOLE_FORMAT + "\n"
         if verbose:
-            return CONSOLE_FORMAT + "\n{exception}\n"
-        kind = error.type.__name__ if error.type is not None else "error"
-        record["extra"]["error_summary"] = f"{kind}: {error.value}".splitlines()[0][:300]
+            return CONSOLE_FORMAT + "\n{extra[traceback]}"
         return CONSOLE_FORMAT + " [{extra[error_summary]}; --log-level debug shows where]\n"
 
     return format_line
+
+
+def file_format(record: Record) -> str:
+    """The log file's line, with the whole (redacted) traceback under it."""
+    if "traceback" not in record["extra"]:
+        return FILE_FORMAT + "\n"
+    return FILE_FORMAT + "\n{extra[traceback]}"
 
 
 class InterceptHandler(logging.Handler):
@@ -75,7 +83,10 @@ class InterceptHandler(logging.Handler):
 
 
 class Redactor:
-    """Replaces every registered secret with '***' in messages before any sink sees them."""
+    """Masks every registered secret, and the credentials of every URL (infra.urls), before any
+    sink sees a record: in its message and in its exception, whose traceback it renders here,
+    redacted, into `extra` (the sinks print that, never the exception itself), so no sink, the
+    console, the file or JSON, can show an exception's text unmasked."""
 
     def __init__(self) -> None:
         self._secrets: set[str] = set()
@@ -83,10 +94,24 @@ class Redactor:
     def add(self, secrets: Iterable[str | None]) -> None:
         self._secrets.update(s for s in secrets if s and len(s) >= 4)
 
-    def __call__(self, record: Record) -> None:
+    def redact(self, text: str) -> str:
+        """`text` with every secret and every URL's credentials masked."""
         for secret in self._secrets:
-            if secret in record["message"]:
-                record["message"] = record["message"].replace(secret, "***")
+            if secret in text:
+                text = text.replace(secret, MASK)
+        return redact_urls(text)
+
+    def __call__(self, record: Record) -> None:
+        record["message"] = self.redact(record["message"])
+        error = record["exception"]
+        if error is None:
+            return
+        kind = error.type.__name__ if error.type is not None else "error"
+        summary = self.redact(f"{kind}: {error.value}").splitlines() or [kind]
+        record["extra"]["error_summary"] = summary[0][:300]
+        lines = traceback.format_exception(error.type, error.value, error.traceback)
+        record["extra"]["traceback"] = self.redact("".join(lines))
+        record["exception"] = None  # only the redacted rendering reaches a sink
 
 
 class ClockStamp:
@@ -140,7 +165,7 @@ def setup_logging(
         logger.add(
             log_file,
             level="DEBUG",
-            format=FILE_FORMAT,
+            format=file_format,
             serialize=json,
             rotation="10 MB",
             retention=5,

@@ -409,11 +409,16 @@ class Settings(BaseSettings):
 
 def default_database(venue: Venue, exchange_url: str | None = None) -> Path:
     """`data/pm-trader-<venue>.db`; an `--exchange-url` (a standalone simulator, a proxy) is
-    another exchange, so its book is named from the URL: `pm-trader-sim-127.0.0.1-8800.db`."""
+    another exchange, so its book is named from the URL: `pm-trader-sim-127.0.0.1-8800.db`.
+    Only the host, port and path name it: credentials in the URL never reach a file name."""
     if exchange_url is None:
         return DATA_DIR / f"pm-trader-{venue}.db"
     parts = urlsplit(exchange_url)
-    place = f"{parts.netloc}{parts.path.rstrip('/')}".removesuffix(API_PATH)
+    try:
+        port = f":{parts.port}" if parts.port is not None else ""
+    except ValueError:  # not a number: validation refuses the URL elsewhere
+        port = ""
+    place = f"{parts.hostname or ''}{port}{parts.path.rstrip('/')}".removesuffix(API_PATH)
     where = re.sub(r"[^A-Za-z0-9.]+", "-", place)
     return DATA_DIR / f"pm-trader-{venue}-{where.strip('-.') or 'url'}.db"
 

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from domain.clock import format_utc
 from infra.settings import Section, Settings
+from infra.urls import redact_urls
 
 CREDENTIALS = frozenset(
     {"kalshi_api_key_id", "kalshi_private_key_path", "anthropic_api_key", "openai_api_key"}
@@ -113,7 +114,9 @@ def _value(value: Any) -> str:
         return _value(value.model_dump())
     if isinstance(value, datetime):
         return f'"{format_utc(value)}"'
-    if isinstance(value, Decimal | Path | str):
+    if isinstance(value, str):
+        return f'"{redact_urls(value)}"'  # a URL's credentials stay out of what is printed
+    if isinstance(value, Decimal | Path):
         return f'"{value}"'
     raise TypeError(f"no TOML form for {value!r}")
 

@@ -167,3 +167,27 @@ def test_a_call_whose_every_attempt_is_lost_stays_within_the_cycle_budget(
         assert dict(stats.skipped).get("BUDGET_CYCLE", 0) > 0
         _, spent = _booked(h, usage)
     assert spent <= budget
+
+
+def test_an_invalid_answer_is_stored_with_its_credentials_masked(
+    tmp_path: Path, fake: FakeLlmServer
+) -> None:
+    """A model (or a proxy) echoing a URL with credentials: neither `llm_calls.error` nor the
+    recorder keeps them (issue 20, point 5)."""
+    leak = "not a forecast: see https://trader:hunter2-pw@llm.example/v1?api_key=tok-98765"
+    fake.script(Answer(leak), Answer(leak))  # the answer and the one retry
+    options = llm(fake, concurrency=1, record=True)
+    with running_system(tmp_path, llm=options, scanner=SCANNER) as h:
+        stats = h.cycle(1)
+        assert dict(stats.skipped).get("LLM_INVALID_ANSWER") == 1
+        with closing(sqlite3.connect(h.path)) as connection:
+            [error, *_] = [
+                row[0]
+                for row in connection.execute("SELECT error FROM llm_calls WHERE error IS NOT NULL")
+            ]
+            recorded = connection.execute("SELECT COUNT(*) FROM recorded_llm_calls").fetchone()
+    assert "https://***@llm.example/v1?api_key=***" in error
+    assert recorded[0] >= 1
+    stored = b"".join(p.read_bytes() for p in tmp_path.rglob("*.db*") if p.is_file())
+    for credential in (b"hunter2-pw", b"tok-98765"):
+        assert credential not in stored  # in no table, no blob, no WAL
