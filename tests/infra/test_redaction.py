@@ -91,7 +91,7 @@ def test_an_exception_at_info_is_summed_up_masked_on_the_console(
     logger.opt(exception=failure()).error("the order failed")
     logger.complete()
     [line] = [x for x in capsys.readouterr().err.splitlines() if "the order failed" in x]
-    assert f"RuntimeError: request with key *** failed" in line
+    assert "RuntimeError: request with key *** failed" in line
     assert "Traceback" not in line
 
 
@@ -119,9 +119,7 @@ def test_the_sdk_s_http_logger_is_demoted_and_masked(capsys: pytest.CaptureFixtu
 
 
 def test_config_prints_no_credential_of_a_url() -> None:
-    ran = run_main_in_process(
-        "config", "--venue", "sim", "--exchange-url", URL, env=child_env()
-    )
+    ran = run_main_in_process("config", "--venue", "sim", "--exchange-url", URL, env=child_env())
     assert ran.returncode == 0, ran.stderr
     [line] = [x for x in ran.stdout.splitlines() if x.startswith("exchange_url")]
     assert_masked(line)
