@@ -26,6 +26,7 @@ from loguru import logger
 
 from actors.base import BaseActor, ask, handles
 from actors.directory import ActorUnavailable, Directory
+from actors.health import report_health
 from domain.clock import Clock
 from domain.costs import ModelPrice, call_cost, worst_case_cost
 from domain.exposure import Holding, event_refusal
@@ -37,6 +38,7 @@ from domain.forecasting import (
     is_fresh,
     parse_answer,
 )
+from domain.health import HealthCheck, Part, check, llm_problem
 from domain.messages import (
     AnalyzeCandidates,
     BankrollSnapshot,
@@ -272,8 +274,6 @@ class Analyst(BaseActor):
     def _on_failed(self, result: ForecastFailed) -> None:
         self._settle_estimate(result.spent, result.estimate)
         self.skipped[result.reason] += 1
-        if result.reason.startswith("LLM_"):
-            self.counts["llm_failed"] += 1
         variable = self._env_prefix()
         if result.reason == "LLM_CONNECTION" and not self.warned_unreachable:
             self.warned_unreachable = True
@@ -368,25 +368,30 @@ class Analyst(BaseActor):
         if self.pending == 0 and self.marker is not None:
             self._forward()
 
+    def _llm_health(self, cycle: int) -> tuple[HealthCheck, ...]:
+        """The LLM's health this cycle, checked when it was asked (or is disabled)."""
+        failures = {
+            reason: n
+            for reason, n in self.skipped.items()
+            if reason.startswith("LLM_") and reason != "LLM_DISABLED"
+        }
+        if self.llm is None or not (failures or self.counts["forecasts"] or self.llm_disabled):
+            return ()
+        problem = llm_problem(failures, self.counts["forecasts"], self.llm_disabled)
+        found = check(Part.LLM, cycle, self.clock.now(), problem)
+        return report_health(self.directory, self.log, found)
+
     def _forward(self) -> None:
         marker = self.marker
         assert marker is not None
         self.marker = None
-        failed = self.counts["llm_failed"]
-        errors: tuple[str, ...] = ()
-        if failed and not self.counts["forecasts"]:
-            reasons = ", ".join(
-                f"{r} x{n}" for r, n in self.skipped.items() if r.startswith("LLM_")
-            )
-            errors = (f"every LLM call failed ({reasons}): no forecast this cycle",)
-            self.log.error("cycle {}: {}", marker.stats.cycle, errors[0])
         stats = marker.stats.plus(
             forecasts=self.counts["forecasts"],
             signals=self.counts["signals"],
             skipped=dict(self.skipped),
             api_cost=self.spent_cycle,
             llm_refused=self.counts["llm_refused"],
-            errors=errors,
+            unhealthy=self._llm_health(marker.stats.cycle),
         )
         if self.counts["cache_hits"]:
             self.log.info("{} forecasts reused from the cache", self.counts["cache_hits"])

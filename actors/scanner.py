@@ -15,9 +15,18 @@ import pykka
 
 from actors.base import BaseActor, ask, handles
 from actors.directory import ActorUnavailable, Directory
+from actors.health import report_health
 from domain.clock import Clock
 from domain.exposure import Holding
 from domain.fees import FeeSchedule
+from domain.health import (
+    DEFAULT_MAX_QUARANTINED_SHARE,
+    Part,
+    check,
+    linking_problem,
+    listing_problem,
+    quarantine_problem,
+)
 from domain.linking import LinkConfig, PolymarketMarket, link_markets
 from domain.messages import (
     AnalyzeCandidates,
@@ -76,6 +85,7 @@ class Scanner(BaseActor):
         link_pairs: Mapping[str, str] | None = None,
         record: bool = False,
         keep_recordings: timedelta | None = None,
+        max_quarantined_share: Decimal = DEFAULT_MAX_QUARANTINED_SHARE,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -89,6 +99,7 @@ class Scanner(BaseActor):
         self.last_analyzed: dict[str, datetime] = {}
         self.record = record
         self.keep_recordings = keep_recordings
+        self.max_quarantined_share = max_quarantined_share
 
     @handles(RunCycle)
     def _on_run_cycle(self, command: RunCycle) -> None:
@@ -101,14 +112,20 @@ class Scanner(BaseActor):
         now = self.clock.now()
         try:
             # A5.2: no combo (multivariate) markets; any the venue returns anyway are screened.
-            markets = self.client.get_all_markets(status="open", mve_filter="exclude")
+            listing = self.client.list_markets(status="open", mve_filter="exclude")
         except KalshiError as exc:
             self.log.warning("market scan failed: {}", exc)
+            stats = self._checked(stats, now, Part.SCANNER, listing_problem(0, str(exc)))
             return stats.plus(errors=(f"scan: {exc}",)), ()
+        markets = listing.markets
+        problem = quarantine_problem(
+            listing.served, listing.quarantined, self.max_quarantined_share
+        ) or listing_problem(len(markets), None)
+        stats = self._checked(stats, now, Part.SCANNER, problem)
         self.directory.get("storage").tell(
             CommitWork(writes=(InsertSnapshots(ts=now, markets=markets),))
         )
-        quotes, stats = self._polymarket_quotes(markets, stats)
+        quotes, stats = self._polymarket_quotes(markets, stats, now)
         book: BookSnapshot = ask(self.directory.get("positions"), GetBook())
         held = frozenset(book.claimed) | {p.ticker for p in book.positions}
         on_event = holdings_by_event(markets, book)
@@ -144,7 +161,7 @@ class Scanner(BaseActor):
         return stats, tuple(candidates)
 
     def _polymarket_quotes(
-        self, markets: tuple[Market, ...], stats: CycleStats
+        self, markets: tuple[Market, ...], stats: CycleStats, now: datetime
     ) -> tuple[dict[str, Quote], CycleStats]:
         if self.gamma is None:
             return {}, stats
@@ -152,13 +169,24 @@ class Scanner(BaseActor):
             polys: tuple[PolymarketMarket, ...] = self.gamma.get_all_markets(closed=False)
         except KalshiError as exc:
             self.log.warning("Polymarket scan failed (no second opinion this cycle): {}", exc)
+            problem = linking_problem(len(markets), 0, 0, str(exc))
+            stats = self._checked(stats, now, Part.LINKING, problem)
             return {}, stats.plus(errors=(f"polymarket: {exc}",))
         by_id = {poly.id: poly for poly in polys}
         links = link_markets(markets, polys, self.link_pairs, self.link_config)
         quotes = {
             link.kalshi_ticker: (by_id[link.polymarket_id], link.confidence) for link in links
         }
+        if markets:  # with no Kalshi market, linking proves nothing either way
+            problem = linking_problem(len(markets), len(polys), len(quotes), None)
+            stats = self._checked(stats, now, Part.LINKING, problem)
         return quotes, stats.plus(polymarket_markets=len(polys), linked=len(quotes))
+
+    def _checked(
+        self, stats: CycleStats, now: datetime, part: Part, problem: str | None
+    ) -> CycleStats:
+        found = check(part, stats.cycle, now, problem)
+        return stats.plus(unhealthy=report_health(self.directory, self.log, found))
 
     def _fees(self, market: Market) -> FeeSchedule | None:
         """The market's fee schedule; None (the market is not sized: fail closed) when the

@@ -32,6 +32,12 @@ class Session:
     end_balance: Decimal = Decimal(0)
     startup_error: str | None = None
     escalation: ShutdownRequest | None = None
+    given_up: tuple[int, ...] = ()  # cycles sent that never completed (health failures)
+
+    @property
+    def healthy(self) -> bool:
+        """No cycle given up, and every part checked healthy in every cycle."""
+        return not self.given_up and not any(stats.unhealthy for stats in self.cycles)
 
 
 def run_session(
@@ -46,6 +52,7 @@ def run_session(
     started_at = system.clock.now()
     system.start()
     done: list[CycleStats] = []
+    given_up: list[int] = []
     try:
         start_balance = system.balance()
         report = system.reconcile(enable_trading=True, starting=True)
@@ -58,7 +65,9 @@ def run_session(
             if before_cycle is not None:
                 before_cycle(number)
             stats = system.run_cycle(number, cycle_timeout)
-            if stats is not None:
+            if stats is None:
+                given_up.append(number)
+            else:
                 done.append(stats)
                 _log_cycle(stats)
             if cycles is None or number < cycles:
@@ -67,7 +76,14 @@ def run_session(
     finally:
         system.stop()
     escalation = None if events.escalation.empty() else events.escalation.get()
-    return Session(started_at, tuple(done), start_balance, end_balance, escalation=escalation)
+    return Session(
+        started_at,
+        tuple(done),
+        start_balance,
+        end_balance,
+        escalation=escalation,
+        given_up=tuple(given_up),
+    )
 
 
 def _log_cycle(stats: CycleStats) -> None:

@@ -48,6 +48,7 @@ from domain.messages import (
     RecordCashCheck,
     RecordHalt,
     RecordHaltLifted,
+    RecordHealth,
     RecordHeartbeat,
     ResolveForecasts,
     SaveKillSwitchMemory,
@@ -120,10 +121,13 @@ def _apply_recording(recordings: Recordings, write: Write) -> None:
 
 
 def _apply_operational(repo: Repository, write: Write) -> None:
-    """The bot's own records: heartbeat, dead letters, halts, cash checks, operator commands."""
+    """The bot's own records: heartbeat, health, dead letters, halts, cash checks, operator
+    commands."""
     match write:
         case RecordHeartbeat(heartbeat=heartbeat):
             repo.record_heartbeat(heartbeat)
+        case RecordHealth(check=check):
+            repo.record_health(check)
         case InsertDeadLetter():
             repo.insert_dead_letter(
                 write.ts, write.actor, write.message_kind, write.message_id, write.error

@@ -24,12 +24,14 @@ from actors.bankroll import Bankroll
 from actors.base import CrashReport, ask
 from actors.executor import Executor
 from actors.faults import FaultPlan
+from actors.health import report_health
 from actors.positions import Positions
 from actors.reconciler import Reconciler
 from actors.scanner import Scanner
 from actors.storage import Storage
 from actors.supervisor import ChildSpec, RestartPolicy, ShutdownRequest, Supervisor
 from domain.forecasting import OfflineForecaster
+from domain.health import Part, check, given_up_problem
 from domain.linking import LinkConfig
 from domain.messages import (
     BankrollSnapshot,
@@ -127,6 +129,7 @@ class TradingSystem:
         )
         self.directory = self.supervisor.directory
         self._running_cycle: int | None = None
+        self.given_up = 0  # cycles given up in this run (each is a health failure)
         self.clock = clock
         self.forecaster_label = llm.provider.label if llm is not None else OfflineForecaster.label
 
@@ -207,6 +210,7 @@ class TradingSystem:
                     link_pairs=s.polymarket.pairs,
                     record=s.recorder.enabled,
                     keep_recordings=s.recorder.keep,
+                    max_quarantined_share=s.scanner.max_quarantined_share,
                     **kw,
                 ),
             ),
@@ -263,17 +267,25 @@ class TradingSystem:
 
         Returns None if a stage of the pipeline was restarted during the cycle (its marker
         may be lost: the cycle is given up at once, not waited out), if the cycle did not
-        complete within `timeout`, or if an escalation arrived.
+        complete within `timeout`, or if an escalation arrived. A given-up cycle is a health
+        failure (domain.health: part `cycle`), a completed one a healthy cycle.
         """
         stats = CycleStats(cycle=number, started_at=self.clock.now())
         self._running_cycle = number
         try:
             self.directory.get("scanner").tell(RunCycle(stats=stats))
-            return self._wait_for_cycle(number, timeout)
+            done = self._wait_for_cycle(number, timeout)
         finally:
             self._running_cycle = None
+        problem = None
+        if isinstance(done, str):
+            self.given_up += 1
+            problem = given_up_problem(f"{done} ({self.given_up} given up in this run)")
+        report_health(self.directory, logger, check(Part.CYCLE, number, self.clock.now(), problem))
+        return done if isinstance(done, CycleStats) else None
 
-    def _wait_for_cycle(self, number: int, timeout: float) -> CycleStats | None:
+    def _wait_for_cycle(self, number: int, timeout: float) -> CycleStats | str:
+        """The cycle's figures, or why it was given up."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and self.events.escalation.empty():
             if self.events.shutting_down.is_set():
@@ -285,17 +297,14 @@ class TradingSystem:
                 continue
             if isinstance(done, CycleLost):
                 if done.cycle == number:
-                    logger.warning(
-                        "cycle {} given up: the {} restarted mid-cycle", number, done.actor
-                    )
-                    return None
+                    return f"the {done.actor} restarted mid-cycle"
                 continue
             if done.cycle == number:
                 return done
             logger.warning("a late cycle {} completed; ignored", done.cycle)
-        if self.events.escalation.empty():
-            logger.error("cycle {} did not complete within {:g} s", number, timeout)
-        return None
+        if not self.events.escalation.empty():
+            return "the supervisor is stopping the system"
+        return f"it did not complete within {timeout:g} s"
 
     def balance(self) -> Decimal:
         return self.bankroll().balance

@@ -111,6 +111,7 @@ def trade(
         _holdings(path, session.started_at),
         ledger.ok,
         ledger.problem or f"{ledger.rows} rows, balance {ledger.last_balance}",
+        given_up=session.given_up,
     )
     if session.escalation is not None:
         logger.error("stopped: {}", session.escalation.reason)
@@ -120,6 +121,12 @@ def trade(
         return EXIT_FAILURE
     if _llm_never_answered(session.cycles):
         logger.error("the LLM never answered in this run: no forecast was made")
+        return EXIT_FAILURE
+    # A bounded run that was unhealthy failed. Not a replay: its recording holds only the
+    # markets the bot analysed or held, so a part may fail there that did not live; it says so.
+    bounded = before_cycle is None and settings.cycles is not None
+    if bounded and not session.healthy:
+        logger.error("the run was unhealthy (see the health lines above, and `status`)")
         return EXIT_FAILURE
     return EXIT_OK if ledger.ok else EXIT_FAILURE
 

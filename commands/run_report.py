@@ -8,14 +8,16 @@ totals say how many of those were partial. P&L is realised (closed positions) an
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from domain.health import HealthCheck, Part
 from domain.messages import CycleStats
 from domain.money import usd
 
@@ -59,6 +61,8 @@ def render_run(
     holdings: Holdings,
     ledger_ok: bool,
     ledger_detail: str,
+    *,
+    given_up: Sequence[int] = (),
 ) -> None:
     console.print(f"[bold]Run on {venue}[/bold]; forecaster: {forecaster}")
     table = Table(title=f"{len(cycles)} cycle(s)")
@@ -110,3 +114,26 @@ def render_run(
     )
     verdict = "[green]adds up[/green]" if ledger_ok else "[red]DOES NOT ADD UP[/red]"
     console.print(f"Ledger: {verdict} ({ledger_detail})")
+    render_health(console, cycles, given_up)
+
+
+def render_health(console: Console, cycles: Sequence[CycleStats], given_up: Sequence[int]) -> None:
+    """Health (domain.health): ok, or each unhealthy part with its cycles and last problem."""
+    failed: dict[Part, list[HealthCheck]] = defaultdict(list)
+    for stats in cycles:
+        for check in stats.unhealthy:
+            failed[check.part].append(check)
+    if not failed and not given_up:
+        console.print("Health: [green]ok[/green] (every part healthy in every cycle)")
+        return
+    ran = len(cycles) + len(given_up)
+    console.print("Health: [red]UNHEALTHY[/red] (a bounded run exits 1; see `status`)")
+    for part, checks in failed.items():
+        last = checks[-1]
+        console.print(
+            f"  {part.value}: unhealthy in {len(checks)} of {ran} cycle(s), last in cycle"
+            f" {last.cycle}: {escape(last.problem or '')}"
+        )
+    if given_up:
+        numbers = ", ".join(str(n) for n in given_up)
+        console.print(f"  cycle: {len(given_up)} of {ran} cycle(s) given up (cycle {numbers})")

@@ -46,6 +46,22 @@ def _cash(data: StatusData) -> str:
     )
 
 
+def _health(data: StatusData) -> str:
+    """Each part's last check: ok, or why not and when it was last healthy."""
+    if not data.health:
+        return "[bold]Health[/bold]   no check yet"
+    if not data.unhealthy:
+        parts = ", ".join(h.part.value for h in data.health)
+        return f"[bold]Health[/bold]   [green]ok[/green] ({parts} at their last check)"
+    lines = [f"[bold]Health[/bold]   [red]UNHEALTHY[/red]: {len(data.unhealthy)} part(s)"]
+    for h in data.unhealthy:
+        lines.append(
+            f"  {h.part.value}: {escape(h.problem or '')} (cycle {h.cycle},"
+            f" {_when(h.checked_at)}); last healthy {_when(h.last_healthy_at)}"
+        )
+    return "\n".join(lines)
+
+
 def _requests(data: StatusData, console: Console) -> None:
     """The operator's last requests and what the bot did with each (its log says the same)."""
     if not data.requests:
@@ -69,6 +85,7 @@ def render_status(path: Path, console: Console, *, as_json: bool = False) -> boo
         return data.ledger_ok
     console.print(f"[bold]Database[/bold] {path}")
     console.print(_trading(data))
+    console.print(_health(data))
     console.print(
         f"[bold]Bankroll[/bold] {usd(data.bankroll)}  ({data.ledger_rows} ledger rows);"
         f" equity {usd(data.equity)} (cash plus open positions at their marks);"

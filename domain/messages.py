@@ -19,6 +19,7 @@ from domain.execution import OrderOutcome
 from domain.exposure import Holding
 from domain.fees import FeeSchedule
 from domain.halts import Halt, HaltCode, HaltLifter
+from domain.health import HealthCheck
 from domain.killswitch import KillSwitchMemory
 from domain.models import (
     Execution,
@@ -192,6 +193,12 @@ class RecordHeartbeat(Frozen):
     heartbeat: Heartbeat
 
 
+class RecordHealth(Frozen):
+    """A part's health this cycle (domain.health), written by the actor that ran the part."""
+
+    check: HealthCheck
+
+
 class InsertDeadLetter(Frozen):
     ts: AwareDatetime
     actor: str
@@ -238,6 +245,7 @@ Write = (
     | SaveSyncState
     | InsertSnapshots
     | RecordHeartbeat
+    | RecordHealth
     | InsertDeadLetter
     | InsertLlmCall
     | InsertForecast
@@ -600,6 +608,7 @@ class CycleStats(Frozen):
     api_cost: Decimal = Decimal(0)
     llm_refused: int = 0  # calls the LLM provider refused for our credentials: the run failed
     errors: tuple[str, ...] = ()
+    unhealthy: tuple[HealthCheck, ...] = ()  # parts that failed their check (domain.health)
 
     def plus(self, **counts: Any) -> CycleStats:
         """Add counts (ints, Decimals, reason tallies, errors) to this cycle's figures."""

@@ -39,6 +39,7 @@ from pydantic_settings import (
     SettingsError,
 )
 
+from domain.health import DEFAULT_MAX_QUARANTINED_SHARE
 from domain.money import MICRO
 from infra.sim.pricing import DEFAULT_SCENARIO, PRICE_KNOBS, SCENARIOS
 
@@ -129,6 +130,9 @@ class ScannerSettings(Section):
     cooldown_minutes: Decimal = Field(Decimal(30), ge=0, le=DAY_SECONDS * 366 // 60)
     max_candidates: int = Field(25, ge=0, le=10**6)
     rank_by: Literal["close_time", "volume"] = "close_time"
+    # Market records left out of a scan (quarantined: a field the bot cannot use) beyond this
+    # share of those served make the scan unhealthy (domain.health); all of them always do.
+    max_quarantined_share: Decimal = Field(DEFAULT_MAX_QUARANTINED_SHARE, ge=0, le=1)
 
 
 class PolymarketSettings(Section):

@@ -47,6 +47,7 @@ COMMENTS = {
     "scanner.cooldown_minutes": "do not re-analyse a market sooner than this",
     "scanner.max_candidates": "markets analysed per cycle",
     "scanner.rank_by": "or volume; markets with a Polymarket link come first",
+    "scanner.max_quarantined_share": "records left out beyond this: the scan is unhealthy",
     "polymarket.link_threshold": "confidence needed to link markets by title and close date",
     "polymarket.pairs": 'Kalshi ticker -> Polymarket id, e.g. { "KXA-26DEC31" = "253591" }',
     "llm.provider": "auto (Claude if ANTHROPIC_API_KEY is set), anthropic, openai, offline",

@@ -17,6 +17,7 @@ from domain.base import Frozen
 from domain.cash import CashCheck
 from domain.clock import format_utc
 from domain.halts import Halt, MalformedRequest, OperatorCommand, describe
+from domain.health import PartHealth
 from domain.models import Execution, Heartbeat, PositionStats
 from domain.money import count_str, exact_dollars
 from infra.db.history import History, Trade, Valuation, grouped_exposure
@@ -42,12 +43,17 @@ class StatusData(Frozen):
     stats: PositionStats
     heartbeat: Heartbeat | None
     running: bool  # a bot holds this book's lock now
+    health: tuple[PartHealth, ...] = ()  # each part's last check (domain.health)
     requests: tuple[OperatorCommand | MalformedRequest, ...] = ()  # the newest first
 
     @property
     def trading(self) -> Literal["active", "halted"]:
         """New orders on the book: halted until a halt is lifted (a stopped bot starts so)."""
         return "halted" if self.halts else "active"
+
+    @property
+    def unhealthy(self) -> tuple[PartHealth, ...]:
+        return tuple(part for part in self.health if not part.healthy)
 
     @property
     def valuation(self) -> Valuation:
@@ -93,6 +99,7 @@ def read_status(path: Path) -> StatusData:
             stats=repo.position_stats(),
             heartbeat=repo.heartbeat(),
             running=running,
+            health=tuple(repo.health()),
             requests=tuple(repo.recent_operator_commands(RECENT_REQUESTS)),
         )
 
@@ -182,6 +189,20 @@ def status_object(data: StatusData) -> dict[str, Any]:
         "last_success_at": _time(heartbeat.last_success_at if heartbeat else None),
         "last_error_at": _time(heartbeat.last_error_at if heartbeat else None),
         "last_error": heartbeat.last_error if heartbeat else None,
+        "health": {
+            "ok": not data.unhealthy,
+            "parts": [
+                {
+                    "part": h.part.value,
+                    "healthy": h.healthy,
+                    "problem": h.problem,
+                    "cycle": h.cycle,
+                    "checked_at": _time(h.checked_at),
+                    "last_healthy_at": _time(h.last_healthy_at),
+                }
+                for h in data.health
+            ],
+        },
         "operator_requests": [_request(r) for r in data.requests],
     }
 

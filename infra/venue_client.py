@@ -25,7 +25,7 @@ from domain.models import (
     SettlementReport,
     Side,
 )
-from infra.kalshi.models import TimeInForce
+from infra.kalshi.models import MarketListing, TimeInForce
 
 
 @runtime_checkable
@@ -38,9 +38,9 @@ class VenueClient(Protocol):
         ...
 
     # Market data (Scanner, Reconciler)
-    def get_all_markets(
-        self, status: str | None = "open", **filters: Any
-    ) -> tuple[Market, ...]: ...
+    def list_markets(self, status: str | None = "open", **filters: Any) -> MarketListing:
+        """Every market page, and the records they served that could not be used."""
+        ...
 
     def get_market(self, ticker: str) -> Market: ...
 

@@ -44,6 +44,7 @@ from domain.halts import (
     OperatorCommand,
     Requester,
 )
+from domain.health import HealthCheck, Part, PartHealth
 from domain.killswitch import KillSwitchMemory
 from domain.models import (
     Execution,
@@ -77,6 +78,7 @@ from infra.db.tables import (
     ExecutionRow,
     FillRow,
     ForecastRow,
+    HealthRow,
     KillSwitchRow,
     LedgerRow,
     LlmCallRow,
@@ -891,6 +893,32 @@ class Repository:
             select(total).where(LedgerRow.reason == LedgerReason.API_COST.value)
         ).scalar()
         return ZERO if charged is None else -charged
+
+    # health (domain.health)
+
+    def record_health(self, check: HealthCheck) -> None:
+        """Keep `check` as its part's health; a healthy check is the part's last healthy time."""
+        at = check.checked_at
+        values = {
+            "healthy": check.healthy,
+            "problem": check.problem,
+            "cycle": check.cycle,
+            "checked_at": at,
+        }
+        statement = sqlite_insert(HealthRow).values(
+            part=check.part.value, last_healthy_at=at if check.healthy else None, **values
+        )
+        kept = statement.excluded.last_healthy_at if check.healthy else HealthRow.last_healthy_at
+        self._connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=[HealthRow.part], set_={**values, "last_healthy_at": kept}
+            )
+        )
+
+    def health(self) -> list[PartHealth]:
+        """Every part ever checked, in the order of `Part`."""
+        rows = {row["part"]: row for row in self._all(select(*_columns(HealthRow)))}
+        return [_to_domain(PartHealth, rows[part]) for part in Part if part.value in rows]
 
     # status (heartbeat)
 

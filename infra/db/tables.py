@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from domain.cash import CashVerdict
+from domain.health import Part
 from domain.models import ExecutionStatus, LedgerReason, MarketResult, PositionStatus, Side
 from infra.db.types import CentiContracts, MicroDollars, UtcTimestamp
 
@@ -257,6 +258,21 @@ class KillSwitchRow(Base):
     day_start: Mapped[Money]
     peak: Mapped[Money]
     updated_at: Mapped[datetime]
+
+
+class HealthRow(Base):
+    """Each part's health (domain.health), one row a part: its last check, written every cycle
+    by the actor that ran the part, and when it was last healthy."""
+
+    __tablename__ = "health"
+    __table_args__ = (one_of("part", Part),)
+
+    part: Mapped[str] = mapped_column(primary_key=True)
+    healthy: Mapped[bool]
+    problem: Mapped[str | None]
+    cycle: Mapped[int]
+    checked_at: Mapped[datetime]
+    last_healthy_at: Mapped[datetime | None]
 
 
 class CashCheckRow(Base):

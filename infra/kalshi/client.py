@@ -62,6 +62,7 @@ from infra.kalshi.models import (
     ExchangeStatus,
     KalshiEvent,
     KalshiSeries,
+    MarketListing,
     SelfTradePrevention,
     TimeInForce,
 )
@@ -206,12 +207,12 @@ class KalshiClient:
         key: Callable[[T], Hashable],
         *,
         auth: bool,
-        quarantine: bool = False,
+        quarantine: list[wire.Quarantined] | None = None,
     ) -> Iterator[tuple[T, ...]]:
         """Every page until the cursor is empty; a repeated cursor or item is an error.
 
-        Each page is parsed and checked completely before it is yielded. With `quarantine`,
-        unusable records are logged and left out instead of failing the page.
+        Each page is parsed and checked completely before it is yielded. With a `quarantine`
+        list, unusable records are logged, added to it, and left out instead of failing the page.
         """
         endpoint = f"GET {path}"
         seen_cursors: set[str] = set()
@@ -234,8 +235,10 @@ class KalshiClient:
                     list_key,
                     parse_item,
                     bounds=self.bounds,
-                    quarantine=quarantine,
+                    quarantine=quarantine is not None,
                 )
+                if quarantine is not None:
+                    quarantine.extend(page.quarantined)
                 for bad in page.quarantined:
                     logger.warning(
                         "kalshi {}: {} quarantined: field {}: {}",
@@ -276,8 +279,15 @@ class KalshiClient:
         return wire.parse_exchange_status(f"GET {path}", self._get(path))
 
     def iter_market_pages(
-        self, status: str | None = "open", *, limit: int = MAX_MARKETS_LIMIT, **filters: Any
+        self,
+        status: str | None = "open",
+        *,
+        limit: int = MAX_MARKETS_LIMIT,
+        quarantine: list[wire.Quarantined] | None = None,
+        **filters: Any,
     ) -> Iterator[tuple[Market, ...]]:
+        """Market pages; a record that cannot be used is logged and left out (and added to
+        `quarantine`, if given): one odd market must not blind the scanner to the others."""
         params = {"status": status, "limit": _check_limit(limit, MAX_MARKETS_LIMIT), **filters}
         return self._pages(
             "/markets",
@@ -286,7 +296,7 @@ class KalshiClient:
             wire.parse_market,
             lambda m: m.ticker,
             auth=False,
-            quarantine=True,
+            quarantine=[] if quarantine is None else quarantine,
         )
 
     def iter_markets(
@@ -300,6 +310,16 @@ class KalshiClient:
         self, status: str | None = "open", *, limit: int = MAX_MARKETS_LIMIT, **filters: Any
     ) -> tuple[Market, ...]:
         return self._all(self.iter_market_pages(status, limit=limit, **filters))
+
+    def list_markets(
+        self, status: str | None = "open", *, limit: int = MAX_MARKETS_LIMIT, **filters: Any
+    ) -> MarketListing:
+        """Every market, with the records the pages served that were left out (the Scanner's
+        health check counts them)."""
+        quarantined: list[wire.Quarantined] = []
+        pages = self.iter_market_pages(status, limit=limit, quarantine=quarantined, **filters)
+        markets = self._all(pages)
+        return MarketListing(markets, tuple(bad.field for bad in quarantined))
 
     def get_market(self, ticker: str) -> Market:
         path = f"/markets/{quote(ticker, safe='')}"

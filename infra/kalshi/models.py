@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
@@ -10,6 +11,20 @@ from pydantic import AwareDatetime
 from domain.base import Frozen
 from domain.fees import FeeSchedule, FeeType
 from domain.models import Market
+
+
+@dataclass(frozen=True)
+class MarketListing:
+    """What a market listing kept, and the field that made each left-out record unusable
+    (one entry a record): the Scanner's health check counts them (domain.health)."""
+
+    markets: tuple[Market, ...]
+    quarantined: tuple[str, ...] = ()
+
+    @property
+    def served(self) -> int:
+        """Market records the pages served, kept or not."""
+        return len(self.markets) + len(self.quarantined)
 
 
 class TimeInForce(StrEnum):

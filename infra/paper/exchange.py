@@ -56,7 +56,7 @@ from domain.money import COUNT_STEP, ONE, ZERO
 from domain.net_position import NetPosition
 from domain.payout import settlement_payout, yes_value_cents
 from infra.kalshi.errors import ErrorBody, KalshiError, TransientError, VenueRefused
-from infra.kalshi.models import CancelAck, TimeInForce
+from infra.kalshi.models import CancelAck, MarketListing, TimeInForce
 from infra.paper.market_data import MarketData
 from infra.paper.store import PaperFill, PaperOrder, PaperStore, yes_price
 
@@ -112,8 +112,8 @@ class PaperExchange:
 
     # Market data: the real market, unchanged ---------------------------------------------
 
-    def get_all_markets(self, status: str | None = "open", **filters: Any) -> tuple[Market, ...]:
-        return self.data.get_all_markets(status, **filters)
+    def list_markets(self, status: str | None = "open", **filters: Any) -> MarketListing:
+        return self.data.list_markets(status, **filters)
 
     def get_market(self, ticker: str) -> Market:
         return self.data.get_market(ticker)

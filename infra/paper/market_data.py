@@ -13,6 +13,7 @@ from typing import Any, Protocol, runtime_checkable
 from domain.fees import FeeSchedule
 from domain.models import Market, OrderBook, PublicTrade
 from infra.kalshi.client import KalshiClient
+from infra.kalshi.models import MarketListing
 
 
 @runtime_checkable
@@ -22,8 +23,8 @@ class MarketData(Protocol):
     @property
     def base_url(self) -> str: ...
 
-    def get_all_markets(self, status: str | None = "open", **filters: Any) -> tuple[Market, ...]:
-        """Every market page (the Scanner's listing)."""
+    def list_markets(self, status: str | None = "open", **filters: Any) -> MarketListing:
+        """Every market page (the Scanner's listing), and the records left out of them."""
         ...
 
     def get_market(self, ticker: str) -> Market:
@@ -60,8 +61,8 @@ class LiveMarketData:
     def base_url(self) -> str:
         return self.client.base_url
 
-    def get_all_markets(self, status: str | None = "open", **filters: Any) -> tuple[Market, ...]:
-        return self.client.get_all_markets(status, **filters)
+    def list_markets(self, status: str | None = "open", **filters: Any) -> MarketListing:
+        return self.client.list_markets(status, **filters)
 
     def get_market(self, ticker: str) -> Market:
         return self.client.get_market(ticker)

@@ -23,6 +23,7 @@ from domain.linking import PolymarketMarket
 from domain.models import Market, MarketStatus, OrderBook, PublicTrade
 from infra.db.recordings import RecordedScan
 from infra.kalshi.errors import ErrorBody, VenueRefused
+from infra.kalshi.models import MarketListing
 from infra.replay.recording import Recording
 
 
@@ -73,6 +74,10 @@ class RecordedMarketData:
         for market in scan.held:
             markets.setdefault(market.ticker, market)
         return tuple(markets.values())
+
+    def list_markets(self, status: str | None = "open", **filters: Any) -> MarketListing:
+        """The recorded markets (the recording kept only usable ones: none is left out)."""
+        return MarketListing(self.get_all_markets(status, **filters))
 
     def get_market(self, ticker: str) -> Market:
         now = self.clock.now()

@@ -16,6 +16,10 @@ Semantics (each decided once per request, before the request is handled):
   detects it; a naive client loops forever. `truncate_mode="early_end"`: the page carries an
   empty cursor although more data exists, which only a client that cross-checks (e.g. counts)
   can notice.
+- `unparsable_markets`: this share of the records on every `GET /markets` page (the first
+  ones, rounded up) carry a price no client may accept (`yes_bid_dollars` "-0.4000"): a venue
+  whose market objects a client cannot parse, as when a field's shape changes. The request IS
+  executed; the page keeps its length and cursor.
 - `path_prefixes`: when non-empty, the faults above (drop_order_responses excepted) only hit
   paths that start with one of the prefixes; a prefix may be given with or without the
   `/trade-api/v2` part (e.g. "/portfolio/positions").
@@ -24,6 +28,7 @@ The `/_sim/*` admin routes are never faulted.
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 from collections.abc import Callable, Mapping
@@ -60,6 +65,7 @@ class FaultSettings:
     truncate_pages: bool = False
     truncate_mode: TruncateMode = TruncateMode.LOOP
     hang_seconds: float = 30.0
+    unparsable_markets: float = 0.0
     path_prefixes: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
@@ -78,6 +84,7 @@ class FaultDecision:
     status: int = 200
     hang_seconds: float = 0.0
     truncate: TruncateMode | None = None
+    unparsable_markets: float = 0.0
 
 
 NO_FAULT = FaultDecision()
@@ -145,6 +152,7 @@ _VALIDATORS: Mapping[str, Callable[[Any], Any]] = {
     "truncate_pages": _flag,
     "truncate_mode": TruncateMode,
     "hang_seconds": _seconds,
+    "unparsable_markets": _rate,
     "path_prefixes": _prefixes,
 }
 
@@ -160,6 +168,7 @@ class Faults:
     truncate_pages = _Setting(_flag)
     truncate_mode = _Setting(TruncateMode)
     hang_seconds = _Setting(_seconds)
+    unparsable_markets = _Setting(_rate)
     path_prefixes = _Setting(_prefixes)
 
     def __init__(self, seed: int = 0, settings: FaultSettings | None = None) -> None:
@@ -219,6 +228,7 @@ class Faults:
             status=status,
             hang_seconds=values.hang_seconds,
             truncate=truncate,
+            unparsable_markets=values.unparsable_markets,
         )
 
     def take_dropped_order_response(self) -> bool:
@@ -230,3 +240,9 @@ class Faults:
                 self._values, drop_order_responses=self._values.drop_order_responses - 1
             )
             return True
+
+
+def unparsable(items: list[dict[str, Any]], share: float) -> list[dict[str, Any]]:
+    """The `unparsable_markets` fault on one page of market objects."""
+    broken = math.ceil(share * len(items))
+    return [{**item, "yes_bid_dollars": "-0.4000"} for item in items[:broken]] + items[broken:]

@@ -9,6 +9,7 @@ from typing import Any
 
 from domain.money import ZERO
 from infra.sim.engine import Exchange
+from infra.sim.faults import unparsable
 from infra.sim.httptypes import Context, Kind, Response, Route, json_response
 from infra.sim.kalshi_json import (
     balance_json,
@@ -235,6 +236,7 @@ class KalshiRoutes:
                 after=after,
             )
             items = [market_json(ex, m) for m in page]
+        items = unparsable(items, ctx.fault.unparsable_markets)
         items, cursor = maybe_truncate(ctx, items, cursor, restart_cursor("markets"))
         return json_response({"markets": items, "cursor": cursor})
 

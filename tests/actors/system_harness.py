@@ -69,17 +69,29 @@ def settings_for(path: Path, **overrides: Any) -> Settings:
 
 
 @contextmanager
-def running_system(
+def running_system(tmp_path: Path, *, reconcile: bool = True, **options: Any) -> Iterator[Harness]:
+    """The system of `built_system`, started (and reconciled, unless told not to)."""
+    with built_system(tmp_path, **options) as harness:
+        harness.system.start()
+        if reconcile:
+            report = harness.system.reconcile(enable_trading=True)
+            assert report.ok, report.error
+        yield harness
+
+
+@contextmanager
+def built_system(
     tmp_path: Path,
     *,
     fault_plan: FaultPlan | None = None,
     restart_policy: RestartPolicy | None = None,
-    reconcile: bool = True,
     sim_options: dict[str, Any] | None = None,
     llm: LlmForecasting | None = None,
     reconciler_checkpoint: Callable[[str], None] | None = None,
     **overrides: Any,
 ) -> Iterator[Harness]:
+    """A trading system on a simulator and a migrated book, not started (a session starts it);
+    stopped at the end."""
     path = tmp_path / "book.db"
     settings = settings_for(path, **overrides)
     migrate(path)
@@ -102,10 +114,6 @@ def running_system(
         reconciler_checkpoint=reconciler_checkpoint,
     )
     try:
-        system.start()
-        if reconcile:
-            report = system.reconcile(enable_trading=True)
-            assert report.ok, report.error
         yield Harness(settings, system, venue, path)
     finally:
         system.stop()

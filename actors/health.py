@@ -1,0 +1,25 @@
+"""How an actor reports a part's health (domain.health): an unhealthy check is one ERROR line
+naming the part, the field and the count; every check is kept in the book (Storage writes it),
+where `status` reads it; the cycle's figures carry the unhealthy ones to the run's report and
+exit code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pykka
+
+from actors.directory import ActorUnavailable, Directory
+from domain.health import HealthCheck
+from domain.messages import CommitWork, RecordHealth
+
+
+def report_health(directory: Directory, log: Any, check: HealthCheck) -> tuple[HealthCheck, ...]:
+    """Log and keep `check`; the cycle's unhealthy parts it adds (none when healthy)."""
+    if not check.healthy:
+        log.error("health: {}", check.describe())
+    try:
+        directory.get("storage").tell(CommitWork(writes=(RecordHealth(check=check),)))
+    except (ActorUnavailable, pykka.ActorDeadError):  # the supervisor is handling it
+        log.warning("{} health not kept: storage is not running", check.part.value)
+    return () if check.healthy else (check,)
