@@ -16,6 +16,7 @@ import pytest
 from tests.process_helpers import run_main, standalone_sim
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(240)
 def test_a_bounded_run_on_unparsable_markets_exits_1_and_status_says_why(tmp_path: Path) -> None:
     db = tmp_path / "book.db"
