@@ -237,6 +237,13 @@ def account_env(keys: KeyPair, llm_url: str, **extra: str) -> dict[str, str]:
     )
 
 
+def account_client(base_url: str, keys: KeyPair) -> KalshiClient:
+    """The project's own signed client on an account (for the test's own look-ups)."""
+    signer = RequestSigner.from_files(keys.key_id, keys.private_key)
+    limiter = TokenBucketLimiter(RateLimitConfig())
+    return KalshiClient(base_url, signer, limiter, timeout=(3.05, 10.0))
+
+
 class SimProcess:
     """`python -m infra.sim` in its own process, and its admin routes."""
 
@@ -273,10 +280,7 @@ class SimProcess:
         return account_env(self.keys, self.llm_url, **extra)
 
     def client(self) -> KalshiClient:
-        """The project's own signed client on this account (for the test's own look-ups)."""
-        signer = RequestSigner.from_files(self.keys.key_id, self.keys.private_key)
-        limiter = TokenBucketLimiter(RateLimitConfig())
-        return KalshiClient(self.base_url, signer, limiter, timeout=(3.05, 10.0))
+        return account_client(self.base_url, self.keys)
 
 
 @contextmanager

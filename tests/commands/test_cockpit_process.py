@@ -1,11 +1,12 @@
-"""The cockpit against a running bot on a standalone simulator: `status` reads the book the
-bot is writing while it trades, and `pause`, `resume`, `close`, `flatten` reach the running bot,
-which acts on them (issue 12, points 2-5); the kill switch remembers the day across a killed bot
+"""The cockpit against a running bot: `status` reads the book the bot is writing while it
+trades, and `pause`, `resume`, `close`, `flatten` reach the running bot, which acts on them
+(issue 12, points 2-5); the kill switch remembers the day across a killed bot
 (tests/commands/test_kill_switch.py shows it halting and resumed, in process).
 
-The bot and the simulator are real processes (two programs on one book is the point); the
-commands sent to them are called in process (tests/in_process.py). The views of a book are
-tested on the shared traded book in tests/commands/test_cockpit.py.
+The bot is a real process (two programs on one book, and a crash, are the point); the exchange
+it trades on is served from the test's process, and the commands sent to the bot, and the bot
+started again after the crash, are called in process (tests/in_process.py). The views of a
+book are tested on the shared traded book in tests/commands/test_cockpit.py.
 
 Synchronisation is on the bot's own log lines (a filled buy) with bounded waits.
 """
@@ -24,29 +25,27 @@ from typing import NamedTuple
 
 import pytest
 
-from tests.in_process import run_main_in_process
+from tests.in_process import Exchange, exchange_in_process, run_main_in_process
 from tests.process_helpers import (
     HUNDRED,
     Child,
-    SimProcess,
     audit,
     bot,
     read_book,
-    standalone_sim,
 )
 
 FILLED = r"(\S+) buy \S+ (yes|no) @ \S+: ([1-9]\S*) filled"
 
 
-def bot_args(db: Path, sim: SimProcess, *more: str) -> list[str]:
-    return ["--exchange-url", sim.base_url, "--db", str(db), "--log-level", "INFO", *more]
+def bot_args(db: Path, exchange_url: str) -> list[str]:
+    return ["--exchange-url", exchange_url, "--db", str(db), "--log-level", "INFO"]
 
 
 class Trading(NamedTuple):
     running: Child
     db: Path
     ticker: str  # held
-    sim: SimProcess
+    sim: Exchange
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +53,9 @@ def trading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Trading]:
     """A bot that has bought something and keeps running: the bot, its book, a ticker held."""
     tmp_path = tmp_path_factory.mktemp("cockpit")
     db = tmp_path / "book.db"
-    with standalone_sim(tmp_path) as sim:
+    with exchange_in_process(tmp_path) as sim:
         env = sim.bot_env(PMT_CYCLE_INTERVAL="1")
-        with bot(*bot_args(db, sim), env=env) as running:
+        with bot(*bot_args(db, sim.base_url), env=env) as running:
             line = running.wait_stderr(FILLED + r", spent", timeout=60)
             match = re.search(FILLED, line)
             assert match is not None
@@ -99,7 +98,7 @@ def test_pause_stops_new_entries_and_resume_restarts_them(
     assert after["trading"] == "active"
 
 
-def venue_holdings(sim: SimProcess) -> dict[str, Decimal]:
+def venue_holdings(sim: Exchange) -> dict[str, Decimal]:
     """What the venue says the account holds: ticker -> signed count (A5.8)."""
     return {p.ticker: p.position for p in sim.client().get_positions() if p.position != 0}
 
@@ -182,21 +181,22 @@ def test_the_kill_switch_remembers_the_day_start_and_peak_across_a_killed_bot(
     tmp_path: Path,
 ) -> None:
     db = tmp_path / "book.db"
-    with standalone_sim(tmp_path) as sim:
+    # The bot is the process killed; the exchange it trades on is served from the test's process,
+    # and the bot started again after the crash runs a cycle in it too.
+    with exchange_in_process(tmp_path) as exchange:
         # Armed but far from tripping: only its memory is under test.
-        env = sim.bot_env(PMT_CYCLE_INTERVAL="1", PMT_RISK__MAX_DRAWDOWN="0.9")
-        with bot(*bot_args(db, sim), env=env) as running:
+        env = exchange.bot_env(PMT_CYCLE_INTERVAL="1", PMT_RISK__MAX_DRAWDOWN="0.9")
+        args = bot_args(db, exchange.base_url)
+        with bot(*args, env=env) as running:
             running.wait_stderr(FILLED + r", spent", timeout=60)
             bought = len(running.err)
             running.wait_stderr(r"main\s+cycle \d+:", 60, bought)  # reconciled since the buy
             before = kill_switch_row(db)
             running.send(signal.SIGKILL)
-            running.wait(30)
-        with bot(*bot_args(db, sim), env=env) as again:
-            again.wait_stderr(r"main\s+cycle \d+:", 60)
-            after = kill_switch_row(db)
-            again.send(signal.SIGTERM)
-            assert again.wait(60) == 0, again.stderr
+            assert running.wait(30) == -signal.SIGKILL
+        again = run_main_in_process(*args, "--cycles", "1", env=env)
+        assert again.returncode == 0, again.stderr
+        after = kill_switch_row(db)
     assert before is not None
     assert after is not None
     day, day_start, peak = before
