@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 
 from domain.fees import FeeSchedule, FeeType
 from infra.sim.models import EventState, MarketState, PinnedBook, SeriesState
+from infra.sim.ticks import DECI_CENT
 
 COMBO_SERIES = "KXMVECROSSCATEGORY"
 COMBO_COLLECTION = f"{COMBO_SERIES}-R"
@@ -100,9 +101,10 @@ class ComboMaker:
             rules_primary="Resolves Yes if every selected leg resolves on its selected side.",
             rules_secondary="Each leg settles on its own market's rules and sources.",
             poly_question="",
-            strike_type=None,
+            strike_type="custom",  # as captured combos are (tests/corpus/kalshi)
             floor_strike=None,
             cap_strike=None,
+            price_structure=DECI_CENT,  # as captured combos are (tests/corpus/kalshi)
             created_ts=created_ts,
             open_ts=created_ts,
             close_ts=close_ts,

@@ -112,6 +112,7 @@ class Exchange:
         self.series[COMBO_SERIES] = combo_series()
         self.active_count = 0
         self.now_ts = clock.timestamp()
+        self.started_ts = self.now_ts  # the series' `last_updated_ts` (kalshi_json)
         self._heap: list[tuple[float, int, str, str]] = []
         self._heap_counter = 0
         self._seq = 0

@@ -1,4 +1,9 @@
-"""Kalshi's current (late-2026) response shapes: dollar strings, fixed-point counts, RFC 3339."""
+"""Kalshi's current (late-2026) response shapes: dollar strings, fixed-point counts, RFC 3339.
+
+The fields, JSON types and string formats are those of the real captured answers in
+tests/corpus/kalshi; tests/infra/sim/test_real_shapes.py diffs them and names every difference
+it allows.
+"""
 
 from __future__ import annotations
 
@@ -116,25 +121,28 @@ def market_json(exchange: Exchange, market: MarketState) -> dict[str, Any]:
         "expected_expiration_time": _time(
             market.close_ts + exchange.config.determination_delay_seconds
         ),
+        "expiration_time": _time(market.latest_expiration_ts),
         "latest_expiration_time": _time(market.latest_expiration_ts),
         "settlement_timer_seconds": market.settlement_timer_seconds,
         "status": str(market.status),
         **_quote_fields(market, epoch),
         **_history_fields(exchange, market, epoch),
         "notional_value_dollars": "1.0000",
+        "liquidity_dollars": "0.0000",  # what the venue sends, always (tests/corpus/kalshi)
         # The Market schema's result enum has no void (yes/no/scalar/""): a voided market
         # shows "" while its settlement records say void (A5.14 legacy).
         "result": "" if market.result == Result.VOID else market.result,
         "expiration_value": "",
         "can_close_early": False,
+        "early_close_condition": "This market closes at its close time.",
         "strike_type": market.strike_type,
         "floor_strike": market.floor_strike,
         "cap_strike": market.cap_strike,
         "price_level_structure": market.price_structure,
         "price_ranges": price_ranges(market.price_structure),
+        # Not in the real captures, but the official SDK's Market model requires it.
         "settlement_bounds_type": "default",
         "exchange_index": 0,
-        "is_provisional": False,
     }
     if market.is_combo:  # A5.3 optional combo fields
         data["mve_collection_ticker"] = COMBO_COLLECTION
@@ -152,8 +160,8 @@ def market_json(exchange: Exchange, market: MarketState) -> dict[str, Any]:
         data["settlement_value_dollars"] = "1.0000" if market.result == Result.YES else "0.0000"
     if market.settled_ts is not None:
         data["settlement_ts"] = _time(market.settled_ts)
-    if market.strike_type is None:
-        for key in ("strike_type", "floor_strike", "cap_strike"):
+    for key in ("strike_type", "floor_strike", "cap_strike"):  # absent, never null
+        if data[key] is None:
             del data[key]
     market.json_cache = (market.version, epoch, data)
     return data
@@ -186,8 +194,8 @@ def event_json(
         "mutually_exclusive": event.mutually_exclusive,
         "category": event.category,
         "settlement_sources": [{"name": series.source_name, "url": series.source_url}],
-        "strike_date": _time(event.strike_ts),
-        "strike_period": None,
+        "strike_period": "",
+        "available_on_brokers": True,
         "product_metadata": {},
         "last_updated_ts": _time(max(m.updated_ts for m in markets)),
         "exchange_index": 0,
@@ -205,8 +213,9 @@ def _multiplier(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def series_json(series: SeriesState) -> dict[str, Any]:
-    """SDK 3.34 Series: `categories` (discovery categories, may be empty) is required."""
+def series_json(series: SeriesState, updated_ts: float) -> dict[str, Any]:
+    """SDK 3.34 Series: `categories` (discovery categories, may be empty) is required by the
+    SDK's model, though the real captured series do not carry it."""
     return {
         "ticker": series.ticker,
         "frequency": series.frequency,
@@ -221,6 +230,8 @@ def series_json(series: SeriesState) -> dict[str, Any]:
         "fee_multiplier": _multiplier(series.fees.multiplier),
         "additional_prohibitions": [],
         "product_metadata": {},
+        "exchange_index": 0,
+        "last_updated_ts": _time(updated_ts),
     }
 
 

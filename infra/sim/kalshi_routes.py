@@ -331,7 +331,7 @@ class KalshiRoutes:
     def list_series(self, ctx: Context) -> Response:
         category = ctx.request.param("category")
         items = [
-            series_json(s)
+            series_json(s, self.exchange.started_ts)
             for s in self.exchange.series.values()
             if not category or s.category == category
         ]
@@ -341,7 +341,7 @@ class KalshiRoutes:
         series = self.exchange.series.get(ctx.params["series_ticker"])
         if series is None:
             raise not_found(f"series {ctx.params['series_ticker']} not found")
-        return json_response({"series": series_json(series)})
+        return json_response({"series": series_json(series, self.exchange.started_ts)})
 
     # -- portfolio ---------------------------------------------------------------------------
 

@@ -10,8 +10,6 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from domain.clock import format_utc
-
 FOUR_PLACES = Decimal("0.0001")
 SIX_PLACES = Decimal("0.000001")
 TWO_PLACES = Decimal("0.01")
@@ -78,7 +76,12 @@ def count(value: Decimal) -> str:
 
 
 def rfc3339(moment: datetime) -> str:
-    return format_utc(moment)
+    """As the venue writes times (Go's RFC3339Nano): UTC, `Z`, the fraction without trailing
+    zeros and none at all on a whole second (`2026-08-09T07:17:29.033592Z`,
+    `2026-10-15T00:15:00Z`)."""
+    utc = moment.astimezone(UTC)
+    fraction = f".{utc.microsecond:06d}".rstrip("0") if utc.microsecond else ""
+    return utc.strftime("%Y-%m-%dT%H:%M:%S") + fraction + "Z"
 
 
 def from_ts(ts: float) -> datetime:

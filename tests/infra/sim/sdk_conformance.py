@@ -21,6 +21,7 @@ import urllib.request
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 _shift = float(os.environ.get("CI_CLOCK_SHIFT_SECONDS") or 0)
@@ -52,6 +53,14 @@ def _admin(base_url: str, path: str, body: dict[str, Any]) -> Any:
     )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())
+
+
+def _lowest_price(bands: Any) -> str:
+    """The lowest valid price: one step above the first band's start, a bound (it is $0)."""
+    if not bands:
+        return "0.0100"
+    first = bands[0]
+    return f"{Decimal(first.start) + Decimal(first.step):.4f}"
 
 
 def main(base_url: str, key_id: str, key_path: str) -> dict[str, Any]:
@@ -127,7 +136,7 @@ def main(base_url: str, key_id: str, key_path: str) -> dict[str, Any]:
         client_order_id=str(uuid.uuid4()),
         side="bid",
         count="1",
-        price=market.price_ranges[0].start if market.price_ranges else "0.0100",
+        price=_lowest_price(market.price_ranges),
         time_in_force="good_till_canceled",
         expiration_time=int(time.time()) + 3600,
         self_trade_prevention_type="taker_at_cross",

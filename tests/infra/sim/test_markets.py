@@ -69,7 +69,7 @@ def test_market_shape_uses_dollar_strings_and_fixed_point_counts(sim: SimExchang
     assert market["result"] == ""
     assert market["notional_value_dollars"] == "1.0000"
     assert market["price_level_structure"] == "linear_cent"
-    assert market["price_ranges"] == [{"start": "0.0100", "end": "0.9900", "step": "0.0100"}]
+    assert market["price_ranges"] == [{"start": "0.0000", "end": "1.0000", "step": "0.0100"}]
     assert re.match(r"^KX[A-Z]+-\d\d[A-Z]{3}\d\d", market["ticker"])
     assert market["close_time"].endswith("Z")
     yes_bid, yes_ask = Decimal(market["yes_bid_dollars"]), Decimal(market["yes_ask_dollars"])

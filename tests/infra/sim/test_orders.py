@@ -402,13 +402,20 @@ def test_orders_are_accepted_only_on_the_markets_ticks(
         linear = next(t for t in sim.open_tickers() if t.startswith("KXHIGHNY-"))
         market = requests.get(f"{sim.base_url}/markets/{tapered}").json()["market"]
         assert market["price_level_structure"] == "tapered_deci_cent"
-        assert market["price_ranges"][0] == {"start": "0.0010", "end": "0.1000", "step": "0.0010"}
+        assert market["price_ranges"][0] == {"start": "0.0000", "end": "0.1000", "step": "0.0010"}
         resting = {"time_in_force": "good_till_canceled", "count": "1"}
         accepted = api.order(tapered, price="0.0550", **resting)
         assert accepted.status_code == 201, accepted.text
         order = api.get(f"/portfolio/orders/{accepted.json()['order_id']}")["order"]
         assert order["yes_price_dollars"] == "0.0550"
-        for price, ticker in (("0.0555", tapered), ("0.5550", tapered), ("0.0550", linear)):
+        refusals = (
+            ("0.0555", tapered),
+            ("0.5550", tapered),
+            ("0.0550", linear),
+            ("0.0000", tapered),  # the bands' ends are bounds, never prices
+            ("1.0000", linear),
+        )
+        for price, ticker in refusals:
             refused = api.order(ticker, price=price, **resting)
             assert refused.status_code == 400, (price, ticker)
             assert refused.json()["error"]["code"] == "invalid_price"
