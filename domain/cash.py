@@ -2,22 +2,21 @@
 
 The book is an allotment within the venue account (README, "Cash"): `initial_bankroll` seeds the
 ledger, and the first check records the `offset`, the venue's cash that is not the bot's. From
-then on the venue's cash should equal offset + the book's venue-facing cash, where:
+then on the venue's cash should equal offset + the book's venue-facing cash, exactly, where:
 
 - LLM costs are left out: they are paid to the model provider, not from the Kalshi account;
 - orders in flight are left out: their reservations are the book's, the venue may not have
   moved yet (and with anything in flight the comparison is recorded but not judged);
-- each piece of evidence (an order, a settlement, a recovery: one `ref_type`/`ref_id`) moves the
-  venue's cash by its net change either exactly (balance precision $0.0001, direct members) or
-  floored to the cent (A7: fees are rounded up to $0.0001 and the balance change is floored to
-  the cent, a per-order accumulator giving back whole cents of overpayment, so an order's net
-  debit is its exact cost rounded up to the cent). Both readings are computed; the closer one
-  is the expected figure, and anything a cent or more away from it is drift (A7's rounding
-  and no more).
+- every fill is booked with the fee the balance paid (A7 rule 2, `domain.fees.net_fees`: the
+  trade fee rounded up to $0.0001, each fill's balance change floored to the cent, an order's
+  whole cents of overpayment given back), whichever way the venue's `fee_cost` reads. So there
+  is one expected figure, not a choice of readings, and the book never sits above the venue.
 
-A difference with nothing in flight is recorded and logged each time it is seen. Trading halts
-when it exceeds `risk.max_cash_drift` in two consecutive checks: a settlement landing between
-the venue reads of one reconciliation shows once and is booked by the next one.
+The drift is measured from the baseline, not from the last check: a difference that grows a
+little each order shows as the sum, so what is tolerated (under a cent, the balance's
+precision) is bounded over any number of checks. A difference with nothing in flight is
+recorded and logged each time it is seen. Trading halts when it exceeds `risk.max_cash_drift`
+in two consecutive checks.
 """
 
 from __future__ import annotations
@@ -31,7 +30,7 @@ from domain.base import Frozen
 from domain.models import Amount
 from domain.money import CENT, ZERO, exact_dollars
 
-TOLERANCE = CENT  # a difference below one cent is the venue's balance precision (A7)
+TOLERANCE = CENT  # in total since the baseline: the balance's precision (A7), no more
 
 
 class CashVerdict(StrEnum):
@@ -47,7 +46,6 @@ class BookCash(Frozen):
     """The book's venue-facing cash, read in one query (see the module docstring)."""
 
     exact: Amount  # sum of the changes
-    cents: Amount  # sum of each evidence group's net change floored to the cent
     in_flight: int  # orders in flight
     last_id: int  # the newest venue-facing ledger row counted (0: none)
 
@@ -72,16 +70,13 @@ class CashCheck(Frozen):
     detail: str = ""
     ledger_id: int = 0  # the book's figures below count ledger rows up to this id
     book_exact: Amount = ZERO
-    book_cents: Amount = ZERO
 
     @property
     def checkpoint(self) -> BookCash | None:
         """The book's figures at this check, if later checks may start from them."""
         if self.in_flight or self.verdict is CashVerdict.IN_FLIGHT:
             return None
-        return BookCash(
-            exact=self.book_exact, cents=self.book_cents, in_flight=0, last_id=self.ledger_id
-        )
+        return BookCash(exact=self.book_exact, in_flight=0, last_id=self.ledger_id)
 
     @property
     def exceeds(self) -> bool:
@@ -90,12 +85,6 @@ class CashCheck(Frozen):
     @property
     def drifted(self) -> bool:
         return self.verdict in {CashVerdict.DRIFT, CashVerdict.DRIFT_OVER_LIMIT}
-
-
-def expected(book: BookCash, offset: Decimal, venue_cash: Decimal) -> Decimal:
-    """Of the two readings of the venue's rounding, the one closer to what the venue says."""
-    exact, cents = offset + book.exact, offset + book.cents
-    return exact if abs(venue_cash - exact) <= abs(venue_cash - cents) else cents
 
 
 def judge(
@@ -112,7 +101,7 @@ def judge(
     `moved`: the book changed, or orders went in flight, while the venue was read.
     """
     busy = book.in_flight > 0 or moved
-    figures = {"ledger_id": book.last_id, "book_exact": book.exact, "book_cents": book.cents}
+    figures = {"ledger_id": book.last_id, "book_exact": book.exact}
     if last is None:
         if busy:
             return None
@@ -129,7 +118,7 @@ def judge(
             detail=f"the book's {exact_dollars(book.exact)} is an allotment within the venue's"
             f" {exact_dollars(venue_cash)}",
         )
-    target = expected(book, last.offset, venue_cash)
+    target = last.offset + book.exact
     drift = venue_cash - target
     common = {
         **figures,

@@ -18,10 +18,12 @@ simulator, the paper exchange, the replay venue) so the fee math exists once:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from enum import StrEnum
 
+from domain.models import FillReport
 from domain.money import CENT, COUNT_STEP, ONE, ZERO, ceil_to_cent, floor_to_step
 
 TAKER_RATE = Decimal("0.07")  # A7: taker fee = 0.07 x C x P x (1 - P) on standard series
@@ -125,6 +127,37 @@ def charge(revenue: Decimal, trade_fee: Decimal, accumulator: Decimal) -> Charge
         accumulator -= CENT
     net_fee = trade_fee + rounding - rebate
     return Charge(floored + rebate, net_fee, accumulator)
+
+
+def net_fees(fills: Iterable[FillReport]) -> tuple[FillReport, ...]:
+    """The fills with each `fee_cost` as the balance paid it: rule 2 applied per order.
+
+    Under either reading of the fee report the result is the same, and the book that uses it
+    moves exactly as a cent-precision balance does (A7), never above it:
+    - `fee_cost` is the net fee (what the simulator and the paper exchange send): price x count
+      + fee_cost is already a whole number of cents, so rule 2 adds nothing;
+    - `fee_cost` is the trade fee alone (without the rounding part): rule 2 adds each fill's
+      rounding, less the order's whole-cent rebates, as the venue's balance did.
+    An order's accumulator runs over its fills in time order (within one timestamp, the reverse
+    of the listing, which is newest first), so every fill of an order should be in `fills`: a
+    read that holds only its later fills starts the accumulator at zero, which can only
+    withhold a rebate (the book then sits below the venue, by at most a cent an order, never
+    above it). Returned in the order given; a fill listed twice counts once.
+    """
+    listed = list(fills)
+    accumulators: dict[str, Decimal] = {}
+    netted: dict[str, FillReport] = {}
+    for fill in sorted(reversed(listed), key=lambda f: f.created_time):
+        if fill.fill_id in netted:
+            continue
+        # Netting pays whole dollars per pair (counts step by 0.01: whole cents), so only the
+        # purchase and its fee decide the rounding.
+        before = accumulators.get(fill.order_id, ZERO)
+        result = charge(-(fill.price * fill.count), fill.fee, before)
+        accumulators[fill.order_id] = result.accumulator
+        same = result.net_fee == fill.fee
+        netted[fill.fill_id] = fill if same else fill.replace(fee=result.net_fee)
+    return tuple(netted[f.fill_id] for f in listed)
 
 
 def affordable(

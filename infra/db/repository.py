@@ -139,10 +139,8 @@ _CHAIN = text(
 )
 
 # The book's venue-facing cash (domain.cash) in the ledger rows after `:after` (a checkpoint,
-# or 0 for all): LLM costs and orders in flight left out, each evidence group (ref_type,
-# ref_id; a row without a reference is its own group) summed, and also floored to the cent.
-# SQLite's % truncates toward zero, hence the double modulo. A primary-key range: a cycle's
-# check reads only the rows since the last checkpoint, not a million.
+# or 0 for all): LLM costs and the rows of orders in flight left out. A primary-key range: a
+# cycle's check reads only the rows since the last checkpoint, not a million.
 _IN_FLIGHT = [status.value for status in ExecutionStatus if status.in_flight]
 _BOOK_CASH = text(
     """
@@ -150,16 +148,10 @@ _BOOK_CASH = text(
         SELECT client_order_id FROM executions WHERE status IN :in_flight
     ), venue_rows AS (
         SELECT * FROM bankroll_history WHERE id > :after AND reason != 'api_cost'
-    ), groups AS (
-        SELECT SUM(change) AS net
-        FROM venue_rows
-        WHERE NOT (ref_type = 'execution' AND ref_id IN (SELECT client_order_id FROM flying))
-        GROUP BY CASE WHEN ref_id IS NULL THEN 'row:' || id
-                      ELSE COALESCE(ref_type, '') || ':' || ref_id END
     )
-    SELECT (SELECT COALESCE(SUM(net), 0) FROM groups) AS exact,
-           (SELECT COALESCE(SUM(net - (((net % 10000) + 10000) % 10000)), 0) FROM groups)
-               AS cents,
+    SELECT (SELECT COALESCE(SUM(change), 0) FROM venue_rows
+            WHERE NOT (ref_type = 'execution'
+                       AND ref_id IN (SELECT client_order_id FROM flying))) AS exact,
            (SELECT COUNT(*) FROM flying) AS in_flight,
            (SELECT MAX(id) FROM venue_rows) AS last_id
     """
@@ -325,7 +317,7 @@ class Repository:
         `since` (a settled BookCash, see domain.cash) when given, else from the first row."""
         if since is not None and not since.settled:
             raise ValueError(f"not a checkpoint, orders were in flight: {since}")
-        start = since or BookCash(exact=ZERO, cents=ZERO, in_flight=0, last_id=0)
+        start = since or BookCash(exact=ZERO, in_flight=0, last_id=0)
         row = (
             self._connection.execute(_BOOK_CASH, {"in_flight": _IN_FLIGHT, "after": start.last_id})
             .mappings()
@@ -333,7 +325,6 @@ class Repository:
         )
         return BookCash(
             exact=start.exact + from_micros(stored_integer(row["exact"], MICROS)),
-            cents=start.cents + from_micros(stored_integer(row["cents"], MICROS)),
             in_flight=row["in_flight"],
             last_id=row["last_id"] or start.last_id,
         )

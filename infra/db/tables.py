@@ -292,7 +292,6 @@ class CashCheckRow(Base):
     detail: Mapped[str]
     ledger_id: Mapped[int]  # the book's figures count ledger rows up to this id
     book_exact: Mapped[Money]
-    book_cents: Mapped[Money]
 
 
 class DeadLetterRow(Base):

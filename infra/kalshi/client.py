@@ -30,7 +30,7 @@ from urllib.parse import quote
 import requests
 from loguru import logger
 
-from domain.fees import FeeSchedule
+from domain.fees import FeeSchedule, net_fees
 from domain.models import (
     Balance,
     FillReport,
@@ -455,7 +455,8 @@ class KalshiClient:
         pages = self._pages(
             "/portfolio/fills", params, "fills", wire.parse_fill, lambda f: f.fill_id, auth=True
         )
-        return self._all(pages)
+        # Each fee as the balance paid it, whichever way the venue reports it (A7 rounding).
+        return net_fees(self._all(pages))
 
     def get_settlements(
         self, *, limit: int = MAX_PORTFOLIO_LIMIT, **filters: Any

@@ -654,6 +654,7 @@ class Exchange:
             is_taker=is_taker,
             fee=fee,
             ts=ts,
+            trade_fee=trade_fee,
             closed=applied.closed,
         )
         account.fills.append(fill)

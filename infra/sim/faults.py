@@ -20,6 +20,9 @@ Semantics (each decided once per request, before the request is handled):
   ones, rounded up) carry a price no client may accept (`yes_bid_dollars` "-0.4000"): a venue
   whose market objects a client cannot parse, as when a field's shape changes. The request IS
   executed; the page keeps its length and cursor.
+- `fee_cost_without_rounding`: a fill's `fee_cost` is its trade fee alone, without the A7
+  rounding part the balance change carries (a reading of the fee report some clients meet);
+  the balance moves as always. Not a per-path fault: it holds on every path.
 - `path_prefixes`: when non-empty, the faults above (drop_order_responses excepted) only hit
   paths that start with one of the prefixes; a prefix may be given with or without the
   `/trade-api/v2` part (e.g. "/portfolio/positions").
@@ -66,6 +69,7 @@ class FaultSettings:
     truncate_mode: TruncateMode = TruncateMode.LOOP
     hang_seconds: float = 30.0
     unparsable_markets: float = 0.0
+    fee_cost_without_rounding: bool = False
     path_prefixes: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
@@ -85,6 +89,7 @@ class FaultDecision:
     hang_seconds: float = 0.0
     truncate: TruncateMode | None = None
     unparsable_markets: float = 0.0
+    fee_cost_without_rounding: bool = False
 
 
 NO_FAULT = FaultDecision()
@@ -153,6 +158,7 @@ _VALIDATORS: Mapping[str, Callable[[Any], Any]] = {
     "truncate_mode": TruncateMode,
     "hang_seconds": _seconds,
     "unparsable_markets": _rate,
+    "fee_cost_without_rounding": _flag,
     "path_prefixes": _prefixes,
 }
 
@@ -169,6 +175,7 @@ class Faults:
     truncate_mode = _Setting(TruncateMode)
     hang_seconds = _Setting(_seconds)
     unparsable_markets = _Setting(_rate)
+    fee_cost_without_rounding = _Setting(_flag)
     path_prefixes = _Setting(_prefixes)
 
     def __init__(self, seed: int = 0, settings: FaultSettings | None = None) -> None:
@@ -212,7 +219,7 @@ class Faults:
             roll = self._random.random()
             pick_503 = self._random.random() < 0.5
         if not self.applies_to(path, values):
-            return NO_FAULT
+            return FaultDecision(fee_cost_without_rounding=values.fee_cost_without_rounding)
         truncate = values.truncate_mode if values.truncate_pages else None
         kind, status = FaultKind.NONE, 200
         threshold = values.timeout_rate
@@ -229,6 +236,7 @@ class Faults:
             hang_seconds=values.hang_seconds,
             truncate=truncate,
             unparsable_markets=values.unparsable_markets,
+            fee_cost_without_rounding=values.fee_cost_without_rounding,
         )
 
     def take_dropped_order_response(self) -> bool:

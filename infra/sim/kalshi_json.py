@@ -278,8 +278,9 @@ def order_json(order: Order) -> dict[str, Any]:
     }
 
 
-def fill_json(fill: Fill) -> dict[str, Any]:
-    """Every current A5.13 Fill field; `fee_cost` is the fill's net fee (A7)."""
+def fill_json(fill: Fill, *, without_rounding: bool = False) -> dict[str, Any]:
+    """Every current A5.13 Fill field; `fee_cost` is the fill's net fee (A7), or its trade fee
+    alone with `without_rounding` (the `fee_cost_without_rounding` fault)."""
     side, action = _legacy_direction(fill.book_side, fill.closed > 0)
     return {
         "fill_id": fill.fill_id,
@@ -297,7 +298,7 @@ def fill_json(fill: Fill) -> dict[str, Any]:
         "is_taker": fill.is_taker,
         "created_time": _time(fill.ts),
         "ts": int(fill.ts),
-        "fee_cost": exact_dollars(fill.fee),
+        "fee_cost": exact_dollars(fill.trade_fee if without_rounding else fill.fee),
         "subaccount_number": 0,
         "exchange_index": 0,
     }

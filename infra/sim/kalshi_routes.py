@@ -490,7 +490,8 @@ class KalshiRoutes:
                 kind="fills",
                 before=before,
             )
-            items = [fill_json(f) for f in page]
+            reading = ctx.fault.fee_cost_without_rounding
+            items = [fill_json(f, without_rounding=reading) for f in page]
         items, cursor = maybe_truncate(ctx, items, cursor, restart_cursor("fills", descending=True))
         return json_response({"fills": items, "cursor": cursor})
 

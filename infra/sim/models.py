@@ -221,6 +221,7 @@ class Fill:
     is_taker: bool
     fee: Decimal  # net fee: trade fee + rounding - rebate (A7)
     ts: float
+    trade_fee: Decimal  # the fee before the balance change's rounding (A7 rule 1)
     closed: Decimal = ZERO  # contracts of a held position this fill closed (a sale)
 
 

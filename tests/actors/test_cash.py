@@ -133,3 +133,21 @@ def test_a_book_larger_than_the_venue_account_does_not_start(tmp_path: Path) -> 
         assert not report.ok
         assert "the venue holds 400.00, less than the book's 1000.00" in report.error
         assert cash_rows(h.path) == []
+
+
+def test_fees_reported_without_their_rounding_leave_no_drift(tmp_path: Path) -> None:
+    """A7: the venue floors each fill's balance change to the cent. Where `fee_cost` leaves
+    that rounding out, the bot books it all the same (domain.fees.net_fees): the check is
+    exact, and the bankroll is never above the venue's cash."""
+    with supervised(tmp_path, ObservedPlan()) as h:
+        h.sim.faults.update(fee_cost_without_rounding=True)
+        start = mark(h)
+        one = pinned(h)
+        two = pinned(h, skip=frozenset({one}))
+        for cycle, ticker in enumerate((one, two), start=1):
+            traded = execute(h, cycle, signal(h, ticker, cycle, count=7))
+            assert traded.orders_filled == 1
+            [verdict, _venue, _expected, drift] = cash_rows(h.path)[-1]
+            assert (verdict, drift) == ("ok", 0)
+        assert h.system.balance() - start.bankroll == h.venue_balance() - start.venue
+        assert_consistent(h, start)
