@@ -64,7 +64,9 @@ def render_run(
     *,
     given_up: Sequence[int] = (),
 ) -> None:
-    console.print(f"[bold]Run on {venue}[/bold]; forecaster: {forecaster}")
+    console.print(
+        f"[bold]Run on {escape(venue)}[/bold]; forecaster: {escape(forecaster)}", markup=True
+    )
     table = Table(title=f"{len(cycles)} cycle(s)")
     table.add_column("cycle", justify="right")
     for title, _ in COLUMNS:
@@ -96,7 +98,7 @@ def render_run(
         console.print("Analysed, not traded: " + ", ".join(f"{r} x{n}" for r, n in decided))
     for stats in cycles:
         for error in stats.errors:
-            console.print(f"[yellow]cycle {stats.cycle}: {error}[/yellow]")
+            console.print(f"[yellow]cycle {stats.cycle}: {escape(error)}[/yellow]", markup=True)
     change = end_balance - start_balance
     equity = end_balance + holdings.market_value
     console.print(
@@ -113,7 +115,7 @@ def render_run(
         f" open positions; fees {usd(holdings.fees)}, LLM cost {usd(llm_cost)} this run"
     )
     verdict = "[green]adds up[/green]" if ledger_ok else "[red]DOES NOT ADD UP[/red]"
-    console.print(f"Ledger: {verdict} ({ledger_detail})")
+    console.print(f"Ledger: {verdict} ({escape(ledger_detail)})", markup=True)
     render_health(console, cycles, given_up)
 
 
@@ -124,15 +126,15 @@ def render_health(console: Console, cycles: Sequence[CycleStats], given_up: Sequ
         for check in stats.unhealthy:
             failed[check.part].append(check)
     if not failed and not given_up:
-        console.print("Health: [green]ok[/green] (every part healthy in every cycle)")
+        console.print("Health: [green]ok[/green] (every part healthy in every cycle)", markup=True)
         return
     ran = len(cycles) + len(given_up)
-    console.print("Health: [red]UNHEALTHY[/red] (a bounded run exits 1; see `status`)")
+    console.print("Health: [red]UNHEALTHY[/red] (a bounded run exits 1; see `status`)", markup=True)
     for part, checks in failed.items():
         last = checks[-1]
         console.print(
             f"  {part.value}: unhealthy in {len(checks)} of {ran} cycle(s), last in cycle"
-            f" {last.cycle}: {escape(last.problem or '')}"
+            f" {last.cycle}: {last.problem or ''}"
         )
     if given_up:
         numbers = ", ".join(str(n) for n in given_up)

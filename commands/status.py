@@ -66,7 +66,7 @@ def _requests(data: StatusData, console: Console) -> None:
     """The operator's last requests and what the bot did with each (its log says the same)."""
     if not data.requests:
         return
-    console.print("[bold]Operator requests[/bold] (newest first)")
+    console.print("[bold]Operator requests[/bold] (newest first)", markup=True)
     for r in data.requests:
         done = (
             f"done {_when(r.handled_at)}: {escape(r.outcome or '')}"
@@ -74,7 +74,7 @@ def _requests(data: StatusData, console: Console) -> None:
             else "waiting for the bot's next reconciliation"
         )
         who = "" if isinstance(r, MalformedRequest) else f" by {r.requested_by}"
-        console.print(f"  #{r.id} {escape(r.what)}{escape(who)}: {done}")
+        console.print(f"  #{r.id} {escape(r.what)}{escape(who)}: {done}", markup=True)
 
 
 def render_status(path: Path, console: Console, *, as_json: bool = False) -> bool:
@@ -83,36 +83,39 @@ def render_status(path: Path, console: Console, *, as_json: bool = False) -> boo
     if as_json:
         console.out(status_json(data), highlight=False)
         return data.ledger_ok
-    console.print(f"[bold]Database[/bold] {path}")
-    console.print(_trading(data))
-    console.print(_health(data))
+    console.print(f"[bold]Database[/bold] {escape(str(path))}", markup=True)
+    console.print(_trading(data), markup=True)
+    console.print(_health(data), markup=True)
     console.print(
         f"[bold]Bankroll[/bold] {usd(data.bankroll)}  ({data.ledger_rows} ledger rows);"
         f" equity {usd(data.equity)} (cash plus open positions at their marks);"
-        f" LLM costs {exact_dollars(data.api_cost_total)}"
+        f" LLM costs {exact_dollars(data.api_cost_total)}",
+        markup=True,
     )
-    console.print(_cash(data))
+    console.print(_cash(data), markup=True)
     verdict = (
         "[green]adds up[/green], row by row"
         if data.ledger_ok
         else f"[red]BROKEN[/red]: {escape(data.ledger_problem)}"
     )
-    console.print(f"[bold]Ledger[/bold]   {verdict}")
+    console.print(f"[bold]Ledger[/bold]   {verdict}", markup=True)
     stats = data.stats
     console.print(
         f"[bold]Closed[/bold]   {stats.trades} trades, {stats.wins} won, {stats.losses} lost,"
-        f" realized P&L {usd(stats.realized_pnl)}; open exposure {usd(data.exposure)}"
+        f" realized P&L {usd(stats.realized_pnl)}; open exposure {usd(data.exposure)}",
+        markup=True,
     )
     render_holdings(list(data.held), list(data.orders), console)
     _requests(data, console)
     heartbeat = data.heartbeat
     if heartbeat is None:
-        console.print("[bold]Heartbeat[/bold] none yet")
+        console.print("[bold]Heartbeat[/bold] none yet", markup=True)
     else:
         console.print(
             f"[bold]Heartbeat[/bold] {_when(heartbeat.heartbeat_at)} (cycle {heartbeat.cycle},"
-            f" venue {heartbeat.venue}); last success {_when(heartbeat.last_success_at)};"
-            f" last error {_when(heartbeat.last_error_at)} {heartbeat.last_error or ''}"
+            f" venue {escape(heartbeat.venue)}); last success {_when(heartbeat.last_success_at)};"
+            f" last error {_when(heartbeat.last_error_at)} {escape(heartbeat.last_error or '')}",
+            markup=True,
         )
     return data.ledger_ok
 

@@ -57,16 +57,20 @@ def execute(settings: Settings, options: argparse.Namespace, console: Console) -
 
 
 def render(chain: Chain, console: Console, highlight: int | None = None) -> None:
-    console.print(f"[bold]Why {chain.ticker}[/bold]  (times are the book's clock)")
+    console.print(
+        f"[bold]Why {escape(chain.ticker)}[/bold]  (times are the book's clock)", markup=True
+    )
     if chain.latest is not None:
-        console.print(f"[bold]Market now[/bold]  {_quote(chain.latest)}")
+        console.print(f"[bold]Market now[/bold]  {escape(_quote(chain.latest))}", markup=True)
     for forecast in chain.forecasts:
         _forecast(console, forecast)
     if chain.llm_calls:
         spent = sum((c.cost for c in chain.llm_calls), Decimal(0))
         outcomes = ", ".join(sorted({c.outcome for c in chain.llm_calls}))
         console.print(
-            f"[bold]LLM calls[/bold]   {len(chain.llm_calls)} ({outcomes}), {money(spent)} in all"
+            f"[bold]LLM calls[/bold]   {len(chain.llm_calls)} ({escape(outcomes)}),"
+            f" {money(spent)} in all",
+            markup=True,
         )
     forecasts = {f.id: f for f in chain.forecasts}
     for execution in chain.executions:
@@ -75,13 +79,15 @@ def render(chain: Chain, console: Console, highlight: int | None = None) -> None
         held = "held" if p.payout is None else f"closed {when(p.closed_at)}, paid {money(p.payout)}"
         console.print(
             f"[bold]Position[/bold] #{p.id}  {p.count:f} {p.side} ({p.status}), cost"
-            f" {money(p.cost)} (fees included), opened {when(p.opened_at)}; {held}"
+            f" {money(p.cost)} (fees included), opened {when(p.opened_at)}; {held}",
+            markup=True,
         )
     for event in chain.pnl:
         console.print(
             f"[bold]Realised[/bold]    {money(event.realized_pnl)} at {when(event.ts)}:"
             f" paid {money(event.payout)} for a cost of {money(event.cost)}"
-            f" ({escape(event.note)})"
+            f" ({escape(event.note)})",
+            markup=True,
         )
     _ledger(console, chain.ledger, highlight)
 
@@ -97,17 +103,21 @@ def _forecast(console: Console, f: Forecast) -> None:
     source = "offline model" if f.offline else f"{f.model} prompt {f.prompt_version or '-'}"
     inputs = f.inputs
     console.print(
-        f"[bold]Forecast[/bold] #{f.id} {when(f.made_at)} cycle {f.cycle}: {source}:"
+        f"[bold]Forecast[/bold] #{f.id} {when(f.made_at)} cycle {f.cycle}: {escape(source)}:"
         f" P(yes) {price(f.probability)}, confidence {price(f.confidence)}, cost {money(f.cost)};"
         f" saw yes bid {price(inputs.yes_bid)} ask {price(inputs.yes_ask)}, Polymarket"
-        f" {price(inputs.polymarket_price)}"
+        f" {price(inputs.polymarket_price)}",
+        markup=True,
     )
     if f.rationale:
-        console.print(f"             rationale: {escape(f.rationale)}")
+        console.print(f"             rationale: {f.rationale}")
 
 
 def _order(console: Console, e: Execution, forecast: Forecast | None, chain: Chain) -> None:
-    console.print(f"[bold]Order[/bold] {e.client_order_id} {when(e.created_at)}: {_sent(e)}")
+    console.print(
+        f"[bold]Order[/bold] {escape(e.client_order_id)} {when(e.created_at)}: {escape(_sent(e))}",
+        markup=True,
+    )
     if forecast is not None and e.filled_count > 0:
         q = side_probability(e.side, forecast.probability)
         paid = (e.fill_cost + e.fees) / e.filled_count
@@ -124,7 +134,7 @@ def _order(console: Console, e: Execution, forecast: Forecast | None, chain: Cha
 
 def _sent(e: Execution) -> str:
     """What the order asked for and what came of it."""
-    problem = f"; {e.error_code} {escape(e.error_message or '')}" if e.error_code else ""
+    problem = f"; {e.error_code} {e.error_message or ''}" if e.error_code else ""
     if e.reduce_only:  # buying the other side at `limit` sells the side held (domain.closing)
         proceeds = e.filled_count - e.fill_cost - e.fees
         return (
@@ -162,7 +172,7 @@ def _ledger(console: Console, rows: tuple[LedgerEntry, ...], highlight: int | No
             r.reason,
             money(r.change),
             money(r.balance),
-            escape(evidence),
+            evidence,
             style=style,
         )
     console.print(table)
@@ -171,6 +181,7 @@ def _ledger(console: Console, rows: tuple[LedgerEntry, ...], highlight: int | No
 def _row_line(console: Console, row: LedgerEntry) -> None:
     console.print(
         f"[bold]Ledger row {row.id}[/bold] {when(row.ts)}: {row.reason} {money(row.change)},"
-        f" balance {money(row.balance)}; {row.ref_type or ''} {row.ref_id or ''}"
-        f" {escape(row.detail or '')}"
+        f" balance {money(row.balance)};"
+        f" {escape(' '.join((row.ref_type or '', row.ref_id or '', row.detail or '')))}",
+        markup=True,
     )
