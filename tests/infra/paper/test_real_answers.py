@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from actors.system import TradingSystem
+from domain.health import Part
 from infra.db.migrate import migrate
 from infra.settings import load_settings
 from infra.venue import connect
@@ -42,5 +43,6 @@ def test_a_paper_cycle_on_real_answers_scans_every_non_combo_market(tmp_path: Pa
     assert stats.markets_scanned == len(open_plain)
     assert stats.polymarket_markets == 1  # the captured open Gamma entry
     assert [w for w in warnings if "quarantined" in w] == []
+    assert [h.problem for h in stats.unhealthy if h.part is Part.SCANNER] == []
     (listing,) = server.calls("GET", "/markets")
     assert (listing.param("status"), listing.param("mve_filter")) == ("open", "exclude")
