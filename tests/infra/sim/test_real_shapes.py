@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.corpus_data import event_records, market_records, series_records
+from tests.corpus_data import GAMMA_FILES, event_records, gamma, market_records, series_records
 from tests.infra.sim.helpers import running_sim
 
 Record = dict[str, Any]
@@ -49,7 +49,7 @@ REAL_OPTIONAL_IN_SIM = {
 }
 
 
-def _format(value: Any) -> str:
+def _format(value: Any, text_formats: tuple[tuple[str, re.Pattern[str]], ...] | None = None) -> str:
     """The JSON type and, for text, the format class of a value."""
     if value is None:
         return "null"
@@ -61,7 +61,7 @@ def _format(value: Any) -> str:
         return "array"
     if isinstance(value, dict):
         return "object"
-    for name, pattern in _TEXT_FORMATS:
+    for name, pattern in text_formats or _TEXT_FORMATS:
         if pattern.fullmatch(value):
             return name
     return "text"
@@ -78,11 +78,19 @@ _TEXT_FORMATS = (
 )
 
 
-def _shapes(records: Iterable[Record]) -> dict[str, set[str]]:
+# Gamma writes decimal text with any number of places ("18626.7189", "858688.4268150157").
+_GAMMA_TEXT_FORMATS = (
+    ("empty", re.compile("")),
+    ("decimal text", re.compile(r"-?\d+(\.\d+)?")),
+    ("RFC 3339, whole second", re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")),
+)
+
+
+def _shapes(records: Iterable[Record], text_formats: Any = None) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     for record in records:
         for key, value in record.items():
-            found.setdefault(key, set()).add(_format(value))
+            found.setdefault(key, set()).add(_format(value, text_formats))
     return found
 
 
@@ -91,11 +99,15 @@ def _always(records: list[Record]) -> set[str]:
 
 
 def _differences(
-    sim: list[Record], real: list[Record], current: list[Record], allowed: dict[str, str]
+    sim: list[Record],
+    real: list[Record],
+    current: list[Record],
+    allowed: dict[str, str],
+    text_formats: Any = None,
 ) -> list[str]:
     """Every way `sim` differs from the real records, but for the `allowed` extra fields."""
     problems = []
-    real_shapes, sim_shapes = _shapes(real), _shapes(sim)
+    real_shapes, sim_shapes = _shapes(real, text_formats), _shapes(sim, text_formats)
     for key in sorted(_always(current) - _always(sim)):
         if key not in REAL_OPTIONAL_IN_SIM:
             problems.append(f"{key}: every real record has it; some simulated ones do not")
@@ -116,7 +128,13 @@ def simulated() -> dict[str, list[Record]]:
         markets += get("/markets", limit=1000, status="settled").json()["markets"]
         events = get("/events", limit=200, with_nested_markets="true").json()["events"]
         series = get("/series").json()["series"]
-    return {"markets": markets, "events": events, "series": series}
+        keyset = requests.get(sim.gamma_url + "/markets/keyset", params={"limit": 100}, timeout=30)
+    return {
+        "markets": markets,
+        "events": events,
+        "series": series,
+        "gamma": keyset.json()["markets"],
+    }
 
 
 def _current(records: list[tuple[str, Record]]) -> list[Record]:
@@ -154,6 +172,39 @@ def test_the_simulated_series_have_the_real_fields_types_and_formats(
         simulated["series"], [r for _, r in real], _current(real), SIM_ONLY_SERIES_FIELDS
     )
     assert problems == []
+
+
+# The Gamma fields the bot reads (infra.polymarket.wire); the real entries carry ~90 more.
+GAMMA_FIELDS = (
+    "id",
+    "question",
+    "conditionId",
+    "slug",
+    "outcomes",
+    "outcomePrices",
+    "clobTokenIds",
+    "bestBid",
+    "bestAsk",
+    "volume",
+    "volumeNum",
+    "liquidity",
+    "liquidityNum",
+    "endDate",
+    "active",
+    "closed",
+    "events",
+)
+
+
+def test_the_simulated_gamma_entries_have_the_real_types_and_formats(
+    simulated: dict[str, list[Record]],
+) -> None:
+    def read(entries: Iterable[Record]) -> list[Record]:
+        return [{k: e[k] for k in GAMMA_FIELDS if k in e} for e in entries]
+
+    real = read(m for name in GAMMA_FILES for m in gamma(name)["markets"])
+    sim = read(simulated["gamma"])
+    assert _differences(sim, real, real, {}, _GAMMA_TEXT_FORMATS) == []
 
 
 def _layout(market: Record) -> tuple[tuple[str, str, str], ...]:
