@@ -231,7 +231,8 @@ def test_a_no_bought_on_the_ask_side_keeps_its_sub_cent_fee() -> None:
     body = kalshi("cockpit/portfolio-fills-redacted.json")
     raw = next(f for f in body["fills"] if f["fee_cost"] == "0.094100")
     fill = wire.parse_fill(fields("fills", raw))
-    assert (fill.side.value, fill.fee) == (_BOOK_SIDE[raw["book_side"]], Decimal("0.0941"))
+    assert (raw["book_side"], raw["outcome_side"]) == ("ask", "no")
+    assert (fill.side, fill.fee, fill.yes_price) == (Side.NO, Decimal("0.0941"), Decimal("0.84"))
 
 
 @pytest.mark.parametrize(
