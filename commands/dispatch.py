@@ -18,6 +18,7 @@ from commands.parser import Invocation
 from domain.errors import OperatorInterventionRequired, StartupFailed
 from infra.db.errors import DatabaseError
 from infra.lockfile import AlreadyRunning
+from infra.log_files import LogFileRefused
 from infra.logs import setup_logging
 from infra.settings import ConfigError, load_settings, unknown_environment
 
@@ -47,6 +48,9 @@ def dispatch(invocation: Invocation) -> int:
             json=settings.log_json,
             secrets=settings.secret_values(),
         )
+    except LogFileRefused as exc:
+        print(f"error: invalid configuration:\n  log_file: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     except OSError as exc:
         print(
             f"error: invalid configuration:\n  log_file: cannot write {settings.log_file}"

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from loguru import logger
 
 from domain.clock import Clock, format_utc
+from infra.log_files import check_log_file, rotated_retention
 from infra.private_files import open_private, private_folder
 from infra.urls import MASK, redact_urls
 
@@ -148,7 +149,10 @@ def setup_logging(
     json: bool = False,
     secrets: Iterable[str | None] = (),
 ) -> None:
-    """Configure every sink once at start-up; safe to call again (it replaces the sinks)."""
+    """Configure every sink once at start-up; safe to call again (it replaces the sinks).
+    LogFileRefused if `log_file` names an existing file that is not a pm-trader log."""
+    if log_file is not None:
+        check_log_file(log_file)
     redactor.add(secrets)
     logger.remove()
     logger.configure(extra={"actor": "main"}, patcher=_patch)
@@ -168,7 +172,7 @@ def setup_logging(
             format=file_format,
             serialize=json,
             rotation="10 MB",
-            retention=5,
+            retention=rotated_retention(log_file),  # only the files rotated from this one
             encoding="utf-8",
             opener=open_private,  # 0600, the rotated files too
             enqueue=True,

@@ -460,6 +460,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
         ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+    except RecursionError:  # tomllib parses nested arrays and tables recursively
+        raise ConfigError(
+            f"config file {path} nests arrays or tables too deeply to read: no setting is"
+            " nested more than a few levels"
+        ) from None
     except OSError as exc:
         raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from exc
 
@@ -474,6 +479,10 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         raise ConfigError(describe_validation_error(exc)) from None
     except SettingsError as exc:  # e.g. PMT_RISK='{not json'
         raise ConfigError(describe_settings_error(exc)) from None
+    except RecursionError:  # a PMT_ variable's JSON nested thousands deep
+        raise ConfigError(
+            "invalid configuration: a PMT_ environment variable's JSON nests too deeply to read"
+        ) from None
     finally:
         _config_file.reset(token)
 

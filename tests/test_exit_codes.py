@@ -201,3 +201,31 @@ def test_a_corrupt_stored_value_fails_closed_in_one_line(
     for result in (run, status):
         assert result.returncode == EXIT_FAILURE, result.stderr
         assert_one_clean_line(result.stderr, expected, "restore it from a backup")
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [
+        ("file", "nests arrays or tables too deeply"),
+        ("environment", "JSON nests too deeply"),
+    ],
+)
+def test_a_deeply_nested_configuration_exits_2_not_a_recursion_traceback(
+    tmp_path: Path, where: str, expected: str
+):
+    """Issue 20, point 6: a 100,000-deep TOML array gave a RecursionError traceback."""
+    db = tmp_path / "b.db"
+    deep = "[" * 100_000 + "]" * 100_000
+    env = child_env()
+    args = ["--cycles", "0", "--db", str(db)]
+    if where == "file":
+        config = tmp_path / "deep.toml"
+        config.write_text(f"[polymarket]\npairs = {{ a = {deep} }}\n")
+        args += ["--config", str(config)]
+    else:
+        env = child_env(PMT_POLYMARKET=f'{{"pairs": {deep}}}')
+    result = run_main_in_process(*args, env=env)
+    assert result.returncode == EXIT_CONFIG, result.stderr
+    assert_one_clean_line(result.stderr, expected)
+    assert "RecursionError" not in result.stderr
+    assert not db.exists()
