@@ -1,5 +1,6 @@
-"""How Positions books the venue's records: the writes of one fill, settlement or order, and
-the one transaction that commits them with their ledger row.
+"""How Positions books the venue's records: the writes that move one market's row from one
+fold of its records to the next (domain.fold), and the one transaction that commits them with
+their ledger row.
 
 Runs in the Positions actor's thread only (see `actors.positions` for the invariant that
 makes it the single owner); asks Bankroll (for a balance change) or Storage (for none).
@@ -15,17 +16,17 @@ from typing import Any
 import pykka
 
 from actors.base import ask
-from domain.book import FillEffect, Holding, SettlementEffect
+from domain.base import Frozen
+from domain.book import Holding
+from domain.fold import MarketBook, RealizedPart
 from domain.messages import (
     BalanceChanged,
     ClosePosition,
     CommitWork,
     CreditFunds,
     DebitFunds,
-    InsertFill,
     InsertPnl,
     InsertPosition,
-    InsertSettlement,
     ReleaseFunds,
     UpdatePosition,
     WorkCommitted,
@@ -49,87 +50,102 @@ def _opened(ticker: str, holding: Holding, client_order_id: str | None, now: dat
     )
 
 
-def fill_writes(
-    position: Position | None,
-    effects: Sequence[FillEffect],
-    client_order_id: str | None,
-    now: datetime,
-) -> tuple[list[Write], Position | None, bool, Decimal]:
-    """The writes that book `effects` (in order) against `position`, which is flat or whose
-    side none of them crosses unless it is a single fill (one transaction per such fill).
+class MarketBooking(Frozen):
+    """What moving one market's book from one fold to the next writes, and what it leaves."""
 
-    Returns the writes, the position after them (with its id when it kept one), whether a
-    row was closed, and the realized P&L of any sale.
-    """
-    writes: list[Write] = [
-        InsertFill(fill=e.fill, client_order_id=client_order_id, booked_at=now) for e in effects
-    ]
-    if not effects:
-        return writes, position, False, Decimal(0)
-    ticker = effects[0].fill.ticker
-    after = effects[-1].after
-    realized = sum((e.sale.realized_pnl for e in effects if e.sale is not None), Decimal(0))
-    for effect in effects:
-        if effect.sale is not None:
-            writes.append(
-                InsertPnl(
-                    event=PnlEvent(
-                        ts=now,
-                        ticker=ticker,
-                        position_id=position.id if position is not None else None,
-                        cost=effect.sale.released_cost,
-                        payout=effect.sale.proceeds,
-                        realized_pnl=effect.sale.realized_pnl,
-                        note=f"sale of {effect.sale.count}: fill {effect.fill.fill_id}",
-                    )
-                )
-            )
-    if position is None:
-        if after is None:
-            return writes, None, False, realized
-        writes.append(InsertPosition(position=_opened(ticker, after, client_order_id, now)))
-        return writes, None, False, realized
-    assert position.id is not None
-    if after is not None and after.side is position.side:
-        writes.append(UpdatePosition(position_id=position.id, count=after.count, cost=after.cost))
-        return writes, position.replace(count=after.count, cost=after.cost), False, realized
-    # Sold out (or through to the other side): the row closes on what the sale brought in.
-    proceeds = sum((e.sale.proceeds for e in effects if e.sale is not None), Decimal(0))
-    writes.append(ClosePosition(position_id=position.id, closed_at=now, payout=proceeds))
-    if after is not None:
-        writes.append(InsertPosition(position=_opened(ticker, after, None, now)))
-    return writes, None, True, realized
+    writes: tuple[Write, ...]
+    cash: Decimal  # the balance change: the difference of the two folds' cash
+    kept: Position | None  # the row held after, when it is the same row (its id known)
+    inserts: bool  # a new row is inserted (its id comes back from the commit)
+    closed: bool  # the row held before was closed
+    realized_pnl: Decimal  # realized P&L the move added (new parts and restated ones)
 
 
-def settlement_writes(
-    position: Position | None, effect: SettlementEffect, now: datetime
-) -> list[Write]:
-    record = effect.record
-    writes: list[Write] = [
-        InsertSettlement(
-            record=record,
-            position_id=position.id if position is not None else None,
-            booked_at=now,
-            note="; ".join(effect.problems),
+def _pnl(part: RealizedPart, ticker: str, position_id: int | None, now: datetime) -> InsertPnl:
+    what = f"{part.kind} of {part.count} {part.side}"
+    return InsertPnl(
+        event=PnlEvent(
+            ts=now,
+            ticker=ticker,
+            position_id=position_id,
+            cost=part.cost,
+            payout=part.proceeds,
+            realized_pnl=part.pnl,
+            note=f"{what}: {part.key}; fees {part.fees}",
         )
-    ]
-    if position is not None:
-        assert position.id is not None
-        writes += [
-            ClosePosition(position_id=position.id, closed_at=now, payout=effect.payout),
+    )
+
+
+def _restated(
+    before: MarketBook, after: MarketBook, position_id: int | None, now: datetime
+) -> list[Write]:
+    """Parts booked before whose figures a record that arrived late changed (a fill earlier
+    in the venue's sequence moves the cost basis): one correcting row each."""
+    old = {part.key: part for part in before.realized}
+    writes: list[Write] = []
+    for part in after.realized:
+        was = old.get(part.key)
+        if was is None or was == part:
+            continue
+        writes.append(
             InsertPnl(
                 event=PnlEvent(
                     ts=now,
-                    ticker=position.ticker,
-                    position_id=position.id,
-                    cost=effect.cost,
-                    payout=effect.payout,
-                    realized_pnl=effect.realized_pnl,
-                    note=f"settlement {record.key}: {record.market_result}",
+                    ticker=after.ticker,
+                    position_id=position_id,
+                    cost=part.cost - was.cost,
+                    payout=part.proceeds - was.proceeds,
+                    realized_pnl=part.pnl - was.pnl,
+                    note=f"{part.kind} {part.key} restated by records that arrived late",
                 )
-            ),
-        ]
+            )
+        )
     return writes
+
+
+def market_writes(
+    row: Position | None,
+    before: MarketBook,
+    after: MarketBook,
+    new_records: Sequence[Write],
+    client_order_id: str | None,
+    now: datetime,
+) -> MarketBooking:
+    """The writes that take the market's row from `before` to `after` (two folds of its
+    records, `after` with `new_records` in): the records, the row, a P&L row per realized part
+    that is new (or restated), and the cash change as the difference of the folds."""
+    ticker = after.ticker
+    row_id = row.id if row is not None else None
+    known = {part.key for part in before.realized}
+    new_parts = [part for part in after.realized if part.key not in known]
+    writes: list[Write] = [*new_records]
+    writes += [_pnl(part, ticker, row_id, now) for part in new_parts]
+    writes += _restated(before, after, row_id, now)
+    held = after.holding if after.holding is not None and after.holding.count > 0 else None
+    kept: Position | None = None
+    closed = inserts = False
+    if row is not None and held is not None and held.side is row.side:
+        kept = row.replace(count=held.count, cost=held.cost)
+        if kept != row:
+            assert row_id is not None
+            writes.append(UpdatePosition(position_id=row_id, count=held.count, cost=held.cost))
+    elif row is not None:
+        assert row_id is not None
+        proceeds = sum((part.proceeds for part in new_parts), Decimal(0))
+        writes.append(ClosePosition(position_id=row_id, closed_at=now, payout=proceeds))
+        closed = True
+    if held is not None and kept is None:
+        opener = client_order_id if row is None else None
+        writes.append(InsertPosition(position=_opened(ticker, held, opener, now)))
+        inserts = True
+    return MarketBooking(
+        writes=tuple(writes),
+        cash=after.cash - before.cash,
+        kept=kept,
+        inserts=inserts,
+        closed=closed,
+        realized_pnl=after.realized_pnl - before.realized_pnl,
+    )
 
 
 def commit(

@@ -20,7 +20,7 @@ the order was in flight, or else as a trade placed elsewhere; never twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -29,9 +29,10 @@ import pykka
 
 from actors import booking
 from actors.base import BaseActor, ask, handles
-from domain.book import Holding, apply_fill, apply_fills, settle
+from domain.base import Frozen
 from domain.clock import Clock
 from domain.errors import ExecutionAlreadyFinal
+from domain.fold import Adoption, MarketRecords, unique_fills
 from domain.messages import (
     ApplyVenueRecords,
     BookOrder,
@@ -42,10 +43,13 @@ from domain.messages import (
     GetBookedFills,
     GetBookedSettlements,
     GetExecutions,
+    GetMarketRecords,
     GetPositions,
     GetPositionStats,
     GetTickersWithFills,
-    InsertPosition,
+    InsertAdoption,
+    InsertFill,
+    InsertSettlement,
     MarketClaimed,
     OrderBooked,
     PositionClosed,
@@ -53,6 +57,7 @@ from domain.messages import (
     ReleaseClaim,
     UpdateExecution,
     VenueRecordsApplied,
+    Write,
 )
 from domain.models import (
     ExecutionStatus,
@@ -158,15 +163,10 @@ class Positions(BaseActor):
     @handles(PositionClosed)
     def _on_closed(self, event: PositionClosed) -> None:
         self.book.pop(event.ticker, None)
-        self._count_closed(event.realized_pnl)
+        self._count_closed()
 
-    def _count_closed(self, realized_pnl: Decimal) -> None:
-        self.stats = self.stats.replace(
-            trades=self.stats.trades + 1,
-            wins=self.stats.wins + int(realized_pnl > 0),
-            losses=self.stats.losses + int(realized_pnl < 0),
-            realized_pnl=self.stats.realized_pnl + realized_pnl,
-        )
+    def _count_closed(self) -> None:
+        self.stats = ask(self.storage, GetPositionStats(), self.storage_timeout)
 
     @handles(GetBook)
     def _on_get(self, query: GetBook) -> BookSnapshot:
@@ -189,21 +189,81 @@ class Positions(BaseActor):
         booked: frozenset[str] = ask(self.storage, GetBookedFills(fill_ids=ids))
         return booked
 
+    def _records(self, tickers: Iterable[str]) -> MarketRecords:
+        wanted = tuple(sorted(set(tickers)))
+        if not wanted:
+            return MarketRecords()
+        records: MarketRecords = ask(
+            self.storage, GetMarketRecords(tickers=wanted), self.storage_timeout
+        )
+        return records
+
+    def _book(
+        self,
+        ticker: str,
+        stored: MarketRecords,
+        *,
+        fills: Sequence[FillReport] = (),
+        settlement: SettlementReport | None = None,
+        adoption: Adoption | None = None,
+        client_order_id: str | None = None,
+        evidence: Evidence,
+        reserved: Decimal = ZERO,
+        writes: Sequence[Write] = (),
+    ) -> booking.MarketBooking:
+        """Move the market's row from the fold of `stored` to the fold with the new records
+        in: one transaction with the records, the row, its P&L rows and the ledger row for
+        the difference of the two folds' cash (plus what an order's reservation gives back)."""
+        now = self.clock.now()
+        row = self.book.get(ticker)
+        settlements = () if settlement is None else (settlement,)
+        before = stored.fold(ticker)
+        after = stored.plus(fills, settlements, () if adoption is None else (adoption,)).fold(
+            ticker
+        )
+        records: list[Write] = [
+            InsertFill(fill=f, client_order_id=client_order_id, booked_at=now) for f in fills
+        ]
+        if adoption is not None:
+            records.append(InsertAdoption(adoption=adoption))
+        if settlement is not None:
+            records.append(
+                InsertSettlement(
+                    record=settlement,
+                    position_id=None if row is None else row.id,
+                    booked_at=now,
+                    note="; ".join(after.problems),
+                )
+            )
+        moved = booking.market_writes(row, before, after, records, client_order_id, now)
+        inserted = booking.commit(
+            self.bankroll,
+            self._storage,
+            reserved + moved.cash,
+            reason=evidence.reason,
+            ref_type=evidence.ref_type,
+            ref_id=evidence.ref_id,
+            detail=evidence.detail,
+            writes=[*writes, *moved.writes],
+            release=evidence.release,
+        )
+        position = inserted[-1] if moved.inserts else moved.kept
+        if position is None:
+            self.book.pop(ticker, None)
+        else:
+            self.book[ticker] = position
+        self._count_closed()
+        return moved
+
     @handles(BookOrder)
     def _on_book_order(self, command: BookOrder) -> OrderBooked:
         """An order's outcome, its new fills, its position and its refund: one transaction."""
         execution, outcome = command.execution, command.outcome
-        now = self.clock.now()
         booked = self._booked_fills(outcome.fills)
         new = [f for f in outcome.fills if f.fill_id not in booked]
-        held = self.book.get(execution.ticker)
-        effects = apply_fills(Holding.of(held), new)
-        writes, kept, closed, pnl = booking.fill_writes(
-            held, effects, execution.client_order_id, now
-        )
         update = UpdateExecution(
             client_order_id=execution.client_order_id,
-            updated_at=now,
+            updated_at=self.clock.now(),
             only_if_in_flight=True,
             status=outcome.status,
             venue_order_id=command.venue_order_id,
@@ -211,107 +271,70 @@ class Positions(BaseActor):
             fill_cost=outcome.fill_cost,
             fees=outcome.fees,
         )
-        cash = sum((e.cash for e in effects), ZERO)
         try:
             # A buy gives back what its reservation did not spend; a sale (which reserves
             # nothing) brings in what its fills paid, net of their fee.
-            inserted = booking.commit(
-                self.bankroll,
-                self._storage,
-                execution.reserved + cash,
-                reason=LedgerReason.FILL if execution.reduce_only else LedgerReason.RELEASE,
-                ref_type="execution",
-                ref_id=execution.client_order_id,
-                detail=_evidence(new),
-                writes=[update, *writes],
-                release=not execution.reduce_only,
+            self._book(
+                execution.ticker,
+                self._records([execution.ticker]),
+                fills=new,
+                client_order_id=execution.client_order_id,
+                evidence=Evidence(
+                    reason=LedgerReason.FILL if execution.reduce_only else LedgerReason.RELEASE,
+                    ref_type="execution",
+                    ref_id=execution.client_order_id,
+                    detail=_evidence(new),
+                    release=not execution.reduce_only,
+                ),
+                reserved=execution.reserved,
+                writes=[update],
             )
         except ExecutionAlreadyFinal as already:
             self.log.info("{}: not booked twice", already)
             return OrderBooked(booked=False).caused(command)
         self._release(execution.ticker, execution.client_order_id)
-        position = inserted[0] if inserted else kept
-        if position is not None:
-            self.book[execution.ticker] = position
-        elif closed:
-            self.book.pop(execution.ticker, None)
-        if closed:
-            self._count_closed(pnl)
-        return OrderBooked(booked=True, position=position).caused(command)
+        return OrderBooked(booked=True, position=self.book.get(execution.ticker)).caused(command)
 
     @handles(ApplyVenueRecords)
     def _on_venue_records(self, command: ApplyVenueRecords) -> VenueRecordsApplied:
-        report = VenueRecordsApplied()
-        report = self._apply_fills(command, report)
-        report = self._apply_settlements(command, report)
-        report = self._adopt_and_compare(command, report)
-        return report.caused(command)
+        fills, deferred_fills = self._new_fills(command)
+        settlements, deferred_settlements = self._new_settlements(command)
+        stored = self._records([*fills, *settlements])
+        report = VenueRecordsApplied(
+            deferred_fills=deferred_fills, deferred_settlements=deferred_settlements
+        )
+        for ticker in sorted({*fills, *settlements}):
+            report = self._apply_market(
+                ticker, stored, fills.get(ticker, []), settlements.get(ticker, []), report
+            )
+        return self._adopt_and_compare(command, report).caused(command)
 
-    def _apply_fills(
-        self, command: ApplyVenueRecords, report: VenueRecordsApplied
-    ) -> VenueRecordsApplied:
+    def _new_fills(
+        self, command: ApplyVenueRecords
+    ) -> tuple[dict[str, list[FillReport]], tuple[str, ...]]:
+        """The fills not booked yet, by market; those on a claimed market are deferred to
+        its order's own booking."""
         booked = self._booked_fills(command.fills)
+        new: dict[str, list[FillReport]] = {}
         deferred: list[str] = []
-        count, pnl = 0, ZERO
-        for fill in sorted(command.fills, key=lambda f: (f.created_time, f.fill_id)):
+        for fill in unique_fills(command.fills):
             if fill.fill_id in booked or _predates(fill.created_time, command.fills_ignore_through):
                 continue
             if fill.ticker in self.claims:
-                deferred.append(fill.fill_id)  # its order's own booking takes it
+                deferred.append(fill.fill_id)
                 continue
-            pnl += self._book_fill(fill)
-            count += 1
-        return report.replace(
-            fills_booked=count,
-            deferred_fills=tuple(deferred),
-            realized_pnl=report.realized_pnl + pnl,
-        )
+            new.setdefault(fill.ticker, []).append(fill)
+        return new, tuple(deferred)
 
-    def _book_fill(self, fill: FillReport) -> Decimal:
-        """A trade the book did not place (or a late fill): its own transaction."""
-        now = self.clock.now()
-        held = self.book.get(fill.ticker)
-        effect = apply_fill(Holding.of(held), fill)
-        writes, kept, closed, pnl = booking.fill_writes(held, [effect], None, now)
-        what = "sale" if effect.sale is not None else "buy"
-        self.log.warning(
-            "{}: a {} the bot did not place: {} {} @ {} (fee {}), fill {}",
-            fill.ticker,
-            what,
-            fill.count,
-            fill.side,
-            fill.price,
-            fill.fee,
-            fill.fill_id,
-        )
-        inserted = booking.commit(
-            self.bankroll,
-            self._storage,
-            effect.cash,
-            reason=LedgerReason.FILL,
-            ref_type="fill",
-            ref_id=fill.fill_id,
-            detail=f"{what} {fill.count} {fill.side} {fill.ticker} @ {fill.price}",
-            writes=writes,
-        )
-        if closed:
-            self._count_closed(pnl)
-        position = inserted[0] if inserted else kept
-        if position is None:
-            self.book.pop(fill.ticker, None)
-        else:
-            self.book[fill.ticker] = position
-        return pnl
-
-    def _apply_settlements(
-        self, command: ApplyVenueRecords, report: VenueRecordsApplied
-    ) -> VenueRecordsApplied:
+    def _new_settlements(
+        self, command: ApplyVenueRecords
+    ) -> tuple[dict[str, list[SettlementReport]], tuple[str, ...]]:
         keys = tuple(s.key for s in command.settlements)
         booked: frozenset[str] = (
             ask(self.storage, GetBookedSettlements(keys=keys)) if keys else frozenset()
         )
+        new: dict[str, list[SettlementReport]] = {}
         deferred: list[str] = []
-        settled, pnl = 0, ZERO
         for record in sorted(command.settlements, key=lambda s: (s.settled_time, s.ticker)):
             if record.key in booked:
                 continue
@@ -321,40 +344,95 @@ class Positions(BaseActor):
             held = self.book.get(record.ticker)
             if held is None and _predates(record.settled_time, command.settlements_ignore_through):
                 continue  # history from before this book, on nothing it holds
-            pnl += self._settle(held, record)
-            settled += 1
-        return report.replace(
-            settled=settled,
-            deferred_settlements=tuple(deferred),
-            realized_pnl=report.realized_pnl + pnl,
-        )
+            new.setdefault(record.ticker, []).append(record)
+        return new, tuple(deferred)
 
-    def _settle(self, held: Position | None, record: SettlementReport) -> Decimal:
-        effect = settle(Holding.of(held), record)
-        for problem in effect.problems:
-            self.log.warning("{} settlement {}: {}", record.ticker, record.key, problem)
-        booking.commit(
-            self.bankroll,
-            self._storage,
-            effect.payout,
-            reason=LedgerReason.SETTLEMENT,
-            ref_type="settlement",
-            ref_id=record.key,
-            detail=f"{record.market_result}: {record.yes_count} yes / {record.no_count} no",
-            writes=booking.settlement_writes(held, effect, self.clock.now()),
+    def _apply_market(
+        self,
+        ticker: str,
+        stored: MarketRecords,
+        fills: Sequence[FillReport],
+        settlements: Sequence[SettlementReport],
+        report: VenueRecordsApplied,
+    ) -> VenueRecordsApplied:
+        """The market's new records, each its own transaction: fills in the venue's sequence,
+        then its settlement, which waits (deferred) while its counts disagree with the fold."""
+        settled = stored.fold(ticker).settled
+        if settled is not None:
+            late = [f.fill_id for f in fills] + [s.key for s in settlements]
+            line = f"{ticker}: settled at {settled.settled_time}; later records not booked: {late}"
+            self.log.error("{}", line)
+            return report.replace(discrepancies=(*report.discrepancies, line))
+        pnl, booked = ZERO, 0
+        for fill in fills:
+            moved = self._book(
+                ticker,
+                stored,
+                fills=[fill],
+                evidence=Evidence(
+                    reason=LedgerReason.FILL,
+                    ref_type="fill",
+                    ref_id=fill.fill_id,
+                    detail=f"{fill.count} {fill.side} {ticker} @ {fill.price} (fee {fill.fee})",
+                ),
+            )
+            self.log.warning(
+                "{}: a trade the bot did not place: {} {} @ {} (fee {}), fill {}",
+                ticker,
+                fill.count,
+                fill.side,
+                fill.price,
+                fill.fee,
+                fill.fill_id,
+            )
+            stored = stored.plus([fill])
+            pnl, booked = pnl + moved.realized_pnl, booked + 1
+        report = report.replace(
+            fills_booked=report.fills_booked + booked, realized_pnl=report.realized_pnl + pnl
         )
+        for record in settlements:
+            report = self._apply_settlement(ticker, stored, record, report)
+            stored = stored.plus(settlements=[record])
+        return report
+
+    def _apply_settlement(
+        self,
+        ticker: str,
+        stored: MarketRecords,
+        record: SettlementReport,
+        report: VenueRecordsApplied,
+    ) -> VenueRecordsApplied:
+        after = stored.plus(settlements=[record]).fold(ticker)
+        if after.waiting is not None:
+            line = f"{ticker} settlement {record.key}: {'; '.join(after.problems)}"
+            self.log.warning("{}", line)
+            return report.replace(
+                deferred_settlements=(*report.deferred_settlements, record.key),
+                waiting=(*report.waiting, line),
+            )
+        moved = self._book(
+            ticker,
+            stored,
+            settlement=record,
+            evidence=Evidence(
+                reason=LedgerReason.SETTLEMENT,
+                ref_type="settlement",
+                ref_id=record.key,
+                detail=f"{record.market_result}: {record.yes_count} yes / {record.no_count} no",
+            ),
+        )
+        for problem in after.problems:
+            self.log.warning("{} settlement {}: {}", ticker, record.key, problem)
         self.log.info(
             "{} settled {}: paid {}, P&L {}",
-            record.ticker,
+            ticker,
             record.market_result,
-            effect.payout,
-            effect.realized_pnl,
+            record.revenue,
+            moved.realized_pnl,
         )
-        if held is None:
-            return ZERO
-        self.book.pop(record.ticker, None)
-        self._count_closed(effect.realized_pnl)
-        return effect.realized_pnl
+        return report.replace(
+            settled=report.settled + 1, realized_pnl=report.realized_pnl + moved.realized_pnl
+        )
 
     def _adopt_and_compare(
         self, command: ApplyVenueRecords, report: VenueRecordsApplied
@@ -386,40 +464,53 @@ class Positions(BaseActor):
             if ticker not in remote and ticker not in self.claims and ticker not in touched
         )
         discrepancies += [f"{t}: gone from the venue with no settlement record; kept" for t in gone]
-        return report.replace(recovered=recovered, discrepancies=tuple(discrepancies), gone=gone)
+        return report.replace(
+            recovered=recovered,
+            discrepancies=(*report.discrepancies, *discrepancies),
+            gone=gone,
+        )
 
     def _adopt(self, venue: PositionReport) -> None:
+        """A venue position with no fill behind it yet: provisional (domain.fold), replaced by
+        its fills when they arrive."""
         side = venue.side
         assert side is not None
-        cost = venue.market_exposure + venue.fees_paid
-        now = self.clock.now()
-        position = Position(
+        adoption = Adoption(
             ticker=venue.ticker,
             side=side,
             count=venue.count,
-            cost=cost,
-            status=PositionStatus.RECOVERED,
-            opened_at=now,
+            cost=venue.market_exposure + venue.fees_paid,
+            observed_at=self.clock.now(),
         )
         self.log.warning(
             "{}: adopting {} {} the book has no record of, at cost {}",
             venue.ticker,
             venue.count,
             side,
-            cost,
+            adoption.cost,
         )
-        [inserted] = booking.commit(
-            self.bankroll,
-            self._storage,
-            -cost,
-            reason=LedgerReason.RECOVERED,
-            ref_type="recovered",
-            ref_id=venue.ticker,
-            detail=f"venue position {venue.position}, exposure {venue.market_exposure}"
-            f" + fees {venue.fees_paid}",
-            writes=[InsertPosition(position=position)],
+        self._book(
+            venue.ticker,
+            self._records([venue.ticker]),
+            adoption=adoption,
+            evidence=Evidence(
+                reason=LedgerReason.RECOVERED,
+                ref_type="recovered",
+                ref_id=venue.ticker,
+                detail=f"venue position {venue.position}, exposure {venue.market_exposure}"
+                f" + fees {venue.fees_paid}",
+            ),
         )
-        self.book[venue.ticker] = inserted
+
+
+class Evidence(Frozen):
+    """The ledger row's reason and the record it names."""
+
+    reason: LedgerReason
+    ref_type: str
+    ref_id: str
+    detail: str
+    release: bool = False  # an order's refund: a release of its reservation
 
 
 def _predates(moment: datetime, ignore_through: datetime | None) -> bool:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from actors.base import BaseActor, handles
+from domain.fold import MarketRecords
 from domain.halts import Halt, OperatorCommand
 from domain.killswitch import KillSwitchMemory
 from domain.messages import (
@@ -27,6 +28,7 @@ from domain.messages import (
     GetLatestForecasts,
     GetLedger,
     GetLedgerTotals,
+    GetMarketRecords,
     GetPendingCommands,
     GetPositions,
     GetPositionStats,
@@ -34,6 +36,7 @@ from domain.messages import (
     GetSyncState,
     GetTickersWithFills,
     GetUnresolvedForecastTickers,
+    InsertAdoption,
     InsertDeadLetter,
     InsertExecution,
     InsertFill,
@@ -151,6 +154,8 @@ def _apply_venue_record(repo: Repository, write: Write) -> None:
     match write:
         case InsertFill(fill=fill, client_order_id=client_order_id, booked_at=booked_at):
             repo.insert_fill(fill, client_order_id, booked_at)
+        case InsertAdoption(adoption=adoption):
+            repo.insert_adoption(adoption)
         case InsertSettlement():
             repo.insert_settlement(write.record, write.position_id, write.booked_at, write.note)
         case SaveSyncState(state=state):
@@ -250,6 +255,11 @@ class Storage(BaseActor):
         tickers = tuple({key.rsplit("@", 1)[0] for key in query.keys})
         with self.db.read() as repo:
             return frozenset(repo.booked_settlement_keys(tickers)) & frozenset(query.keys)
+
+    @handles(GetMarketRecords)
+    def _on_market_records(self, query: GetMarketRecords) -> MarketRecords:
+        with self.db.read() as repo:
+            return repo.market_records(query.tickers)
 
     @handles(GetTickersWithFills)
     def _on_tickers_with_fills(self, query: GetTickersWithFills) -> frozenset[str]:

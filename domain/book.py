@@ -1,20 +1,18 @@
-"""The book follows the venue: what one fill or one settlement record does to a holding.
+"""What one fill does to a holding: the step of the book's fold (domain.fold).
 
-Pure functions over the venue's own records. A fill's cash is the venue's rule (A5.9, A7):
-the side bought costs its price times the count plus `fee_cost`, and every YES+NO pair that
-nets out pays $1 back at once, so buying the side opposite a holding is a sale of it at that
-side's price (selling NO at q is buying YES at 1 - q). A settlement pays exactly the record's
-`revenue` (A5.14), for yes, no, scalar and void alike: the local count never decides a
-payout; it is only compared with the record's counts, and a difference is reported.
+A fill's cash is the venue's rule (A5.9, A7): the side bought costs its price times the count
+plus `fee_cost`, and every YES+NO pair that nets out pays $1 back at once, so buying the side
+opposite a holding is a sale of it at that side's price (selling NO at q is buying YES at
+1 - q).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from domain.base import Frozen
-from domain.models import FillReport, Position, SettlementReport, Side
+from domain.models import FillReport, Position, Side
 from domain.money import MICRO, ONE, ZERO
 
 
@@ -37,6 +35,7 @@ class Sale(Frozen):
 
     count: Decimal
     proceeds: Decimal  # count x (1 - price bought) - the sale's share of the fee
+    fee: Decimal  # the sale's share of the fill's fee
     released_cost: Decimal  # the part of the holding's cost these contracts carried
 
     @property
@@ -69,7 +68,12 @@ def apply_fill(held: Holding | None, fill: FillReport) -> FillEffect:
     cash += netted * ONE
     sale_fee = fee if opened == 0 else _micro(fee * netted / count)
     released = held.cost if netted == held.count else _micro(held.cost * netted / held.count)
-    sale = Sale(count=netted, proceeds=netted * (ONE - price) - sale_fee, released_cost=released)
+    sale = Sale(
+        count=netted,
+        proceeds=netted * (ONE - price) - sale_fee,
+        fee=sale_fee,
+        released_cost=released,
+    )
     if opened > 0:
         after: Holding | None = Holding(
             side=bought, count=opened, cost=opened * price + fee - sale_fee
@@ -81,54 +85,6 @@ def apply_fill(held: Holding | None, fill: FillReport) -> FillEffect:
     return FillEffect(fill=fill, cash=cash, after=after, sale=sale)
 
 
-def apply_fills(held: Holding | None, fills: Iterable[FillReport]) -> list[FillEffect]:
-    """Each fill in time order (then by id, for a stable order within one timestamp)."""
-    effects = []
-    for fill in sorted(fills, key=lambda f: (f.created_time, f.fill_id)):
-        effect = apply_fill(held, fill)
-        effects.append(effect)
-        held = effect.after
-    return effects
-
-
-def signed(holding: Holding | None) -> Decimal:
-    """Kalshi's signed position (A5.8): YES contracts positive, NO contracts negative."""
-    if holding is None:
-        return ZERO
-    return holding.count if holding.side is Side.YES else -holding.count
-
-
-class SettlementEffect(Frozen):
-    record: SettlementReport
-    payout: Decimal  # the record's revenue: cash the venue paid
-    cost: Decimal  # the local cost basis it closes (zero with no local position)
-    problems: tuple[str, ...] = ()
-
-    @property
-    def realized_pnl(self) -> Decimal:
-        return self.payout - self.cost
-
-
-def settle(held: Holding | None, record: SettlementReport) -> SettlementEffect:
-    """Credit the record's `revenue`; compare the record's counts with the local holding.
-
-    A5.14's `fee_cost` is the trade fees already paid on the position (booked with its
-    fills), so it is never taken from the payout; if the venue ever netted a settlement fee
-    into `revenue`, crediting `revenue` is still exactly what it paid.
-    """
-    problems = []
-    local_yes = held.count if held is not None and held.side is Side.YES else ZERO
-    local_no = held.count if held is not None and held.side is Side.NO else ZERO
-    if (local_yes, local_no) != (record.yes_count, record.no_count):
-        problems.append(
-            f"the venue settled {record.yes_count} yes / {record.no_count} no,"
-            f" the book held {local_yes} yes / {local_no} no"
-        )
-    if held is None:
-        problems.append("a settlement for a market with no local position")
-    return SettlementEffect(
-        record=record,
-        payout=record.revenue,
-        cost=held.cost if held is not None else ZERO,
-        problems=tuple(problems),
-    )
+def venue_order(fill: FillReport) -> tuple[datetime, int, str]:
+    """The venue's sequence: time, then the venue's listing order within one timestamp."""
+    return (fill.created_time, fill.seq, fill.fill_id)

@@ -18,6 +18,7 @@ from domain.cash import BookCash, CashCheck
 from domain.execution import OrderOutcome
 from domain.exposure import Holding
 from domain.fees import FeeSchedule
+from domain.fold import Adoption
 from domain.halts import Halt, HaltCode, HaltLifter
 from domain.health import HealthCheck
 from domain.killswitch import KillSwitchMemory
@@ -145,6 +146,12 @@ class InsertFill(Frozen):
     booked_at: AwareDatetime
 
 
+class InsertAdoption(Frozen):
+    """A venue position taken into the book before its fills (domain.fold.Adoption)."""
+
+    adoption: Adoption
+
+
 class InsertSettlement(Frozen):
     """A venue settlement record, booked: refused whole if it was booked before."""
 
@@ -241,6 +248,7 @@ Write = (
     | ClosePosition
     | InsertPnl
     | InsertFill
+    | InsertAdoption
     | InsertSettlement
     | SaveSyncState
     | InsertSnapshots
@@ -351,6 +359,12 @@ class GetBookedSettlements(Message):
     """Which of these records' keys (`SettlementReport.key`) are booked already."""
 
     keys: tuple[str, ...]
+
+
+class GetMarketRecords(Message):
+    """Every record booked for `tickers` (domain.fold.MarketRecords)."""
+
+    tickers: tuple[str, ...]
 
 
 class GetTickersWithFills(Message):
@@ -508,9 +522,10 @@ class PositionOpened(Message):
 
 
 class PositionClosed(Message):
+    """A position closed in the database (its P&L rows with it): it leaves the book."""
+
     position_id: int
     ticker: str
-    realized_pnl: Decimal
 
 
 class BookOrder(Message):
@@ -545,7 +560,9 @@ class VenueRecordsApplied(Message):
     recovered: int = 0
     realized_pnl: Decimal = Decimal(0)
     deferred_fills: tuple[str, ...] = ()  # fill ids left for an order in flight to book
-    deferred_settlements: tuple[str, ...] = ()  # settlement keys left likewise
+    deferred_settlements: tuple[str, ...] = ()  # settlement keys left likewise (or waiting)
+    # Settlements whose counts the fold cannot explain yet (fills missing), with the figures.
+    waiting: tuple[str, ...] = ()
     discrepancies: tuple[str, ...] = ()
     gone: tuple[str, ...] = ()  # held markets the venue no longer lists, with no settlement
 

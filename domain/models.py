@@ -284,6 +284,9 @@ class FillReport(Frozen):
     fee: Amount = Field(default=ZERO, ge=0)
     is_taker: bool = True
     created_time: AwareDatetime
+    # The venue's own order among fills of one `created_time` (0: the oldest), from the
+    # order it lists them in (domain.fold.sequence_listing): ties are never broken by id.
+    seq: int = Field(default=0, ge=0)
 
     @property
     def no_price(self) -> Decimal:

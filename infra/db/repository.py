@@ -19,11 +19,13 @@ from pydantic import ValidationError
 from sqlalchemy import (
     Connection,
     Engine,
+    Integer,
     bindparam,
     delete,
     exists,
     func,
     insert,
+    literal,
     select,
     text,
     type_coerce,
@@ -36,6 +38,7 @@ from sqlalchemy.types import NullType, TypeDecorator
 from domain.base import Frozen
 from domain.cash import BookCash, CashCheck, CashVerdict
 from domain.errors import ExecutionAlreadyFinal, RecordAlreadyBooked
+from domain.fold import Adoption, MarketRecords
 from domain.halts import (
     Halt,
     HaltCode,
@@ -72,6 +75,7 @@ from infra.db.errors import DatabaseCorruptError, DatabaseError
 from infra.db.tables import (
     KILL_SWITCH_ROW_ID,
     STATUS_ROW_ID,
+    AdoptionRow,
     Base,
     CashCheckRow,
     DeadLetterRow,
@@ -172,6 +176,15 @@ def _to_domain(model: type[M], row: Mapping[str, Any]) -> M:
     """A stored row as its domain value; a row the domain refuses (a negative count, a price
     above $1) fails closed as corruption, with what is wrong."""
     return _validated(model, {name: row[name] for name in model.model_fields}, row)
+
+
+def _fill(row: Mapping[str, Any]) -> FillReport:
+    return _validated(FillReport, {n: row[n] for n in FillReport.model_fields if n in row}, row)
+
+
+def _settlement(row: Mapping[str, Any]) -> SettlementReport:
+    values = {n: row[n] for n in SettlementReport.model_fields if n in row}
+    return _validated(SettlementReport, values, row)
 
 
 def _forecast(row: Mapping[str, Any]) -> Forecast:
@@ -585,14 +598,25 @@ class Repository:
         return [_to_domain(Position, row) for row in rows]
 
     def position_stats(self) -> PositionStats:
-        pnl = type_coerce(PositionRow.payout - PositionRow.cost, MicroDollars())
-        trades, wins, losses, realized = self._connection.execute(
+        """Closed positions won and lost by their realized P&L, and the realized P&L of every
+        sale and settlement (a partial sale counts when it happens, not when the rest closes)."""
+        realized = self._connection.execute(
+            select(type_coerce(func.sum(PnlRow.realized_pnl), MicroDollars()))
+        ).scalar()
+        per_position = (
+            select(PnlRow.position_id, func.sum(PnlRow.realized_pnl).label("pnl"))
+            .group_by(PnlRow.position_id)
+            .subquery()
+        )
+        pnl = func.coalesce(type_coerce(per_position.c.pnl, Integer()), literal(0, Integer()))
+        trades, wins, losses = self._connection.execute(
             select(
                 func.count(PositionRow.id),
-                func.count(PositionRow.id).filter(PositionRow.payout > PositionRow.cost),
-                func.count(PositionRow.id).filter(PositionRow.payout < PositionRow.cost),
-                func.sum(pnl),
-            ).where(PositionRow.status == PositionStatus.CLOSED.value)
+                func.count(PositionRow.id).filter(pnl > 0),
+                func.count(PositionRow.id).filter(pnl < 0),
+            )
+            .outerjoin(per_position, per_position.c.position_id == PositionRow.id)
+            .where(PositionRow.status == PositionStatus.CLOSED.value)
         ).one()
         return PositionStats(
             trades=trades,
@@ -619,6 +643,7 @@ class Repository:
                 yes_price=fill.yes_price,
                 fee=fill.fee,
                 created_time=fill.created_time,
+                seq=fill.seq,
                 client_order_id=client_order_id,
                 booked_at=booked_at,
             )
@@ -634,6 +659,22 @@ class Repository:
             select(FillRow.ticker).where(FillRow.ticker.in_(tickers)).distinct()
         )
         return {ticker for (ticker,) in rows}
+
+    def market_records(self, tickers: Sequence[str]) -> MarketRecords:
+        """Every record booked for `tickers`: what the fold of their books starts from."""
+        fills = self._all(select(*_columns(FillRow)).where(FillRow.ticker.in_(tickers)))
+        settlements = self._all(
+            select(*_columns(SettlementRow)).where(SettlementRow.ticker.in_(tickers))
+        )
+        adoptions = self._all(select(*_columns(AdoptionRow)).where(AdoptionRow.ticker.in_(tickers)))
+        return MarketRecords(
+            fills=tuple(_fill(row) for row in fills),
+            settlements=tuple(_settlement(row) for row in settlements),
+            adoptions=tuple(_to_domain(Adoption, row) for row in adoptions),
+        )
+
+    def insert_adoption(self, adoption: Adoption) -> None:
+        self._connection.execute(insert(AdoptionRow).values(**adoption.model_dump()))
 
     def fills(self) -> list[dict[str, Any]]:
         return [dict(row) for row in self._all(select(*_columns(FillRow)).order_by(FillRow.id))]

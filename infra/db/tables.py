@@ -375,6 +375,21 @@ class FillRow(Base):
     created_time: Mapped[datetime]
     client_order_id: Mapped[str | None]  # the bot's order; NULL for a trade placed elsewhere
     booked_at: Mapped[datetime]
+    seq: Mapped[int] = mapped_column(server_default="0")  # the venue's order in its timestamp
+
+
+class AdoptionRow(Base):
+    """A venue position taken into the book before its fills (provisional: domain.fold)."""
+
+    __tablename__ = "adoptions"
+    __table_args__ = (one_of("side", Side),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticker: Mapped[str] = mapped_column(unique=True)
+    side: Mapped[str]
+    count: Mapped[Contracts]
+    cost: Mapped[Money]
+    observed_at: Mapped[datetime]
 
 
 class SettlementRow(Base):

@@ -31,6 +31,7 @@ import requests
 from loguru import logger
 
 from domain.fees import FeeSchedule, net_fees
+from domain.fold import sequence_listing
 from domain.models import (
     Balance,
     FillReport,
@@ -455,8 +456,9 @@ class KalshiClient:
         pages = self._pages(
             "/portfolio/fills", params, "fills", wire.parse_fill, lambda f: f.fill_id, auth=True
         )
-        # Each fee as the balance paid it, whichever way the venue reports it (A7 rounding).
-        return net_fees(self._all(pages))
+        # Each fee as the balance paid it, whichever way the venue reports it (A7 rounding);
+        # each fill numbered in the venue's own sequence within its timestamp.
+        return sequence_listing(net_fees(self._all(pages)))
 
     def get_settlements(
         self, *, limit: int = MAX_PORTFOLIO_LIMIT, **filters: Any

@@ -36,6 +36,7 @@ from sqlalchemy import Connection
 
 from domain.clock import Clock
 from domain.fees import FeeSchedule, affordable, charge, max_cost
+from domain.fold import sequence_listing
 from domain.matching import displayed_at, trade_through, walk_book
 from domain.models import (
     Balance,
@@ -172,7 +173,7 @@ class PaperExchange:
         since = None if min_ts is None else datetime.fromtimestamp(int(min_ts), UTC)
         with self._synced() as conn:
             rows = self.store.fills(conn, ticker=ticker, order_id=order_id, since=since)
-        return tuple(f.report() for f in reversed(rows))
+        return sequence_listing(f.report() for f in reversed(rows))
 
     def get_settlements(self, **filters: Any) -> tuple[SettlementReport, ...]:
         min_ts = filters.get("min_ts")

@@ -24,6 +24,7 @@ from domain.messages import (
     CommitWork,
     GetBook,
     InsertExecution,
+    InsertPnl,
     InsertPosition,
     MarketClaimed,
     PositionClosed,
@@ -31,7 +32,15 @@ from domain.messages import (
     ReleaseClaim,
     WorkCommitted,
 )
-from domain.models import Execution, ExecutionStatus, Position, PositionStats, PositionStatus, Side
+from domain.models import (
+    Execution,
+    ExecutionStatus,
+    PnlEvent,
+    Position,
+    PositionStats,
+    PositionStatus,
+    Side,
+)
 from domain.risk import DenyReason
 
 D = Decimal
@@ -154,10 +163,9 @@ def test_an_opened_position_ends_the_claim_and_holds_the_market(
     held = claim(positions, "X", "later", "5")
     assert isinstance(held, ClaimRefused)
     assert held.reason is DenyReason.ALREADY_HELD
-    # Settled and closed: the market is free again, and the result is counted.
-    positions.tell(PositionClosed(position_id=7, ticker="X", realized_pnl=D("5.5")))
+    # Settled and closed: the market is free again.
+    positions.tell(PositionClosed(position_id=7, ticker="X"))
     assert isinstance(claim(positions, "X", "later", "5"), MarketClaimed)
-    assert book(positions).stats == PositionStats(trades=1, wins=1, realized_pnl=D("5.5"))
 
 
 # A restart rebuilds the book from the database ----------------------------------------------
@@ -222,10 +230,20 @@ def test_the_book_and_its_stats_are_rebuilt_identically_after_a_restart(
     for ticker, payout in (("WIN", "10"), ("LOSS", "0"), ("FLAT", "5")):
         held = opened[ticker]
         assert held.id is not None
-        commit(ClosePosition(position_id=held.id, closed_at=NOW, payout=D(payout)))
-        positions.tell(
-            PositionClosed(position_id=held.id, ticker=ticker, realized_pnl=D(payout) - held.cost)
+        commit(
+            ClosePosition(position_id=held.id, closed_at=NOW, payout=D(payout)),
+            InsertPnl(
+                event=PnlEvent(
+                    ts=NOW,
+                    ticker=ticker,
+                    position_id=held.id,
+                    cost=held.cost,
+                    payout=D(payout),
+                    realized_pnl=D(payout) - held.cost,
+                )
+            ),
         )
+        positions.tell(PositionClosed(position_id=held.id, ticker=ticker))
 
     before = book(positions)
     assert sorted(before.claimed) == ["AMBIG", "INTENT", "REST"]

@@ -244,20 +244,41 @@ def test_a_position_grows_when_a_resting_order_fills(database: Database) -> None
     assert (grown.count, grown.cost) == (Decimal("10.00"), Decimal("5.67"))
 
 
-def test_position_stats_count_closed_positions_only(database: Database) -> None:
+def test_position_stats_count_every_sale_and_settlement_and_closed_positions_only(
+    database: Database,
+) -> None:
+    """Realized P&L is every P&L row (a partial sale counts when it happens, issue 19); a
+    closed position wins or loses by the sum of its own rows."""
     outcomes = {"WIN": Decimal("10.00"), "LOSS": Decimal(0), "EVEN": Decimal("5.67")}
     with database.unit_of_work() as repo:
         for ticker, payout in outcomes.items():
             opened = repo.insert_position(position(ticker=ticker))
             assert opened.id is not None
             repo.close_position(opened.id, at(60), payout)
-        repo.insert_position(position(ticker="STILL-OPEN"))
+            repo.insert_pnl(pnl(ticker, opened.id, opened.cost, payout))
+        still = repo.insert_position(position(ticker="STILL-OPEN"))
+        assert still.id is not None
+        repo.insert_pnl(pnl("STILL-OPEN", still.id, Decimal(1), Decimal("1.25")))  # a sale
 
     with database.read() as repo:
         stats = repo.position_stats()
 
     assert stats == PositionStats(
-        trades=3, wins=1, losses=1, realized_pnl=Decimal("4.33") - Decimal("5.67")
+        trades=3,
+        wins=1,
+        losses=1,
+        realized_pnl=Decimal("4.33") - Decimal("5.67") + Decimal("0.25"),
+    )
+
+
+def pnl(ticker: str, position_id: int, cost: Decimal, payout: Decimal) -> PnlEvent:
+    return PnlEvent(
+        ts=at(60),
+        ticker=ticker,
+        position_id=position_id,
+        cost=cost,
+        payout=payout,
+        realized_pnl=payout - cost,
     )
 
 
