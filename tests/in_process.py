@@ -22,11 +22,18 @@ from pathlib import Path
 from loguru import logger
 
 import main
+from infra.kalshi.client import KalshiClient
 from infra.logs import HTTP_CLIENT_LOGGERS, QUIET_LOGGERS, clock_stamp
 from infra.sim import SimConfig, SimExchange
 from infra.sim.keygen import KeyPair
 from tests.fakes.llm_server import FakeLlmServer
-from tests.process_helpers import CONFIDENT_ANSWER, account_env, child_env, make_key_pair
+from tests.process_helpers import (
+    CONFIDENT_ANSWER,
+    account_client,
+    account_env,
+    child_env,
+    make_key_pair,
+)
 
 HANDLED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1)
 TUNED_LOGGERS = ("", "pykka", *HTTP_CLIENT_LOGGERS, *QUIET_LOGGERS)  # "" is the root logger
@@ -112,6 +119,9 @@ class Exchange:
 
     def bot_env(self, **extra: str) -> dict[str, str]:
         return account_env(self.keys, self.llm_url, **extra)
+
+    def client(self) -> KalshiClient:
+        return account_client(self.base_url, self.keys)
 
 
 @contextmanager

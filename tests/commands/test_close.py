@@ -75,7 +75,7 @@ def test_a_sale_left_from_before_the_start_is_dropped_and_said(tmp_path: Path) -
     db = tmp_path / "book.db"
     # An exchange of its own: the embedded one starts a fresh book (and archives this one).
     with exchange_in_process(tmp_path) as sim:
-        args = ("--cycles", "0", "--exchange-url", sim.base_url, "--db", str(db))
+        args = ("--venue", "sim", "--cycles", "0", "--exchange-url", sim.base_url, "--db", str(db))
         first = run_main_in_process(*args, env=sim.bot_env())
         assert first.returncode == 0, first.stderr
         request(db, OperatorAction.CLOSE, None, ticker="KXANY-1")  # as if a bot stopped first

@@ -38,7 +38,16 @@ FILLED = r"(\S+) buy \S+ (yes|no) @ \S+: ([1-9]\S*) filled"
 
 
 def bot_args(db: Path, exchange_url: str) -> list[str]:
-    return ["--exchange-url", exchange_url, "--db", str(db), "--log-level", "INFO"]
+    return [
+        "--venue",
+        "sim",
+        "--exchange-url",
+        exchange_url,
+        "--db",
+        str(db),
+        "--log-level",
+        "INFO",
+    ]
 
 
 class Trading(NamedTuple):
@@ -64,7 +73,7 @@ def trading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Trading]:
             assert running.wait(60) == 0, running.stderr
 
 
-# Controls: the last tests of the module, since they change what the bot may do ---------------
+# Controls: the last tests of the module, since they change what the bot holds ----------------
 
 
 def test_pause_stops_new_entries_and_resume_restarts_them(
@@ -111,14 +120,18 @@ def book_holdings(db: Path) -> dict[str, Decimal]:
     return signed
 
 
+def pause(running: Child, db: Path) -> None:
+    """Pause the bot (or keep it paused), so it does not buy again what a test sells."""
+    start = len(running.err)
+    assert run_main_in_process("pause", "--db", str(db)).returncode == 0
+    running.wait_stderr(r"operator command pause PAUSED", 60, start)
+
+
 def test_close_sells_through_the_order_flow_and_the_book_follows_the_venue(
     trading: Trading,
 ) -> None:
     running, db, ticker, sim = trading
-    # Paused first, so the bot does not buy the market again once it is sold.
-    start = len(running.err)
-    assert run_main_in_process("pause", "--db", str(db)).returncode == 0
-    running.wait_stderr(r"operator command pause PAUSED", 60, start)
+    pause(running, db)
     assert ticker in venue_holdings(sim)
     unknown = run_main_in_process("close", "NO-SUCH-MARKET", "--db", str(db))
     assert unknown.returncode == 1
@@ -153,6 +166,7 @@ def test_close_sells_through_the_order_flow_and_the_book_follows_the_venue(
 
 def test_flatten_sells_everything_held(trading: Trading) -> None:
     running, db, _, sim = trading
+    pause(running, db)  # whichever control test ran before on this bot, if any
     held = book_holdings(db)
     start = len(running.err)
     flattened = run_main_in_process("flatten", "--db", str(db))

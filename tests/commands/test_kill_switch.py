@@ -17,7 +17,16 @@ def test_the_kill_switch_halts_on_a_daily_loss_until_resumed(tmp_path: Path) -> 
     with exchange_in_process(tmp_path) as exchange:
         # Any purchase loses the spread and the fee at once, on the mark: a cent is enough.
         env = exchange.bot_env(PMT_CYCLE_INTERVAL="0.1", PMT_RISK__MAX_DAILY_LOSS="0.01")
-        args = ("--exchange-url", exchange.base_url, "--db", str(db), "--log-level", "INFO")
+        args = (
+            "--venue",
+            "sim",
+            "--exchange-url",
+            exchange.base_url,
+            "--db",
+            str(db),
+            "--log-level",
+            "INFO",
+        )
         trading = run_main_in_process(*args, "--cycles", "2", env=env)
         assert trading.returncode == 0, trading.stderr  # a halt is no failure of the run
         [halted] = [
