@@ -8,6 +8,7 @@ from decimal import Decimal
 from rich.console import Console
 
 from commands.run_report import Holdings, render_run
+from domain.health import Part, check
 from domain.messages import CycleStats
 
 START = datetime(2026, 11, 24, 12, tzinfo=UTC)
@@ -42,3 +43,27 @@ def test_the_report_counts_partial_fills_and_shows_unrealised_pnl_fees_and_llm_c
     assert "(1 without a bid, valued at $0)" in text
     assert "realized $2.65 this run, unrealized -$78.87" in text
     assert "fees $1.23, LLM cost $0.42 this run" in text
+
+
+def test_the_report_says_each_unhealthy_part_and_the_cycles_given_up() -> None:
+    problem = "40 of 40 market records quarantined (field price_ranges[0].step x40)"
+    cycles = [
+        CycleStats(
+            cycle=n,
+            started_at=START,
+            unhealthy=(check(Part.SCANNER, n, START, problem),),
+        )
+        for n in (1, 3)
+    ]
+    holdings = Holdings(0, 0, Decimal(0), Decimal(0), Decimal(0))
+    console = Console(record=True, width=200)
+    args = ("sim", "offline", cycles, Decimal(1000), Decimal(1000), holdings, True, "ok")
+    render_run(console, *args, given_up=(2,))
+    text = console.export_text()
+    assert "Health: UNHEALTHY" in text
+    assert f"scanner: unhealthy in 2 of 3 cycle(s), last in cycle 3: {problem}" in text
+    assert "cycle: 1 of 3 cycle(s) given up (cycle 2)" in text
+
+    healthy = Console(record=True, width=200)
+    render_run(healthy, "sim", "offline", [], Decimal(1000), Decimal(1000), holdings, True, "ok")
+    assert "Health: ok" in healthy.export_text()

@@ -75,3 +75,7 @@ def test_json_has_the_marks_values_equity_and_exposure_the_table_shows(
     assert sum(Decimal(e["cost"]) for e in exposure) == Decimal(data["open_exposure"])
     assert Decimal(data["open_exposure"]) == sum(Decimal(p["cost"]) for p in data["positions"])
     assert data["heartbeat_cycle"] == 1
+    assert data["health"]["ok"] is True
+    parts = [p["part"] for p in data["health"]["parts"]]
+    assert parts == ["scanner", "linking", "llm", "cycle"]  # each checked, each healthy
+    assert "Health   ok (scanner, linking, llm, cycle at their last check)" in text
