@@ -230,11 +230,8 @@ def make_key_pair(directory: Path, key_id: str = "test-key") -> KeyPair:
 def account_env(keys: KeyPair, llm_url: str, **extra: str) -> dict[str, str]:
     """A bot's environment on a standalone exchange: the account's keys, and Claude (the real
     SDK) pointed at a local fake whose every forecast is 0.97, so a cycle always finds YES edges
-    to trade whatever markets the simulator lists at this time of day. With a key the venue is
-    `demo`, whose Polymarket is the real Gamma: off here (no network in tests), or every cycle
-    would fail its linking check (domain.health) for want of a second opinion."""
+    to trade whatever markets the simulator lists at this time of day."""
     return child_env(
-        PMT_POLYMARKET__ENABLED="false",
         KALSHI_API_KEY_ID=keys.key_id,
         KALSHI_PRIVATE_KEY_PATH=str(keys.private_key),
         PMT_LLM__PROVIDER="anthropic",
