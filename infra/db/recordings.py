@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
-from sqlalchemy import delete, func, insert, select, union
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import LargeBinary, cast, delete, func, insert, select, union
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from domain.base import Frozen
@@ -37,6 +37,13 @@ from infra.db.tables import (
     RecordedScanRow,
     RecordingBlobRow,
 )
+
+MAX_BLOB_BYTES = 4 * 1024 * 1024  # a market, a book, a prompt, an answer: kilobytes
+MAX_TICKER_BYTES = 256
+
+
+class RecordingRowError(ValueError):
+    """A recorded row that cannot be replayed; the message names the row and what is wrong."""
 
 
 class RecordedScan(Frozen):
@@ -143,13 +150,40 @@ class Recordings(Repository):
 
     # reading (replay)
 
-    def _blobs(self, hashes: set[str]) -> dict[str, str]:
-        rows = self._all(
-            select(RecordingBlobRow.hash, RecordingBlobRow.body).where(
-                RecordingBlobRow.hash.in_(hashes)
-            )
+    def _blobs(self, users: Mapping[str, str]) -> dict[str, str]:
+        """The bodies of the blobs `users` names (hash -> the first row using it). A blob
+        larger than MAX_BLOB_BYTES is refused before it is read, a missing one named."""
+        blob = RecordingBlobRow
+        size = func.length(cast(blob.body, LargeBinary))
+        sizes = self._all(
+            select(blob.hash, blob.kind, size.label("size")).where(blob.hash.in_(users))
         )
+        for row in sizes:
+            if row["size"] > MAX_BLOB_BYTES:
+                raise RecordingRowError(
+                    f"{users[row['hash']]}: its {row['kind']} is {row['size']:,} bytes, more than"
+                    f" a recording ever holds ({MAX_BLOB_BYTES:,}); refused unread"
+                )
+        missing = set(users) - {row["hash"] for row in sizes}
+        if missing:
+            key = min(missing)
+            raise RecordingRowError(f"{users[key]}: its recorded input {key[:12]} is missing")
+        rows = self._all(select(blob.hash, blob.body).where(blob.hash.in_(users)))
         return {row["hash"]: row["body"] for row in rows}
+
+    def check_row_sizes(self) -> None:
+        """Refuse, before reading any, a recorded row whose ticker is not a ticker's size."""
+        for table in (RecordedMarketRow, RecordedLlmCallRow):
+            oversized = self._connection.execute(
+                select(table.id)
+                .where(func.length(cast(table.ticker, LargeBinary)) > MAX_TICKER_BYTES)
+                .limit(1)
+            ).scalar()
+            if oversized is not None:
+                raise RecordingRowError(
+                    f"{table.__tablename__} row {oversized}: its ticker is longer than"
+                    f" {MAX_TICKER_BYTES} bytes; refused unread"
+                )
 
     def scan_times(self) -> list[datetime]:
         """When each recorded scan was made, oldest first."""
@@ -172,18 +206,17 @@ class Recordings(Repository):
             .where(RecordedMarketRow.scan_id.in_([s["id"] for s in scans]))
             .order_by(RecordedMarketRow.id)
         )
-        hashes = {
-            h
-            for row in markets
+        users: dict[str, str] = {}
+        for row in markets:
             for h in (
                 row["market_hash"],
                 row["book_hash"],
                 row["polymarket_hash"],
                 row["fees_hash"],
-            )
-            if h is not None
-        }
-        bodies = self._blobs(hashes)
+            ):
+                if h is not None:
+                    users.setdefault(h, _market_row(row))
+        bodies = self._blobs(users)
         by_scan: dict[int, list[Mapping[str, Any]]] = {}
         for row in markets:
             by_scan.setdefault(row["scan_id"], []).append(row)
@@ -194,16 +227,18 @@ class Recordings(Repository):
                 cycle=scan["cycle"],
                 candidates=tuple(
                     RecordedCandidate(
-                        market=_load(Market, bodies, row["market_hash"]),
-                        book=_load(OrderBook, bodies, row["book_hash"]),
-                        polymarket=_load(PolymarketMarket, bodies, row["polymarket_hash"]),
-                        fees=_load(RecordedFees, bodies, row["fees_hash"]),
+                        market=_load(Market, bodies, row["market_hash"], _market_row(row)),
+                        book=_load(OrderBook, bodies, row["book_hash"], _market_row(row)),
+                        polymarket=_load(
+                            PolymarketMarket, bodies, row["polymarket_hash"], _market_row(row)
+                        ),
+                        fees=_load(RecordedFees, bodies, row["fees_hash"], _market_row(row)),
                     )
                     for row in by_scan.get(scan["id"], [])
                     if row["role"] == "candidate"
                 ),
                 held=tuple(
-                    _load(Market, bodies, row["market_hash"])
+                    _load(Market, bodies, row["market_hash"], _market_row(row))
                     for row in by_scan.get(scan["id"], [])
                     if row["role"] == "held"
                 ),
@@ -227,35 +262,64 @@ class Recordings(Repository):
         if before is not None:
             query = query.where(RecordedLlmCallRow.ts < before)
         calls = self._all(query)
-        hashes = {
-            h
-            for row in calls
+        users: dict[str, str] = {}
+        for row in calls:
             for h in (
                 row["system_hash"],
                 row["user_hash"],
                 row["settings_hash"],
                 row["answer_hash"],
-            )
-            if h is not None
-        }
-        bodies = self._blobs(hashes)
-        return [
-            RecordLlmExchange(
-                call_id=row["call_id"],
-                ts=row["ts"],
-                ticker=row["ticker"],
-                cycle=row["cycle"],
-                system=bodies[row["system_hash"]],
-                user=bodies[row["user_hash"]],
-                settings=_load(LlmSettingsRecord, bodies, row["settings_hash"]),
-                answer=_load(RecordedAnswer, bodies, row["answer_hash"]),
-                outcome=row["outcome"],
-                cost=row["cost"],
-            )
-            for row in calls
-        ]
+            ):
+                if h is not None:
+                    users.setdefault(h, _call_row(row))
+        bodies = self._blobs(users)
+        return [_exchange(row, bodies) for row in calls]
 
 
-def _load(model: type[BaseModel], bodies: Mapping[str, str], key: str | None) -> Any:
-    """The model stored under `key` (None for no blob)."""
-    return None if key is None else model.model_validate_json(bodies[key])
+def _exchange(row: Mapping[str, Any], bodies: Mapping[str, str]) -> RecordLlmExchange:
+    where = _call_row(row)
+    try:
+        return RecordLlmExchange(
+            call_id=row["call_id"],
+            ts=row["ts"],
+            ticker=row["ticker"],
+            cycle=row["cycle"],
+            system=bodies[row["system_hash"]],
+            user=bodies[row["user_hash"]],
+            settings=_load(LlmSettingsRecord, bodies, row["settings_hash"], where),
+            answer=_load(RecordedAnswer, bodies, row["answer_hash"], where),
+            outcome=row["outcome"],
+            cost=row["cost"],
+        )
+    except ValidationError as exc:
+        raise RecordingRowError(f"{where}: {_first_problem(exc)}") from None
+
+
+def _market_row(row: Mapping[str, Any]) -> str:
+    return (
+        f"recorded_markets row {row['id']} ({row['role']} {row['ticker']}, scan {row['scan_id']})"
+    )
+
+
+def _call_row(row: Mapping[str, Any]) -> str:
+    return f"recorded_llm_calls row {row['id']} ({row['ticker']} cycle {row['cycle']})"
+
+
+def _first_problem(exc: ValidationError) -> str:
+    first = exc.errors(include_url=False, include_input=False)[0]
+    field = ".".join(str(part) for part in first["loc"]) or "the record"
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{field}: {first['msg']}{more}"
+
+
+def _load(model: type[BaseModel], bodies: Mapping[str, str], key: str | None, where: str) -> Any:
+    """The model stored under `key` (None for no blob); RecordingRowError naming `where` if
+    the stored text is not one."""
+    if key is None:
+        return None
+    try:
+        return model.model_validate_json(bodies[key])
+    except ValidationError as exc:
+        raise RecordingRowError(
+            f"{where}: its recorded {model.__name__} does not read back: {_first_problem(exc)}"
+        ) from None

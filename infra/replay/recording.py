@@ -19,7 +19,7 @@ from domain.models import LedgerReason, MarketResult
 from domain.recording import RecordLlmExchange
 from infra.db.errors import DatabaseError
 from infra.db.reading import open_for_reading
-from infra.db.recordings import RecordedScan, Recordings
+from infra.db.recordings import RecordedScan, RecordingRowError, Recordings
 from infra.db.tables import ForecastRow, LedgerRow, SettlementRow
 
 
@@ -63,29 +63,39 @@ def load_recording(path: Path, start: datetime | None, end: datetime | None) -> 
         raise RecordingError(
             f"--db {path} is not a recording this version can replay: {exc}"
         ) from None
-    with database, database.read(Recordings) as recordings:
-        times = recordings.scan_times()
-        if not times:
-            raise RecordingError(
-                f"--db {path} holds no recorded cycles (recorder.enabled was off, or every"
-                " recording was pruned: recorder.keep_days)"
-            )
-        scans = recordings.scans(start, end)
-        if not scans:
-            raise RecordingError(
-                f"no recorded cycle between {_text(start)} and {_text(end)}: {path} holds"
-                f" cycles from {format_utc(times[0])} to {format_utc(times[-1])}"
-            )
-        # The calls of the period's last scan were booked after it, before the next scan.
-        after = None if end is None else recordings.next_scan_time(end)
-        exchanges = tuple(recordings.llm_exchanges(scans[0].ts, after))
-        resolutions = _resolutions(recordings, times)
-        initial = recordings.connection.execute(
-            select(LedgerRow.balance)
-            .where(LedgerRow.reason == LedgerReason.INITIAL.value)
-            .order_by(LedgerRow.id)
-            .limit(1)
-        ).scalar()
+    try:
+        with database, database.read(Recordings) as recordings:
+            return _load(path, recordings, start, end)
+    except RecordingRowError as exc:
+        raise RecordingError(f"--db {path} cannot be replayed: {exc}") from None
+
+
+def _load(
+    path: Path, recordings: Recordings, start: datetime | None, end: datetime | None
+) -> Recording:
+    recordings.check_row_sizes()
+    times = recordings.scan_times()
+    if not times:
+        raise RecordingError(
+            f"--db {path} holds no recorded cycles (recorder.enabled was off, or every"
+            " recording was pruned: recorder.keep_days)"
+        )
+    scans = recordings.scans(start, end)
+    if not scans:
+        raise RecordingError(
+            f"no recorded cycle between {_text(start)} and {_text(end)}: {path} holds"
+            f" cycles from {format_utc(times[0])} to {format_utc(times[-1])}"
+        )
+    # The calls of the period's last scan were booked after it, before the next scan.
+    after = None if end is None else recordings.next_scan_time(end)
+    exchanges = tuple(recordings.llm_exchanges(scans[0].ts, after))
+    resolutions = _resolutions(recordings, times)
+    initial = recordings.connection.execute(
+        select(LedgerRow.balance)
+        .where(LedgerRow.reason == LedgerReason.INITIAL.value)
+        .order_by(LedgerRow.id)
+        .limit(1)
+    ).scalar()
     if initial is None:
         raise RecordingError(f"--db {path} has no initial bankroll in its ledger")
     return Recording(path, tuple(scans), exchanges, resolutions, initial)
