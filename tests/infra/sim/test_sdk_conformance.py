@@ -80,6 +80,7 @@ def sdk_python() -> Path:
     return python
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)  # the first run installs the SDK from PyPI
 def test_the_official_sdk_parses_every_served_call(tmp_path: Path) -> None:
     python = sdk_python()
