@@ -174,8 +174,12 @@ class Scanner(BaseActor):
             return {}, stats.plus(errors=(f"polymarket: {exc}",))
         by_id = {poly.id: poly for poly in polys}
         links = link_markets(markets, polys, self.link_pairs, self.link_config)
+        # Linked over every market, so a priceless one still takes its match away from a
+        # worse rival; then only a market with an opinion (infra.polymarket.wire) is a quote.
         quotes = {
-            link.kalshi_ticker: (by_id[link.polymarket_id], link.confidence) for link in links
+            link.kalshi_ticker: (by_id[link.polymarket_id], link.confidence)
+            for link in links
+            if by_id[link.polymarket_id].yes_price is not None
         }
         if markets:  # with no Kalshi market, linking proves nothing either way
             problem = linking_problem(len(markets), len(polys), len(quotes), None)
