@@ -408,7 +408,7 @@ class Positions(BaseActor):
             self.log.warning("{}", line)
             return report.replace(
                 deferred_settlements=(*report.deferred_settlements, record.key),
-                waiting=(*report.waiting, line),
+                waiting=(*report.waiting, (record.key, line)),
             )
         moved = self._book(
             ticker,
@@ -480,7 +480,9 @@ class Positions(BaseActor):
             side=side,
             count=venue.count,
             cost=venue.market_exposure + venue.fees_paid,
-            observed_at=self.clock.now(),
+            # The venue's clock where it gives one: the fills behind the position are no
+            # later than its last change, whatever the bot's clock says.
+            observed_at=venue.last_updated or self.clock.now(),
         )
         self.log.warning(
             "{}: adopting {} {} the book has no record of, at cost {}",

@@ -29,6 +29,7 @@ from actors.outcomes import book_refusal
 from actors.trading_guard import CashCheckFailed, TradingGuard
 from domain.clock import Clock
 from domain.execution import resolve_order
+from domain.halts import HaltCode
 from domain.messages import (
     ApplyVenueRecords,
     BookOrder,
@@ -38,6 +39,7 @@ from domain.messages import (
     GetExecutions,
     GetSyncState,
     GetUnresolvedForecastTickers,
+    HaltTrading,
     Reconcile,
     ReconciliationReport,
     RecordHeartbeat,
@@ -74,6 +76,8 @@ FILLS, SETTLEMENTS = "fills", "settlements"
 # (the venue is eventually consistent), and the unique keys drop the ones seen before.
 OVERLAP = timedelta(hours=1)
 APPLY_TIMEOUT = 120.0  # Positions books one transaction per record
+REREADS = 2  # reads of a market's fills, in one reconciliation, for a settlement they miss
+UNEXPLAINED = 3  # reconciliations a settlement may wait for its fills before trading halts
 
 
 class Reconciler(BaseActor):
@@ -122,6 +126,7 @@ class Reconciler(BaseActor):
         self.checkpoint = checkpoint or (lambda _step: None)
         self.success_at: datetime | None = None
         self.error_at: datetime | None = None
+        self.unexplained: dict[str, int] = {}  # settlement key -> reconciliations it waited
         self.last_error: str | None = None
 
     # Entry points ------------------------------------------------------------------------
@@ -210,6 +215,7 @@ class Reconciler(BaseActor):
             applied: VenueRecordsApplied = ask(
                 self.directory.get("positions"), records, APPLY_TIMEOUT
             )
+            applied = self._explain_settlements(records, applied)
         except UNAVAILABLE as exc:
             # Each record Positions booked is durable and will be skipped next time.
             return self._failed(f"Positions could not apply the venue's records: {exc!r}")
@@ -231,6 +237,49 @@ class Reconciler(BaseActor):
             realized_pnl=applied.realized_pnl,
             discrepancies=applied.discrepancies,
         )
+
+    def _explain_settlements(
+        self, records: ApplyVenueRecords, applied: VenueRecordsApplied
+    ) -> VenueRecordsApplied:
+        """A settlement whose counts the book's fold cannot explain means fills are missing
+        (listed late, or on a page cut short): its market's fills up to its time are read
+        again, a bounded number of times, and applied with it. Still unexplained after
+        `UNEXPLAINED_CYCLES` reconciliations, it halts new orders with the figures: the book
+        waits for the venue's records and never guesses them."""
+        for _ in range(REREADS):
+            waiting = {key for key, _ in applied.waiting}
+            retry = tuple(s for s in records.settlements if s.key in waiting)
+            if not retry:
+                break
+            fills = tuple(
+                fill
+                for record in retry
+                for fill in self.client.get_fills(
+                    ticker=record.ticker, max_ts=int(record.settled_time.timestamp()) + 1
+                )
+            )
+            again: VenueRecordsApplied = ask(
+                self.directory.get("positions"),
+                ApplyVenueRecords(
+                    positions=records.positions,
+                    fills=fills,
+                    settlements=retry,
+                    fills_ignore_through=records.fills_ignore_through,
+                    settlements_ignore_through=records.settlements_ignore_through,
+                ),
+                APPLY_TIMEOUT,
+            )
+            applied = applied.after_retry(again)
+        figures = dict(applied.waiting)
+        self.unexplained = {key: self.unexplained.get(key, 0) + 1 for key in figures}
+        overdue = [figures[k] for k, cycles in self.unexplained.items() if cycles >= UNEXPLAINED]
+        if overdue:
+            detail = f"settlements unexplained by the venue's fills: {'; '.join(overdue)}"
+            ask(
+                self.directory.get("bankroll"),
+                HaltTrading(code=HaltCode.BOOK_UNEXPLAINED, detail=detail[:500]),
+            )
+        return applied
 
     def _halt_if_denied(self, exc: Exception) -> None:
         if isinstance(exc, AuthenticationError):

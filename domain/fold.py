@@ -146,6 +146,11 @@ def _matches(holding: Holding | None, side: Side | None, count: Decimal) -> bool
     return holding.side is side and holding.count == count
 
 
+def _n(count: Decimal) -> str:
+    """A count as people write it: 8, 7.5 (not 8.00, nor 1E+1)."""
+    return f"{count.normalize():f}"
+
+
 def _counts(holding: Holding | None) -> tuple[Decimal, Decimal]:
     if holding is None:
         return ZERO, ZERO
@@ -191,8 +196,8 @@ def fold_market(
     held_yes, held_no = _counts(run.holding)
     if (held_yes, held_no) != (record.yes_count, record.no_count):
         problems.append(
-            f"the venue settled {record.yes_count} yes / {record.no_count} no,"
-            f" the book holds {held_yes} yes / {held_no} no: waiting for the missing fills"
+            f"the venue settled {_n(record.yes_count)} yes / {_n(record.no_count)} no,"
+            f" the book holds {_n(held_yes)} yes / {_n(held_no)} no: waiting for the missing fills"
         )
         return book.replace(waiting=record, problems=tuple(problems))
     if run.holding is None:

@@ -25,6 +25,8 @@ class HaltCode(StrEnum):
     MAX_DAILY_LOSS = "MAX_DAILY_LOSS"  # the kill switch: equity fell too far today
     MAX_DRAWDOWN = "MAX_DRAWDOWN"  # the kill switch: equity fell too far below its peak
     AUTH_FAILED = "AUTH_FAILED"  # the venue refused the bot's credentials (401/403)
+    # A settlement the venue's fills cannot explain (fills missing) after re-reading them.
+    BOOK_UNEXPLAINED = "BOOK_UNEXPLAINED"
 
 
 # The kill switch's halts: lifting one also forgets its day start and peak, so the limits are

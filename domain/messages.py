@@ -561,10 +561,25 @@ class VenueRecordsApplied(Message):
     realized_pnl: Decimal = Decimal(0)
     deferred_fills: tuple[str, ...] = ()  # fill ids left for an order in flight to book
     deferred_settlements: tuple[str, ...] = ()  # settlement keys left likewise (or waiting)
-    # Settlements whose counts the fold cannot explain yet (fills missing), with the figures.
-    waiting: tuple[str, ...] = ()
+    # Settlements whose counts the fold cannot explain yet (fills missing): (key, figures).
+    waiting: tuple[tuple[str, str], ...] = ()
     discrepancies: tuple[str, ...] = ()
     gone: tuple[str, ...] = ()  # held markets the venue no longer lists, with no settlement
+
+    def after_retry(self, again: VenueRecordsApplied) -> VenueRecordsApplied:
+        """This application, then `again`: the waiting settlements applied once more with
+        their markets' fills read again."""
+        retried = {key for key, _ in self.waiting}
+        still = {key for key, _ in again.waiting} | set(again.deferred_settlements)
+        return self.replace(
+            fills_booked=self.fills_booked + again.fills_booked,
+            settled=self.settled + again.settled,
+            realized_pnl=self.realized_pnl + again.realized_pnl,
+            deferred_settlements=tuple(
+                key for key in self.deferred_settlements if key not in retried or key in still
+            ),
+            waiting=again.waiting,
+        )
 
 
 class GetBook(Message):

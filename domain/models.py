@@ -312,6 +312,8 @@ class PositionReport(Frozen):
     realized_pnl: Amount = ZERO
     fees_paid: Amount = ZERO
     total_traded: Amount = ZERO
+    # The venue's time of the position's last change: every fill behind it is no later.
+    last_updated: AwareDatetime | None = None
 
     @property
     def side(self) -> Side | None:

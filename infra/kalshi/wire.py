@@ -379,6 +379,7 @@ def parse_position(fields: Fields) -> PositionReport:
         realized_pnl=fields.amount("realized_pnl_dollars", "realized_pnl", signed=True) or ZERO,
         fees_paid=fees_paid,
         total_traded=fields.amount("total_traded_dollars", "total_traded") or ZERO,
+        last_updated=fields.timestamp("last_updated_ts", required=False),
     )
 
 
