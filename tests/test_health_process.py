@@ -20,8 +20,7 @@ from tests.process_helpers import run_main, standalone_sim
 @pytest.mark.timeout(240)
 def test_a_bounded_run_on_unparsable_markets_exits_1_and_status_says_why(tmp_path: Path) -> None:
     db = tmp_path / "book.db"
-    with standalone_sim(tmp_path, markets=30) as sim:
-        sim.set_faults(unparsable_markets=1.0)
+    with standalone_sim(tmp_path, "--unparsable-markets", "1", markets=30) as sim:
         args = ("--venue", "sim", "--cycles", "2", "--exchange-url", sim.base_url, "--db", str(db))
         result = run_main(*args, env=sim.bot_env(PMT_CYCLE_INTERVAL="0.1"))
     assert result.returncode == 1, result.stderr

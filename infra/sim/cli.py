@@ -93,6 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--truncate-mode", choices=[m.value for m in TruncateMode], default=TruncateMode.LOOP
     )
     parser.add_argument(
+        "--unparsable-markets",
+        type=float,
+        default=0.0,
+        help="share of each market page's records no client may parse (a health test)",
+    )
+    parser.add_argument(
         "--fault-path", action="append", default=[], help="limit faults to this path prefix"
     )
     return parser
@@ -130,6 +136,7 @@ def _sim_from(args: argparse.Namespace) -> SimExchange:
         drop_order_responses=args.drop_order_responses,
         truncate_pages=args.truncate_pages,
         truncate_mode=args.truncate_mode,
+        unparsable_markets=args.unparsable_markets,
         path_prefixes=tuple(args.fault_path),
     )
     return sim
