@@ -8,6 +8,7 @@ import re
 from urllib.parse import urlsplit
 
 KALSHI_DOMAINS = ("kalshi.com", "kalshi.co")
+VENUE_DOMAINS = {"live": "kalshi.com", "demo": "kalshi.co"}  # production, and the demo
 MASK = "***"
 # user:password@ (or a lone token@) after a scheme, and any query value named like a credential
 _USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s?#@]+@")
@@ -31,8 +32,8 @@ def host_of(url: str) -> str:
     return urlsplit(url).hostname or ""
 
 
-def is_kalshi_host(host: str) -> bool:
-    return any(host == domain or host.endswith(f".{domain}") for domain in KALSHI_DOMAINS)
+def is_kalshi_host(host: str, domains: tuple[str, ...] = KALSHI_DOMAINS) -> bool:
+    return any(host == domain or host.endswith(f".{domain}") for domain in domains)
 
 
 def is_loopback(host: str) -> bool:

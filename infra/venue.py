@@ -28,7 +28,7 @@ from infra.paper.store import PaperStore
 from infra.polymarket.gamma import GammaClient, PolymarketListing
 from infra.settings import REAL_MONEY_FLAG, REAL_MONEY_ONLY_BY_FLAG, Settings
 from infra.sim import SimConfig, SimExchange
-from infra.urls import KALSHI_DOMAINS, host_of, is_kalshi_host, is_loopback, redact_urls
+from infra.urls import VENUE_DOMAINS, host_of, is_kalshi_host, is_loopback, redact_urls
 from infra.venue_client import VenueClient
 
 CONNECT_TIMEOUT = 3.05  # seconds; reads get settings.request_timeout
@@ -81,8 +81,7 @@ def connect(settings: Settings, *, confirm_live: bool = False, **sim_options: An
             f" ({REAL_MONEY_ONLY_BY_FLAG})"
         )
     base_url = settings.exchange_url or (PRODUCTION_URL if venue == "live" else DEMO_URL)
-    if venue in {"live", "demo"}:
-        check_account_url(venue, base_url)
+    check_account_url(venue, base_url)
     signer = _signer_from_files(settings)
     client = KalshiClient(
         base_url, signer, limiter, timeout=(CONNECT_TIMEOUT, timeout), **_guards(settings)
@@ -92,11 +91,21 @@ def connect(settings: Settings, *, confirm_live: bool = False, **sim_options: An
 
 
 def check_account_url(venue: str, url: str) -> None:
-    """Orders signed with a Kalshi account's keys go over https to a Kalshi host, nowhere else:
-    a proxy in between could rewrite every order (the signature does not cover the body).
-    Loopback is allowed for tests, and the log says so."""
+    """Orders signed with the account's keys go only where the venue says: `live` over https
+    to Kalshi's production (kalshi.com), `demo` over https to its demo (kalshi.co), `sim` to a
+    simulator on this machine. A proxy in between could rewrite every order (the signature does
+    not cover the body), and keys sent to production under another venue's name would trade
+    real money without the flag. Loopback is allowed for live and demo in tests, logged."""
     host = host_of(url)
     shown = redact_urls(url)
+    if venue == "sim":
+        if not is_loopback(host):
+            raise OperatorInterventionRequired(
+                f"--venue sim refuses the exchange URL {shown}: a standalone simulator runs on"
+                " this machine (127.0.0.1, localhost); an exchange elsewhere is --venue demo or"
+                " --venue live"
+            )
+        return
     if is_loopback(host):
         logger.warning(
             "--venue {} at {}: a loopback address, for tests only (orders go to whatever"
@@ -105,10 +114,11 @@ def check_account_url(venue: str, url: str) -> None:
             shown,
         )
         return
-    if urlsplit(url).scheme != "https" or not is_kalshi_host(host):
+    domain = VENUE_DOMAINS[venue]
+    if urlsplit(url).scheme != "https" or not is_kalshi_host(host, (domain,)):
         raise OperatorInterventionRequired(
             f"--venue {venue} refuses the exchange URL {shown}: orders signed with your Kalshi"
-            f" keys go only over https:// to a Kalshi host ({', '.join(KALSHI_DOMAINS)}), e.g."
+            f" keys go only over https:// to a Kalshi {venue} host (*.{domain}), e.g."
             f" {PRODUCTION_URL if venue == 'live' else DEMO_URL}"
         )
 
