@@ -14,12 +14,18 @@ from domain.health import HealthCheck
 from domain.messages import CommitWork, RecordHealth
 
 
-def report_health(directory: Directory, log: Any, check: HealthCheck) -> tuple[HealthCheck, ...]:
-    """Log and keep `check`; the cycle's unhealthy parts it adds (none when healthy)."""
+def logged(log: Any, check: HealthCheck) -> RecordHealth:
+    """The write that keeps `check`, once an unhealthy one is logged (a caller that writes
+    anyway this cycle sends it along, in the same transaction)."""
     if not check.healthy:
         log.error("health: {}", check.describe())
+    return RecordHealth(check=check)
+
+
+def report_health(directory: Directory, log: Any, check: HealthCheck) -> tuple[HealthCheck, ...]:
+    """Log and keep `check`; the cycle's unhealthy parts it adds (none when healthy)."""
     try:
-        directory.get("storage").tell(CommitWork(writes=(RecordHealth(check=check),)))
+        directory.get("storage").tell(CommitWork(writes=(logged(log, check),)))
     except (ActorUnavailable, pykka.ActorDeadError):  # the supervisor is handling it
         log.warning("{} health not kept: storage is not running", check.part.value)
     return () if check.healthy else (check,)

@@ -15,7 +15,7 @@ import pykka
 
 from actors.base import BaseActor, ask, handles
 from actors.directory import ActorUnavailable, Directory
-from actors.health import report_health
+from actors.health import logged, report_health
 from domain.clock import Clock
 from domain.exposure import Holding
 from domain.fees import FeeSchedule
@@ -115,17 +115,19 @@ class Scanner(BaseActor):
             listing = self.client.list_markets(status="open", mve_filter="exclude")
         except KalshiError as exc:
             self.log.warning("market scan failed: {}", exc)
-            stats = self._checked(stats, now, Part.SCANNER, listing_problem(0, str(exc)))
+            found = check(Part.SCANNER, stats.cycle, now, listing_problem(0, str(exc)))
+            stats = stats.plus(unhealthy=report_health(self.directory, self.log, found))
             return stats.plus(errors=(f"scan: {exc}",)), ()
         markets = listing.markets
         problem = quarantine_problem(
             listing.served, listing.quarantined, self.max_quarantined_share
         ) or listing_problem(len(markets), None)
-        stats = self._checked(stats, now, Part.SCANNER, problem)
+        health: list[Write] = []  # kept with the snapshots: one transaction
+        stats = self._checked(stats, now, Part.SCANNER, problem, health)
+        quotes, stats = self._polymarket_quotes(markets, stats, now, health)
         self.directory.get("storage").tell(
-            CommitWork(writes=(InsertSnapshots(ts=now, markets=markets),))
+            CommitWork(writes=(InsertSnapshots(ts=now, markets=markets), *health))
         )
-        quotes, stats = self._polymarket_quotes(markets, stats, now)
         book: BookSnapshot = ask(self.directory.get("positions"), GetBook())
         held = frozenset(book.claimed) | {p.ticker for p in book.positions}
         on_event = holdings_by_event(markets, book)
@@ -161,7 +163,7 @@ class Scanner(BaseActor):
         return stats, tuple(candidates)
 
     def _polymarket_quotes(
-        self, markets: tuple[Market, ...], stats: CycleStats, now: datetime
+        self, markets: tuple[Market, ...], stats: CycleStats, now: datetime, health: list[Write]
     ) -> tuple[dict[str, Quote], CycleStats]:
         if self.gamma is None:
             return {}, stats
@@ -170,7 +172,7 @@ class Scanner(BaseActor):
         except KalshiError as exc:
             self.log.warning("Polymarket scan failed (no second opinion this cycle): {}", exc)
             problem = linking_problem(len(markets), 0, 0, str(exc))
-            stats = self._checked(stats, now, Part.LINKING, problem)
+            stats = self._checked(stats, now, Part.LINKING, problem, health)
             return {}, stats.plus(errors=(f"polymarket: {exc}",))
         by_id = {poly.id: poly for poly in polys}
         links = link_markets(markets, polys, self.link_pairs, self.link_config)
@@ -183,14 +185,16 @@ class Scanner(BaseActor):
         }
         if markets:  # with no Kalshi market, linking proves nothing either way
             problem = linking_problem(len(markets), len(polys), len(quotes), None)
-            stats = self._checked(stats, now, Part.LINKING, problem)
+            stats = self._checked(stats, now, Part.LINKING, problem, health)
         return quotes, stats.plus(polymarket_markets=len(polys), linked=len(quotes))
 
     def _checked(
-        self, stats: CycleStats, now: datetime, part: Part, problem: str | None
+        self, stats: CycleStats, now: datetime, part: Part, problem: str | None, health: list[Write]
     ) -> CycleStats:
+        """`part` checked: logged if unhealthy, its write added to `health`."""
         found = check(part, stats.cycle, now, problem)
-        return stats.plus(unhealthy=report_health(self.directory, self.log, found))
+        health.append(logged(self.log, found))
+        return stats if found.healthy else stats.plus(unhealthy=(found,))
 
     def _fees(self, market: Market) -> FeeSchedule | None:
         """The market's fee schedule; None (the market is not sized: fail closed) when the

@@ -56,8 +56,8 @@ def _health(data: StatusData) -> str:
     lines = [f"[bold]Health[/bold]   [red]UNHEALTHY[/red]: {len(data.unhealthy)} part(s)"]
     for h in data.unhealthy:
         lines.append(
-            f"  {h.part.value}: {escape(h.problem or '')} (cycle {h.cycle},"
-            f" {_when(h.checked_at)}); last healthy {_when(h.last_healthy_at)}"
+            f"  {h.part.value}: {escape(h.problem or '')}; cycle {h.cycle} at"
+            f" {_when(h.checked_at)}, last healthy {_when(h.last_healthy_at)}"
         )
     return "\n".join(lines)
 
