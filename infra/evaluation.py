@@ -83,7 +83,7 @@ def _polymarket(ex: Exchange) -> list[PolymarketMarket]:
 
 def _fees(ex: Exchange, event: EventState) -> FeeSchedule:
     """The event's fee schedule as the bot reads it: its series and event through the wire."""
-    series = parse_series(root("series", _wire(series_json(ex.series[event.series_ticker]))))
+    series = parse_series(root("series", _wire(series_json(ex, ex.series[event.series_ticker]))))
     return series.fees(parse_event(root("event", _wire(event_json(ex, event, nested=False)))))
 
 

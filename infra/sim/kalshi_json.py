@@ -213,7 +213,7 @@ def _multiplier(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def series_json(series: SeriesState, updated_ts: float) -> dict[str, Any]:
+def series_json(exchange: Exchange, series: SeriesState) -> dict[str, Any]:
     """SDK 3.34 Series: `categories` (discovery categories, may be empty) is required by the
     SDK's model, though the real captured series do not carry it."""
     return {
@@ -231,7 +231,7 @@ def series_json(series: SeriesState, updated_ts: float) -> dict[str, Any]:
         "additional_prohibitions": [],
         "product_metadata": {},
         "exchange_index": 0,
-        "last_updated_ts": _time(updated_ts),
+        "last_updated_ts": _time(exchange.started_ts),
     }
 
 

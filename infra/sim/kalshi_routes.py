@@ -331,7 +331,7 @@ class KalshiRoutes:
     def list_series(self, ctx: Context) -> Response:
         category = ctx.request.param("category")
         items = [
-            series_json(s, self.exchange.started_ts)
+            series_json(self.exchange, s)
             for s in self.exchange.series.values()
             if not category or s.category == category
         ]
@@ -341,7 +341,7 @@ class KalshiRoutes:
         series = self.exchange.series.get(ctx.params["series_ticker"])
         if series is None:
             raise not_found(f"series {ctx.params['series_ticker']} not found")
-        return json_response({"series": series_json(series, self.exchange.started_ts)})
+        return json_response({"series": series_json(self.exchange, series)})
 
     # -- portfolio ---------------------------------------------------------------------------
 
