@@ -64,7 +64,7 @@ class MarketStatus(StrEnum):
     AMENDED = "amended"
     FINALIZED = "finalized"
     SETTLED = "settled"  # legacy (Nov 2025)
-    # A status this bot does not know (infra.wire_drift counts them): never open for trading,
+    # A status this bot does not know (infra.unknown_values counts them): never open for trading,
     # never final, so nothing is traded or settled on it until the venue says more.
     UNKNOWN = "unknown"
 

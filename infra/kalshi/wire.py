@@ -1,6 +1,6 @@
 """Kalshi's wire format: answers into domain objects, and request bodies out.
 
-Pure functions, no I/O (but for the one warning `infra.wire_drift` logs the first time an
+Pure functions, no I/O (but for the warning `infra.unknown_values` logs the first time an
 unknown value is read past). Current fields first (`*_dollars` strings, `*_fp` counts,
 `orderbook_fp`, `position_fp`, `balance_dollars`), legacy ones (integer cents and counts)
 only when the current ones are absent. Anything malformed raises `MalformedResponse` naming
@@ -47,7 +47,7 @@ from infra.kalshi.models import (
     SelfTradePrevention,
     TimeInForce,
 )
-from infra.wire_drift import DRIFT
+from infra.unknown_values import UNKNOWN_VALUES
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -167,10 +167,10 @@ def parse_market(fields: Fields) -> Market:
 
 def _market_status(fields: Fields) -> MarketStatus:
     """A status the bot does not know is not a broken market: it is read as UNKNOWN (never
-    traded, never settled on) and counted in the wire drift. Missing or not text still fails."""
+    traded, never settled on) and counted (infra.unknown_values). Missing or not text fails."""
     value = fields.data.get("status")
     if isinstance(value, str) and value and value not in _MARKET_STATUSES:
-        DRIFT.note("kalshi", "market.status", value, "not open, not final")
+        UNKNOWN_VALUES.note("kalshi", "market.status", value, "not open, not final")
         return MarketStatus.UNKNOWN
     return fields.enum("status", MarketStatus)
 

@@ -14,7 +14,7 @@ from infra.kalshi.errors import MalformedResponse
 from infra.kalshi.fields import Fields
 from infra.kalshi.models import SelfTradePrevention, TimeInForce
 from infra.kalshi.transport import decode_json
-from infra.wire_drift import DRIFT
+from infra.unknown_values import UNKNOWN_VALUES
 from tests.infra.kalshi import payloads as p
 from tests.logs import capture_logs
 
@@ -652,7 +652,7 @@ def test_price_ranges_are_read_and_checked():
 def test_a_market_status_the_bot_does_not_know_is_read_past_and_counted():
     """A new status is not a broken market (issue 18): it is never open and never final, is
     logged once, and is counted where a health check can read it."""
-    DRIFT.reset()
+    UNKNOWN_VALUES.reset()
     with capture_logs() as warnings:
         page = wire.parse_page(
             EP,
@@ -664,8 +664,8 @@ def test_a_market_status_the_bot_does_not_know_is_read_past_and_counted():
     assert [m.status for m in page.items] == [MarketStatus.UNKNOWN] * 2
     assert not page.quarantined
     assert not any(m.is_open for m in page.items)
-    assert DRIFT.counts() == {"kalshi market.status=paused": 2}
+    assert UNKNOWN_VALUES.counts() == {"kalshi market.status=paused": 2}
     assert len([w for w in warnings if "'paused'" in w]) == 1
     with malformed("x.result"):  # a result is money: an unknown one still refuses the record
         wire.parse_market(f(p.market(result="half")))
-    DRIFT.reset()
+    UNKNOWN_VALUES.reset()

@@ -15,7 +15,7 @@ from collections import Counter
 from loguru import logger
 
 
-class WireDrift:
+class UnknownValues:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._counts: Counter[tuple[str, str, str]] = Counter()
@@ -29,7 +29,7 @@ class WireDrift:
         if first:
             logger.warning(
                 "{} sent {} = {!r}, a value this bot does not know: read as {} "
-                "(logged once; counted in the wire drift)",
+                "(logged once; counted in infra.unknown_values)",
                 venue,
                 field,
                 key[2],
@@ -50,4 +50,4 @@ class WireDrift:
             self._counts.clear()
 
 
-DRIFT = WireDrift()  # one per process: every parser reports here
+UNKNOWN_VALUES = UnknownValues()  # one per process: every parser reports here
