@@ -4,11 +4,13 @@ Fails closed: a failed, partial or malformed fetch changes nothing (the whole re
 abandoned before anything is applied). The steps, in this order:
   1. orders in flight: each is looked up by client order id and, once final, booked from its
      fills by Positions (or released if it provably never reached the venue);
-  2. the venue's positions, then its fills, then its settlements (each since its durable
-     cursor): read in that order, every fill behind a listed position is among the fills;
+  2. the venue's settlements and fills (each since its durable cursor), its positions and its
+     cash, then the fills and settlements again, repeated until the two reads agree (bounded):
+     every record behind a listed position or the cash is among those read (_read_venue);
   3. Positions applies them all in one message, in its own thread, where the claims of
      orders in flight live (see `actors.positions` for why nothing can be booked twice);
-  4. the cursors move on, past everything booked and up to anything deferred.
+  4. the cursors move on, past everything booked and up to anything deferred;
+  5. the cash read in step 2 is compared with the book (actors/trading_guard.py).
 The Reconciler itself owns nothing durable and moves no money.
 """
 
@@ -27,15 +29,19 @@ from actors.directory import ActorUnavailable, Directory
 from actors.kill_switch import KillSwitch
 from actors.outcomes import book_refusal
 from actors.trading_guard import CashCheckFailed, TradingGuard
+from domain.base import Frozen
+from domain.cash import VenueCash
 from domain.clock import Clock
 from domain.execution import resolve_order
 from domain.halts import HaltCode
 from domain.messages import (
     ApplyVenueRecords,
     BookOrder,
+    CashState,
     CommitWork,
     CycleStats,
     EndOfCycle,
+    GetCashState,
     GetExecutions,
     GetSyncState,
     GetUnresolvedForecastTickers,
@@ -57,6 +63,7 @@ from domain.models import (
     Heartbeat,
     MarketResult,
     MarketStatus,
+    PositionReport,
     SettlementReport,
 )
 from infra.kalshi.errors import AuthenticationError, KalshiError, VenueRefused
@@ -78,6 +85,7 @@ OVERLAP = timedelta(hours=1)
 APPLY_TIMEOUT = 120.0  # Positions books one transaction per record
 REREADS = 2  # reads of a market's fills, in one reconciliation, for a settlement they miss
 UNEXPLAINED = 3  # reconciliations a settlement may wait for its fills before trading halts
+BRACKET_ATTEMPTS = 3  # reads of the venue until its records hold still around the cash
 
 
 class Reconciler(BaseActor):
@@ -166,9 +174,9 @@ class Reconciler(BaseActor):
         except Exception as exc:  # noqa: BLE001 - retried next time; reconciliation goes on
             self.log.warning("operator commands not applied yet: {!r}", exc)
         try:
-            report = self._reconcile()
-            if report.ok:
-                report = report.replace(cash=self.guard.check_cash())
+            report, cash = self._reconcile()
+            if cash is not None:
+                report = report.replace(cash=self.guard.check_cash(cash))
                 self.guard.check_equity()
         except (KalshiError, CashCheckFailed) as exc:
             self._halt_if_denied(exc)
@@ -184,32 +192,27 @@ class Reconciler(BaseActor):
 
     # The work ----------------------------------------------------------------------------
 
-    def _reconcile(self) -> ReconciliationReport:
+    def _reconcile(self) -> tuple[ReconciliationReport, VenueCash | None]:
+        """The book brought to the venue's records; with the venue's cash read among them
+        (None when the reconciliation failed)."""
         storage = self.directory.get("storage")
         try:
             in_flight: tuple[Execution, ...] = ask(storage, GetExecutions(statuses=IN_FLIGHT))
             self.checkpoint("in_flight")
             resolved, still = self._resolve_in_flight(in_flight)
             self.checkpoint("resolved")
-            positions = self.client.get_positions()
-            self.checkpoint("positions")
-            fills_saved, fill_state, fills = self._read(FILLS, self.client.get_fills)
-            self.checkpoint("fills")
-            settlements_saved, settlement_state, settlements = self._read(
-                SETTLEMENTS, self.client.get_settlements
-            )
-            self.checkpoint("settlements")
+            read = self._read_venue()
         except KalshiError as exc:
             self._halt_if_denied(exc)
-            return self._failed(f"venue fetch failed, nothing changed: {exc}")
+            return self._failed(f"venue fetch failed, nothing changed: {exc}"), None
         except UNAVAILABLE as exc:
-            return self._failed(f"an owner of the book is unavailable: {exc!r}")
+            return self._failed(f"an owner of the book is unavailable: {exc!r}"), None
         records = ApplyVenueRecords(
-            positions=positions,
-            fills=fills,
-            settlements=settlements,
-            fills_ignore_through=fill_state.ignore_through,
-            settlements_ignore_through=settlement_state.ignore_through,
+            positions=read.positions,
+            fills=read.fills,
+            settlements=read.settlements,
+            fills_ignore_through=read.fill_state.ignore_through,
+            settlements_ignore_through=read.settlement_state.ignore_through,
         )
         try:
             applied: VenueRecordsApplied = ask(
@@ -218,17 +221,19 @@ class Reconciler(BaseActor):
             applied = self._explain_settlements(records, applied)
         except UNAVAILABLE as exc:
             # Each record Positions booked is durable and will be skipped next time.
-            return self._failed(f"Positions could not apply the venue's records: {exc!r}")
+            return self._failed(f"Positions could not apply the venue's records: {exc!r}"), None
         self._save(
-            (fills_saved, settlements_saved),
+            (read.fills_saved, read.settlements_saved),
             (
-                self._advance(fill_state, fills, applied.deferred_fills, lambda f: f.fill_id),
-                self._advance(settlement_state, settlements, applied.deferred_settlements, _key),
+                self._advance(read.fill_state, read.fills, applied.deferred_fills, _fill_id),
+                self._advance(
+                    read.settlement_state, read.settlements, applied.deferred_settlements, _key
+                ),
             ),
         )
         self._log_applied(applied)
         self.success_at = self.clock.now()
-        return ReconciliationReport(
+        report = ReconciliationReport(
             ok=True,
             resolved_in_flight=resolved,
             still_in_flight=len(still),
@@ -236,6 +241,59 @@ class Reconciler(BaseActor):
             settled=applied.settled,
             realized_pnl=applied.realized_pnl,
             discrepancies=applied.discrepancies,
+        )
+        cash = read.cash
+        if applied.deferred_fills or applied.deferred_settlements:
+            cash = cash.replace(unjudged=cash.unjudged or "records wait for others to be booked")
+        return report, cash
+
+    def _read_venue(self) -> VenueRead:
+        """The venue's settlements, fills, positions and cash, bracketed: the fills and the
+        settlements are read again after the positions and the balance, and all of it is read
+        again (up to BRACKET_ATTEMPTS times) until the two reads of each agree. Then nothing
+        landed in between: the positions and the balance are those of exactly these records,
+        and a trade made by hand meanwhile is read with its fill, never seen as drift. If the
+        reads never agree, the later ones are booked (they hold the earlier ones) and the
+        cash is not judged this time.
+        """
+        storage = self.directory.get("storage")
+        fills_saved: SyncState | None = ask(storage, GetSyncState(stream=FILLS))
+        settlements_saved: SyncState | None = ask(storage, GetSyncState(stream=SETTLEMENTS))
+        fetch_fills = self._fetcher(fills_saved, self.client.get_fills)
+        fetch_settlements = self._fetcher(settlements_saved, self.client.get_settlements)
+        starts: dict[str, SyncState] = {}
+        for attempt in range(1, BRACKET_ATTEMPTS + 1):
+            settlements = fetch_settlements()
+            self.checkpoint("settlements")
+            fills = fetch_fills()
+            self.checkpoint("fills")
+            positions = self.client.get_positions()
+            self.checkpoint("positions")
+            book: CashState = ask(storage, GetCashState())
+            balance = self.client.get_balance().balance
+            self.checkpoint("balance")
+            fills_again = fetch_fills()
+            self.checkpoint("fills_again")
+            settlements_again = fetch_settlements()
+            self.checkpoint("settlements_again")
+            starts.setdefault(FILLS, self._start(FILLS, fills_saved, fills))
+            starts.setdefault(SETTLEMENTS, self._start(SETTLEMENTS, settlements_saved, settlements))
+            agree = {f.fill_id for f in fills} == {f.fill_id for f in fills_again} and {
+                _key(r) for r in settlements
+            } == {_key(r) for r in settlements_again}
+            if agree:
+                break
+            self.log.info("venue records landed while read (attempt {}): reading again", attempt)
+        unjudged = "" if agree else f"records kept landing while read ({BRACKET_ATTEMPTS} reads)"
+        return VenueRead(
+            positions=positions,
+            fills=fills_again,
+            settlements=settlements_again,
+            fills_saved=fills_saved,
+            settlements_saved=settlements_saved,
+            fill_state=starts[FILLS],
+            settlement_state=starts[SETTLEMENTS],
+            cash=VenueCash(balance=balance, book=book.book, unjudged=unjudged),
         )
 
     def _explain_settlements(
@@ -290,27 +348,27 @@ class Reconciler(BaseActor):
         self.error_at, self.last_error = self.clock.now(), error
         return ReconciliationReport(ok=False, error=error)
 
-    def _read(
-        self, stream: str, fetch: Callable[..., Sequence[Any]]
-    ) -> tuple[SyncState | None, SyncState, Any]:
-        """One venue stream since its cursor: (the saved cursor, the one to use, records).
-
-        A book that never read the stream starts with all of it, and what exists at that
-        moment predates the book (`ignore_through`): an account's history is not replayed
-        into a new book (its open positions are adopted instead).
-        """
-        saved: SyncState | None = ask(self.directory.get("storage"), GetSyncState(stream=stream))
+    @staticmethod
+    def _fetcher(
+        saved: SyncState | None, fetch: Callable[..., Sequence[Any]]
+    ) -> Callable[[], tuple[Any, ...]]:
+        """One venue stream since its cursor (an hour before its high-water mark: records may
+        be listed late), or all of it for a stream never read."""
         if saved is not None and saved.high_water is not None:
-            since = int((saved.high_water - OVERLAP).timestamp())
-            return saved, saved, tuple(fetch(min_ts=max(since, 0)))
-        records = tuple(fetch())
+            since = max(int((saved.high_water - OVERLAP).timestamp()), 0)
+            return lambda: tuple(fetch(min_ts=since))
+        return lambda: tuple(fetch())
+
+    def _start(self, stream: str, saved: SyncState | None, records: Sequence[Any]) -> SyncState:
+        """The cursor to use. A book that never read the stream starts with all of it, and what
+        exists at that moment predates the book (`ignore_through`): an account's history is
+        not replayed into a new book (its open positions are adopted instead)."""
         if saved is not None:
-            return saved, saved, records
+            return saved
         times = [_time(r) for r in records]
-        start = SyncState(
+        return SyncState(
             stream=stream, ignore_through=max(times) if times else None, updated_at=self.clock.now()
         )
-        return None, start, records
 
     def _advance(
         self,
@@ -443,3 +501,20 @@ def _time(record: FillReport | SettlementReport) -> datetime:
 
 def _key(record: SettlementReport) -> str:
     return record.key
+
+
+def _fill_id(record: FillReport) -> str:
+    return record.fill_id
+
+
+class VenueRead(Frozen):
+    """What one bracketed read of the venue found (see Reconciler._read_venue)."""
+
+    positions: tuple[PositionReport, ...]
+    fills: tuple[FillReport, ...]
+    settlements: tuple[SettlementReport, ...]
+    fills_saved: SyncState | None  # the cursors as saved, and as used
+    settlements_saved: SyncState | None
+    fill_state: SyncState
+    settlement_state: SyncState
+    cash: VenueCash

@@ -15,7 +15,7 @@ import pykka
 from actors.base import ask
 from actors.directory import Directory
 from actors.kill_switch import KillSwitch
-from domain.cash import CashCheck, CashVerdict, acknowledge, judge, should_halt
+from domain.cash import CashCheck, CashVerdict, VenueCash, acknowledge, judge, should_halt
 from domain.clock import Clock, format_utc
 from domain.halts import (
     ACKNOWLEDGED_BY,
@@ -197,31 +197,33 @@ class TradingGuard:
 
     # The cash check ------------------------------------------------------------------------
 
-    def check_cash(self) -> CashCheck | None:
-        """Compare the venue's cash (A5.7) with the book's and record it; halt on drift.
+    def check_cash(self, read: VenueCash) -> CashCheck | None:
+        """Compare the venue's cash (A5.7), read inside the Reconciler's bracket, with the book
+        now that the records read around it are booked; record it; halt on drift.
 
-        Raises KalshiError if the balance cannot be fetched, CashCheckFailed if the book's
-        allotment exceeds the venue's cash. The book is read before and after the venue, so
-        an order or a booking that lands meanwhile makes the check `in_flight`, not drift.
+        Raises CashCheckFailed if the book's allotment exceeds the venue's cash. The book as it
+        stood before the balance was read is compared with the book now: an order placed or
+        booked meanwhile makes the check `in_flight` (not judged), never drift.
         """
-        storage = self.directory.get("storage")
-        before: CashState = ask(storage, GetCashState())
-        venue_cash = self.client.get_balance().balance
-        after: CashState = ask(storage, GetCashState())
-        moved = (before.book.last_id, before.book.in_flight) != (
-            after.book.last_id,
-            after.book.in_flight,
-        )
+        after: CashState = ask(self.directory.get("storage"), GetCashState())
+        unjudged = read.unjudged
+        if (read.book.orders, read.book.in_flight) != (after.book.orders, after.book.in_flight):
+            unjudged = unjudged or "the bot traded while the venue was read"
         last = after.recent[0] if after.recent else None
         check = judge(
-            after.book, venue_cash, last, self.max_cash_drift, self.clock.now(), moved=moved
+            after.book,
+            read.balance,
+            last,
+            self.max_cash_drift,
+            self.clock.now(),
+            unjudged=unjudged,
         )
         if check is None:
-            self.log.info("cash: no baseline yet, {} orders in flight", after.book.in_flight)
+            self.log.info("cash: no baseline yet: {}", unjudged or "orders in flight")
             return None
         if check.verdict is CashVerdict.BASELINE and check.offset < 0:
             raise CashCheckFailed(
-                f"the venue holds {exact_dollars(venue_cash)}, less than the book's"
+                f"the venue holds {exact_dollars(read.balance)}, less than the book's"
                 f" {exact_dollars(after.book.exact)}"
                 " (initial_bankroll is an allotment within the venue's cash): lower"
                 " initial_bankroll or fund the account"

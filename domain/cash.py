@@ -48,12 +48,22 @@ class BookCash(Frozen):
     exact: Amount  # sum of the changes
     in_flight: int  # orders in flight
     last_id: int  # the newest venue-facing ledger row counted (0: none)
+    orders: int = 0  # orders ever recorded: a new one means the bot traded meanwhile
 
     @property
     def settled(self) -> bool:
         """With nothing in flight every order's rows are all in: a checkpoint later checks
         can add only newer rows to (recorded on the check as `ledger_id`, `book_*`)."""
         return self.in_flight == 0
+
+
+class VenueCash(Frozen):
+    """The venue's cash as read between two agreeing reads of its records (the Reconciler's
+    bracket), with the book's figures just before it was read."""
+
+    balance: Amount
+    book: BookCash
+    unjudged: str = ""  # why the comparison cannot be judged (records moved, deferred...)
 
 
 class CashCheck(Frozen):
@@ -94,13 +104,14 @@ def judge(
     max_drift: Decimal,
     now: AwareDatetime,
     *,
-    moved: bool = False,
+    unjudged: str = "",
 ) -> CashCheck | None:
     """The check to record, or None when there is no offset yet and nothing can be judged.
 
-    `moved`: the book changed, or orders went in flight, while the venue was read.
+    `unjudged`: why the venue's figure may not match the book's records (the bot traded
+    meanwhile, records kept landing while read, a record is waiting for others).
     """
-    busy = book.in_flight > 0 or moved
+    busy = book.in_flight > 0 or bool(unjudged)
     figures = {"ledger_id": book.last_id, "book_exact": book.exact}
     if last is None:
         if busy:
@@ -130,7 +141,7 @@ def judge(
         "in_flight": book.in_flight,
     }
     if busy:
-        why = f"{book.in_flight} orders in flight" if book.in_flight else "the book moved"
+        why = f"{book.in_flight} orders in flight" if book.in_flight else unjudged
         return CashCheck(**common, verdict=CashVerdict.IN_FLIGHT, detail=f"not judged: {why}")
     if abs(drift) < TOLERANCE:
         return CashCheck(**common, verdict=CashVerdict.OK)

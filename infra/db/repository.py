@@ -157,7 +157,8 @@ _BOOK_CASH = text(
             WHERE NOT (ref_type = 'execution'
                        AND ref_id IN (SELECT client_order_id FROM flying))) AS exact,
            (SELECT COUNT(*) FROM flying) AS in_flight,
-           (SELECT MAX(id) FROM venue_rows) AS last_id
+           (SELECT MAX(id) FROM venue_rows) AS last_id,
+           (SELECT COUNT(*) FROM executions) AS orders
     """
 ).bindparams(bindparam("in_flight", expanding=True))
 
@@ -340,6 +341,7 @@ class Repository:
             exact=start.exact + from_micros(stored_integer(row["exact"], MICROS)),
             in_flight=row["in_flight"],
             last_id=row["last_id"] or start.last_id,
+            orders=row["orders"],
         )
 
     def cash_checkpoint(self) -> BookCash | None:

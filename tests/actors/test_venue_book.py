@@ -39,6 +39,7 @@ class Checkpoint:
         self._lock = threading.Lock()
         self._armed: dict[str, Callable[[], None]] = {}
         self.steps: list[str] = []
+        self.every: Callable[[str], None] | None = None  # run at every step while set
 
     def arm(self, step: str, action: Callable[[], None]) -> None:
         with self._lock:
@@ -48,6 +49,8 @@ class Checkpoint:
         with self._lock:
             self.steps.append(step)
             action = self._armed.pop(step, None)
+        if self.every is not None:
+            self.every(step)
         if action is not None:
             action()
 
@@ -228,7 +231,7 @@ def test_a_void_market_refunds_what_the_venue_paid_back(tmp_path: Path) -> None:
 
 # Problem 3 (deliverable 6): the order flow between any two of the Reconciler's reads ---------
 
-STEPS = ("in_flight", "resolved", "positions", "fills", "settlements")
+STEPS = ("in_flight", "resolved", "fills", "balance", "fills_again")
 END = "after the reconciliation"
 INTERLEAVINGS = [
     (placed, booked) for n, placed in enumerate(STEPS) for booked in (*STEPS[n + 1 :], END)
