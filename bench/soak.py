@@ -10,6 +10,10 @@ and the cash the book expects against the venue's balance.
 
 Run from the repository root: `.venv/bin/python -m bench.soak [--seconds 300] [--seed 1]`.
 The verdict is printed last: the cash difference to the cent, and any position that differs.
+
+`--mode interleavings [--trials 20] [--cycles 8]` injects, instead, the records that land
+between two of the bot's reads (bench/interleavings.py): trials in process, each ending with the
+book's positions equal to the venue's and its cash within a cent, or it fails (exit 1).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from bench import interleavings
 from infra.kalshi.signing import RequestSigner
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -271,7 +276,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--markets", type=int, default=150)
     parser.add_argument("--time-scale", type=float, default=30.0)
+    parser.add_argument("--mode", choices=["hostile", "interleavings"], default="hostile")
+    parser.add_argument("--trials", type=int, default=20, help="interleavings: trials")
+    parser.add_argument("--cycles", type=int, default=8, help="interleavings: cycles a trial")
     args = parser.parse_args()
+    if args.mode == "interleavings":
+        sys.exit(interleavings.main(args.trials, args.cycles, args.seed))
     rng = random.Random(args.seed)
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -104,3 +104,27 @@ def test_records_that_never_hold_still_are_booked_and_the_cash_is_not_judged(
         assert (quiet.cash.verdict, quiet.cash.drift) == (CashVerdict.OK, 0)
         assert [row[0] for row in cash_rows(h.path)][-2:] == ["in_flight", "ok"]
         assert_follows_the_venue(h, start)
+
+
+def test_fill_pages_cut_short_during_a_reconciliation_leave_no_trace(tmp_path: Path) -> None:
+    """The venue ends the fills listing early (half a page, an empty cursor) while the bot
+    and the user trade: the positions seen before their fills are provisional; once the pages
+    come whole, the book is the venue's exactly, cash to the cent, and nothing halted."""
+    with system(tmp_path) as (h, _):
+        start = mark(h)
+        one = pinned(h)
+        two = pinned(h, skip=frozenset({one}))
+        buy(h, one, count=10)
+        for n in range(3):
+            web_trade(h, two, Side.YES, ASK, 2 + n, f"hand-{n}")
+        web_trade(h, one, Side.NO, 1 - BID, 4, "sell-4")
+        h.sim.faults.update(truncate_pages=True, truncate_mode="early_end")
+        h.sim.faults.target("/portfolio/fills")
+        h.system.reconcile(enable_trading=True)
+        h.sim.faults.reset()
+        reconciled(h.system.reconcile(enable_trading=True))
+        final = reconciled(h.system.reconcile(enable_trading=True))
+        assert final.cash is not None
+        assert (final.cash.verdict, final.cash.drift) == (CashVerdict.OK, 0)
+        assert h.system.bankroll().halts == ()
+        assert_follows_the_venue(h, start)
