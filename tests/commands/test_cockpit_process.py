@@ -55,22 +55,29 @@ class Trading(NamedTuple):
     db: Path
     ticker: str  # held
     sim: Exchange
+    env: dict[str, str]  # the bot's
 
 
 @pytest.fixture(scope="module")
 def trading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Trading]:
-    """A bot that has bought something and keeps running: the bot, its book, a ticker held."""
+    """A bot that has bought something and keeps running: the bot, its book, a ticker held.
+
+    Its kill switch is armed but far from tripping (a 90% drawdown): the module's last test
+    kills the bot to show the switch's memory outlives it; otherwise SIGTERM stops it cleanly."""
     tmp_path = tmp_path_factory.mktemp("cockpit")
     db = tmp_path / "book.db"
     with exchange_in_process(tmp_path) as sim:
-        env = sim.bot_env(PMT_CYCLE_INTERVAL="1")
+        env = sim.bot_env(PMT_CYCLE_INTERVAL="1", PMT_RISK__MAX_DRAWDOWN="0.9")
         with bot(*bot_args(db, sim.base_url), env=env) as running:
             line = running.wait_stderr(FILLED + r", spent", timeout=60)
             match = re.search(FILLED, line)
             assert match is not None
-            yield Trading(running, db, match.group(1), sim)
-            running.send(signal.SIGTERM)
-            assert running.wait(60) == 0, running.stderr
+            yield Trading(running, db, match.group(1), sim, env)
+            if running.proc.poll() is None:
+                running.send(signal.SIGTERM)
+                assert running.wait(60) == 0, running.stderr
+            else:
+                assert running.proc.returncode == -signal.SIGKILL, running.stderr
 
 
 # Controls: the last tests of the module, since they change what the bot holds ----------------
@@ -79,7 +86,7 @@ def trading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Trading]:
 def test_pause_stops_new_entries_and_resume_restarts_them(
     trading: Trading,
 ) -> None:
-    running, db, _, _ = trading
+    running, db, *_ = trading
     start = len(running.err)
     paused = run_main_in_process("pause", "--db", str(db))
     assert paused.returncode == 0, paused.stderr
@@ -130,7 +137,7 @@ def pause(running: Child, db: Path) -> None:
 def test_close_sells_through_the_order_flow_and_the_book_follows_the_venue(
     trading: Trading,
 ) -> None:
-    running, db, ticker, sim = trading
+    running, db, ticker, sim, _ = trading
     pause(running, db)
     assert ticker in venue_holdings(sim)
     unknown = run_main_in_process("close", "NO-SUCH-MARKET", "--db", str(db))
@@ -165,7 +172,7 @@ def test_close_sells_through_the_order_flow_and_the_book_follows_the_venue(
 
 
 def test_flatten_sells_everything_held(trading: Trading) -> None:
-    running, db, _, sim = trading
+    running, db, _, sim, _ = trading
     pause(running, db)  # whichever control test ran before on this bot, if any
     held = book_holdings(db)
     start = len(running.err)
@@ -190,32 +197,24 @@ def kill_switch_row(db: Path) -> tuple[str, int, int] | None:
     return None if row is None else (row[0], row[1], row[2])
 
 
-@pytest.mark.timeout(300)
 def test_the_kill_switch_remembers_the_day_start_and_peak_across_a_killed_bot(
-    tmp_path: Path,
+    trading: Trading,
 ) -> None:
-    db = tmp_path / "book.db"
-    # The bot is the process killed; the exchange it trades on is served from the test's process,
-    # and the bot started again after the crash runs a cycle in it too.
-    with exchange_in_process(tmp_path) as exchange:
-        # Armed but far from tripping: only its memory is under test.
-        env = exchange.bot_env(PMT_CYCLE_INTERVAL="1", PMT_RISK__MAX_DRAWDOWN="0.9")
-        args = bot_args(db, exchange.base_url)
-        with bot(*args, env=env) as running:
-            running.wait_stderr(FILLED + r", spent", timeout=60)
-            bought = len(running.err)
-            running.wait_stderr(r"main\s+cycle \d+:", 60, bought)  # reconciled since the buy
-            before = kill_switch_row(db)
-            running.send(signal.SIGKILL)
-            assert running.wait(30) == -signal.SIGKILL
-        again = run_main_in_process(*args, "--cycles", "1", env=env)
-        assert again.returncode == 0, again.stderr
-        after = kill_switch_row(db)
+    """The module's last test: the bot is killed, and started again in process."""
+    running, db, _, sim, env = trading
+    start = len(running.err)
+    running.wait_stderr(r"main\s+cycle \d+:", 60, start)  # a cycle since the last test's trades
+    before = kill_switch_row(db)
+    running.send(signal.SIGKILL)
+    assert running.wait(30) == -signal.SIGKILL
+    again = run_main_in_process(*bot_args(db, sim.base_url), "--cycles", "1", env=env)
+    assert again.returncode == 0, again.stderr
+    after = kill_switch_row(db)
     assert before is not None
     assert after is not None
     day, day_start, peak = before
-    # The buy cost the spread and the fee at the marks, so equity now is below the day's start:
-    # a bot that forgot would start the day again from here.
+    # The trades cost the spread and the fees at the marks, so equity now is below the day's
+    # start: a bot that forgot would start the day again from here.
     if after[0] == day:  # the same UTC day (a run at 23:59 may cross midnight)
         assert after[1] == day_start
     assert after[2] >= peak
