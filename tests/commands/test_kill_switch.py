@@ -27,7 +27,7 @@ def test_the_kill_switch_halts_on_a_daily_loss_until_resumed(tmp_path: Path) -> 
             "--log-level",
             "INFO",
         )
-        trading = run_main_in_process(*args, "--cycles", "2", env=env)
+        trading = run_main_in_process(*args, "--cycles", "1", env=env)
         assert trading.returncode == 0, trading.stderr  # a halt is no failure of the run
         [halted] = [
             line
