@@ -71,7 +71,10 @@ def _pnl(part: RealizedPart, ticker: str, position_id: int | None, now: datetime
             cost=part.cost,
             payout=part.proceeds,
             realized_pnl=part.pnl,
-            note=f"{what}: {part.key}; fees {part.fees}",
+            note=f"{what}: {part.key}",
+            kind=part.kind,
+            count=part.count,
+            fees=part.fees,
         )
     )
 
@@ -97,6 +100,8 @@ def _restated(
                     payout=part.proceeds - was.proceeds,
                     realized_pnl=part.pnl - was.pnl,
                     note=f"{part.kind} {part.key} restated by records that arrived late",
+                    kind="restated",
+                    fees=part.fees - was.fees,
                 )
             )
         )

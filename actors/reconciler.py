@@ -43,6 +43,7 @@ from domain.messages import (
     EndOfCycle,
     GetCashState,
     GetExecutions,
+    GetPositionStats,
     GetSyncState,
     GetUnresolvedForecastTickers,
     HaltTrading,
@@ -64,6 +65,7 @@ from domain.models import (
     MarketResult,
     MarketStatus,
     PositionReport,
+    PositionStats,
     SettlementReport,
 )
 from infra.kalshi.errors import AuthenticationError, KalshiError, VenueRefused
@@ -134,6 +136,7 @@ class Reconciler(BaseActor):
         self.checkpoint = checkpoint or (lambda _step: None)
         self.success_at: datetime | None = None
         self.error_at: datetime | None = None
+        self.realized_total: Decimal | None = None  # the book's realized P&L at the last cycle
         self.unexplained: dict[str, int] = {}  # settlement key -> reconciliations it waited
         self.last_error: str | None = None
 
@@ -157,12 +160,32 @@ class Reconciler(BaseActor):
             settled=report.settled,
             recovered=report.recovered,
             resolved_in_flight=report.resolved_in_flight,
-            realized_pnl=report.realized_pnl,
+            realized_pnl=self._realized_this_cycle(),
             errors=() if report.ok else (f"reconcile: {report.error}",),
         )
         self._heartbeat(stats.cycle)
         if self.on_cycle_complete is not None:
             self.on_cycle_complete(stats)
+
+    def started(self) -> None:
+        self.realized_total = self._realized_total()
+
+    def _realized_total(self) -> Decimal | None:
+        """Every sale's and settlement's P&L the book holds (None: Storage did not answer)."""
+        try:
+            stats: PositionStats = ask(self.directory.get("storage"), GetPositionStats())
+        except UNAVAILABLE:
+            return None
+        return stats.realized_pnl
+
+    def _realized_this_cycle(self) -> Decimal:
+        """What the book realized since the last cycle ended: the bot's own sales, trades by
+        hand and settlements alike (not only what this reconciliation booked)."""
+        before, now = self.realized_total, self._realized_total()
+        if now is None:
+            return Decimal(0)
+        self.realized_total = now
+        return Decimal(0) if before is None else now - before
 
     # The guard around the work (actors/trading_guard.py) ----------------------------------
 

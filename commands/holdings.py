@@ -51,7 +51,7 @@ def render_positions(held: list[Trade], console: Console) -> None:
             money(p.cost),
             price(t.last_bid),
             money(worth),
-            money(t.pnl),
+            money(t.unrealized),
             when(t.snapshot.close_time) if t.snapshot else "-",
             p.status.value,
             _marked(t),

@@ -1,7 +1,8 @@
 """`pm-trader trades`: every trade, open and closed, with what it cost, earned and was based on.
 
-P&L is realised for a closed position and unrealised at the mark (the best bid of the side
-held) for an open one; `net` takes off the LLM cost spent on that market.
+P&L is what a position realized (each sale out of it and its settlement, fees in), plus, while
+it is open, what the contracts still held would make at the mark (the best bid of the side
+held); `net` takes off the LLM cost spent on that market. `fees` are the buy's and the sales'.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ FIELDS = (
     "ticker",
     "side",
     "count",
+    "contracts",
     "status",
     "opened_at",
     "entry_price",
@@ -42,6 +44,7 @@ FIELDS = (
     "mark",
     "mark_seen_at",
     "mark_stale",
+    "realized",
     "pnl",
     "llm_cost",
     "net",
@@ -55,7 +58,8 @@ def record(trade: Trade) -> dict[str, Any]:
         "position_id": p.id,
         "ticker": p.ticker,
         "side": p.side.value,
-        "count": f"{p.count:f}",
+        "count": f"{p.count:f}",  # held now (a closed row: before its last part)
+        "contracts": f"{trade.contracts:f}",  # held in all: sold, settled and still held
         "status": p.status.value,
         "opened_at": when(p.opened_at),
         "entry_price": exact(trade.entry_price),
@@ -74,10 +78,37 @@ def record(trade: Trade) -> dict[str, Any]:
         "mark": exact(trade.mark),
         "mark_seen_at": None if trade.snapshot is None else when(trade.snapshot.ts),
         "mark_stale": trade.mark_stale,
+        "realized": exact(trade.realized),
         "pnl": exact(trade.pnl),
         "llm_cost": exact(trade.llm_cost),
         "net": exact(trade.net),
     }
+
+
+def parts(trade: Trade) -> list[dict[str, Any]]:
+    """What the position realized, part by part: each sale and the settlement."""
+    return [
+        {
+            "kind": part.kind or None,
+            "count": f"{part.count:f}",
+            "at": when(part.ts),
+            "proceeds": exact(part.payout),
+            "fees": exact(part.fees),
+            "cost": exact(part.cost),
+            "pnl": exact(part.realized_pnl),
+            "evidence": part.note,
+        }
+        for part in trade.parts
+    ]
+
+
+def _parts_text(trade: Trade) -> str:
+    return "; ".join(
+        f"{part.kind or 'closed'} {part.count:f} for {money(part.payout)}"
+        + (f" (fee {money(part.fees)})" if part.fees else "")
+        for part in trade.parts
+        if part.kind != "restated"
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -90,7 +121,8 @@ def execute(settings: Settings, options: argparse.Namespace, console: Console) -
     with read_history(settings.database_path) as history:
         trades = history.trades()
     if options.json:
-        print(json.dumps([record(t) for t in trades], indent=2))  # noqa: T201 - the output
+        rows = [{**record(t), "parts": parts(t)} for t in trades]
+        print(json.dumps(rows, indent=2))  # noqa: T201 - the output
     elif options.csv:
         writer = csv.DictWriter(sys.stdout, fieldnames=FIELDS, lineterminator="\n")
         writer.writeheader()
@@ -113,15 +145,16 @@ def render(trades: list[Trade], console: Console) -> None:
         table.add_column(column, justify="right")
     for t in trades:
         p = t.position
+        sold = _parts_text(t)
         if p.payout is not None:
-            exit_text = f"{t.exit_note or 'closed'} {when(p.closed_at)}"
+            exit_text = f"{sold or 'closed'}, {when(p.closed_at)}"
         else:
-            exit_text = f"open, mark {price(t.mark)}"
+            exit_text = f"open, mark {price(t.mark)}" + (f"; {sold}" if sold else "")
         table.add_row(
             str(p.id),
             p.ticker,
             p.side.value,
-            f"{p.count:f}",
+            f"{t.contracts:f}",
             when(p.opened_at),
             price(t.entry_price),
             money(t.fees),

@@ -83,12 +83,17 @@ def render(chain: Chain, console: Console, highlight: int | None = None) -> None
             markup=True,
         )
     for event in chain.pnl:
+        what = f"{event.kind} of {event.count:f}: " if event.kind else ""
+        fee = f", fee {money(event.fees)}" if event.fees else ""
         console.print(
             f"[bold]Realised[/bold]    {money(event.realized_pnl)} at {when(event.ts)}:"
-            f" paid {money(event.payout)} for a cost of {money(event.cost)}"
+            f" {escape(what)}paid {money(event.payout)}{fee} for a cost of {money(event.cost)}"
             f" ({escape(event.note)})",
             markup=True,
         )
+    if len(chain.pnl) > 1:
+        total = sum((event.realized_pnl for event in chain.pnl), Decimal(0))
+        console.print(f"[bold]Realised[/bold]    {money(total)} in all", markup=True)
     _ledger(console, chain.ledger, highlight)
 
 

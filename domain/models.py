@@ -468,6 +468,9 @@ class PnlEvent(Frozen):
     payout: Amount
     realized_pnl: Amount
     note: str = ""
+    kind: str = ""  # sale, settlement, restated ("" before these were recorded)
+    count: Count = ZERO  # the contracts sold or settled
+    fees: Amount = ZERO  # the fee charged on this part itself (a sale's share of its fill's)
 
 
 class Heartbeat(Frozen):

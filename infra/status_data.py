@@ -125,7 +125,7 @@ def _position(t: Trade) -> dict[str, Any]:
         "mark": _dollars(t.mark),
         "last_bid": _dollars(t.last_bid),
         "value": _dollars(None if t.mark is None else p.count * t.mark),
-        "unrealized_pnl": _dollars(t.pnl),
+        "unrealized_pnl": _dollars(t.unrealized),
         "mark_stale": t.mark_stale,
         "marked_at": _time(t.snapshot.ts if t.snapshot else None),
         "closes_at": _time(t.snapshot.close_time if t.snapshot else None),

@@ -63,6 +63,24 @@ class Trade(Frozen):
     snapshot: Snapshot | None  # the latest: the mark of an open position
     exit_note: str = ""
     last_scan: datetime | None = None  # when the scanner last wrote any market
+    parts: tuple[PnlEvent, ...] = ()  # what it realized: each sale and its settlement
+
+    @property
+    def realized(self) -> Decimal:
+        """Every sale's and the settlement's P&L, fees in (legacy rows: payout less cost)."""
+        if self.parts:
+            return sum((part.realized_pnl for part in self.parts), ZERO)
+        p = self.position
+        return p.payout - p.cost if p.payout is not None else ZERO
+
+    @property
+    def contracts(self) -> Decimal:
+        """How many contracts the position held in all: those sold and settled, and those
+        still held (a closed row keeps the count it had before its last part)."""
+        parted = sum((part.count for part in self.parts), ZERO)
+        if parted == 0:
+            return self.position.count
+        return parted + (self.position.count if self.position.payout is None else ZERO)
 
     @property
     def mark_stale(self) -> bool:
@@ -71,8 +89,13 @@ class Trade(Frozen):
         return s is not None and self.last_scan is not None and s.ts < self.last_scan
 
     @property
-    def fees(self) -> Decimal:
+    def entry_fees(self) -> Decimal:
         return ZERO if self.execution is None else self.execution.fees
+
+    @property
+    def fees(self) -> Decimal:
+        """The fees of the buy and of every sale out of the position."""
+        return self.entry_fees + sum((part.fees for part in self.parts), ZERO)
 
     @property
     def entry_price(self) -> Decimal:
@@ -81,7 +104,7 @@ class Trade(Frozen):
         if e is not None and e.filled_count > 0:
             return e.fill_cost / e.filled_count
         p = self.position
-        return (p.cost - self.fees) / p.count if p.count > 0 else ZERO
+        return (p.cost - self.entry_fees) / p.count if p.count > 0 else ZERO
 
     @property
     def last_bid(self) -> Decimal | None:
@@ -99,11 +122,18 @@ class Trade(Frozen):
 
     @property
     def pnl(self) -> Decimal | None:
-        """Realised P&L if closed, unrealised at the mark if open (None: no mark)."""
+        """Realised P&L if closed; if open, what its sales realized plus the rest unrealised
+        at the mark (None: no mark)."""
         p = self.position
         if p.payout is not None:
-            return p.payout - p.cost
-        return unrealized_pnl(p.count, p.cost, self.mark)
+            return self.realized
+        return None if self.unrealized is None else self.realized + self.unrealized
+
+    @property
+    def unrealized(self) -> Decimal | None:
+        """What the contracts still held would make at the mark (None: closed, or no mark)."""
+        p = self.position
+        return None if p.payout is not None else unrealized_pnl(p.count, p.cost, self.mark)
 
     @property
     def net(self) -> Decimal | None:
@@ -138,7 +168,7 @@ class Valuation(Frozen):
             positions=len(held),
             unmarked=sum(1 for t in held if t.mark is None),
             market_value=sum((t.position.count * t.mark for t in held if t.mark is not None), ZERO),
-            unrealized_pnl=sum((t.pnl for t in held if t.pnl is not None), ZERO),
+            unrealized_pnl=sum((t.unrealized for t in held if t.unrealized is not None), ZERO),
         )
 
 
@@ -173,12 +203,13 @@ class History(Repository):
         last_scan = self._connection.execute(
             select(type_coerce(func.max(MarketSnapshotRow.ts), UtcTimestamp()))
         ).scalar()
-        notes: dict[int, str] = {}
+        parts: dict[int, list[PnlEvent]] = defaultdict(list)
         for event in self._pnl(PnlRow.position_id.in_([p.id for p in positions])):
             if event.position_id is not None:
-                notes[event.position_id] = event.note
+                parts[event.position_id].append(event)
         trades = []
         for p in positions:
+            own = tuple(parts.get(p.id or 0, ()))
             execution = executions.get(p.client_order_id or "")
             forecast = forecasts.get(execution.forecast_id) if execution else None
             trades.append(
@@ -188,8 +219,9 @@ class History(Repository):
                     forecast=forecast,
                     llm_cost=costs.get(p.ticker, ZERO),
                     snapshot=snapshots.get(p.ticker),
-                    exit_note=notes.get(p.id or 0, ""),
+                    exit_note=own[-1].note if own else "",
                     last_scan=last_scan,
+                    parts=own,
                 )
             )
         return trades

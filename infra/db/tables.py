@@ -167,7 +167,7 @@ class PositionRow(Base):
 
 
 class PnlRow(Base):
-    """A realized profit or loss, usually a settled position."""
+    """A realized profit or loss: a sale or a settlement of part or all of a position."""
 
     __tablename__ = "pnl_history"
 
@@ -179,6 +179,9 @@ class PnlRow(Base):
     payout: Mapped[Money]
     realized_pnl: Mapped[Money]
     note: Mapped[str]
+    kind: Mapped[str] = mapped_column(server_default="")  # sale, settlement, restated; "" old
+    count: Mapped[Contracts] = mapped_column(server_default="0")
+    fees: Mapped[Money] = mapped_column(server_default="0")  # charged on this part itself
 
 
 STATUS_ROW_ID = 1

@@ -5,15 +5,18 @@ the book ends on the simulator's own positions and balance."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 
+from actors.base import ask
 from domain.halts import HaltCode
+from domain.messages import SellHoldings
 from domain.models import LedgerReason, PositionStatus, Side
 from infra.db.repository import Database
 from tests.actors.system_harness import Harness
 from tests.actors.test_guards import ASK, pinned
-from tests.actors.test_supervision import Start, read
+from tests.actors.test_supervision import GUARD, Start, read
 from tests.actors.test_venue_book import (
     assert_follows_the_venue,
     buy,
@@ -22,6 +25,7 @@ from tests.actors.test_venue_book import (
     system,
     web_trade,
 )
+from tests.in_process import run_main_in_process
 
 D = Decimal
 BID = ASK - D("0.02")  # the pinned YES bid: a hand sale of YES buys NO at 1 - BID
@@ -144,8 +148,42 @@ def test_partial_sales_then_void_and_scalar_settlements_realize_exactly(tmp_path
         reconcile(h)
         assert_follows_the_venue(h, start)
         realized_matches_the_cash(h, start)
+        # Every view shows it: status's realized P&L, and trades' sold and settled parts.
+        status = json.loads(run_main_in_process("status", "--json", "--db", str(h.path)).stdout)
+        change = h.system.balance() - start.bankroll
+        assert D(status["realized_pnl"]) == change
+        trades = json.loads(run_main_in_process("trades", "--json", "--db", str(h.path)).stdout)
+        by_ticker = {t["ticker"]: t for t in trades}
+        assert sum(D(t["realized"]) for t in trades) == change
+        held = by_ticker[voided]
+        assert D(held["contracts"]) == 26
+        assert [(p["kind"], D(p["count"])) for p in held["parts"]] == [
+            ("sale", D(20)),
+            ("settlement", D(6)),
+        ]
+        assert D(held["fees"]) > D(held["parts"][0]["fees"]) > 0  # the buy's and the sale's
+        assert [(p["kind"], D(p["count"])) for p in by_ticker[scalar]["parts"]] == [
+            ("sale", D(4)),
+            ("settlement", D(6)),
+        ]
 
 
 def _is_scalar(h: Harness, ticker: str) -> bool:
     with h.sim.exchange.synced() as ex:
         return any(m.ticker == ticker and m.market_type == "scalar" for m in ex.markets)
+
+
+def test_a_cycle_reports_what_the_bot_realized_by_its_own_sales(tmp_path: Path) -> None:
+    """Issue 19, case 3: the run report's P&L column counted settlements only; `close` sold
+    7 of 12 and the cycle said $0.00. Now each cycle reports every sale and settlement the
+    book realized since the last one."""
+    with system(tmp_path) as (h, _):
+        ticker = pinned(h)
+        buy(h, ticker, count=12)
+        executor = h.system.directory.get("executor")
+        sold = ask(executor, SellHoldings(request_id=1, tickers=(ticker,)), GUARD)
+        assert "sold" in sold.outcome
+        stats = h.cycle(1)
+        realized = read(h).stats.realized_pnl
+        assert realized != 0
+        assert stats.realized_pnl == realized
