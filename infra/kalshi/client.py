@@ -55,6 +55,7 @@ from infra.kalshi.errors import (
     TransientError,
     VenueRefused,
     error_for_status,
+    parse_error_body,
 )
 from infra.kalshi.fee_schedules import FeeSchedules
 from infra.kalshi.fields import Fields
@@ -170,17 +171,33 @@ class KalshiClient:
     ) -> Answer:
         if auth and self.signer is None:
             self._auth_headers(method, path)  # raises: no credentials
-        return self._http.send(
-            method,
-            path,
-            bucket=bucket,
-            cost=cost,
-            params=params,
-            body=body,
-            # Signed after the limiter lets the request through, so a wait never makes
-            # the timestamp stale.
-            sign=(lambda: self._auth_headers(method, path)) if auth else None,
-        )
+
+        def send() -> Answer:
+            return self._http.send(
+                method,
+                path,
+                bucket=bucket,
+                cost=cost,
+                params=params,
+                body=body,
+                # Signed after the limiter lets the request through, so a wait never makes
+                # the timestamp stale.
+                sign=(lambda: self._auth_headers(method, path)) if auth else None,
+            )
+
+        answer = send()
+        if auth and _stale_signature(answer):
+            # The venue refused the request before acting on it, so sending it again is
+            # safe (an order too). A machine that stalled between signing and the venue's
+            # check signs afresh once; a second refusal means the clock is off, and stays the
+            # authentication failure it is.
+            logger.warning(
+                "Kalshi found the signature's timestamp stale on {} {}; signing it again once",
+                method,
+                path,
+            )
+            answer = send()
+        return answer
 
     def _decode(self, endpoint: str, answer: Answer) -> Any:
         return decode_json(endpoint, answer.content, self._http.limits.max_depth)
@@ -667,4 +684,11 @@ def _same_order(report: OrderReport, body: Mapping[str, Any]) -> bool:
         and report.side is side
         and report.yes_price == Decimal(body["price"])
         and report.initial_count == Decimal(body["count"])
+    )
+
+
+def _stale_signature(answer: Answer) -> bool:
+    """A 401 `header_timestamp_expired`: the timestamp was too old when the venue checked it."""
+    return (
+        answer.status == 401 and parse_error_body(answer.content).code == "header_timestamp_expired"
     )

@@ -204,6 +204,47 @@ def test_auth_failure_on_create_is_not_retried(client: KalshiClient, server: Rec
     assert len(server.requests) == 1
 
 
+STALE = Reply(
+    401,
+    {
+        "error": {
+            "code": "header_timestamp_expired",
+            "message": "header timestamp expired",
+            "details": "TIMESTAMP_EXPIRED",
+        }
+    },
+)
+
+
+def test_a_stale_timestamp_is_signed_again_once_for_a_read_and_an_order(
+    client: KalshiClient, server: RecordingServer, sleeps
+):
+    """A machine that stalled between signing and the venue's check is not an authentication
+    failure: the refused request did nothing, so it is signed afresh and sent once more."""
+    server.route("GET", "/portfolio/balance", STALE, Reply(200, p.BALANCE_CURRENT))
+    server.route("POST", ORDERS, STALE, Reply(201, p.CREATE_ACK))
+    assert client.get_balance().balance == Decimal("1234.5678")
+    assert buy(client).order_id == "ord-1"
+    assert [(r.method, r.route) for r in server.requests] == [
+        ("GET", "/portfolio/balance"),
+        ("GET", "/portfolio/balance"),
+        ("POST", ORDERS),
+        ("POST", ORDERS),
+    ]
+    for request in server.requests:
+        verify_signature(request)
+    assert sleeps.calls == []  # at once: waiting would only make the next stamp older
+
+
+def test_a_second_stale_timestamp_is_the_authentication_failure(
+    client: KalshiClient, server: RecordingServer
+):
+    server.route("GET", "/portfolio/balance", STALE, STALE, Reply(200, p.BALANCE_CURRENT))
+    with pytest.raises(AuthenticationError, match="header_timestamp_expired"):
+        client.get_balance()
+    assert len(server.requests) == 2
+
+
 def test_5xx_then_found_by_client_order_id(client: KalshiClient, server, sleeps):
     server.route("POST", ORDERS, Reply(500, {"msg": "internal"}))
     server.route("GET", "/portfolio/orders", orders_page(p.order(client_order_id="cid-1")))
