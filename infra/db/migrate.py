@@ -8,6 +8,7 @@ version of it has migrated, are refused without being touched.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from contextlib import closing
 from datetime import UTC, datetime
@@ -34,7 +35,11 @@ def alembic_config(script_location: Path = MIGRATIONS_DIR) -> Config:
     return config
 
 
+@functools.cache
 def _script(script_location: Path) -> ScriptDirectory:
+    """The migrations at `script_location`, read once a process: reading a book checks its
+    revision against them several times (`status` did five times, loading every script each time),
+    and the scripts a program ships do not change while it runs."""
     return ScriptDirectory.from_config(alembic_config(script_location))
 
 
