@@ -226,26 +226,6 @@ def fold_market(
     )
 
 
-def fold_markets(
-    fills: Iterable[FillReport] = (),
-    settlements: Iterable[SettlementReport] = (),
-    adoptions: Iterable[Adoption] = (),
-) -> dict[str, MarketBook]:
-    """Every market's book (each market is its own fold)."""
-    fills, settlements = list(fills), list(settlements)
-    adopted = {a.ticker: a for a in adoptions}
-    tickers = {f.ticker for f in fills} | {s.ticker for s in settlements} | set(adopted)
-    return {
-        ticker: fold_market(
-            ticker,
-            (f for f in fills if f.ticker == ticker),
-            (s for s in settlements if s.ticker == ticker),
-            adopted.get(ticker),
-        )
-        for ticker in sorted(tickers)
-    }
-
-
 class MarketRecords(Frozen):
     """The records of some markets, as booked or as just read: what a fold starts from."""
 
@@ -274,15 +254,3 @@ class MarketRecords(Frozen):
 
 def _first(adoption: Adoption) -> datetime:
     return adoption.observed_at
-
-
-def expected_balance(
-    initial: Decimal,
-    markets: Iterable[MarketBook],
-    *,
-    reserved: Decimal = ZERO,
-    api_costs: Decimal = ZERO,
-) -> Decimal:
-    """The bankroll the records imply: what only the bot knows (its initial bankroll, what
-    its orders in flight hold reserved, what its LLM calls cost) plus every market's cash."""
-    return initial + sum((m.cash for m in markets), ZERO) - reserved - api_costs

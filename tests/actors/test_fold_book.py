@@ -13,7 +13,7 @@ from actors.base import ask
 from domain.halts import HaltCode
 from domain.messages import SellHoldings
 from domain.models import LedgerReason, PositionStatus, Side
-from infra.db.repository import Database
+from infra.db.repository import Database, Repository
 from tests.actors.system_harness import Harness
 from tests.actors.test_guards import ASK, pinned
 from tests.actors.test_supervision import GUARD, Start, read
@@ -34,6 +34,31 @@ ACTIVE = (PositionStatus.OPEN, PositionStatus.RECOVERED)
 
 def sell_by_hand(h: Harness, ticker: str, count: int, name: str) -> None:
     web_trade(h, ticker, Side.NO, 1 - BID, count, name)
+
+
+def assert_the_book_is_the_fold(h: Harness) -> None:
+    """Every market's row and the whole balance are the fold of the booked records plus what
+    only the bot knows: its initial bankroll, its reservations in flight, its LLM costs."""
+    with Database.open(h.path) as db, db.read() as repo:
+        entries = repo.ledger_entries()
+        tickers = sorted({p.ticker for p in repo.all_positions()} | {*_fill_tickers(repo)})
+        records = repo.market_records(tickers)
+        rows = {p.ticker: p for p in repo.all_positions() if p.status in ACTIVE}
+        reserved = sum(
+            (e.reserved for e in repo.executions_with_status() if e.status.in_flight), D(0)
+        )
+        llm = repo.api_cost_total()
+    books = {ticker: records.fold(ticker) for ticker in tickers}
+    held = {
+        t: (b.holding.side, b.holding.count, b.holding.cost) for t, b in books.items() if b.holding
+    }
+    assert held == {t: (p.side, p.count, p.cost) for t, p in rows.items()}
+    cash = sum((b.cash for b in books.values()), D(0))
+    assert entries[0].change + cash - reserved - llm == h.system.balance()
+
+
+def _fill_tickers(repo: Repository) -> set[str]:
+    return {row["ticker"] for row in repo.fills()}
 
 
 def realized_matches_the_cash(h: Harness, start: Start) -> None:
@@ -68,6 +93,7 @@ def test_a_hand_sale_and_an_early_settlement_between_two_reads_are_waited_for(
         assert credit.change == D(6)
         assert len([e for e in db.entries if e.ref_type == "fill"]) == 1  # the sale
         assert_follows_the_venue(h, start)
+        assert_the_book_is_the_fold(h)
         realized_matches_the_cash(h, start)
 
 
@@ -94,6 +120,7 @@ def test_a_position_adopted_before_its_fills_is_replaced_by_them(tmp_path: Path)
         held = {p.ticker: p.count for p in read(h).positions if p.status in ACTIVE}
         assert held == {first: D(7), second: D(5)}
         assert_follows_the_venue(h, start)
+        assert_the_book_is_the_fold(h)
 
 
 def test_a_settlement_its_fills_never_explain_halts_with_the_figures(tmp_path: Path) -> None:
@@ -123,6 +150,7 @@ def test_a_settlement_its_fills_never_explain_halts_with_the_figures(tmp_path: P
         reconcile(h)
         assert [p.status for p in read(h).positions] == [PositionStatus.CLOSED]
         assert_follows_the_venue(h, start)
+        assert_the_book_is_the_fold(h)
         realized_matches_the_cash(h, start)
 
 
@@ -147,6 +175,7 @@ def test_partial_sales_then_void_and_scalar_settlements_realize_exactly(tmp_path
         h.sim.settle(scalar, "scalar", "0.3700")
         reconcile(h)
         assert_follows_the_venue(h, start)
+        assert_the_book_is_the_fold(h)
         realized_matches_the_cash(h, start)
         # Every view shows it: status's realized P&L, and trades' sold and settled parts.
         status = json.loads(run_main_in_process("status", "--json", "--db", str(h.path)).stdout)
