@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from actors.base import ask
+from domain.book import venue_order
 from domain.halts import HaltCode
 from domain.messages import SellHoldings
 from domain.models import LedgerReason, PositionStatus, Side
@@ -216,3 +217,25 @@ def test_a_cycle_reports_what_the_bot_realized_by_its_own_sales(tmp_path: Path) 
         realized = read(h).stats.realized_pnl
         assert realized != 0
         assert stats.realized_pnl == realized
+
+
+def test_a_hand_trade_through_the_position_is_a_sale_then_a_buy_in_the_venues_order(
+    tmp_path: Path,
+) -> None:
+    """Issue 19, point 7: buying 15 NO against 10 YES is recorded as two fills of one
+    timestamp, the sale then the purchase; the venue's listing orders them (never their ids),
+    so the book sells the 10 and opens 5 NO at what they cost."""
+    with system(tmp_path) as (h, _):
+        start, ticker = mark(h), pinned(h)
+        buy(h, ticker)
+        sell_by_hand(h, ticker, 15, "through")
+        listed = h.venue.client.get_fills(ticker=ticker)
+        sale, purchase = sorted((f for f in listed if f.side is Side.NO), key=venue_order)
+        assert sale.created_time == purchase.created_time
+        assert purchase.seq == sale.seq + 1  # (the frozen clock gives the buy this time too)
+        reconcile(h)
+        [held] = [p for p in read(h).positions if p.status in ACTIVE]
+        assert (held.side, held.count) == (Side.NO, D(5))
+        assert held.cost == purchase.price * 5 + purchase.fee
+        assert_follows_the_venue(h, start)
+        assert_the_book_is_the_fold(h)

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from domain.book import venue_order
+from domain.fold import sequence_listing
 from domain.models import Side
 from infra.kalshi import wire
 from infra.kalshi.client import CREATE_ORDER_PATH, KalshiClient
@@ -225,6 +227,20 @@ def test_every_fill_reads_as_its_raw_json(name: str) -> None:
         )
         for raw in body["fills"]
     ]
+
+
+def test_fills_are_listed_newest_first_and_share_timestamps_so_the_listing_orders_them() -> None:
+    """Issue 19, point 7: the venue lists fills newest first, and one order's fills against
+    several makers share a timestamp to the microsecond (three here): only the listing orders
+    them, so each is numbered within its timestamp from the end of the listing."""
+    body = kalshi("starter/portfolio-fills.json")
+    page = wire.parse_page("corpus fills", body, "fills", wire.parse_fill)
+    times = [f.created_time for f in page.items]
+    assert times == sorted(times, reverse=True)
+    listed = sequence_listing(page.items)
+    shared = [f for f in listed if times.count(f.created_time) > 1]
+    assert [f.seq for f in shared] == [2, 1, 0]
+    assert sorted(listed, key=venue_order) == list(reversed(listed))
 
 
 def test_a_no_bought_on_the_ask_side_keeps_its_sub_cent_fee() -> None:
