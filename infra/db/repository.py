@@ -1053,8 +1053,8 @@ def _decoded(kind: Any, value: Any) -> tuple[Any, str]:
         return value, ""
     try:
         return kind.process_result_value(value, sqlite_dialect()), ""
-    except Exception as exc:  # noqa: BLE001 - a hand-written value of any kind
-        return None, str(exc)
+    except Exception:  # noqa: BLE001 - a hand-written value of any kind
+        return None, f"{str(value)[:40]!r} is not a value the program writes"
 
 
 def _operator_command(row: Mapping[str, Any]) -> OperatorCommand | MalformedRequest:
