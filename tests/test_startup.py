@@ -2,19 +2,23 @@
 standard library alone, and a read-only command never loads the trading system.
 
 How long start-up takes is measured in `bench/startup.py`; this checks what it loads, in a
-fresh interpreter (the test process has loaded everything already).
+fresh interpreter (the test process has loaded everything already), and that every command the
+parser knows by name has a module with its body and its flags.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
+from contextlib import redirect_stdout
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from commands.parser import COMMANDS, build_parser
 from domain.models import LedgerEntry, LedgerReason
 from infra.db.migrate import migrate
 from infra.db.repository import Database
@@ -76,3 +80,14 @@ def test_top_level_flags_load_no_dependency_and_status_no_trading_system(tmp_pat
     assert seen["status exit"] == 0
     assert under(seen["status"], TRADING) == []
     assert "commands.status" in seen["status"]
+
+
+def test_every_command_names_a_module_with_its_body_and_its_flags() -> None:
+    """The parser knows a command by name alone: its module must exist and hold `execute`."""
+    for command in COMMANDS:
+        module = command.implementation()
+        assert callable(module.execute), command.name
+        with pytest.raises(SystemExit) as helped, redirect_stdout(io.StringIO()) as shown:
+            build_parser(command).parse_args([command.name, "--help"])
+        assert helped.value.code == 0
+        assert command.summary.split()[0] in shown.getvalue(), command.name
