@@ -16,11 +16,11 @@ from actors.system import TradingSystem
 from commands.base import EXIT_FAILURE, EXIT_OK
 from commands.run_report import Holdings, render_run
 from commands.views import read_history
-from domain.ledger import LedgerCheck, check
+from domain.ledger import LedgerCheck
 from domain.messages import CycleStats
 from infra.db.archive import archive_database, prune_archives
 from infra.db.history import Valuation
-from infra.db.integrity import verify_ledger
+from infra.db.integrity import chain_problem, verify_ledger
 from infra.db.migrate import check_database, migrate
 from infra.db.preflight import check_location, check_writable
 from infra.db.repository import Database
@@ -158,8 +158,18 @@ def real_money_line(settings: Settings, venue: Venue) -> str:
 
 
 def _check_ledger(path: Path) -> LedgerCheck:
+    """The whole chain checked by SQLite in one streaming pass (`Repository.ledger_chain`):
+    no ledger row becomes a Python object, however long the book's history."""
     with Database.open(path) as db, db.read() as repo:
-        return check(repo.ledger_entries())
+        chain = repo.ledger_chain()
+        problem = chain_problem(repo, chain)
+    return LedgerCheck(
+        ok=not problem,
+        rows=chain.rows,
+        total_change=chain.last_balance,
+        last_balance=chain.last_balance,
+        problem=problem,
+    )
 
 
 def _llm_never_answered(cycles: tuple[CycleStats, ...]) -> bool:

@@ -832,21 +832,22 @@ class Repository:
         )
         return result.rowcount
 
-    def _event_tickers(self) -> Any:
-        """ticker -> event ticker, from the snapshots (the forecast row does not keep it)."""
+    @staticmethod
+    def _event_of(ticker: Any) -> Any:
+        """The market's event ticker from its latest snapshot (the forecast row does not keep
+        it): one lookup in the (ticker, ts) index per row, never a pass over every snapshot."""
         return (
-            select(
-                MarketSnapshotRow.ticker, func.max(MarketSnapshotRow.event_ticker).label("event")
-            )
-            .group_by(MarketSnapshotRow.ticker)
-            .subquery()
+            select(MarketSnapshotRow.event_ticker)
+            .where(MarketSnapshotRow.ticker == ticker)
+            .order_by(MarketSnapshotRow.ts.desc())
+            .limit(1)
+            .scalar_subquery()
         )
 
     def scored_forecasts(self) -> list[ScoredForecast]:
         """Every forecast whose market resolved YES or NO (void markets are not scored), oldest
         first, with its event, the Kalshi mid when it was made and whether an order filled on
         it (the scorecard keeps one per market: domain.scoring.one_per_market)."""
-        events = self._event_tickers()
         traded = (
             select(ExecutionRow.forecast_id)
             .where(ExecutionRow.forecast_id.is_not(None), ExecutionRow.filled_count > ZERO)
@@ -862,10 +863,9 @@ class Repository:
                 ForecastRow.yes_bid,
                 ForecastRow.yes_ask,
                 ForecastRow.outcome,
-                events.c.event,
+                self._event_of(ForecastRow.ticker).label("event"),
                 traded.c.forecast_id.label("traded"),
             )
-            .outerjoin(events, events.c.ticker == ForecastRow.ticker)
             .outerjoin(traded, traded.c.forecast_id == ForecastRow.id)
             .where(ForecastRow.outcome.in_(("yes", "no")))
             .order_by(ForecastRow.id)
@@ -886,7 +886,6 @@ class Repository:
 
     def trade_results(self) -> list[TradeResult]:
         """Closed positions, attributed to the forecast their order acted on."""
-        events = self._event_tickers()
         rows = self._all(
             select(
                 ForecastRow.model,
@@ -894,11 +893,10 @@ class Repository:
                 PositionRow.ticker,
                 PositionRow.cost,
                 PositionRow.payout,
-                events.c.event,
+                self._event_of(PositionRow.ticker).label("event"),
             )
             .join(ExecutionRow, ExecutionRow.client_order_id == PositionRow.client_order_id)
             .join(ForecastRow, ForecastRow.id == ExecutionRow.forecast_id)
-            .outerjoin(events, events.c.ticker == PositionRow.ticker)
             .where(PositionRow.status == PositionStatus.CLOSED.value)
         )
         return [
