@@ -29,6 +29,7 @@ from actors.directory import ActorUnavailable, Directory
 from actors.health import report_health
 from domain.clock import Clock
 from domain.costs import ModelPrice, call_cost, worst_case_cost
+from domain.evidence import Weighed, bound_for, weigh
 from domain.exposure import Holding, event_refusal
 from domain.forecasting import (
     CachePolicy,
@@ -62,6 +63,7 @@ from domain.models import Forecast, LlmCall
 from domain.money import ONE, ZERO
 from domain.prompting import PROMPT_VERSION, build_prompt
 from domain.recording import LlmSettingsRecord, RecordedAnswer, RecordLlmExchange
+from domain.risk import DenyReason
 from domain.scoring import ScorecardPolicy, kelly_scale, scorecard
 from domain.sizing import NoTrade, SizingLimits, size_order
 from infra.clock import SystemClock
@@ -187,14 +189,14 @@ class Analyst(BaseActor):
                 )
             ):
                 self.counts["cache_hits"] += 1
-                self._size(candidate, previous, command.stats.cycle)
+                weighed = self._weigh(candidate, previous)
+                self._size(candidate, previous, weighed, command.stats.cycle)
             elif self.llm is None:
                 forecast = self.offline.forecast(candidate, now)
                 if forecast is None:
                     self.skipped["NO_FORECAST"] += 1
                     continue
-                stored = self._store(forecast.replace(cycle=command.stats.cycle, inputs=inputs))
-                self._size(candidate, stored, command.stats.cycle)
+                self._decide(candidate, forecast.replace(cycle=command.stats.cycle, inputs=inputs))
             else:
                 self._submit(candidate, now, command.stats.cycle)
         self._finish_if_done()
@@ -266,8 +268,7 @@ class Analyst(BaseActor):
     @handles(ForecastMade)
     def _on_made(self, result: ForecastMade) -> None:
         self._settle_estimate(result.spent, result.estimate)
-        stored = self._store(result.forecast)
-        self._size(result.candidate, stored, stored.cycle)
+        self._decide(result.candidate, result.forecast)
         self._finish_if_done()
 
     @handles(ForecastFailed)
@@ -307,6 +308,28 @@ class Analyst(BaseActor):
         self.spent_cycle += spent
         self.spent_today += spent
 
+    def _decide(self, candidate: Candidate, forecast: Forecast) -> None:
+        """A new forecast: weighed against the market, stored (with its refusal, if refused,
+        for `why`), then sized."""
+        weighed = self._weigh(candidate, forecast)
+        if isinstance(weighed, NoTrade):
+            forecast = forecast.replace(refusal=f"{weighed.reason}: {weighed.detail}")
+        self._size(candidate, self._store(forecast), weighed, forecast.cycle)
+
+    def _weigh(self, candidate: Candidate, forecast: Forecast) -> Weighed | NoTrade:
+        """The forecast as evidence against the market's price (domain.evidence): the view to
+        size, within a bound shrunk by the forecaster's track record, or a refusal."""
+        track_record = self.scales.get((forecast.model, forecast.prompt_version), ONE)
+        book = candidate.book
+        return weigh(
+            candidate.market.ticker,
+            forecast.probability,
+            forecast.confidence,
+            book.best_yes_bid,
+            book.best_yes_ask,
+            bound_for(self.limits.max_disagreement, track_record),
+        )
+
     def _store(self, forecast: Forecast) -> Forecast:
         committed: WorkCommitted = ask(
             self.directory.get("storage"), CommitWork(writes=(InsertForecast(forecast=forecast),))
@@ -316,11 +339,24 @@ class Analyst(BaseActor):
         self.counts["forecasts"] += 1
         return stored
 
-    def _size(self, candidate: Candidate, forecast: Forecast, cycle: int) -> None:
+    def _size(
+        self, candidate: Candidate, forecast: Forecast, weighed: Weighed | NoTrade, cycle: int
+    ) -> None:
+        if isinstance(weighed, NoTrade):
+            self.skipped[weighed.reason] += 1
+            if weighed.reason is DenyReason.FORECAST_IMPLAUSIBLE:
+                self.log.warning(
+                    "{} {} ({}): {}; not traded",
+                    weighed.ticker,
+                    weighed.reason,
+                    forecast.model,
+                    weighed.detail,
+                )
+            return
         scale = self.scales.get((forecast.model, forecast.prompt_version), ONE)
         decision = size_order(
             candidate.market.ticker,
-            forecast.probability,
+            weighed.view,
             candidate.book,
             self.balance,
             self.limits,

@@ -165,7 +165,8 @@ class Executor(BaseActor):
         self.cycle_orders += 1
         self.cycle_notional += signal.cost
         story = (
-            f"; forecast P(yes) {message.forecast.probability}, ask {signal.limit_price},"
+            f"; forecast P(yes) {message.forecast.probability} (weighed against the mid:"
+            f" {signal.probability}), ask {signal.limit_price},"
             f" edge {intent.edge}, Kelly {intent.kelly_fraction}"
         )
         self._send_holding_money(intent, story)

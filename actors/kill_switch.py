@@ -1,5 +1,5 @@
 """The kill switch in the running bot: each reconciliation marks the book to market and halts
-new entries when equity breaks `risk.max_daily_loss` or `risk.max_drawdown` (domain.killswitch).
+new entries when equity breaks the daily loss or drawdown limit (domain.killswitch), on by default.
 
 Equity is cash (the bankroll) plus the open positions at the best bid of the side held, read
 from the venue's order book at this check: never an old mark. A book that cannot be read, or has
@@ -19,7 +19,7 @@ from typing import Any
 from actors.base import ask
 from actors.directory import Directory
 from domain.halts import HaltCode
-from domain.killswitch import Equity, KillSwitchMemory, Quote, breach, equity
+from domain.killswitch import Equity, KillSwitchLimits, KillSwitchMemory, Quote, breach, equity
 from domain.messages import GetBankroll, GetPositions, HaltTrading, RecordEquity
 from domain.models import Position, PositionStatus
 from infra.kalshi.errors import KalshiError
@@ -33,16 +33,11 @@ class KillSwitch:
     directory: Directory
     client: VenueClient
     log: Any
-    max_daily_loss: Decimal | None = None
-    max_drawdown: Decimal | None = None
-
-    @property
-    def armed(self) -> bool:
-        return self.max_daily_loss is not None or self.max_drawdown is not None
+    limits: KillSwitchLimits
 
     def check(self) -> Equity | None:
         """Mark to market and halt on a breach; None when no limit is set."""
-        if not self.armed:
+        if not self.limits.armed:
             return None
         bankroll = self.directory.get("bankroll")
         balance = ask(bankroll, GetBankroll()).balance
@@ -66,7 +61,7 @@ class KillSwitch:
             memory.day_start,
             memory.peak,
         )
-        found = breach(now, memory.day_start, memory.peak, self.max_daily_loss, self.max_drawdown)
+        found = breach(now, memory.day_start, memory.peak, self.limits)
         if found is not None:
             unmarked = f"; valued at $0: {', '.join(value.unmarked)}" if value.unmarked else ""
             detail = f"{found.detail}{unmarked}; resume with: pm-trader resume"

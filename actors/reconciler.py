@@ -34,6 +34,7 @@ from domain.cash import VenueCash
 from domain.clock import Clock
 from domain.execution import resolve_order
 from domain.halts import HaltCode
+from domain.killswitch import KillSwitchLimits
 from domain.messages import (
     ApplyVenueRecords,
     BookOrder,
@@ -104,8 +105,7 @@ class Reconciler(BaseActor):
         on_cycle_complete: Callable[[CycleStats], None] | None = None,
         max_failures: int = 3,
         max_cash_drift: Decimal = Decimal("1.00"),
-        max_daily_loss: Decimal | None = None,
-        max_drawdown: Decimal | None = None,
+        kill_switch: KillSwitchLimits | None = None,
         checkpoint: Callable[[str], None] | None = None,
         **kwargs: Any,
     ) -> None:
@@ -117,13 +117,7 @@ class Reconciler(BaseActor):
             self.log,
             max_failures=max_failures,
             max_cash_drift=max_cash_drift,
-            kill_switch=KillSwitch(
-                directory,
-                client,
-                self.log,
-                max_daily_loss=max_daily_loss,
-                max_drawdown=max_drawdown,
-            ),
+            kill_switch=KillSwitch(directory, client, self.log, kill_switch or KillSwitchLimits()),
         )
         self.halts = ""  # the active halts after the last reconciliation, described
         self.directory = directory

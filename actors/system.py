@@ -32,6 +32,7 @@ from actors.storage import Storage
 from actors.supervisor import ChildSpec, RestartPolicy, ShutdownRequest, Supervisor
 from domain.forecasting import OfflineForecaster
 from domain.health import Part, check, given_up_problem
+from domain.killswitch import KillSwitchLimits
 from domain.linking import LinkConfig
 from domain.messages import (
     BankrollSnapshot,
@@ -88,6 +89,15 @@ def screen_settings(settings: Settings) -> ScreenSettings:
     )
 
 
+def kill_switch_limits(settings: Settings) -> KillSwitchLimits:
+    risk = settings.risk
+    return KillSwitchLimits(
+        max_daily_loss_fraction=risk.max_daily_loss_fraction,
+        max_daily_loss=risk.max_daily_loss,
+        max_drawdown=risk.max_drawdown,
+    )
+
+
 def sizing_limits(settings: Settings) -> SizingLimits:
     risk = settings.risk
     return SizingLimits(
@@ -97,6 +107,7 @@ def sizing_limits(settings: Settings) -> SizingLimits:
         min_edge=risk.min_edge,
         count_step=risk.count_step,
         max_event_exposure=risk.max_event_exposure,
+        max_disagreement=risk.max_disagreement,
     )
 
 
@@ -173,8 +184,7 @@ class TradingSystem:
                     on_cycle_complete=events.completed.put,
                     max_failures=s.reconciler.max_failures,
                     max_cash_drift=s.risk.max_cash_drift,
-                    max_daily_loss=s.risk.max_daily_loss,
-                    max_drawdown=s.risk.max_drawdown,
+                    kill_switch=kill_switch_limits(s),
                     checkpoint=self.reconciler_checkpoint,
                     **kw,
                 ),

@@ -12,7 +12,7 @@ from rich.console import Console
 
 from actors.analyst import LlmForecasting
 from actors.session import run_session
-from actors.system import TradingSystem
+from actors.system import TradingSystem, kill_switch_limits
 from commands.base import EXIT_FAILURE, EXIT_OK
 from commands.run_report import Holdings, render_run
 from commands.views import read_history
@@ -94,6 +94,11 @@ def trade(
     install_signal_handlers(system.events.shutting_down)
     forecaster = system.forecaster_label
     logger.info("venue {}; database {}; forecaster {}", venue.description, path, forecaster)
+    logger.info(
+        "{}; forecasts more than {} from the mid are refused (risk.max_disagreement)",
+        kill_switch_limits(settings).describe(),
+        settings.risk.max_disagreement,
+    )
     if before_cycle is None:
         session = run_session(system, settings.cycles, settings.seconds_between_cycles)
     else:  # the caller drives the clock: no wait between cycles

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from commands.base import EXIT_FAILURE, EXIT_OK
 from commands.views import money, price, read_history, when
+from domain.evidence import mid_of, pooled
 from domain.execution import opposite
 from domain.marks import side_probability
 from domain.models import Execution, Forecast, LedgerEntry
@@ -116,6 +117,8 @@ def _forecast(console: Console, f: Forecast) -> None:
     )
     if f.rationale:
         console.print(f"             rationale: {f.rationale}")
+    if f.refusal:
+        console.print(f"             [bold]not traded[/bold]: {escape(f.refusal)}", markup=True)
 
 
 def _order(console: Console, e: Execution, forecast: Forecast | None, chain: Chain) -> None:
@@ -124,17 +127,23 @@ def _order(console: Console, e: Execution, forecast: Forecast | None, chain: Cha
         markup=True,
     )
     if forecast is not None and e.filled_count > 0:
-        q = side_probability(e.side, forecast.probability)
+        q = side_probability(e.side, _view(forecast))
         paid = (e.fill_cost + e.fees) / e.filled_count
         console.print(
-            f"             signal: P({e.side}) {price(q)} against {price(paid)} a contract with"
-            f" fees: edge {price(q - paid)}"
+            f"             signal: P({e.side}) {price(q)} (the forecast weighed against the mid)"
+            f" against {price(paid)} a contract with fees: edge {price(q - paid)}"
         )
     if e.kelly_fraction is not None:
         console.print(f"             sized: {_sizing(e)}")
     snapshot = chain.decision_snapshots.get(e.client_order_id)
     if snapshot is not None:
         console.print(f"             market at decision: {_quote(snapshot)}")
+
+
+def _view(f: Forecast) -> Decimal:
+    """What the bot traded on: the forecast pooled with the mid it saw (domain.evidence)."""
+    mid = mid_of(f.inputs.yes_bid, f.inputs.yes_ask)
+    return f.probability if mid is None else pooled(mid, f.probability, f.confidence)
 
 
 def _sent(e: Execution) -> str:

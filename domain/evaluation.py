@@ -42,7 +42,8 @@ class Decision(Frozen):
     mid: Decimal
     truth: Decimal  # hidden fair value of YES when the decision was made
     polymarket: Decimal | None = None
-    bot: Decimal | None = None
+    bot: Decimal | None = None  # the forecast weighed against the mid (domain.evidence)
+    bot_refused: bool = False  # the forecast was too far from the mid: no view, no trade
     fees: FeeSchedule = STANDARD_FEES  # the market's schedule (A5.6, A7)
     ticks: tuple[PriceRange, ...] = ()  # the market's price ranges (domain.ticks)
 

@@ -208,6 +208,7 @@ class Forecast(Frozen):
     made_at: AwareDatetime
     cycle: int = 0
     inputs: ForecastInputs = ForecastInputs()
+    refusal: str | None = None  # `FORECAST_IMPLAUSIBLE: ...` when refused (domain.evidence)
 
 
 class TradeSignal(Frozen):

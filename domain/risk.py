@@ -9,6 +9,7 @@ class DenyReason(StrEnum):
     """Why the bot did not trade. Local refusals only; venue refusals keep the venue's text."""
 
     NO_PRICE = "SIGNAL_NO_PRICE"
+    FORECAST_IMPLAUSIBLE = "FORECAST_IMPLAUSIBLE"  # too far from the market (domain.evidence)
     NO_EDGE = "SIGNAL_NO_EDGE"
     EDGE_BELOW_MIN = "SIGNAL_EDGE_BELOW_MIN"
     SIZE_ZERO = "SIZE_ZERO"

@@ -33,6 +33,7 @@ class SizingLimits(Frozen):
     min_edge: Decimal = Field(default=Decimal("0.03"), ge=0, lt=1)
     count_step: Decimal = Field(default=Decimal(1), gt=0)
     max_event_exposure: Decimal = Field(default=Decimal(100), ge=0)  # domain.exposure
+    max_disagreement: Decimal = Field(default=Decimal("0.15"), gt=0, le=1)  # domain.evidence
 
 
 class NoTrade(Frozen):

@@ -19,6 +19,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from loguru import logger
+
 from actors.system import screen_settings, sizing_limits
 from domain.evaluation import (
     STRATEGIES,
@@ -28,12 +30,14 @@ from domain.evaluation import (
     probabilities,
     trades_for,
 )
+from domain.evidence import Weighed, bound_for, weigh
 from domain.fees import FeeSchedule
 from domain.forecasting import Forecaster, OfflineForecaster
 from domain.linking import LinkConfig, MarketLink, PolymarketMarket, link_markets
 from domain.messages import Candidate
-from domain.models import Market
+from domain.models import Forecast, Market, OrderBook
 from domain.screening import screen
+from domain.sizing import NoTrade
 from infra.kalshi.wire import parse_event, parse_market, parse_orderbook, parse_series, root
 from infra.polymarket.wire import EntryError, NotBinary, parse_gamma_market
 from infra.settings import Settings
@@ -159,6 +163,7 @@ def _cycle(
                 link_confidence=link.confidence if link else None,
             )
             forecast = forecaster.forecast(candidate, now)
+            view = None if forecast is None else _weighed(market.ticker, forecast, book, settings)
             decisions.append(
                 Decision(
                     run=run,
@@ -172,12 +177,31 @@ def _cycle(
                     mid=(book.best_yes_bid + book.best_yes_ask) / 2,
                     truth=_fair(ex.truth(state)),
                     polymarket=poly,
-                    bot=forecast.probability if forecast else None,
+                    bot=view.view if isinstance(view, Weighed) else None,
+                    bot_refused=isinstance(view, NoTrade),
                     fees=fees,
                     ticks=market.price_ranges,
                 )
             )
     return decisions
+
+
+def _weighed(
+    ticker: str, forecast: Forecast, book: OrderBook, settings: Settings
+) -> Weighed | NoTrade:
+    """The bot's view, as the Analyst weighs it against the market (domain.evidence); evaluate
+    keeps no scorecard, so the bound is the configured one."""
+    weighed = weigh(
+        ticker,
+        forecast.probability,
+        forecast.confidence,
+        book.best_yes_bid,
+        book.best_yes_ask,
+        bound_for(settings.risk.max_disagreement),
+    )
+    if isinstance(weighed, NoTrade):
+        logger.debug("{} {}: {}", ticker, weighed.reason, weighed.detail)
+    return weighed
 
 
 def run_seed(
@@ -232,6 +256,14 @@ def evaluate(
         seed_decisions, seed_results = run_seed(settings, plan, seed, progress, forecaster)
         decisions += seed_decisions
         results.update(seed_results)
+    refused = sum(d.bot_refused for d in decisions)
+    if refused:
+        logger.warning(
+            "{} of the bot's forecasts refused as FORECAST_IMPLAUSIBLE: more than {} from the"
+            " mid (risk.max_disagreement)",
+            refused,
+            settings.risk.max_disagreement,
+        )
     return score_strategies(settings, plan.scenario, decisions, results)
 
 

@@ -85,9 +85,15 @@ class RiskSettings(Section):
     count_step: Decimal = Field(Decimal(1), gt=0, le=10**6)
     # Unexplained cash difference with the venue beyond which new orders stop (domain.cash).
     max_cash_drift: Dollars = Field(Decimal("1.00"), ge=0)
-    # The kill switch on mark-to-market equity (unset: off): halts new entries until `resume`.
+    # A forecast's largest departure from the Kalshi mid (domain.evidence): beyond it the
+    # forecast is refused (FORECAST_IMPLAUSIBLE), never traded.
+    max_disagreement: Decimal = Field(Decimal("0.15"), gt=0, le=Decimal("0.5"))
+    # The kill switch on mark-to-market equity, on by default: halts new entries until `resume`.
+    # The daily limit is the smaller of the fraction of the day's starting equity and, if set,
+    # the dollars; 1 switches a fraction off.
+    max_daily_loss_fraction: Decimal = Field(Decimal("0.05"), gt=0, le=1)
     max_daily_loss: Dollars | None = Field(None, gt=0)  # dollars below the day's start
-    max_drawdown: Decimal | None = Field(None, gt=0, lt=1)  # fraction below the peak
+    max_drawdown: Decimal = Field(Decimal("0.15"), gt=0, le=1)  # fraction below the peak
 
 
 class ReconcilerSettings(Section):

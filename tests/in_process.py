@@ -26,14 +26,9 @@ from infra.kalshi.client import KalshiClient
 from infra.logs import HTTP_CLIENT_LOGGERS, QUIET_LOGGERS, clock_stamp
 from infra.sim import SimConfig, SimExchange
 from infra.sim.keygen import KeyPair
+from tests.fakes.answers import confident_answer
 from tests.fakes.llm_server import FakeLlmServer
-from tests.process_helpers import (
-    CONFIDENT_ANSWER,
-    account_client,
-    account_env,
-    child_env,
-    make_key_pair,
-)
+from tests.process_helpers import account_client, account_env, child_env, make_key_pair
 
 HANDLED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1)
 TUNED_LOGGERS = ("", "pykka", *HTTP_CLIENT_LOGGERS, *QUIET_LOGGERS)  # "" is the root logger
@@ -135,7 +130,7 @@ def exchange_in_process(
     config = SimConfig(seed=seed, markets=markets, time_scale=0.0, initial_balance=balance)
     with (
         SimExchange(config) as sim,
-        FakeLlmServer(answer=lambda _request: CONFIDENT_ANSWER) as llm,
+        FakeLlmServer(answer=confident_answer) as llm,
     ):
         sim.register_key(keys.key_id, keys.public_key.read_bytes())
         yield Exchange(sim, keys, llm.url)

@@ -28,6 +28,7 @@ from infra.kalshi.client import KalshiClient
 from infra.kalshi.ratelimit import RateLimitConfig, TokenBucketLimiter
 from infra.kalshi.signing import RequestSigner
 from infra.sim.keygen import KeyPair, write_key_pair
+from tests.fakes.answers import confident_answer
 from tests.fakes.llm_server import FakeLlmServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +43,6 @@ T = TypeVar("T")
 # Where an embedded simulator starts (the bot then runs on the simulator's clock): the same
 # exchange on any day.
 SIM_START = "2026-11-24T12:00:00Z"
-CONFIDENT_ANSWER = '{"probability": "0.97", "confidence": "0.9", "rationale": "test"}'
 
 
 def child_env(**extra: str) -> dict[str, str]:
@@ -229,8 +229,9 @@ def make_key_pair(directory: Path, key_id: str = "test-key") -> KeyPair:
 
 def account_env(keys: KeyPair, llm_url: str, **extra: str) -> dict[str, str]:
     """A bot's environment on a standalone exchange: the account's keys, and Claude (the real
-    SDK) pointed at a local fake whose every forecast is 0.97, so a cycle always finds YES edges
-    to trade whatever markets the simulator lists at this time of day."""
+    SDK) pointed at a local fake whose every forecast is YES well above the mid (within the
+    bound: tests.fakes.answers), so a cycle always finds YES edges to trade whatever markets the
+    simulator lists at this time of day."""
     return child_env(
         KALSHI_API_KEY_ID=keys.key_id,
         KALSHI_PRIVATE_KEY_PATH=str(keys.private_key),
@@ -319,7 +320,7 @@ def standalone_sim(
     child = Child(argv, child_env(), "sim")
     try:
         url = child.wait_stdout(r"^http://").strip()
-        with FakeLlmServer(answer=lambda _request: CONFIDENT_ANSWER) as llm:
+        with FakeLlmServer(answer=confident_answer) as llm:
             yield SimProcess(child, url, keys, llm.url)
     finally:
         if child.proc.poll() is None:

@@ -4,7 +4,8 @@ report, --json, --csv...).
 Trading a book takes a bot run (tens of seconds on a busy two-core machine); reading one takes
 a fraction of a second. So the book is traded once per test run, by the real `run` command
 called in process (tests/in_process.py) on the embedded simulator with a fixed start time and
-Claude (the real SDK) answering every forecast 0.97 from the local fake: one cycle buys YES in
+Claude (the real SDK) answering YES well above the mid (tests.fakes.answers, within the bound)
+from the local fake: one cycle buys YES in
 several markets, partly filled, all still open and marked at the best bid.
 
 Under pytest-xdist every worker is a process of its own: the first to need the book trades it
@@ -31,9 +32,10 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from tests.fakes.answers import confident_answer
 from tests.fakes.llm_server import FakeLlmServer
 from tests.in_process import run_main_in_process
-from tests.process_helpers import CONFIDENT_ANSWER, SIM_START, child_env
+from tests.process_helpers import SIM_START, child_env
 
 BOOK_NAME = "traded-book.db"
 
@@ -41,7 +43,8 @@ BOOK_NAME = "traded-book.db"
 @dataclass(frozen=True)
 class TradedBook:
     """A closed book after one cycle of trading: `ticker` is a YES position it holds (the
-    first bought), forecast 0.97 with the rationale "test"; `run_stdout` is the run's report."""
+    first bought), forecast above the mid with the rationale "test"; `run_stdout` is the run's
+    report."""
 
     path: Path
     ticker: str
@@ -69,7 +72,7 @@ class TradedBook:
 def trade_a_book(directory: Path) -> TradedBook:
     """Run the bot one cycle into `directory`/traded-book.db (a fresh book)."""
     db = directory / BOOK_NAME
-    with FakeLlmServer(answer=lambda _request: CONFIDENT_ANSWER) as llm:
+    with FakeLlmServer(answer=confident_answer) as llm:
         env = child_env(
             PMT_LLM__PROVIDER="anthropic",
             ANTHROPIC_API_KEY="test-key",

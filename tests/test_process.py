@@ -22,10 +22,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes.answers import confident_answer
 from tests.fakes.llm_server import FakeLlmServer
 from tests.in_process import Exchange, exchange_in_process, run_main_in_process
 from tests.process_helpers import (
-    CONFIDENT_ANSWER,
     HUNDRED,
     MICRO,
     ORDER_PATH,
@@ -353,7 +353,7 @@ EMBEDDED_ENV = {"PMT_SIM__MARKETS": "100", "PMT_SIM__START_TIME": SIM_START}
 
 @contextmanager
 def confident_llm_env() -> Iterator[dict[str, str]]:
-    with FakeLlmServer(answer=lambda _request: CONFIDENT_ANSWER) as llm:
+    with FakeLlmServer(answer=confident_answer) as llm:
         yield child_env(
             **EMBEDDED_ENV,
             PMT_LLM__PROVIDER="anthropic",

@@ -358,6 +358,7 @@ class ForecastRow(Base):
     close_time: Mapped[datetime | None]
     outcome: Mapped[str | None]  # yes, no, void once the market resolves
     resolved_at: Mapped[datetime | None]
+    refusal: Mapped[str | None]  # why it was not traded on, if refused (domain.evidence)
 
 
 class FillRow(Base):

@@ -22,6 +22,7 @@ from infra.db.repository import Database
 from infra.llm import ClaudeProvider
 from infra.llm_usage import LlmUsage
 from tests.actors.system_harness import Harness, running_system
+from tests.fakes.answers import answer, confident_answer, prices_of
 from tests.fakes.llm_server import Answer, FakeLlmServer, Hang, Status
 
 D = Decimal
@@ -29,16 +30,14 @@ MODEL = "claude-sonnet-5-5"
 PRICE = ModelPrice(input=D(3), output=D(15))
 USAGE = (1234, 56)
 COST = call_cost(PRICE, *USAGE)  # 0.003702 + 0.000840 = 0.004542
-LINKED = re.compile(r"trades YES at \$(\d\.\d+)")
 TICKER = re.compile(r"Ticker: (\S+)")
 
 
 def edge_answer(request: Any) -> str:
     """Ten points above the linked Polymarket price, so some forecasts become trades."""
-    text = str(request)
-    found = LINKED.search(text)
-    p = min(D(found.group(1)) + D("0.10"), D("0.95")) if found else D("0.5")
-    return f'{{"probability": "{p}", "confidence": "0.6", "rationale": "fake"}}'
+    linked = prices_of(request)["polymarket"]
+    p = min(D(linked["yes"]) + D("0.10"), D("0.95")) if linked else D("0.5")
+    return answer(p, confidence="0.6", rationale="fake")
 
 
 @pytest.fixture
@@ -211,11 +210,10 @@ def test_one_market_per_event_and_the_event_cap(tmp_path: Path) -> None:
     """A forecaster confident of YES everywhere would buy every leg of a ladder: legs that
     cannot win together. The Analyst lets one market per event through (the bot does not read
     whether an event is mutually exclusive, so it assumes the worst) and counts the rest."""
-    confident = '{"probability": "0.97", "confidence": "0.9", "rationale": "test"}'
     scanner = {"max_candidates": 40, "cooldown_minutes": 0}
     risk = {"max_orders_per_cycle": 100, "max_notional_per_cycle": "5000"}
     with (
-        FakeLlmServer(answer=lambda _request: confident, usage=USAGE) as server,
+        FakeLlmServer(answer=confident_answer, usage=USAGE) as server,
         running_system(tmp_path, llm=llm(server), scanner=scanner, risk=risk) as h,
     ):
         stats = h.cycle(1)

@@ -13,7 +13,7 @@ import pykka
 from actors.bankroll import Bankroll
 from actors.base import ask, ping
 from domain.halts import HaltCode, HaltLifter
-from domain.killswitch import KillSwitchMemory, breach
+from domain.killswitch import KillSwitchLimits, KillSwitchMemory, breach
 from domain.messages import HaltTrading, LiftHalt, RecordEquity
 from tests.actors.test_analyst import FixedClock
 
@@ -44,10 +44,13 @@ def test_a_restart_mid_day_keeps_the_day_start_and_the_peak(
     second = started(storage, clock)
     memory = record(second, "880")
     assert (memory.day, memory.day_start, memory.peak) == (DAY.date(), 1000, 1200)
-    lost = breach(Decimal(880), memory.day_start, memory.peak, Decimal(100), None)
+    off = KillSwitchLimits(max_daily_loss_fraction=None, max_drawdown=None)
+    lost = breach(Decimal(880), memory.day_start, memory.peak, off.replace(max_daily_loss=100))
     assert lost is not None
     assert lost.code == "MAX_DAILY_LOSS"
-    deep = breach(Decimal(880), memory.day_start, memory.peak, None, Decimal("0.25"))
+    deep = breach(
+        Decimal(880), memory.day_start, memory.peak, off.replace(max_drawdown=Decimal("0.25"))
+    )
     assert deep is not None
     assert deep.code == "MAX_DRAWDOWN"
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from domain.killswitch import Quote, breach, equity, first_memory
+from domain.killswitch import KillSwitchLimits, Quote, breach, equity, first_memory
 from domain.models import Position, PositionStatus, Side
+from domain.money import ONE
 
 T0 = datetime(2026, 11, 24, 12, tzinfo=UTC)
 
@@ -57,13 +58,41 @@ def test_the_memory_keeps_the_day_start_and_the_peak() -> None:
     )
 
 
+OFF = KillSwitchLimits(max_daily_loss_fraction=None, max_drawdown=None)
+
+
 def test_daily_loss_and_drawdown_limits() -> None:
-    assert breach(Decimal(951), Decimal(1000), Decimal(1000), Decimal(50), None) is None
-    daily = breach(Decimal(950), Decimal(1000), Decimal(1000), Decimal(50), None)
+    dollars = OFF.replace(max_daily_loss=Decimal(50))
+    assert breach(Decimal(951), Decimal(1000), Decimal(1000), dollars) is None
+    daily = breach(Decimal(950), Decimal(1000), Decimal(1000), dollars)
     assert daily is not None
     assert daily.code == "MAX_DAILY_LOSS"
-    assert breach(Decimal(900), Decimal(900), Decimal(1200), None, Decimal("0.30")) is None
-    drawdown = breach(Decimal(840), Decimal(900), Decimal(1200), None, Decimal("0.30"))
+    deep = OFF.replace(max_drawdown=Decimal("0.30"))
+    assert breach(Decimal(900), Decimal(900), Decimal(1200), deep) is None
+    drawdown = breach(Decimal(840), Decimal(900), Decimal(1200), deep)
     assert drawdown is not None
     assert drawdown.code == "MAX_DRAWDOWN"
-    assert breach(Decimal(1), Decimal(1000), Decimal(1000), None, None) is None
+    assert breach(Decimal(1), Decimal(1000), Decimal(1000), OFF) is None
+    assert not OFF.armed
+    assert not KillSwitchLimits(max_daily_loss_fraction=ONE, max_drawdown=ONE).armed
+
+
+def test_the_kill_switch_is_on_by_default_at_a_careful_traders_limits() -> None:
+    """Issue 20: 5% of the day's starting equity lost in a day, or 15% below the peak."""
+    limits = KillSwitchLimits()
+    assert limits.armed
+    assert breach(Decimal("950.01"), Decimal(1000), Decimal(1000), limits) is None
+    daily = breach(Decimal(950), Decimal(1000), Decimal(1000), limits)
+    assert daily is not None
+    assert daily.code == "MAX_DAILY_LOSS"
+    assert "risk.max_daily_loss_fraction 0.05: 50.00" in daily.detail
+    assert breach(Decimal("1020.01"), Decimal(1021), Decimal(1200), limits) is None
+    drawdown = breach(Decimal(1020), Decimal(1021), Decimal(1200), limits)
+    assert drawdown is not None
+    assert drawdown.code == "MAX_DRAWDOWN"
+    # Dollars and a fraction: the smaller limit applies.
+    both = limits.replace(max_daily_loss=Decimal(30))
+    assert breach(Decimal(970), Decimal(1000), Decimal(1000), both) is not None
+    assert limits.describe() == (
+        "kill switch on: daily loss 5% of the day's starting equity; drawdown 15% below the peak"
+    )

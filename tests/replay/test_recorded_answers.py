@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-import json
-import re
 from decimal import Decimal
 from pathlib import Path
 
 from actors.analyst import LlmForecasting
 from domain.costs import ModelPrice
 from infra.llm import ClaudeProvider
+from tests.fakes.answers import answer, confident_yes, mid_of
 from tests.fakes.llm_server import FakeLlmServer
 from tests.in_process import run_main_in_process
 from tests.replay.sessions import ledger_changes, orders, record_session, replay_env, rows
 
 MODEL = "claude-sonnet-5-5"
-LOW_BID = re.compile(r"YES bid \$0\.[0-4]")
 
 
 def _confident(request: dict[str, object]) -> str:
-    """A forecast far from the market's price, so the bot trades on some of them."""
-    bid = LOW_BID.search(json.dumps(request))
-    yes = "0.97" if bid is not None else "0.03"
-    return json.dumps({"probability": yes, "confidence": "0.9", "rationale": "recorded"})
+    """A forecast well above the market's price (within the bound), so the bot trades."""
+    return answer(confident_yes(mid_of(request)), rationale="recorded")
 
 
 def test_the_recorded_answers_give_the_same_forecasts_orders_and_ledger(tmp_path: Path) -> None:

@@ -6,27 +6,28 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from actors.system import screen_settings, sizing_limits
+from domain.evidence import mid_of, weigh
+from domain.models import OrderBook
+from domain.money import ONE
+from domain.risk import DenyReason
 from domain.screening import screen
-from domain.sizing import TradeSignal, size_order
+from domain.sizing import NoTrade, TradeSignal, size_order
 from infra.kalshi.client import KalshiClient
 from infra.kalshi.ratelimit import RateLimitConfig, TokenBucketLimiter
 from infra.kalshi.signing import RequestSigner
-from infra.settings import load_settings
+from infra.settings import Settings, load_settings
 from infra.sim import SimConfig, SimExchange
 from infra.venue import connect
+from tests.fakes.answers import confident_yes
 from tests.infra.kalshi.keys import KEY_ID, public_pem, rsa_key
-from tests.process_helpers import CONFIDENT_ANSWER
 
 SMALL_CATALOGUE = 100  # what the process tests run the simulator with
 SEEDS = (3, 7)  # the standalone simulator's and the embedded one's in the process tests
-CONFIDENT_YES = Decimal("0.97")  # the fake LLM's answer in the process tests
-assert f'"{CONFIDENT_YES}"' in CONFIDENT_ANSWER
 
 # Any minute from 2026 to 2030: month and year ends and 29 February come up as examples below.
 start_times = st.datetimes(
@@ -71,8 +72,9 @@ def exchange_at(start: datetime, seed: int = 7) -> Iterator[KalshiClient]:
 def test_a_small_catalogue_always_offers_a_confident_forecaster_a_trade(
     start: datetime, seed: int
 ) -> None:
-    """The process tests buy on a 100-market exchange with a forecaster that says 0.97, the
-    standalone one starting at the current minute. Whatever the start time, and whichever of
+    """The process tests buy on a 100-market exchange with a forecaster that says YES well above
+    the mid (tests.fakes.answers, within the bound), the standalone one starting at the current
+    minute. Whatever the start time, and whichever of
     the screened markets the bot analyses (it caps them, linked ones first), one sizes into an
     order: fewer screened markets than the cap are untradable."""
     bot = load_settings(venue="sim")
@@ -84,18 +86,29 @@ def test_a_small_catalogue_always_offers_a_confident_forecaster_a_trade(
         markets = client.get_all_markets(status="open")
         assert len(markets) >= SMALL_CATALOGUE // 2
         screened = screen(markets, now, uncapped, frozenset(), {}).selected
-        signals = [
-            size_order(
-                market.ticker,
-                CONFIDENT_YES,
-                client.get_orderbook(market.ticker),
-                bot.initial_bankroll,
-                sizing_limits(bot),
-            )
-            for market in screened
-        ]
+        books = [client.get_orderbook(market.ticker) for market in screened]
+    signals = [sized(book, bot) for book in books]
     untradable = [s for s in signals if not isinstance(s, TradeSignal)]
     assert len(untradable) < min(cap, len(signals)), untradable
+
+
+def sized(book: OrderBook, bot: Settings) -> TradeSignal | NoTrade:
+    """What the bot does with the confident forecast on `book`: weighed, then sized."""
+    mid = mid_of(book.best_yes_bid, book.best_yes_ask)
+    if mid is None:
+        return NoTrade(ticker=book.ticker, reason=DenyReason.NO_PRICE)
+    limits = sizing_limits(bot)
+    weighed = weigh(
+        book.ticker,
+        confident_yes(mid),
+        ONE,
+        book.best_yes_bid,
+        book.best_yes_ask,
+        limits.max_disagreement,
+    )
+    if isinstance(weighed, NoTrade):
+        return weighed
+    return size_order(book.ticker, weighed.view, book, bot.initial_bankroll, limits)
 
 
 def test_the_same_seed_and_start_time_build_the_same_exchange() -> None:

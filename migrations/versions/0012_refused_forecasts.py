@@ -1,0 +1,28 @@
+"""A forecast the bot refused to trade on says why (`forecasts.refusal`, e.g.
+`FORECAST_IMPLAUSIBLE: P(yes) 0.99 is 0.95 from the mid 0.04, beyond the bound 0.15`), so
+`why` shows it.
+
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-12-06 09:50:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0012"
+down_revision: str | None = "0011"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("forecasts") as batch:
+        batch.add_column(sa.Column("refusal", sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("forecasts") as batch:
+        batch.drop_column("refusal")
