@@ -176,7 +176,9 @@ def test_two_signals_for_one_market_place_one_order(tmp_path: Path, refusals: Re
 def test_a_zero_bankroll_scans_and_forecasts_but_never_orders(
     tmp_path: Path, refusals: Refusals
 ) -> None:
-    with supervised(tmp_path, ObservedPlan()) as h:
+    # The kill switch would halt a book charged to zero before the lock is met: off here.
+    no_kill_switch = {"min_edge": "0", "max_daily_loss_fraction": "1", "max_drawdown": "1"}
+    with supervised(tmp_path, ObservedPlan(), risk=no_kill_switch) as h:
         bankroll = h.system.directory.get("bankroll")
         ask(bankroll, ChargeApiCost(amount=h.system.balance(), ref_type="test"), GUARD)
         snapshot: BankrollSnapshot = ask(bankroll, GetBankroll(), GUARD)

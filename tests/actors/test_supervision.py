@@ -506,9 +506,10 @@ def test_the_restart_budget_is_per_window_of_clock_time(tmp_path: Path, plan: Ob
 
 
 def test_a_storage_crash_escalates_at_once(tmp_path: Path, plan: ObservedPlan) -> None:
-    # The first two CommitWorks save the start-up cash baseline and the reconciliation's
-    # cursors; the third is the Scanner's snapshot, mid-cycle.
-    plan.crash_on("storage", CommitWork, nth=3)
+    # The first three CommitWorks save the start-up cash baseline, the reconciliation's
+    # cursors and the kill switch's equity memory; the fourth is the Scanner's snapshot,
+    # mid-cycle.
+    plan.crash_on("storage", CommitWork, nth=4)
     with supervised(tmp_path, plan) as h:
         events = h.system.supervisor.events
         urn, start = h.system.directory.current_urn("storage"), mark(h)
