@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import sqlite3
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -19,7 +18,9 @@ from pathlib import Path
 from actors.analyst import LlmForecasting
 from domain.costs import ModelPrice
 from domain.models import Market
+from domain.prompting import PROMPT_VERSION
 from infra.llm import ClaudeProvider
+from tests.fakes.answers import prices_of
 from tests.fakes.llm_server import FakeLlmServer
 from tests.in_process import run_main_in_process
 from tests.process_helpers import child_env
@@ -28,7 +29,6 @@ from tests.replay.sessions import record_session, rows
 MODEL = "claude-sonnet-5-5"
 RECORDED_RATIONALE = "RECORDED-RATIONALE-4471 never to be seen again"
 LATER_TITLE = "LATER-TITLE-9083"
-NOW = re.compile(r"Now: (\d{4}-\d\d-\d\d \d\d:\d\d) UTC")
 CYCLES = 4
 
 
@@ -85,9 +85,11 @@ def test_nothing_recorded_later_reaches_a_prompt(tmp_path: Path) -> None:
         out = tmp_path / "live.db"
         result = run_main_in_process(
             "replay", "--db", str(recording), "--out", str(out), "--llm", "live",
-            "--model", MODEL, "--prompt-version", "v1", env=env,
+            "--model", MODEL, "--prompt-version", PROMPT_VERSION, env=env,
         )  # fmt: skip
-        bodies = [json.dumps(body) for body in live.bodies]  # every request, whole
+        # Every request, whole, with the time it was asked at (its prices block's `now_utc`).
+        asked = {json.dumps(body): prices_of(body)["now_utc"] for body in live.bodies}
+        bodies = list(asked)
     assert result.returncode == 0, result.stderr
     assert bodies, "the live model was asked"
     assert not [b for b in bodies if "RECORDED-RATIONALE-4471" in b]
@@ -96,10 +98,8 @@ def test_nothing_recorded_later_reaches_a_prompt(tmp_path: Path) -> None:
     cutoff = last_scan.strftime("%Y-%m-%d %H:%M")
     earlier = []
     for body in bodies:
-        asked_at = NOW.search(body)
-        assert asked_at is not None
-        if asked_at.group(1) < cutoff:
+        if asked[body] < cutoff:
             earlier.append(body)
             assert LATER_TITLE not in body
     assert earlier, "earlier cycles asked the model too"
-    assert {NOW.search(b).group(1) for b in planted} == {cutoff}  # type: ignore[union-attr]
+    assert {asked[b] for b in planted} == {cutoff}

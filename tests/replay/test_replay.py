@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from domain.prompting import PROMPT_VERSION
 from tests.in_process import run_main_in_process
 from tests.replay.sessions import (
     ledger,
@@ -65,7 +66,7 @@ def test_from_and_to_select_the_period(recording: Path, tmp_path: Path) -> None:
         (("--from", "2026-11-25T00:00:00Z", "--to", "2026-11-24T00:00:00Z"), "is after --to"),
         (("--from", "yesterday"), "is not a UTC time"),
         (("--model", "m"), "go with --llm live"),
-        (("--llm", "live", "--prompt-version", "v0"), "builds prompts v1 only"),
+        (("--llm", "live", "--prompt-version", "v0"), f"builds prompts {PROMPT_VERSION} only"),
     ],
 )
 def test_a_period_or_flag_that_cannot_be_replayed_is_refused(
