@@ -39,8 +39,9 @@ def test_trades_as_json_and_csv_agree(traded_book: TradedBook) -> None:
     [held] = [t for t in trades if t["ticker"] == ticker]
     assert held["status"] == "open"
     assert held["closed_at"] is None
-    # The fake LLM's answer, YES above the mid, inside the bound of the price paid (issue 20).
-    assert Decimal(held["forecast"]) <= Decimal(held["entry_price"]) + Decimal("0.15")
+    # The fake LLM's answer, YES above the mid, within the bound of the ask it was made at
+    # (issue 20; the fill may be better: the embedded exchange moves between scan and order).
+    assert Decimal(held["forecast"]) <= Decimal(held["market_price"]) + Decimal("0.15")
     assert held["market_price"] is not None
     assert held["entry_price"] is not None
     assert held["mark"] is not None, "an open position is marked at the best bid of its side"
