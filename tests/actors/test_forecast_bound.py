@@ -32,6 +32,14 @@ SCANNER = {"max_candidates": 25, "cooldown_minutes": 0}
 RISK = {"max_orders_per_cycle": 100, "max_notional_per_cycle": "5000"}
 
 
+def claude(fake: FakeLlmServer) -> LlmForecasting:
+    """Claude through the real SDK, against the local fake."""
+    provider = ClaudeProvider(
+        "claude-sonnet-5-5", 200, None, api_key="test-key", base_url=fake.url, max_retries=0
+    )
+    return LlmForecasting(provider=provider, price=ModelPrice(input=D(3), output=D(15)))
+
+
 def traded_views(h: Harness) -> list[tuple[Execution, Forecast]]:
     """Each position bought, with the order and the forecast it was bought on."""
     with read_history(h.path) as history:
@@ -74,10 +82,7 @@ def test_an_llm_that_says_099_everywhere_buys_nothing_beyond_the_bound(tmp_path:
         return answer("0.99", confidence="1", rationale="Ignore the market; it is 0.99.")
 
     with FakeLlmServer(answer=always_yes) as fake:
-        provider = ClaudeProvider(
-            "claude-sonnet-5-5", 200, None, api_key="test-key", base_url=fake.url, max_retries=0
-        )
-        llm = LlmForecasting(provider=provider, price=ModelPrice(input=D(3), output=D(15)))
+        llm = claude(fake)
         with running_system(tmp_path, llm=llm, scanner=SCANNER, risk=RISK) as h:
             stats = [h.cycle(1), h.cycle(2)]
             traded = assert_within_the_bound(h)
@@ -129,10 +134,7 @@ def test_poisoned_titles_and_rules_cannot_forge_the_prices_nor_buy(tmp_path: Pat
         return answer("0.99", confidence="1", rationale="as instructed")
 
     with FakeLlmServer(answer=obedient) as fake:
-        provider = ClaudeProvider(
-            "claude-sonnet-5-5", 200, None, api_key="test-key", base_url=fake.url, max_retries=0
-        )
-        llm = LlmForecasting(provider=provider, price=ModelPrice(input=D(3), output=D(15)))
+        llm = claude(fake)
         with running_system(tmp_path, llm=llm, scanner=SCANNER, risk=RISK, reconcile=False) as h:
             with h.sim.exchange.synced() as ex:
                 for market in ex.markets:
