@@ -74,6 +74,7 @@ from domain.recording import PruneRecordings, RecordLlmExchange, RecordScan
 from infra.db.boundary import check_write
 from infra.db.recordings import Recordings
 from infra.db.repository import Database, Repository
+from infra.db.retention import SnapshotRetention, compact_snapshots
 
 
 def _apply(repo: Repository, write: Write) -> Position | Forecast | None:
@@ -192,9 +193,12 @@ def _commit(repo: Repository, works: Sequence[CommitWork]) -> tuple[WorkCommitte
 class Storage(BaseActor):
     name = "storage"
 
-    def __init__(self, path: Path, **kwargs: Any) -> None:
+    def __init__(
+        self, path: Path, retention: SnapshotRetention | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.path = path
+        self.retention = retention
         self._db: Database | None = None
 
     def started(self) -> None:
@@ -215,12 +219,26 @@ class Storage(BaseActor):
     def _on_commit(self, command: CommitWork) -> WorkCommitted:
         with self.db.unit_of_work() as repo:
             [result] = _commit(repo, [command])
+            self._compact(repo, [command])
         return result
 
     @handles(CommitBatch)
     def _on_batch(self, command: CommitBatch) -> tuple[WorkCommitted, ...]:
         with self.db.unit_of_work() as repo:
-            return _commit(repo, command.works)
+            results = _commit(repo, command.works)
+            self._compact(repo, command.works)
+            return results
+
+    def _compact(self, repo: Repository, works: Sequence[CommitWork]) -> None:
+        """Each scan stored is followed by one bounded batch of the snapshots' compaction,
+        in its transaction (infra.db.retention): the table's upkeep keeps pace with its
+        growth, a batch at a time."""
+        if self.retention is None:
+            return
+        for work in works:
+            for write in work.writes:
+                if isinstance(write, InsertSnapshots):
+                    compact_snapshots(repo.connection, self.retention, write.ts)
 
     @handles(GetLedgerTotals)
     def _on_totals(self, _query: GetLedgerTotals) -> LedgerTotals:

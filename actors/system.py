@@ -47,6 +47,7 @@ from domain.messages import (
 from domain.scoring import ScorecardPolicy
 from domain.screening import ScreenSettings
 from domain.sizing import SizingLimits
+from infra.db.retention import SnapshotRetention
 from infra.settings import Settings
 from infra.venue import Venue
 
@@ -95,6 +96,13 @@ def kill_switch_limits(settings: Settings) -> KillSwitchLimits:
         max_daily_loss_fraction=risk.max_daily_loss_fraction,
         max_daily_loss=risk.max_daily_loss,
         max_drawdown=risk.max_drawdown,
+    )
+
+
+def snapshot_retention(settings: Settings) -> SnapshotRetention | None:
+    history = settings.history
+    return (
+        None if history.full is None else SnapshotRetention(full=history.full, every=history.every)
     )
 
 
@@ -162,7 +170,11 @@ class TradingSystem:
 
         storage = lambda: directory().get("storage")  # noqa: E731
         return [
-            spec("storage", lambda **kw: Storage.start(database, **kw), escalate_on_crash=True),
+            spec(
+                "storage",
+                lambda **kw: Storage.start(database, retention=snapshot_retention(s), **kw),
+                escalate_on_crash=True,
+            ),
             spec(
                 "bankroll",
                 lambda **kw: Bankroll.start(storage(), s.initial_bankroll, self.clock, **kw),

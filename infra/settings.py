@@ -196,12 +196,29 @@ class RecorderSettings(Section):
     """What each decision saw, kept for `pm-trader replay` (domain.recording)."""
 
     enabled: bool = True
-    keep_days: Decimal = Field(Decimal(90), ge=0, le=3660)  # 0 keeps every one
+    keep_days: Decimal = Field(Decimal(14), ge=0, le=3660)  # 0 keeps every one
 
     @property
     def keep(self) -> timedelta | None:
         """How long a recording is kept (None: for ever)."""
         return timedelta(days=float(self.keep_days)) if self.keep_days else None
+
+
+class HistorySettings(Section):
+    """How long the market snapshots are kept whole (infra.db.retention)."""
+
+    full_snapshot_days: Decimal = Field(Decimal(2), ge=0, le=3660)  # 0 keeps every snapshot
+    snapshot_hours: Decimal = Field(Decimal(24), gt=0, le=24 * 366)  # one a market, after
+
+    @property
+    def full(self) -> timedelta | None:
+        """How long every snapshot is kept (None: for ever, nothing compacted)."""
+        days = self.full_snapshot_days
+        return timedelta(days=float(days)) if days else None
+
+    @property
+    def every(self) -> timedelta:
+        return timedelta(hours=float(self.snapshot_hours))
 
 
 class LimitSettings(Section):
@@ -333,6 +350,7 @@ class Settings(BaseSettings):
     llm: LlmSettings = LlmSettings()
     polymarket: PolymarketSettings = PolymarketSettings()
     recorder: RecorderSettings = RecorderSettings()
+    history: HistorySettings = HistorySettings()
     sim: SimSettings = SimSettings()
     paper: PaperSettings = PaperSettings()
     limits: LimitSettings = LimitSettings()

@@ -438,6 +438,17 @@ class VenueSyncRow(Base):
     updated_at: Mapped[datetime]
 
 
+class HistoryCursorRow(Base):
+    """How far a history table's upkeep has gone: every row up to `through_id` is done (the
+    snapshots' compaction, infra.db.retention)."""
+
+    __tablename__ = "history_cursors"
+
+    name: Mapped[str] = mapped_column(primary_key=True)
+    through_id: Mapped[int]
+    updated_at: Mapped[datetime]
+
+
 # The recorder (domain.recording): each decision's inputs, replayable by `pm-trader replay`.
 
 

@@ -37,9 +37,12 @@ def captured(connection: Connection) -> Iterator[list[tuple[str, Any]]]:
         event.remove(connection, "before_cursor_execute", record)
 
 
-def full_scans(database: Database, call: Callable[[Repository], object]) -> list[str]:
-    """The plan lines of `call`'s statements that scan a history table from end to end."""
-    with database.read() as repo:
+def full_scans(
+    database: Database, call: Callable[[Repository], object], *, write: bool = False
+) -> list[str]:
+    """The plan lines of `call`'s statements that scan a history table from end to end (run
+    in a unit of work if it `write`s, else in a read)."""
+    with database.unit_of_work() if write else database.read() as repo:
         with captured(repo.connection) as statements:
             call(repo)
         plans = [
