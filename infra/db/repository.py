@@ -96,6 +96,7 @@ from infra.db.tables import (
     VenueSyncRow,
 )
 from infra.db.types import MICROS, RESTORE, MicroDollars, storable, stored_integer
+from infra.logs import redactor
 
 M = TypeVar("M", bound=Frozen)
 R = TypeVar("R")
@@ -933,7 +934,7 @@ class Repository:
         at = check.checked_at
         values = {
             "healthy": check.healthy,
-            "problem": check.problem,
+            "problem": None if check.problem is None else redactor.redact(check.problem),
             "cycle": check.cycle,
             "checked_at": at,
         }
@@ -955,8 +956,11 @@ class Repository:
     # status (heartbeat)
 
     def record_heartbeat(self, heartbeat: Heartbeat) -> Heartbeat:
-        """Replace the status row with `heartbeat`."""
-        return self._update_status(**heartbeat.model_dump())
+        """Replace the status row with `heartbeat` (its error text without credentials)."""
+        values = heartbeat.model_dump()
+        if heartbeat.last_error is not None:
+            values["last_error"] = redactor.redact(heartbeat.last_error)
+        return self._update_status(**values)
 
     def heartbeat(self) -> Heartbeat | None:
         row = self._maybe_one(select(*_columns(StatusRow)))

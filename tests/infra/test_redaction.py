@@ -8,11 +8,16 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from loguru import logger
 
+from domain.health import HealthCheck, Part
+from domain.models import Heartbeat
+from infra.db.migrate import migrate
+from infra.db.repository import Database
 from infra.llm import ClaudeProvider
 from infra.logs import HTTP_CLIENT_LOGGERS, setup_logging
 from infra.settings import default_database
@@ -130,3 +135,23 @@ def test_the_default_book_is_named_from_the_host_never_the_credentials() -> None
     assert path.name == "pm-trader-sim-proxy.example.com.db"
     local = default_database("sim", f"http://u:{PASSWORD}@127.0.0.1:8800/trade-api/v2")
     assert local.name == "pm-trader-sim-127.0.0.1-8800.db"
+
+
+def test_error_text_kept_in_the_book_has_no_credentials(tmp_path: Path) -> None:
+    """The status row's last error and a part's health problem, as `status` shows them."""
+    book = tmp_path / "book.db"
+    migrate(book)
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+    problem = f"scan: cannot reach {URL}"
+    with Database.open(book) as database, database.unit_of_work() as repo:
+        repo.record_heartbeat(Heartbeat(last_error_at=at, last_error=problem))
+        repo.record_health(HealthCheck(part=Part.SCANNER, cycle=1, checked_at=at, problem=problem))
+    with Database.open(book) as database, database.read() as repo:
+        heartbeat = repo.heartbeat()
+        [health] = repo.health()
+    assert heartbeat is not None
+    assert heartbeat.last_error is not None
+    assert health.problem is not None
+    for text in (heartbeat.last_error, health.problem):
+        assert_masked(text)
+        assert "https://***@proxy.example.com" in text
