@@ -1,6 +1,7 @@
 """Scanner: pages every open market (and Polymarket for linked ones), stores snapshots, screens.
 
-It owns nothing durable: only when it last put each market forward (the cooldown).
+It owns nothing durable: only when it last put each market forward (the cooldown), and the
+linker's scores (domain.linking.Linker: a pair is scored again only when a side changed).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from domain.health import (
     listing_problem,
     quarantine_problem,
 )
-from domain.linking import LinkConfig, PolymarketMarket, link_markets
+from domain.linking import LinkConfig, Linker, PolymarketMarket
 from domain.messages import (
     AnalyzeCandidates,
     BookSnapshot,
@@ -94,8 +95,7 @@ class Scanner(BaseActor):
         self.gamma = gamma
         self.clock = clock
         self.screening = screening
-        self.link_config = link_config or LinkConfig()
-        self.link_pairs = dict(link_pairs or {})
+        self.linker = Linker(link_pairs, link_config)
         self.last_analyzed: dict[str, datetime] = {}
         self.record = record
         self.keep_recordings = keep_recordings
@@ -175,7 +175,7 @@ class Scanner(BaseActor):
             stats = self._checked(stats, now, Part.LINKING, problem, health)
             return {}, stats.plus(errors=(f"polymarket: {exc}",))
         by_id = {poly.id: poly for poly in polys}
-        links = link_markets(markets, polys, self.link_pairs, self.link_config)
+        links = self.linker.link(markets, polys)
         # Linked over every market, so a priceless one still takes its match away from a
         # worse rival; then only a market with an opinion (infra.polymarket.wire) is a quote.
         quotes = {

@@ -1,30 +1,35 @@
 """Linking Polymarket markets to Kalshi markets (pure, deterministic).
 
-Configured pairs (Kalshi ticker -> Polymarket id or slug) always win. Every other pair is
+Configured pairs (Kalshi ticker -> Polymarket id or slug) always win. Every other pair that
+could link at all (domain.title_index: numbers that agree, a shared word, close dates) is
 scored by title similarity (normalised tokens; the mean of a token-set and a token-sort
-ratio, computed exactly from difflib's matching blocks) and close-date proximity, and kept
-when the score reaches a threshold. Assignment is greedy by score, one-to-one: a Polymarket
+ratio, rapidfuzz's exact Indel ratio) and close-date proximity, and kept when the score
+reaches a threshold. Assignment is greedy by score, one-to-one: a Polymarket
 market never backs two Kalshi markets, nor a Kalshi market two Polymarket markets. Ties
 break by ticker and id, so the same inputs always give the same links.
+
+A Linker keeps the scores from cycle to cycle: a pair is scored again only when the text or
+date of one of its markets changed, and a fresh Linker gives what link_markets gives.
 """
 
 from __future__ import annotations
 
-import bisect
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
-from difflib import SequenceMatcher
 from enum import StrEnum
 from functools import lru_cache
+from typing import Generic, TypeVar
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime
+from rapidfuzz.distance import Indel
 
 from domain.base import Frozen
 from domain.models import Count, Market, Probability
 from domain.money import ONE, ZERO
+from domain.title_index import Day, TitleIndex, Variant
 
 SCORE_QUANTUM = Decimal("0.0001")
 
@@ -76,7 +81,6 @@ class LinkConfig(Frozen):
     # A match must beat every rival (for its Kalshi market and for its Polymarket market)
     # by this much; near-ties are ambiguous and left unlinked.
     ambiguity_margin: Probability = Decimal("0.03")
-    max_candidates_per_market: int = Field(50, gt=0)
 
 
 class LinkConfigError(ValueError):
@@ -141,6 +145,8 @@ _MONTHS = {
     "nov": "november",
     "dec": "december",
 }
+# Dates are compared as numbers: sharing only a month says nothing of the subject.
+_MONTH_NAMES = frozenset(_MONTHS.values()) | {"may"}
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _NON_WORD = re.compile(r"[^a-z0-9.]+")
 _STRAY_DOT = re.compile(r"(?<![0-9])\.|\.(?![0-9])")
@@ -188,12 +194,11 @@ def normalise(text: str) -> tuple[str, ...]:
 
 
 def _ratio(a: str, b: str) -> Decimal:
-    """difflib's ratio, exactly: 2 * matched characters / total characters."""
+    """2 * the longest common subsequence's length / total characters, exactly."""
     total = len(a) + len(b)
     if total == 0:
         return ONE
-    matched = sum(block.size for block in SequenceMatcher(None, a, b).get_matching_blocks())
-    return Decimal(2 * matched) / Decimal(total)
+    return Decimal(total - Indel.distance(a, b)) / Decimal(total)
 
 
 def token_sort_ratio(a: Sequence[str], b: Sequence[str]) -> Decimal:
@@ -223,11 +228,12 @@ def _tokens_match(a: str, b: str) -> bool:
 
 
 def token_overlap(a: Sequence[str], b: Sequence[str]) -> Decimal:
-    """Jaccard similarity of the token sets, where a 4+ letter prefix counts as a match."""
-    left, right = sorted(set(a)), sorted(set(b))
-    unmatched = list(right)
-    matched = 0
-    for token in left:
+    """Jaccard similarity of the token sets, where a 4+ letter prefix counts as a match
+    (for a token not matched exactly)."""
+    left, right = set(a), set(b)
+    matched = len(left & right)
+    unmatched = sorted(right - left)
+    for token in sorted(left - right):
         for index, other in enumerate(unmatched):
             if _tokens_match(token, other):
                 matched += 1
@@ -261,7 +267,7 @@ def _numbers_agree(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
 def title_similarity(a: Sequence[str], b: Sequence[str], floor: Decimal = ZERO) -> Decimal:
     """0 unless the numbers agree; else a blend of difflib ratios and token overlap.
 
-    With a `floor`, a pair that cannot reach it returns 0 without the (slow) difflib step.
+    With a `floor`, a pair that cannot reach it returns 0 without the lexical step.
     """
     a, b = tuple(a), tuple(b)
     if not a or not b or not _numbers_agree(a, b):
@@ -371,44 +377,6 @@ def _configured_links(
     return links
 
 
-class _Index:
-    """Polymarket markets by end date (the date window) and by token (blocking).
-
-    Scoring every pair is quadratic and difflib is slow, so each Kalshi market is scored
-    only against the Polymarket markets in its date window that share the most
-    informative tokens (weighted by inverse document frequency, in integers).
-    """
-
-    def __init__(self, polys: Sequence[PolymarketMarket]) -> None:
-        self.polys = polys
-        self.tokens = [normalise(poly.question) for poly in polys]
-        dated = sorted((p.end_date, i) for i, p in enumerate(polys) if p.end_date is not None)
-        self.dates: list[datetime] = [date for date, _ in dated]
-        self.dated: list[int] = [index for _, index in dated]
-        self.undated: set[int] = {i for i, poly in enumerate(polys) if poly.end_date is None}
-        self.by_token: dict[str, set[int]] = {}
-        for index, tokens in enumerate(self.tokens):
-            for token in set(tokens):
-                self.by_token.setdefault(token, set()).add(index)
-
-    def candidates(
-        self, market: Market, titles: Sequence[Sequence[str]], config: LinkConfig
-    ) -> list[int]:
-        low = bisect.bisect_left(self.dates, market.close_time - config.max_close_gap)
-        high = bisect.bisect_right(self.dates, market.close_time + config.max_close_gap)
-        window = set(self.dated[low:high]) | self.undated
-        weights: dict[int, int] = {}
-        for token in sorted({token for title in titles for token in title}):
-            holders = self.by_token.get(token, set())
-            if not holders:
-                continue
-            weight = 1_000_000 // len(holders)
-            for index in holders & window:
-                weights[index] = weights.get(index, 0) + weight
-        ranked = sorted(weights, key=lambda index: (-weights[index], index))
-        return ranked[: config.max_candidates_per_market]
-
-
 def _unambiguous(scored: Sequence[MarketLink], config: LinkConfig) -> list[MarketLink]:
     """Links above the threshold that beat all their rivals by the margin, best first.
 
@@ -450,35 +418,145 @@ def link_markets(
     Returned sorted by Kalshi ticker. Raises LinkConfigError if two configured tickers
     name the same Polymarket market.
     """
-    config = config or LinkConfig()
-    kalshi = {market.ticker: market for market in kalshi_markets}
-    polys = sorted(
-        (poly for poly in polymarket_markets if config.include_closed or not poly.closed),
-        key=lambda poly: poly.id,
-    )
-    links = _configured_links(kalshi, polys, configured or {})
-    used_tickers = {link.kalshi_ticker for link in links}
-    used_polys = {link.polymarket_id for link in links}
+    return Linker(configured, config).link(kalshi_markets, polymarket_markets)
 
-    index = _Index(polys)
-    # Pairs below this can neither link nor make a link ambiguous: not worth difflib's time.
-    floor = max(ZERO, config.threshold - config.ambiguity_margin)
-    scored: list[MarketLink] = []
-    for ticker in sorted(kalshi.keys() - used_tickers):
-        market = kalshi[ticker]
-        titles = _kalshi_titles(market)
-        for candidate in index.candidates(market, titles, config):
-            poly = polys[candidate]
-            if poly.id in used_polys:
+
+# ------------------------------------------------------------------------ incremental
+
+Item = TypeVar("Item", Market, PolymarketMarket)
+_DAY_SECONDS = 86_400
+
+
+def _day(moment: datetime | None) -> Day:
+    return None if moment is None else int(moment.timestamp()) // _DAY_SECONDS
+
+
+def _variant(tokens: tuple[str, ...]) -> Variant:
+    years, numbers = _numbers(tokens)
+    return Variant.of(frozenset(tokens) - years - numbers - _MONTH_NAMES, numbers, years)
+
+
+class _Side(Generic[Item]):
+    """One venue's markets as last linked: their text, normalised titles and index entries."""
+
+    def __init__(
+        self,
+        text: Callable[[Item], Hashable],
+        titles: Callable[[Item], tuple[tuple[str, ...], ...]],
+        moment: Callable[[Item], datetime | None],
+    ) -> None:
+        self._text, self._titles, self._moment = text, titles, moment
+        self.texts: dict[str, Hashable] = {}
+        self.titles: dict[str, tuple[tuple[str, ...], ...]] = {}
+        self.index = TitleIndex()
+
+    def sync(self, current: Mapping[str, Item]) -> tuple[set[str], set[str]]:
+        """(gone or changed, new or changed) ids; the index then holds `current`."""
+        gone = {key for key, text in self.texts.items() if key not in current}
+        fresh = set()
+        for key, item in current.items():
+            text = self._text(item)
+            if self.texts.get(key) != text:
+                fresh.add(key)
+                self.texts[key] = text
+                self.titles[key] = self._titles(item)
+                variants = tuple(_variant(title) for title in self.titles[key])
+                self.index.add(key, variants, _day(self._moment(item)))
+        for key in gone:
+            del self.texts[key], self.titles[key]
+            self.index.remove(key)
+        return gone | fresh, fresh
+
+    def query(
+        self, key: str, window: timedelta
+    ) -> tuple[tuple[Variant, ...], frozenset[Day] | None]:
+        """What to ask the other side's index for this entry: its variants and days."""
+        variants, day = self.index.entries[key]
+        if day is None:
+            return variants, None
+        spread = -(-int(window.total_seconds()) // _DAY_SECONDS)
+        return variants, frozenset(range(day - spread, day + spread + 1))
+
+
+class Linker:
+    """Links kept from cycle to cycle: scores of the pairs that could link, each pair scored
+    when one of its markets is new or changed its text or date, never otherwise. Each call
+    redoes only the one-to-one assignment over the kept scores."""
+
+    def __init__(
+        self, configured: Mapping[str, str] | None = None, config: LinkConfig | None = None
+    ) -> None:
+        self.configured = dict(configured or {})
+        self.config = config or LinkConfig()
+        # Pairs below this can neither link nor make a link ambiguous: not kept.
+        self._floor = max(ZERO, self.config.threshold - self.config.ambiguity_margin)
+        self._kalshi: _Side[Market] = _Side(
+            lambda m: (m.title, m.subtitle, m.close_time), _kalshi_titles, lambda m: m.close_time
+        )
+        self._polys: _Side[PolymarketMarket] = _Side(
+            lambda p: (p.question, p.end_date),
+            lambda p: (normalise(p.question),),
+            lambda p: p.end_date,
+        )
+        self._scored: dict[str, dict[str, MarketLink]] = {}  # ticker -> Polymarket id -> pair
+        self._scored_by_poly: dict[str, set[str]] = {}
+        self.pairs_scored = 0  # by the last call to link
+
+    def link(
+        self, kalshi_markets: Iterable[Market], polymarket_markets: Iterable[PolymarketMarket]
+    ) -> tuple[MarketLink, ...]:
+        """The links now (as link_markets), scoring only pairs with a new or changed side."""
+        kalshi = {market.ticker: market for market in kalshi_markets}
+        polys = {
+            poly.id: poly
+            for poly in sorted(polymarket_markets, key=lambda poly: poly.id)
+            if self.config.include_closed or not poly.closed
+        }
+        stale_tickers, fresh_tickers = self._kalshi.sync(kalshi)
+        stale_polys, fresh_polys = self._polys.sync(polys)
+        for ticker in stale_tickers:
+            for poly_id in self._scored.pop(ticker, {}):
+                self._scored_by_poly[poly_id].discard(ticker)
+        for poly_id in stale_polys:
+            for ticker in self._scored_by_poly.pop(poly_id, set()):
+                del self._scored[ticker][poly_id]
+        window = self.config.max_close_gap
+        self.pairs_scored = 0
+        for ticker in fresh_tickers:
+            for poly_id in self._polys.index.comparable(*self._kalshi.query(ticker, window)):
+                self._keep(kalshi[ticker], polys[poly_id])
+        for poly_id in fresh_polys:
+            found = self._kalshi.index.comparable(*self._polys.query(poly_id, window))
+            for ticker in found - fresh_tickers:
+                self._keep(kalshi[ticker], polys[poly_id])
+        return self._assign(kalshi, polys)
+
+    def _keep(self, kalshi: Market, poly: PolymarketMarket) -> None:
+        titles = self._kalshi.titles[kalshi.ticker]
+        tokens = self._polys.titles[poly.id][0]
+        link = _score(kalshi, titles, poly, tokens, self.config, self._floor)
+        self.pairs_scored += 1
+        if link is not None:
+            self._scored.setdefault(kalshi.ticker, {})[poly.id] = link
+            self._scored_by_poly.setdefault(poly.id, set()).add(kalshi.ticker)
+
+    def _assign(
+        self, kalshi: Mapping[str, Market], polys: Mapping[str, PolymarketMarket]
+    ) -> tuple[MarketLink, ...]:
+        links = _configured_links(kalshi, list(polys.values()), self.configured)
+        used_tickers = {link.kalshi_ticker for link in links}
+        used_polys = {link.polymarket_id for link in links}
+        scored = [
+            link
+            for ticker, pairs in self._scored.items()
+            if ticker not in used_tickers
+            for poly_id, link in pairs.items()
+            if poly_id not in used_polys
+        ]
+        for link in _unambiguous(scored, self.config):
+            if link.kalshi_ticker in used_tickers or link.polymarket_id in used_polys:
                 continue
-            link = _score(market, titles, poly, index.tokens[candidate], config, floor)
-            if link is not None:
-                scored.append(link)
-
-    for link in _unambiguous(scored, config):
-        if link.kalshi_ticker in used_tickers or link.polymarket_id in used_polys:
-            continue
-        links.append(link)
-        used_tickers.add(link.kalshi_ticker)
-        used_polys.add(link.polymarket_id)
-    return tuple(sorted(links, key=lambda link: link.kalshi_ticker))
+            links.append(link)
+            used_tickers.add(link.kalshi_ticker)
+            used_polys.add(link.polymarket_id)
+        return tuple(sorted(links, key=lambda link: link.kalshi_ticker))

@@ -70,7 +70,7 @@ def _fair(value: float) -> Decimal:
     return Decimal(repr(value)).quantize(_PRICE_PLACES)
 
 
-def _polymarket(ex: Exchange) -> list[PolymarketMarket]:
+def polymarket_markets(ex: Exchange) -> list[PolymarketMarket]:
     epoch, now = ex.epoch, ex.now_ts
     polys = []
     for twin in ex.gamma.markets:
@@ -83,6 +83,18 @@ def _polymarket(ex: Exchange) -> list[PolymarketMarket]:
         except (NotBinary, EntryError):
             continue  # what the bot's Gamma client skips too
     return polys
+
+
+def open_markets(ex: Exchange) -> list[Market]:
+    """What `GET /markets?status=open` lists, inactive markets included, through the wire parser."""
+    return [
+        parse_market(root("market", market_json(ex, m))) for m in ex.markets if m.status.listed_open
+    ]
+
+
+def true_links(ex: Exchange) -> dict[str, str]:
+    """The simulator's truth: Polymarket id -> the Kalshi ticker its twin asks the same as."""
+    return {str(twin.id): twin.linked_ticker for twin in ex.gamma.markets if twin.linked_ticker}
 
 
 def _fees(ex: Exchange, event: EventState) -> FeeSchedule:
@@ -134,10 +146,8 @@ def _cycle(
     """What the bot would decide on now, with the hidden truth beside each decision."""
     with sim.exchange.synced() as ex:
         now = ex.clock.now()
-        # What `GET /markets?status=open` lists, inactive markets included (the screen drops them).
-        open_markets = [m for m in ex.markets if m.status.listed_open]
-        markets = [parse_market(root("market", market_json(ex, m))) for m in open_markets]
-        polys = {p.id: p for p in _polymarket(ex)}
+        markets = open_markets(ex)  # inactive markets included: the screen drops them
+        polys = {p.id: p for p in polymarket_markets(ex)}
         quotes = memory.link(settings, markets, polys)
         last = memory.last_analyzed
         chosen = screen(

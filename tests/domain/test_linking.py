@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from domain.linking import (
     LinkConfig,
     LinkConfigError,
+    Linker,
     LinkMethod,
     MarketLink,
     PolymarketMarket,
@@ -281,3 +282,34 @@ def test_numbers_may_be_omitted_on_one_side_but_not_contradict():
         similarity("ETH above $3,550 at 3pm on Nov 29", "Ethereum above $3,550 on November 29?") > 0
     )
     assert similarity("ETH above $3,550 on Nov 29", "ETH above $3,600 on Nov 29") == 0
+
+
+def test_linker_scores_a_pair_once_and_again_only_when_a_side_changes():
+    markets = [
+        kalshi("KXFED-26DEC", "Will the Fed cut rates in December 2026?"),
+        kalshi("KXBTC-26DEC31-100K", "Will Bitcoin reach $100,000 by December 31, 2026?"),
+    ]
+    polys = [
+        poly("10", "Fed rate cut in December 2026?"),
+        poly("11", "Will Bitcoin hit $100k by Dec 31?"),
+        poly("13", "Will Bitcoin hit $150k by Dec 31?"),
+    ]
+    linker = Linker()
+    first = linker.link(markets, polys)
+    assert first == link_markets(markets, polys)
+    assert linker.pairs_scored == 2  # $150k and $100,000 disagree: never compared
+    repriced = [p.model_copy(update={"yes_price": Decimal("0.3")}) for p in polys]
+    assert linker.link(markets, repriced) == first
+    assert linker.pairs_scored == 0
+    # The Bitcoin twin is reworded into the $150k market's rival: only its pairs are scored.
+    reworded = [*repriced[:1], poly("11", "Will Bitcoin hit $150k by Dec 31?"), repriced[2]]
+    assert linker.link(markets, reworded) == link_markets(markets, reworded)
+    assert linker.pairs_scored == 0  # now comparable with no Kalshi market
+    assert [link.kalshi_ticker for link in linker.link(markets[:1], reworded)] == ["KXFED-26DEC"]
+    assert linker.pairs_scored == 0
+    # A subtitle that repeats the title's words files the market under the same keys twice.
+    title = "Will the Fed cut rates in December 2026?"
+    moved = [kalshi("KXFED-26DEC", title, CLOSE + timedelta(1), subtitle="Fed cut")]
+    assert linker.link(moved, reworded) == link_markets(moved, reworded)
+    assert linker.pairs_scored == 1
+    assert linker.link([], reworded) == ()
