@@ -75,6 +75,7 @@ def test_log_level_in_lower_case_on_the_command_line(tmp_path: Path) -> None:
     assert " DEBUG " in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(180)
 def test_the_installed_console_script_runs(tmp_path: Path) -> None:
     """Install the package as a user would (a wheel built in isolation) and call `pm-trader`."""

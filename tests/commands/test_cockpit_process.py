@@ -34,6 +34,8 @@ from tests.process_helpers import (
     read_book,
 )
 
+pytestmark = pytest.mark.slow  # the bot is a process of its own
+
 FILLED = r"(\S+) buy \S+ (yes|no) @ \S+: ([1-9]\S*) filled"
 
 

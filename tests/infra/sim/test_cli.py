@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -33,6 +34,7 @@ def _read_line(process: subprocess.Popen[str], timeout: float) -> str:
     raise AssertionError("the sim printed no URL in time")
 
 
+@pytest.mark.slow
 def test_standalone_server(tmp_path: Path, rsa_key: rsa.RSAPrivateKey) -> None:
     key_file = tmp_path / "key.pem"
     key_file.write_bytes(public_pem(rsa_key))
