@@ -163,9 +163,10 @@ class Positions(BaseActor):
     @handles(PositionClosed)
     def _on_closed(self, event: PositionClosed) -> None:
         self.book.pop(event.ticker, None)
-        self._count_closed()
+        self._reload_stats()
 
-    def _count_closed(self) -> None:
+    def _reload_stats(self) -> None:
+        """The closed trades and realized P&L, as the book's P&L rows say (once a message)."""
         self.stats = ask(self.storage, GetPositionStats(), self.storage_timeout)
 
     @handles(GetBook)
@@ -252,7 +253,6 @@ class Positions(BaseActor):
             self.book.pop(ticker, None)
         else:
             self.book[ticker] = position
-        self._count_closed()
         return moved
 
     @handles(BookOrder)
@@ -293,6 +293,7 @@ class Positions(BaseActor):
             self.log.info("{}: not booked twice", already)
             return OrderBooked(booked=False).caused(command)
         self._release(execution.ticker, execution.client_order_id)
+        self._reload_stats()
         return OrderBooked(booked=True, position=self.book.get(execution.ticker)).caused(command)
 
     @handles(ApplyVenueRecords)
@@ -307,7 +308,9 @@ class Positions(BaseActor):
             report = self._apply_market(
                 ticker, stored, fills.get(ticker, []), settlements.get(ticker, []), report
             )
-        return self._adopt_and_compare(command, report).caused(command)
+        report = self._adopt_and_compare(command, report)
+        self._reload_stats()
+        return report.caused(command)
 
     def _new_fills(
         self, command: ApplyVenueRecords
