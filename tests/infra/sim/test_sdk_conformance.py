@@ -2,9 +2,10 @@
 simulator, each call parsed by the SDK's own pydantic models.
 
 The SDK needs Python >= 3.13 and the project does not, so the test builds its own virtualenv
-(`.venv-sdk`, gitignored, reused while the SDK version is unchanged) with `python3.13 -m venv`
-and pip, then runs `sdk_conformance.py` in it against a simulator on loopback. Skipped, saying
-why, only when no Python 3.13 can be found (`PMT_SDK_PYTHON` names one explicitly).
+(`.venv-sdk`, gitignored, reused while its lock is unchanged) with `python3.13 -m venv` and pip,
+every package from `sdk-requirements.lock` at its pinned version and hash, then runs
+`sdk_conformance.py` in it against a simulator on loopback. Skipped, saying why, only when no
+Python 3.13 can be found (`PMT_SDK_PYTHON` names one explicitly).
 
 The simulator runs at time scale 1 with no start time: the one configuration whose clock must
 be the wall clock, so the resting order's `expiration_time` (real now + 1 h) is accepted and its
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import fcntl
 import glob
+import hashlib
 import json
 import os
 import shutil
@@ -28,7 +30,7 @@ from infra.sim import SimConfig, SimExchange
 from infra.sim.keygen import write_key_pair
 
 ROOT = Path(__file__).resolve().parents[3]
-SDK = "kalshi-python-sync==3.34.0"
+SDK_LOCK = Path(__file__).with_name("sdk-requirements.lock")  # the SDK and its dependencies, hashed
 VENV = ROOT / ".venv-sdk"
 SCRIPT = Path(__file__).with_name("sdk_conformance.py")
 # Timestamps are emitted in milliseconds; the CI clock shift anchors a few microseconds apart.
@@ -61,7 +63,8 @@ def find_python313() -> str | None:
 def sdk_python() -> Path:
     """The SDK venv's interpreter, built once (under a lock: concurrent runs share it)."""
     python = VENV / "bin" / "python"
-    stamp = VENV / f".installed-{SDK}"
+    locked = hashlib.sha256(SDK_LOCK.read_bytes()).hexdigest()[:16]
+    stamp = VENV / f".installed-{locked}"
     with (ROOT / ".venv-sdk.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if stamp.exists():
@@ -72,7 +75,16 @@ def sdk_python() -> Path:
         shutil.rmtree(VENV, ignore_errors=True)
         for command in (
             [base, "-m", "venv", str(VENV)],
-            [str(python), "-m", "pip", "install", "--quiet", SDK],
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--require-hashes",
+                "-r",
+                str(SDK_LOCK),
+            ],
         ):
             done = subprocess.run(command, capture_output=True, text=True, timeout=540, check=False)
             assert done.returncode == 0, f"{' '.join(command)} failed:\n{done.stderr}"
