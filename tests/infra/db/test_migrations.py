@@ -281,3 +281,37 @@ def test_a_file_that_is_not_sqlite_is_refused_untouched(db_path: Path) -> None:
     assert str(db_path) in str(raised.value)
     assert db_path.read_bytes() == garbage
     assert list(db_path.parent.iterdir()) == [db_path]
+
+
+def test_positions_without_fills_are_adopted_so_the_fold_starts_from_them(
+    migrated_path: Path,
+) -> None:
+    """Issue 19: a position from before fills were recorded (the bot's own order) or recovered
+    from the venue has no fill behind it; 0012 and 0016 record it as an adoption, which the
+    book's fold starts from. One with fills needs none."""
+    engine = create_engine_for(migrated_path)
+    try:
+        with engine.connect() as connection:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0011")
+            connection.commit()
+            for ticker, status in (("OWN", "open"), ("HAND", "recovered"), ("FILLED", "open")):
+                connection.exec_driver_sql(
+                    "INSERT INTO positions (ticker, side, count, cost, status, opened_at)"
+                    " VALUES (?, 'yes', 1000, 4170000, ?, '2026-11-01T00:00:00.000Z')",
+                    (ticker, status),
+                )
+            connection.exec_driver_sql(
+                "INSERT INTO fills (fill_id, order_id, ticker, side, count, yes_price, fee,"
+                " created_time, booked_at) VALUES ('f', 'o', 'FILLED', 'yes', 1000, 410000,"
+                " 70000, '2026-11-01T00:00:00.000Z', '2026-11-01T00:00:00.000Z')"
+            )
+            connection.commit()
+            command.upgrade(config, "head")
+            connection.commit()
+    finally:
+        engine.dispose()
+    with closing(sqlite3.connect(migrated_path)) as connection:
+        rows = connection.execute("SELECT ticker, count, cost FROM adoptions ORDER BY ticker")
+        assert rows.fetchall() == [("HAND", 1000, 4170000), ("OWN", 1000, 4170000)]
