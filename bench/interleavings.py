@@ -163,7 +163,9 @@ def run_trial(number: int, seed: int, folder: Path, cycles: int) -> Trial:
         db=path,
         sim={"seed": seed, "markets": 40},
         scanner={"max_candidates": 6},
-        risk={"min_edge": "0"},
+        # The kill switch judges the prices, not the book: off, so that a trial's only halts
+        # would be the book's (none is caused on purpose here).
+        risk={"min_edge": "0", "max_daily_loss_fraction": "1", "max_drawdown": "1"},
     )
     migrate(path)
     venue = connect(settings, scale_clock=lambda: 0.0, start_time=START, scenario="polymarket-edge")
