@@ -77,9 +77,11 @@ class Executor(BaseActor):
         risk: RiskSettings,
         clock: Clock,
         shutting_down: threading.Event,
+        book: str = "",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.book = book  # the flag naming this bot's book, for the AUTH_FAILED hint
         self.directory = directory
         self.client = client
         self.risk = risk
@@ -105,7 +107,7 @@ class Executor(BaseActor):
         """AUTH_FAILED in the halts (durable: Bankroll refuses every reservation, after a
         restart too); if even that cannot be recorded, this Executor stops on its own."""
         try:
-            ask(self.directory.get("bankroll"), auth_halt(denied))
+            ask(self.directory.get("bankroll"), auth_halt(denied, self.book))
         except (ActorUnavailable, pykka.ActorDeadError, pykka.Timeout) as exc:
             self.active = False
             self.log.error("AUTH_FAILED not recorded ({!r}): this executor stops itself", exc)

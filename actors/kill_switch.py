@@ -18,7 +18,7 @@ from typing import Any
 
 from actors.base import ask
 from actors.directory import Directory
-from domain.halts import HaltCode
+from domain.halts import HaltCode, operator_command
 from domain.killswitch import Equity, KillSwitchLimits, KillSwitchMemory, Quote, breach, equity
 from domain.messages import GetBankroll, GetPositions, HaltTrading, RecordEquity
 from domain.models import Position, PositionStatus
@@ -34,6 +34,7 @@ class KillSwitch:
     client: VenueClient
     log: Any
     limits: KillSwitchLimits
+    book: str = ""  # the flag naming this bot's book (`--db PATH`), for the hint it logs
 
     def check(self) -> Equity | None:
         """Mark to market and halt on a breach; None when no limit is set."""
@@ -64,7 +65,9 @@ class KillSwitch:
         found = breach(now, memory.day_start, memory.peak, self.limits)
         if found is not None:
             unmarked = f"; valued at $0: {', '.join(value.unmarked)}" if value.unmarked else ""
-            detail = f"{found.detail}{unmarked}; resume with: pm-trader resume"
+            detail = (
+                f"{found.detail}{unmarked}; resume with: {operator_command('resume', self.book)}"
+            )
             ask(bankroll, HaltTrading(code=HaltCode(found.code), detail=detail[:500]))
         return value
 

@@ -107,6 +107,7 @@ class Reconciler(BaseActor):
         max_cash_drift: Decimal = Decimal("1.00"),
         kill_switch: KillSwitchLimits | None = None,
         checkpoint: Callable[[str], None] | None = None,
+        book: str = "",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -117,7 +118,10 @@ class Reconciler(BaseActor):
             self.log,
             max_failures=max_failures,
             max_cash_drift=max_cash_drift,
-            kill_switch=KillSwitch(directory, client, self.log, kill_switch or KillSwitchLimits()),
+            kill_switch=KillSwitch(
+                directory, client, self.log, kill_switch or KillSwitchLimits(), book=book
+            ),
+            book=book,
         )
         self.halts = ""  # the active halts after the last reconciliation, described
         self.directory = directory

@@ -198,13 +198,20 @@ class TradingSystem:
                     max_cash_drift=s.risk.max_cash_drift,
                     kill_switch=kill_switch_limits(s),
                     checkpoint=self.reconciler_checkpoint,
+                    book=s.book_flag,
                     **kw,
                 ),
             ),
             spec(
                 "executor",
                 lambda **kw: Executor.start(
-                    directory(), venue.client, s.risk, self.clock, events.shutting_down, **kw
+                    directory(),
+                    venue.client,
+                    s.risk,
+                    self.clock,
+                    events.shutting_down,
+                    book=s.book_flag,
+                    **kw,
                 ),
                 after_restart=self._reconcile_later,
             ),

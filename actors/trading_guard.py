@@ -24,8 +24,10 @@ from domain.halts import (
     MalformedRequest,
     OperatorAction,
     OperatorCommand,
+    acknowledgement,
     describe,
     lifted_by_bare_resume,
+    operator_command,
 )
 from domain.messages import (
     CashState,
@@ -50,13 +52,14 @@ SALES = (OperatorAction.CLOSE, OperatorAction.FLATTEN)
 SALE_TIMEOUT = 120.0  # per request: an order book read, one order and its booking per market
 
 
-def auth_halt(denied: Exception) -> HaltTrading:
+def auth_halt(denied: Exception, book: str = "") -> HaltTrading:
     """The venue refused the credentials: AUTH_FAILED, durable (a restart keeps it), until an
-    operator's `resume AUTH_FAILED` is applied with an authenticated read that succeeds."""
+    operator's `resume AUTH_FAILED` is applied with an authenticated read that succeeds.
+    `book`: the flag naming the bot's book, for the hint."""
     return HaltTrading(
         code=HaltCode.AUTH_FAILED,
-        detail=f"the venue refused the credentials: {denied}"[:400]
-        + f"; fix them, then: {ACKNOWLEDGED_BY[HaltCode.AUTH_FAILED]}",
+        detail=f"the venue refused the credentials: {denied}"[:300]
+        + f"; fix them, then: {acknowledgement(HaltCode.AUTH_FAILED, book)}",
     )
 
 
@@ -74,6 +77,7 @@ class TradingGuard:
     max_cash_drift: Decimal = Decimal("1.00")
     kill_switch: KillSwitch | None = None
     failures: int = 0
+    book: str = ""  # the flag naming this bot's book (`--db PATH`), for the hints it logs
 
     # Operator commands ---------------------------------------------------------------------
 
@@ -133,7 +137,7 @@ class TradingGuard:
                 HaltTrading(
                     code=HaltCode.PAUSED,
                     detail=f"paused by the operator (request {command.id});"
-                    " resume with: pm-trader resume",
+                    f" resume with: {operator_command('resume', self.book)}",
                 ),
             )
             return "PAUSED: new entries stopped" if reply.changed else "PAUSED was already active"
@@ -142,7 +146,7 @@ class TradingGuard:
         snapshot = ask(self.directory.get("bankroll"), GetBankroll())
         outcomes = [self._resume(h.code) for h in snapshot.halts if lifted_by_bare_resume(h.code)]
         kept = [
-            f"{h.code} kept (lift it with: {ACKNOWLEDGED_BY[h.code]})"
+            f"{h.code} kept (lift it with: {acknowledgement(h.code, self.book)})"
             for h in snapshot.halts
             if h.code in ACKNOWLEDGED_BY
         ]
@@ -176,7 +180,8 @@ class TradingGuard:
         """(why not, the acknowledgement to record): only the drift the operator named."""
         if accepted is None:
             return (
-                f"a request must name the drift it accepts: {ACKNOWLEDGED_BY[HaltCode.CASH_DRIFT]}",
+                "a request must name the drift it accepts: "
+                + acknowledgement(HaltCode.CASH_DRIFT, self.book),
                 None,
             )
         state: CashState = ask(self.directory.get("storage"), GetCashState())
@@ -193,7 +198,7 @@ class TradingGuard:
         return "", acknowledge(latest, self.clock.now())
 
     def halt_on_auth_failure(self, denied: Exception) -> None:
-        ask(self.directory.get("bankroll"), auth_halt(denied))
+        ask(self.directory.get("bankroll"), auth_halt(denied, self.book))
 
     # The cash check ------------------------------------------------------------------------
 
@@ -244,8 +249,8 @@ class TradingGuard:
         else:
             self.log.debug("cash {}: {}", check.verdict, figures)
         if should_halt(check, last):
-            detail = (
-                f"{figures}; acknowledge with: pm-trader ack-drift {exact_dollars(check.drift)}"
+            detail = f"{figures}; acknowledge with: " + operator_command(
+                f"ack-drift {exact_dollars(check.drift)}", self.book
             )
             ask(
                 self.directory.get("bankroll"),

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from rich.console import Console
 
-from commands.base import EXIT_OK
+from commands.control import recorded
 from domain.halts import HaltCode, OperatorAction
 from domain.money import exact_dollars, to_decimal, to_micros
 from infra.operator import request
@@ -40,12 +40,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def execute(settings: Settings, options: argparse.Namespace, console: Console) -> int:
-    path = settings.database_path
     amount: Decimal = options.amount
-    number = request(path, OperatorAction.RESUME, HaltCode.CASH_DRIFT, accepted=amount)
-    console.print(
-        f"request {number} recorded in {path}: if the drift is still {exact_dollars(amount)},"
-        " the bot accepts the venue's cash and lifts CASH_DRIFT at its next reconciliation"
-        " (see `status`)"
+    number = request(
+        settings.database_path, OperatorAction.RESUME, HaltCode.CASH_DRIFT, accepted=amount
     )
-    return EXIT_OK
+    what = (
+        f"if the drift is still {exact_dollars(amount)}, the bot accepts the venue's cash and"
+        " lifts CASH_DRIFT at its next reconciliation (see `status`)"
+    )
+    return recorded(settings, number, what, console)

@@ -14,7 +14,7 @@ import argparse
 
 from rich.console import Console
 
-from commands.base import EXIT_OK
+from commands.control import recorded
 from domain.halts import LIFTED_ONLY_BY, HaltCode, OperatorAction
 from infra.operator import request
 from infra.settings import Settings
@@ -37,11 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def execute(settings: Settings, options: argparse.Namespace, console: Console) -> int:
-    path = settings.database_path
     code = None if options.code is None else HaltCode(options.code)
-    number = request(path, OperatorAction.RESUME, code)
-    console.print(
-        f"request {number} recorded in {path}: the bot lifts {code or 'its halts'} at its next"
-        " reconciliation (see `status`)"
-    )
-    return EXIT_OK
+    number = request(settings.database_path, OperatorAction.RESUME, code)
+    what = f"the bot lifts {code or 'its halts'} at its next reconciliation (see `status`)"
+    return recorded(settings, number, what, console)

@@ -49,9 +49,22 @@ LIFTED_ONLY_BY = {HaltCode.RECONCILE_FAILING: HaltLifter.RECONCILER}
 # the operator accepts (`ack-drift AMOUNT`: the drift; `resume AUTH_FAILED`: the credentials,
 # proved by an authenticated read when the bot applies it).
 ACKNOWLEDGED_BY = {
-    HaltCode.CASH_DRIFT: "pm-trader ack-drift AMOUNT (the drift `status` shows)",
-    HaltCode.AUTH_FAILED: "pm-trader resume AUTH_FAILED (once the credentials are fixed)",
+    HaltCode.CASH_DRIFT: ("ack-drift AMOUNT", "the drift `status` shows"),
+    HaltCode.AUTH_FAILED: ("resume AUTH_FAILED", "once the credentials are fixed"),
 }
+
+
+def operator_command(command: str, book: str = "") -> str:
+    """The command line an operator types: `pm-trader resume --db data/x.db`. `book` is the flag
+    that names the bot's book (a hint without it would act on the default book, where perhaps no
+    bot runs)."""
+    return " ".join(part for part in ("pm-trader", command, book) if part)
+
+
+def acknowledgement(code: HaltCode, book: str = "") -> str:
+    """How an operator lifts `code` (one of ACKNOWLEDGED_BY), on the book `book` names."""
+    command, when = ACKNOWLEDGED_BY[code]
+    return f"{operator_command(command, book)} ({when})"
 
 
 def lift_refusal(code: HaltCode, by: HaltLifter) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import shlex
 import tomllib
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -428,6 +429,12 @@ class Settings(BaseSettings):
             account = default_database("paper", self.data_url)
             return account.with_name(f"{account.stem}-book.db")
         return default_database(self.resolved_venue, self.exchange_url)
+
+    @property
+    def book_flag(self) -> str:
+        """The flag that names this book on any command line (`--db data/pm-trader-sim.db`), so a
+        hint such as "resume with: ..." acts on this bot's book, not the default one."""
+        return f"--db {shlex.quote(str(self.database_path))}"
 
     @property
     def paper_account_path(self) -> Path:

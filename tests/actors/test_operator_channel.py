@@ -80,7 +80,8 @@ def test_an_authentication_failure_halts_until_resumed_by_name_after_a_good_read
         shown = status_object(read_status(h.path))
         assert shown["trading"] == "halted"
         assert [halt["code"] for halt in shown["halts"]] == ["AUTH_FAILED"]
-        assert "resume AUTH_FAILED" in shown["halts"][0]["detail"]
+        # The hint names the bot's own book: typed as shown, it reaches this bot.
+        assert f"resume AUTH_FAILED --db {h.path}" in shown["halts"][0]["detail"]
 
         restart_bankroll(h)  # kept across a restart
         assert halts(h) == [HaltCode.AUTH_FAILED]
