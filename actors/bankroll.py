@@ -105,6 +105,15 @@ class Bankroll(BaseActor):
             )
         self.balance, self.rows = totals.last_balance, totals.rows
         self.log.info("loaded balance {} from {} ledger rows", usd(self.balance), self.rows)
+        if totals.seeded is not None and totals.seeded != self.initial_bankroll:
+            self.log.warning(
+                "initial_bankroll {} is not used: this book keeps its own bankroll (seeded with {},"
+                " now {}); for a fresh book with {}, give a new --db",
+                usd(self.initial_bankroll),
+                usd(totals.seeded),
+                usd(self.balance),
+                usd(self.initial_bankroll),
+            )
 
     @property
     def locked(self) -> bool:

@@ -243,8 +243,8 @@ class Storage(BaseActor):
     @handles(GetLedgerTotals)
     def _on_totals(self, _query: GetLedgerTotals) -> LedgerTotals:
         with self.db.read() as repo:
-            rows, total, last = repo.ledger_totals()
-        return LedgerTotals(rows=rows, total_change=total, last_balance=last)
+            rows, total, last, seeded = repo.ledger_totals()
+        return LedgerTotals(rows=rows, total_change=total, last_balance=last, seeded=seeded)
 
     @handles(GetLedger)
     def _on_ledger(self, _query: GetLedger) -> tuple[LedgerEntry, ...]:

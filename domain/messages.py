@@ -296,6 +296,7 @@ class LedgerTotals(Frozen):
     rows: int
     total_change: Decimal
     last_balance: Decimal
+    seeded: Decimal | None = None  # the bankroll the book was seeded with (its INITIAL row)
 
 
 class GetLedgerTotals(Message):

@@ -168,6 +168,7 @@ class LedgerTotals(NamedTuple):
     rows: int
     total_change: Decimal
     last_balance: Decimal  # zero for an empty ledger, as the invariant implies
+    seeded: Decimal | None  # the INITIAL row's amount: the bankroll the book started with
 
 
 def _columns(entity: type[Base]) -> list[Any]:
@@ -292,13 +293,21 @@ class Repository:
         last_balance = (
             select(LedgerRow.balance).order_by(LedgerRow.id.desc()).limit(1).scalar_subquery()
         )
-        rows, total, last = self._connection.execute(
-            select(func.count(LedgerRow.id), func.sum(LedgerRow.change), last_balance)
+        seeded = (
+            select(LedgerRow.change)
+            .where(LedgerRow.reason == LedgerReason.INITIAL.value)
+            .order_by(LedgerRow.id)
+            .limit(1)
+            .scalar_subquery()
+        )
+        rows, total, last, first = self._connection.execute(
+            select(func.count(LedgerRow.id), func.sum(LedgerRow.change), last_balance, seeded)
         ).one()
         return LedgerTotals(
             rows=rows,
             total_change=ZERO if total is None else total,
             last_balance=ZERO if last is None else last,
+            seeded=first,
         )
 
     def ledger_chain(self) -> LedgerChain:

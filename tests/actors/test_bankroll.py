@@ -7,6 +7,7 @@ from typing import Any
 
 import pykka
 import pytest
+from loguru import logger
 
 from actors.base import ask
 from domain.ledger import check
@@ -43,6 +44,25 @@ def test_seeds_the_initial_bankroll_once(
     assert balance(again) == D("250.50")
     ledger = ask(storage, GetLedger())
     assert [e.reason for e in ledger] == [LedgerReason.INITIAL]
+
+
+def test_a_changed_initial_bankroll_on_an_existing_book_warns_in_one_line(
+    start_bankroll: StartBankroll,
+) -> None:
+    """Issue 24: a new `initial_bankroll` on a book that has one was ignored without a word."""
+    warnings: list[str] = []
+    handle = logger.add(lambda m: warnings.append(m.record["message"]), level="WARNING")
+    try:
+        start_bankroll(D(1000)).stop(timeout=10)  # seeds the book
+        start_bankroll(D(1000)).stop(timeout=10)  # the same figure: nothing to say
+        assert warnings == []
+        assert balance(start_bankroll(D(2000))) == D(1000)
+    finally:
+        logger.remove(handle)
+    assert warnings == [
+        "initial_bankroll $2,000.00 is not used: this book keeps its own bankroll (seeded with"
+        " $1,000.00, now $1,000.00); for a fresh book with $2,000.00, give a new --db"
+    ]
 
 
 def test_each_change_is_one_durable_audit_row(

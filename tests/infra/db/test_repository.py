@@ -54,7 +54,7 @@ def test_an_empty_ledger(database: Database) -> None:
         assert repo.last_ledger_entry() is None
         assert repo.ledger_entries() == []
         totals = repo.ledger_totals()
-    assert totals == (0, ZERO, ZERO)
+    assert totals == (0, ZERO, ZERO, None)  # no rows, nothing seeded
 
 
 def test_a_balance_that_does_not_follow_from_the_change_is_refused(
