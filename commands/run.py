@@ -21,9 +21,10 @@ from domain.messages import CycleStats
 from infra.db.archive import archive_database, prune_archives
 from infra.db.history import Valuation
 from infra.db.integrity import chain_problem, verify_ledger
-from infra.db.migrate import check_database, migrate
+from infra.db.migrate import migrate
 from infra.db.preflight import check_location, check_writable
 from infra.db.repository import Database
+from infra.db.revisions import check_database
 from infra.forecasting_setup import build_llm, scorecard_policy
 from infra.lockfile import DatabaseLock
 from infra.logs import clock_stamp

@@ -18,9 +18,10 @@ from domain.clock import Clock
 from domain.halts import HaltCode, OperatorAction, Requester
 from infra.clock import SystemClock
 from infra.db.errors import DatabaseMissingError
-from infra.db.migrate import check_database, migrate
+from infra.db.migrate import migrate
 from infra.db.reading import open_for_reading
 from infra.db.repository import Database
+from infra.db.revisions import check_database
 
 
 def open_book(path: Path) -> None:

@@ -13,8 +13,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from infra.db.engine import create_read_only_engine
 from infra.db.errors import DatabaseError, DatabaseMissingError
-from infra.db.migrate import check_database, head_revision
 from infra.db.repository import Database
+from infra.db.revisions import check_database, head_revision
 
 
 def open_for_reading(path: Path) -> Database:

@@ -19,13 +19,8 @@ from infra.db.errors import (
     DatabaseTooNewError,
     MigrationError,
 )
-from infra.db.migrate import (
-    MIGRATIONS_DIR,
-    alembic_config,
-    current_revision,
-    head_revision,
-    migrate,
-)
+from infra.db.migrate import alembic_config, migrate
+from infra.db.revisions import MIGRATIONS_DIR, current_revision, head_revision
 from infra.db.tables import Base
 
 APP_TABLES = {
