@@ -69,7 +69,7 @@ from domain.models import (
     PositionStatus,
     SettlementReport,
 )
-from domain.money import ZERO
+from domain.money import ZERO, usd
 from domain.risk import DenyReason
 from infra.clock import SystemClock
 
@@ -385,7 +385,7 @@ class Positions(BaseActor):
                 fill.count,
                 fill.side,
                 fill.price,
-                fill.fee,
+                usd(fill.fee),
                 fill.fill_id,
             )
             stored = stored.plus([fill])
@@ -492,7 +492,7 @@ class Positions(BaseActor):
             venue.ticker,
             venue.count,
             side,
-            adoption.cost,
+            usd(adoption.cost),
         )
         self._book(
             venue.ticker,

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from commands.base import EXIT_OK
-from domain.money import usd
+from commands.views import money
 from domain.scoring import Interval, ModelScore, scorecard
 from infra.db.reading import open_for_reading
 from infra.settings import Settings
@@ -26,8 +26,8 @@ def score_text(value: Decimal | None, interval: Interval | None) -> str:
 
 
 def money_text(value: Decimal, interval: Interval | None) -> str:
-    text = usd(value)
-    return text if interval is None else f"{text} [{usd(interval[0])}, {usd(interval[1])}]"
+    text = money(value)
+    return text if interval is None else f"{text} [{money(interval[0])}, {money(interval[1])}]"
 
 
 def _verdict(score: ModelScore) -> str:

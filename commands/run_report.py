@@ -17,9 +17,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from commands.views import money
 from domain.health import HealthCheck, Part
 from domain.messages import CycleStats
-from domain.money import usd
 
 COLUMNS: tuple[tuple[str, Callable[[CycleStats], int]], ...] = (
     ("markets", lambda s: s.markets_scanned),
@@ -76,7 +76,7 @@ def render_run(
         table.add_row(
             str(stats.cycle),
             *(str(column(stats)) for _, column in COLUMNS),
-            usd(stats.realized_pnl),
+            money(stats.realized_pnl),
         )
     console.print(table)
     totals = ", ".join(
@@ -102,17 +102,17 @@ def render_run(
     change = end_balance - start_balance
     equity = end_balance + holdings.market_value
     console.print(
-        f"Bankroll (cash): {usd(start_balance)} -> {usd(end_balance)}"
-        f" ({'+' if change >= 0 else ''}{usd(change)}); equity {usd(equity)}"
-        f" with {holdings.open_positions} open position(s) worth {usd(holdings.market_value)} at"
+        f"Bankroll (cash): {money(start_balance)} -> {money(end_balance)}"
+        f" ({'+' if change >= 0 else ''}{money(change)}); equity {money(equity)}"
+        f" with {holdings.open_positions} open position(s) worth {money(holdings.market_value)} at"
         " their marks"
         + (f" ({holdings.unmarked} without a bid, valued at $0)" if holdings.unmarked else "")
     )
     realized = sum((s.realized_pnl for s in cycles), Decimal(0))
     llm_cost = sum((s.api_cost for s in cycles), Decimal(0))
     console.print(
-        f"P&L: realized {usd(realized)} this run, unrealized {usd(holdings.unrealized_pnl)} on"
-        f" open positions; fees {usd(holdings.fees)}, LLM cost {usd(llm_cost)} this run"
+        f"P&L: realized {money(realized)} this run, unrealized {money(holdings.unrealized_pnl)} on"
+        f" open positions; fees {money(holdings.fees)}, LLM cost {money(llm_cost)} this run"
     )
     verdict = "[green]adds up[/green]" if ledger_ok else "[red]DOES NOT ADD UP[/red]"
     console.print(f"Ledger: {verdict} ({escape(ledger_detail)})", markup=True)

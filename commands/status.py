@@ -14,9 +14,10 @@ from rich.markup import escape
 
 from commands.base import EXIT_FAILURE, EXIT_OK
 from commands.holdings import render_holdings
+from commands.views import money
 from domain.clock import format_utc
 from domain.halts import MalformedRequest
-from domain.money import exact_dollars, usd
+from domain.money import exact_dollars
 from infra.settings import Settings
 from infra.status_data import StatusData, read_status, status_json
 
@@ -87,9 +88,9 @@ def render_status(path: Path, console: Console, *, as_json: bool = False) -> boo
     console.print(_trading(data), markup=True)
     console.print(_health(data), markup=True)
     console.print(
-        f"[bold]Bankroll[/bold] {usd(data.bankroll)}  ({data.ledger_rows} ledger rows);"
-        f" equity {usd(data.equity)} (cash plus open positions at their marks);"
-        f" LLM costs {exact_dollars(data.api_cost_total)}",
+        f"[bold]Bankroll[/bold] {money(data.bankroll)}  ({data.ledger_rows} ledger rows);"
+        f" equity {money(data.equity)} (cash plus open positions at their marks);"
+        f" LLM costs {money(data.api_cost_total)}",
         markup=True,
     )
     console.print(_cash(data), markup=True)
@@ -102,7 +103,7 @@ def render_status(path: Path, console: Console, *, as_json: bool = False) -> boo
     stats = data.stats
     console.print(
         f"[bold]Closed[/bold]   {stats.trades} trades, {stats.wins} won, {stats.losses} lost,"
-        f" realized P&L {usd(stats.realized_pnl)}; open exposure {usd(data.exposure)}",
+        f" realized P&L {money(stats.realized_pnl)}; open exposure {money(data.exposure)}",
         markup=True,
     )
     render_holdings(list(data.held), list(data.orders), console)

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from commands.base import EXIT_OK
-from commands.views import exact, money, price, read_history, when
+from commands.views import csv_cell, exact, money, price, read_history, when
 from infra.db.history import Trade
 from infra.settings import Settings
 
@@ -126,7 +126,7 @@ def execute(settings: Settings, options: argparse.Namespace, console: Console) -
     elif options.csv:
         writer = csv.DictWriter(sys.stdout, fieldnames=FIELDS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(record(t) for t in trades)
+        writer.writerows({k: csv_cell(v) for k, v in record(t).items()} for t in trades)
     else:
         render(trades, console)
     return EXIT_OK

@@ -38,7 +38,15 @@ def exact(amount: Decimal | None) -> str | None:
 
 
 def money(amount: Decimal | None) -> str:
+    """Money on screen, in every view: "$1,234.56" ("-" for none)."""
     return "-" if amount is None else usd(amount)
+
+
+def csv_cell(value: object) -> object:
+    """A CSV cell: booleans as JSON writes them (`true`/`false`), the rest as they are."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
 
 
 def price(amount: Decimal | None) -> str:

@@ -21,7 +21,7 @@ from domain.models import (
     OrderStatus,
     Side,
 )
-from domain.money import ONE, ZERO
+from domain.money import ONE, ZERO, usd
 
 
 class OrderOutcome(Frozen):
@@ -107,11 +107,11 @@ def describe_trade(execution: Execution, outcome: OrderOutcome) -> str:
         return (
             f"{execution.ticker} sell {execution.count:f} {opposite(execution.side)} at the bid"
             f" {ONE - execution.limit_price} (reduce-only): {filled:f} sold, brought in"
-            f" {proceeds} after fee {outcome.fees}{cancelled}"
+            f" {usd(proceeds)} after fee {usd(outcome.fees)}{cancelled}"
         )
     return (
         f"{execution.ticker} buy {execution.count:f} {execution.side} @ {execution.limit_price}:"
-        f" {filled:f} filled, spent {outcome.spent} (fee {outcome.fees}){cancelled}"
+        f" {filled:f} filled, spent {usd(outcome.spent)} (fee {usd(outcome.fees)}){cancelled}"
     )
 
 

@@ -128,7 +128,7 @@ def test_the_trade_line_says_the_fee_and_what_immediate_or_cancel_cancelled() ->
     outcome = resolve_order(INTENT, report(OrderStatus.CANCELED, "4", "1.60", "0.07"), fills)
     assert outcome is not None
     assert describe_trade(INTENT, outcome) == (
-        "T buy 10 yes @ 0.40: 4 filled, spent 1.67 (fee 0.07); 6 cancelled (immediate-or-cancel)"
+        "T buy 10 yes @ 0.40: 4 filled, spent $1.67 (fee $0.07); 6 cancelled (immediate-or-cancel)"
     )
 
 
@@ -139,5 +139,5 @@ def test_a_sale_is_described_as_the_side_held_sold_at_its_bid() -> None:
     outcome = resolve_order(sale, report(OrderStatus.EXECUTED, "10", "4.00", "0.17"), fills)
     assert outcome is not None
     assert describe_trade(sale, outcome) == (
-        "T sell 10 no at the bid 0.60 (reduce-only): 10 sold, brought in 5.83 after fee 0.17"
+        "T sell 10 no at the bid 0.60 (reduce-only): 10 sold, brought in $5.83 after fee $0.17"
     )
