@@ -229,13 +229,17 @@ def main() -> None:
     parser.add_argument("--markets", type=int, default=400)
     parser.add_argument("--days", type=int, default=365, help="the old book's age")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--books", type=Path, help="keep the books here, built once")
     args = parser.parse_args()
     history = HistorySettings()
     ages = {"day one": DAY, "year": args.days * DAY}
-    with tempfile.TemporaryDirectory() as directory:
+    with tempfile.TemporaryDirectory() as scratch:
+        directory = args.books or Path(scratch)
         books = {}
         for name, cycles in ages.items():
-            books[name] = Path(directory) / f"{name.replace(' ', '-')}.db"
+            books[name] = directory / f"{name.replace(' ', '-')}-{cycles}-{args.markets}.db"
+            if books[name].exists():
+                continue
             start = time.perf_counter()
             build(books[name], cycles, args.markets, history)
             size = books[name].stat().st_size / 1e6
