@@ -75,6 +75,7 @@ from infra.db.boundary import check_write
 from infra.db.recordings import Recordings
 from infra.db.repository import Database, Repository
 from infra.db.retention import SnapshotRetention, compact_snapshots
+from infra.db.scorecard import ScorecardCache
 
 
 def _apply(repo: Repository, write: Write) -> Position | Forecast | None:
@@ -200,6 +201,7 @@ class Storage(BaseActor):
         self.path = path
         self.retention = retention
         self._db: Database | None = None
+        self._scorecard = ScorecardCache()  # kept as this actor commits: see its module
 
     def started(self) -> None:
         self._db = Database.open(self.path)
@@ -220,6 +222,7 @@ class Storage(BaseActor):
         with self.db.unit_of_work() as repo:
             [result] = _commit(repo, [command])
             self._compact(repo, [command])
+        self._scorecard.committed([command], [result])
         return result
 
     @handles(CommitBatch)
@@ -227,7 +230,8 @@ class Storage(BaseActor):
         with self.db.unit_of_work() as repo:
             results = _commit(repo, command.works)
             self._compact(repo, command.works)
-            return results
+        self._scorecard.committed(command.works, results)
+        return results
 
     def _compact(self, repo: Repository, works: Sequence[CommitWork]) -> None:
         """Each scan stored is followed by one bounded batch of the snapshots' compaction,
@@ -308,12 +312,7 @@ class Storage(BaseActor):
     @handles(GetScorecardInputs)
     def _on_scorecard(self, _query: GetScorecardInputs) -> ScorecardInputs:
         with self.db.read() as repo:
-            costs = repo.api_costs()
-            return ScorecardInputs(
-                scored=tuple(repo.scored_forecasts()),
-                trades=tuple(repo.trade_results()),
-                api_costs=tuple((m, v, c) for (m, v), c in sorted(costs.items())),
-            )
+            return self._scorecard.inputs(repo)
 
     @handles(GetActiveHalts)
     def _on_halts(self, _query: GetActiveHalts) -> tuple[Halt, ...]:

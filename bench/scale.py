@@ -24,12 +24,15 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from actors.storage import _commit
 from commands.run import _check_ledger
-from domain.models import LedgerEntry, LedgerReason, Market, MarketStatus
+from domain.messages import CommitWork, InsertSnapshots, LedgerRow, ResolveForecasts
+from domain.models import LedgerReason, Market, MarketResult, MarketStatus
 from infra.db.integrity import verify_ledger
 from infra.db.migrate import check_database, migrate
 from infra.db.repository import Database
 from infra.db.retention import SnapshotRetention, compact_snapshots
+from infra.db.scorecard import ScorecardCache
 from infra.settings import HistorySettings
 from main import main as program
 
@@ -158,14 +161,18 @@ def build(path: Path, cycles: int, markets: int, history: HistorySettings) -> No
             )
 
 
-def cycle_storage(path: Path, cycles: int, markets: int, history: HistorySettings) -> None:
+def cycle_storage(
+    db: Database, cycles: int, markets: int, history: HistorySettings, cache: ScorecardCache
+) -> None:
     """A cycle's Storage work, rolled back: the scan's snapshots and a compaction batch, a
-    reservation and its release, the scorecard's inputs and the markets due a resolution."""
+    reservation and its release, a market resolving, the scorecard's inputs (kept by `cache`,
+    as Storage keeps them) and the markets due a resolution."""
     now = START + timedelta(minutes=cycles)
+    week = cycles // 10080
     scan = [
         Market(
-            ticker=f"KX-{cycles // 10080}-{n}",
-            event_ticker=f"EV-{n // 4}",
+            ticker=f"KX-{week}-{n}",
+            event_ticker=f"EV-{week}-{n // 4}",
             status=MarketStatus.ACTIVE,
             close_time=now + timedelta(days=3),
             yes_bid=Decimal("0.40"),
@@ -174,28 +181,32 @@ def cycle_storage(path: Path, cycles: int, markets: int, history: HistorySetting
         for n in range(markets)
     ]
     retention = SnapshotRetention(full=history.full or timedelta(days=3660), every=history.every)
-    with Database.open(path) as db, db.unit_of_work() as repo:
-        repo.insert_market_snapshots(now, scan)
-        compact_snapshots(repo.connection, retention, now)
+    with db.unit_of_work() as repo:
         last = repo.last_ledger_entry()
         assert last is not None
         change = Decimal(-1)
-        repo.append_ledger_entries(
-            [
-                LedgerEntry(
-                    ts=now,
-                    change=change,
-                    reason=LedgerReason.RESERVE,
-                    balance=last.balance + change,
-                ),
-                LedgerEntry(
-                    ts=now, change=-change, reason=LedgerReason.RELEASE, balance=last.balance
-                ),
-            ]
+        reserve = LedgerRow(
+            ts=now, change=change, reason=LedgerReason.RESERVE, balance=last.balance + change
         )
-        repo.scored_forecasts()
-        repo.trade_results()
-        repo.api_costs()
+        release = LedgerRow(
+            ts=now, change=-change, reason=LedgerReason.RELEASE, balance=last.balance
+        )
+        works = [
+            CommitWork(writes=(InsertSnapshots(ts=now, markets=tuple(scan)),)),
+            CommitWork(ledger=reserve),
+            CommitWork(ledger=release),
+            CommitWork(
+                writes=(
+                    ResolveForecasts(
+                        ticker=f"KX-{week - 1}-1", outcome=MarketResult.YES, resolved_at=now
+                    ),
+                )
+            ),
+        ]
+        results = _commit(repo, works)
+        compact_snapshots(repo.connection, retention, now)
+        cache.committed(works, results)
+        cache.inputs(repo)
         repo.unresolved_forecast_tickers(now, 50)
         repo.connection.rollback()
 
@@ -244,8 +255,12 @@ def main() -> None:
             build(books[name], cycles, args.markets, history)
             size = books[name].stat().st_size / 1e6
             print(f"built the {name} book in {time.perf_counter() - start:.1f} s: {size:.0f} MB")
+        caches = {path: ScorecardCache() for path in books.values()}
+        open_books = {path: Database.open(path) for path in books.values()}  # as Storage's
         measures: dict[str, Callable[[Path, int], object]] = {
-            "a cycle's Storage work": lambda p, c: cycle_storage(p, c, args.markets, history),
+            "a cycle's Storage work": lambda p, c: cycle_storage(
+                open_books[p], c, args.markets, history, caches[p]
+            ),
             "status --json": lambda p, _c: command("status", "--json")(p),
             "trades --json": lambda p, _c: command("trades", "--json")(p),
             "start-up checks": lambda p, _c: startup_checks(p),
@@ -253,7 +268,8 @@ def main() -> None:
         }
         print(f"\n{'measure':<26}{'day one':>10}{'year':>10}{'ratio':>8}  goal 1.5x")
         for label, measure in measures.items():
-            measure(books["day one"], DAY)  # warm: imports, caches
+            for name, cycles in ages.items():  # warm: imports, Storage's scorecard cache
+                measure(books[name], cycles)
             seconds = {
                 name: timed(lambda n=name, m=measure: m(books[n], ages[n]), args.repeat)
                 for name in ages

@@ -28,6 +28,7 @@ from sqlalchemy import (
     literal,
     select,
     text,
+    true,
     type_coerce,
     update,
 )
@@ -854,10 +855,11 @@ class Repository:
             .scalar_subquery()
         )
 
-    def scored_forecasts(self) -> list[ScoredForecast]:
+    def scored_forecasts(self, tickers: Sequence[str] | None = None) -> list[ScoredForecast]:
         """Every forecast whose market resolved YES or NO (void markets are not scored), oldest
         first, with its event, the Kalshi mid when it was made and whether an order filled on
-        it (the scorecard keeps one per market: domain.scoring.one_per_market)."""
+        it (the scorecard keeps one per market: domain.scoring.one_per_market); only those of
+        `tickers` when given."""
         traded = (
             select(ExecutionRow.forecast_id)
             .where(ExecutionRow.forecast_id.is_not(None), ExecutionRow.filled_count > ZERO)
@@ -877,7 +879,10 @@ class Repository:
                 traded.c.forecast_id.label("traded"),
             )
             .outerjoin(traded, traded.c.forecast_id == ForecastRow.id)
-            .where(ForecastRow.outcome.in_(("yes", "no")))
+            .where(
+                ForecastRow.outcome.in_(("yes", "no")),
+                true() if tickers is None else ForecastRow.ticker.in_(tickers),
+            )
             .order_by(ForecastRow.id)
         )
         return [
@@ -896,8 +901,15 @@ class Repository:
 
     def trade_results(self) -> list[TradeResult]:
         """Closed positions, attributed to the forecast their order acted on."""
+        return list(self.trade_results_by_position().values())
+
+    def trade_results_by_position(
+        self, position_ids: Sequence[int] | None = None
+    ) -> dict[int, TradeResult]:
+        """`trade_results` keyed by position id; only those of `position_ids` when given."""
         rows = self._all(
             select(
+                PositionRow.id,
                 ForecastRow.model,
                 ForecastRow.prompt_version,
                 PositionRow.ticker,
@@ -907,17 +919,20 @@ class Repository:
             )
             .join(ExecutionRow, ExecutionRow.client_order_id == PositionRow.client_order_id)
             .join(ForecastRow, ForecastRow.id == ExecutionRow.forecast_id)
-            .where(PositionRow.status == PositionStatus.CLOSED.value)
+            .where(
+                PositionRow.status == PositionStatus.CLOSED.value,
+                true() if position_ids is None else PositionRow.id.in_(position_ids),
+            )
         )
-        return [
-            TradeResult(
+        return {
+            row["id"]: TradeResult(
                 model=row["model"],
                 prompt_version=row["prompt_version"],
                 pnl=row["payout"] - row["cost"],
                 event_ticker=row["event"] or row["ticker"],
             )
             for row in rows
-        ]
+        }
 
     def api_costs(self) -> dict[tuple[str, str], Decimal]:
         total = type_coerce(func.sum(LlmCallRow.cost), MicroDollars())
