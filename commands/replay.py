@@ -20,7 +20,8 @@ from commands.base import EXIT_CONFIG
 from commands.evaluate import render_strategies
 from commands.report import render_scorecard
 from commands.run import trade
-from domain.clock import format_utc, parse_utc
+from commands.views import utc_argument
+from domain.clock import format_utc
 from domain.prompting import PROMPT_VERSION
 from infra.db.migrate import migrate
 from infra.db.preflight import check_location
@@ -37,18 +38,9 @@ LIMITS = (
 )
 
 
-def _utc(text: str) -> datetime:
-    try:
-        return parse_utc(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a UTC time such as 2026-11-24T12:00:00Z"
-        ) from None
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--from", dest="start", type=_utc, help="first cycle's time (UTC)")
-    parser.add_argument("--to", dest="end", type=_utc, help="last cycle's time (UTC)")
+    parser.add_argument("--from", dest="start", type=utc_argument, help="first cycle's time (UTC)")
+    parser.add_argument("--to", dest="end", type=utc_argument, help="last cycle's time (UTC)")
     parser.add_argument(
         "--out", type=Path, help="the replay's own book (default: beside the recording)"
     )

@@ -186,7 +186,7 @@ def _llm_never_answered(cycles: tuple[CycleStats, ...]) -> bool:
 
 def _holdings(path: Path, since: datetime) -> Holdings:
     with read_history(path) as history:
-        held = [t for t in history.trades() if t.position.payout is None]
+        held = history.held()
         fees = history.fees_since(since)
     valued = Valuation.of(held)
     return Holdings(

@@ -17,8 +17,9 @@ from rich.console import Console
 from rich.table import Table
 
 from commands.base import EXIT_OK
-from commands.views import csv_cell, exact, money, price, read_history, when
+from commands.views import csv_cell, exact, money, price, read_history, utc_argument, when
 from infra.db.history import Trade
+from infra.db.tables import PositionRow
 from infra.settings import Settings
 
 FIELDS = (
@@ -111,15 +112,35 @@ def _parts_text(trade: Trade) -> str:
     )
 
 
+DEFAULT_LIMIT = 100
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number (0: every trade)")
+    return int(text)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="one JSON array of trades")
     output.add_argument("--csv", action="store_true", help="CSV with a header row")
+    parser.add_argument(
+        "--limit",
+        type=_count,
+        default=DEFAULT_LIMIT,
+        help=f"the newest this many trades (default {DEFAULT_LIMIT}; 0: every one)",
+    )
+    parser.add_argument(
+        "--since", type=utc_argument, help="only positions opened at or after this time (UTC)"
+    )
 
 
 def execute(settings: Settings, options: argparse.Namespace, console: Console) -> int:
+    criteria = [] if options.since is None else [PositionRow.opened_at >= options.since]
     with read_history(settings.database_path) as history:
-        trades = history.trades()
+        trades = history.trades(*criteria, limit=options.limit or None)
+        total = history.count_trades(*criteria) if len(trades) == options.limit else len(trades)
     if options.json:
         rows = [{**record(t), "parts": parts(t)} for t in trades]
         print(json.dumps(rows, indent=2))  # noqa: T201 - the output
@@ -128,13 +149,15 @@ def execute(settings: Settings, options: argparse.Namespace, console: Console) -
         writer.writeheader()
         writer.writerows({k: csv_cell(v) for k, v in record(t).items()} for t in trades)
     else:
-        render(trades, console)
+        render(trades, console, total)
     return EXIT_OK
 
 
-def render(trades: list[Trade], console: Console) -> None:
+def render(trades: list[Trade], console: Console, total: int) -> None:
+    shown = f"{total}" if total == len(trades) else f"the newest {len(trades)} of {total}"
+    more = "" if total == len(trades) else " (--limit 0 shows every one)"
     table = Table(
-        title=f"Trades ({len(trades)}); P&L of open ones at the best bid of the side held"
+        title=f"Trades ({shown}){more}; P&L of open ones at the best bid of the side held"
     )
     table.add_column("#", justify="right")
     table.add_column("ticker", overflow="fold", min_width=12)

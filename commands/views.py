@@ -7,18 +7,29 @@ the book's clock is the simulator's, and the screens say so.
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from domain.clock import format_utc
+from domain.clock import format_utc, parse_utc
 from domain.money import usd
 from infra.db.history import History
 from infra.db.reading import open_for_reading
 
 MICRO = Decimal("0.000001")
+
+
+def utc_argument(text: str) -> datetime:
+    """A command-line time: RFC 3339 UTC, or argparse's clear error."""
+    try:
+        return parse_utc(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a UTC time such as 2026-11-24T12:00:00Z"
+        ) from None
 
 
 @contextmanager

@@ -94,7 +94,7 @@ def read_status(path: Path) -> StatusData:
             api_cost_total=repo.api_cost_total(),
             cash=recent[0] if recent else None,
             halts=tuple(repo.active_halts()),
-            held=tuple(t for t in repo.trades() if t.position.payout is None),
+            held=tuple(repo.held()),
             orders=tuple(repo.open_orders()),
             stats=repo.position_stats(),
             heartbeat=repo.heartbeat(),

@@ -34,7 +34,7 @@ from infra.db.tables import (
     PnlRow,
     PositionRow,
 )
-from infra.db.types import MicroDollars, UtcTimestamp
+from infra.db.types import MicroDollars
 
 OPEN_ORDER_STATUSES = tuple(s.value for s in ExecutionStatus if s.in_flight)
 
@@ -189,8 +189,19 @@ class Chain(Frozen):
 class History(Repository):
     """Read-only queries across tables, for people rather than actors."""
 
-    def trades(self) -> list[Trade]:
-        positions = self._positions()
+    def trades(self, *criteria: object, limit: int | None = None) -> list[Trade]:
+        """The positions meeting `criteria` (every one without), oldest first: the newest
+        `limit` of them when given."""
+        if limit is None:
+            positions = self._positions(*criteria)
+        else:
+            rows = self._all(
+                select(*_columns(PositionRow))
+                .where(*criteria)
+                .order_by(PositionRow.id.desc())
+                .limit(limit)
+            )
+            positions = [_to_domain(Position, row) for row in reversed(rows)]
         coids = [p.client_order_id for p in positions if p.client_order_id]
         executions = {
             e.client_order_id: e for e in self._executions(ExecutionRow.client_order_id.in_(coids))
@@ -200,8 +211,10 @@ class History(Repository):
         tickers = sorted({p.ticker for p in positions})
         costs = self.llm_cost_by_ticker(tickers)
         snapshots = self.latest_snapshots(tickers)
+        # The newest snapshot by primary key (scans are written in time order), not max(ts):
+        # that would read every snapshot.
         last_scan = self._connection.execute(
-            select(type_coerce(func.max(MarketSnapshotRow.ts), UtcTimestamp()))
+            select(MarketSnapshotRow.ts).order_by(MarketSnapshotRow.id.desc()).limit(1)
         ).scalar()
         parts: dict[int, list[PnlEvent]] = defaultdict(list)
         for event in self._pnl(PnlRow.position_id.in_([p.id for p in positions])):
@@ -225,6 +238,15 @@ class History(Repository):
                 )
             )
         return trades
+
+    def held(self) -> list[Trade]:
+        """The positions still held (not closed: no payout yet)."""
+        return self.trades(PositionRow.payout.is_(None))
+
+    def count_trades(self, *criteria: object) -> int:
+        return self._connection.execute(
+            select(func.count(PositionRow.id)).where(*criteria)
+        ).scalar_one()
 
     def fees_since(self, moment: datetime) -> Decimal:
         """Fees of the orders placed since `moment` (the book's clock)."""
