@@ -304,11 +304,20 @@ def _close_gap(kalshi: Market, poly: PolymarketMarket) -> timedelta | None:
     return abs(kalshi.close_time - poly.end_date) if poly.end_date is not None else None
 
 
+@lru_cache(maxsize=1 << 18)
+def _title_score(
+    kalshi_titles: tuple[tuple[str, ...], ...], poly_tokens: tuple[str, ...], floor: Decimal
+) -> Decimal:
+    """The best similarity of a Kalshi market's titles with a question (0 if below `floor`);
+    cached, as the strikes of an event and markets worded alike meet the same questions."""
+    return max((title_similarity(t, poly_tokens, floor) for t in kalshi_titles), default=ZERO)
+
+
 def _score(
     kalshi: Market,
-    kalshi_titles: Sequence[Sequence[str]],
+    kalshi_titles: tuple[tuple[str, ...], ...],
     poly: PolymarketMarket,
-    poly_tokens: Sequence[str],
+    poly_tokens: tuple[str, ...],
     config: LinkConfig,
     floor: Decimal = ZERO,
 ) -> MarketLink | None:
@@ -317,10 +326,10 @@ def _score(
     if gap is not None and gap > config.max_close_gap:
         return None
     date_part = (ONE - config.title_weight) * _date_score(gap, config)
-    title_floor = (floor - date_part) / config.title_weight if config.title_weight else ZERO
-    title = max(
-        (title_similarity(t, poly_tokens, title_floor) for t in kalshi_titles), default=ZERO
-    )
+    # What the title must reach with the best date: the same for every pair, so cacheable.
+    weight = config.title_weight
+    title_floor = (floor - (ONE - weight)) / weight if weight else ZERO
+    title = _title_score(kalshi_titles, poly_tokens, title_floor)
     weighted = config.title_weight * title + date_part
     if floor and weighted < floor:
         return None
