@@ -4,10 +4,12 @@ The market's price is the prior: the Kalshi mid, halfway between the best YES bi
 forecast's departure from it, P(yes) - mid, is
 
 - **refused** (`FORECAST_IMPLAUSIBLE`) when it is larger than the bound: `risk.max_disagreement`
-  times the forecaster's track record (`domain.scoring.kelly_scale`: the unproven scale, at most
-  1, until enough forecasts are scored; less when the record shows little skill). An answer that
-  far from a market is far likelier wrong, or steered by hostile text, than right, so it is not
-  shrunk into a trade: it is not traded at all.
+  for any forecaster the track record lets bet (`domain.scoring.kelly_scale` above 0: unproven,
+  or not shown worse than the market), 0 for one it does not. The bound does not shrink with
+  the scale: the scale rises from the unproven end with evidence of skill, and a bound that
+  followed it would believe an unproven forecaster less than the bound it was configured with.
+  An answer that far from a market is far likelier wrong, or steered by hostile text, than
+  right, so it is not shrunk into a trade: it is not traded at all.
 - **shrunk** toward the mid by the forecast's confidence inside the bound: the view traded on is
   mid + confidence x departure, a linear pool of the forecast and the market. For the offline
   forecaster the confidence is the Polymarket link's, so a doubtful link counts for less. The
@@ -24,7 +26,7 @@ from __future__ import annotations
 from decimal import ROUND_DOWN, Decimal
 
 from domain.base import Frozen
-from domain.money import ONE
+from domain.money import ONE, ZERO
 from domain.risk import DenyReason
 from domain.sizing import NoTrade
 
@@ -51,8 +53,9 @@ def mid_of(yes_bid: Decimal | None, yes_ask: Decimal | None) -> Decimal | None:
 
 
 def bound_for(max_disagreement: Decimal, track_record: Decimal = ONE) -> Decimal:
-    """The bound for a forecaster whose record scales its bets by `track_record` (<= 1)."""
-    return (max_disagreement * min(track_record, ONE)).quantize(PLACES)
+    """The bound for a forecaster whose record scales its bets by `track_record`: the
+    configured bound while it may bet at all, else no departure believed."""
+    return max_disagreement.quantize(PLACES) if track_record > 0 else ZERO
 
 
 def pooled(mid: Decimal, probability: Decimal, confidence: Decimal) -> Decimal:

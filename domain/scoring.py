@@ -6,8 +6,8 @@ Honest means three things (issue 11):
 - skill is measured against the Kalshi mid at forecast time (Brier skill score, log-loss gain),
   because absolute Brier mostly measures how uncertain the markets were;
 - every interval is clustered by event (markets of one event resolve together), by a cluster
-  bootstrap with a fixed seed (skill) or a clustered standard error (P&L): same inputs, same
-  digits, on any machine and any date.
+  bootstrap with a fixed seed (skill) or a clustered standard error with Student's t on G - 1
+  degrees of freedom (P&L): same inputs, same digits, on any machine and any date.
 
 Scores are Decimals at the boundary; the bootstrap resamples float sums of Decimal losses (a
 statistic, never money). Money intervals use Decimal throughout.
@@ -20,17 +20,17 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal, localcontext
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from domain.base import Frozen
 from domain.models import Probability
 from domain.money import ONE, ZERO
+from domain.student_t import t_975
 
 SCORE_PLACES = Decimal("0.000001")
 LOG_LOSS_CLIP = Decimal("0.001")
 BOOTSTRAP_SEED = 20_261_130
 BOOTSTRAP_DRAWS = 1000
-Z_95 = Decimal("1.959964")
 
 Interval = tuple[Decimal, Decimal]
 
@@ -183,7 +183,8 @@ def _score(value: float) -> Decimal:
 
 def clustered_total_ci(amounts: Iterable[tuple[str, Decimal]]) -> Interval | None:
     """A 95% interval for the total of `amounts` (cluster, amount), from the clustered standard
-    error: sqrt(G / (G - 1) * sum over clusters of (total - mean)^2), in exact Decimals."""
+    error sqrt(G / (G - 1) * sum over clusters of (total - mean)^2) and Student's t on G - 1
+    degrees of freedom (the normal 1.96 covers 87%, not 95%, at 5 events), in exact Decimals."""
     totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for cluster, amount in amounts:
         totals[cluster] += amount
@@ -196,7 +197,8 @@ def clustered_total_ci(amounts: Iterable[tuple[str, Decimal]]) -> Interval | Non
     with localcontext() as ctx:
         ctx.prec = 28
         error = (squares * count / (count - 1)).sqrt()
-    return total - Z_95 * error, total + Z_95 * error
+    half_width = t_975(count - 1) * error
+    return total - half_width, total + half_width
 
 
 def _skill(totals: Sums) -> float | None:
@@ -331,28 +333,40 @@ def _row(
 
 
 class ScorecardPolicy(Frozen):
-    """Kelly follows demonstrated skill over the market, never absolute Brier.
+    """Kelly follows demonstrated skill over the market, never absolute Brier, and never falls
+    when the evidence improves.
 
-    Until `min_forecasts` markets are scored against the market the record says nothing and
-    `unproven_scale` applies. Then the lower bound of the Brier skill score's 95% interval
-    decides: at or below 0 (no skill shown) -> `no_skill_scale`; at or above `full_skill` -> 1;
-    linear in between. Forecasts are still made and scored at scale 0, so a forecaster can earn
-    its way back.
+    The evidence is the 95% interval of the Brier skill score. Until `min_forecasts` markets
+    are scored against the market, or while the interval's lower bound is at or below 0, no
+    skill is shown and `unproven_scale` applies: the low end. Above 0 the scale rises linearly
+    with the lower bound, to 1 at `full_skill`. A forecaster shown worse than the market (the
+    whole interval below 0) bets at `worse_scale`, at most the unproven scale; forecasts are
+    still made and scored, so it can earn its way back.
     """
 
     min_forecasts: int = Field(default=20, ge=1)
     full_skill: Decimal = Field(default=Decimal("0.05"), gt=0, le=1)
-    unproven_scale: Probability = ONE
-    no_skill_scale: Probability = ZERO
+    unproven_scale: Probability = Decimal("0.25")
+    worse_scale: Probability = ZERO
+
+    @model_validator(mode="after")
+    def _monotone(self) -> ScorecardPolicy:
+        if self.worse_scale > self.unproven_scale:
+            raise ValueError(
+                f"the scale for a forecaster shown worse than the market ({self.worse_scale})"
+                f" must not exceed the unproven scale ({self.unproven_scale})"
+            )
+        return self
 
 
 def kelly_scale(score: ModelScore | None, policy: ScorecardPolicy) -> Decimal:
-    if score is None or score.versus_market < policy.min_forecasts:
+    """The scale on Kelly for a forecaster's record: non-decreasing in each bound of its skill
+    interval."""
+    interval = score.brier_skill_ci if score is not None else None
+    if score is None or score.versus_market < policy.min_forecasts or interval is None:
         return policy.unproven_scale
-    interval = score.brier_skill_ci
-    low = interval[0] if interval is not None else None
-    if low is None or low <= 0:
-        return policy.no_skill_scale
-    if low >= policy.full_skill:
-        return ONE
-    return policy.no_skill_scale + (ONE - policy.no_skill_scale) * low / policy.full_skill
+    low, high = interval
+    if high < 0:
+        return policy.worse_scale
+    shown = min(max(low, ZERO) / policy.full_skill, ONE)
+    return policy.unproven_scale + (ONE - policy.unproven_scale) * shown

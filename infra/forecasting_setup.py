@@ -97,5 +97,5 @@ def scorecard_policy(settings: Settings) -> ScorecardPolicy:
         min_forecasts=llm.min_scored_forecasts,
         full_skill=llm.full_kelly_skill,
         unproven_scale=llm.unproven_kelly_scale,
-        no_skill_scale=llm.no_skill_kelly_scale,
+        worse_scale=llm.worse_kelly_scale,
     )

@@ -184,10 +184,21 @@ class LlmSettings(Section):
     prices: dict[str, PriceSettings] = Field(default_factory=dict)  # merged over the defaults
     usage_db: Path | None = None  # LLM spending on the wall clock; default: beside the book
     min_scored_forecasts: int = Field(20, ge=1, le=10**6)
-    # Kelly follows skill over the market (domain.scoring.kelly_scale), never absolute Brier.
+    # Kelly follows skill over the market (domain.scoring.kelly_scale), never absolute Brier,
+    # rising from the unproven scale with the evidence of skill.
     full_kelly_skill: Decimal = Field(Decimal("0.05"), gt=0, le=1)
-    unproven_kelly_scale: Decimal = Field(Decimal(1), ge=0, le=1)
-    no_skill_kelly_scale: Decimal = Field(Decimal(0), ge=0, le=1)
+    unproven_kelly_scale: Decimal = Field(Decimal("0.25"), ge=0, le=1)
+    worse_kelly_scale: Decimal = Field(Decimal(0), ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _kelly_never_falls_as_evidence_improves(self) -> Self:
+        if self.worse_kelly_scale > self.unproven_kelly_scale:
+            raise ValueError(
+                f"worse_kelly_scale ({self.worse_kelly_scale}) must not exceed"
+                f" unproven_kelly_scale ({self.unproven_kelly_scale}): a forecaster shown worse"
+                " than the market would bet more than one with no record"
+            )
+        return self
 
     def price_for(self, model: str) -> PriceSettings | None:
         return self.prices.get(model) or DEFAULT_PRICES.get(model)

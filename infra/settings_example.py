@@ -61,6 +61,8 @@ COMMENTS = {
     "llm.cache_minutes": "reuse a forecast this long...",
     "llm.cache_max_move": "...while no price moved more than this",
     "llm.prices": 'per model, over the built-in list: { "m" = { input = "3", output = "15" } }',
+    "llm.unproven_kelly_scale": "no skill shown yet: the low end of the scale",
+    "llm.worse_kelly_scale": "shown worse than the market (at most the unproven scale)",
     "recorder": "each decision's inputs, for `pm-trader replay`",
     "recorder.keep_days": "older recordings are deleted; 0 keeps every one",
     "history": "how long market snapshots are kept whole",

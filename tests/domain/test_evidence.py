@@ -37,12 +37,12 @@ def test_inside_the_bound_the_view_is_pulled_to_the_mid_by_the_confidence() -> N
     assert full.view == D("0.60")
 
 
-def test_the_bound_shrinks_with_the_track_record_and_never_grows() -> None:
+def test_the_bound_is_the_configured_one_while_the_record_lets_the_forecaster_bet() -> None:
     assert bound_for(BOUND) == BOUND  # unproven: the configured bound
-    assert bound_for(BOUND, D("0.5")) == D("0.075")
-    assert bound_for(BOUND, D(0)) == 0  # no skill shown: no departure believed
-    assert bound_for(BOUND, D(2)) == BOUND
-    refused = weigh("T", D("0.60"), D(1), D("0.48"), D("0.52"), bound_for(BOUND, D("0.5")))
+    assert bound_for(BOUND, D("0.25")) == BOUND  # bets at the unproven end: still believed
+    assert bound_for(BOUND, D(0)) == 0  # shown worse than the market: no departure believed
+    assert bound_for(BOUND, D(2)) == BOUND  # never beyond the configured bound
+    refused = weigh("T", D("0.60"), D(1), D("0.48"), D("0.52"), bound_for(BOUND, D(0)))
     assert isinstance(refused, NoTrade)
 
 

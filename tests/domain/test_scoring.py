@@ -1,11 +1,13 @@
 import random
 from decimal import Decimal
 
-from hypothesis import given
+import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from domain.scoring import (
-    Z_95,
+    ModelScore,
     ScorecardPolicy,
     ScoredForecast,
     TradeResult,
@@ -160,9 +162,10 @@ def test_net_interval_is_a_clustered_standard_error_after_api_cost() -> None:
         TradeResult(model="A", prompt_version="v1", pnl=D(1), event_ticker="E3"),
     ]
     # Event totals 3, -2, 1: mean 2/3, squares 49/9 + 64/9 + 1/9 = 114/9; x 3/2 = 19.
+    # Three events: Student's t on 2 degrees of freedom, 4.302653, not the normal 1.96.
     low, high = clustered_total_ci((t.event_ticker, t.pnl) for t in trades)  # type: ignore[misc]
-    error = D(19).sqrt()
-    assert (low, high) == (D(2) - Z_95 * error, D(2) + Z_95 * error)
+    half_width = D("4.302653") * D(19).sqrt()
+    assert (low, high) == (D(2) - half_width, D(2) + half_width)
     [row] = scorecard([], trades, {("A", "v1"): D("0.50")})
     assert row.net == D("1.50")
     assert row.net_ci == (low - D("0.50"), high - D("0.50"))
@@ -175,8 +178,71 @@ def test_kelly_follows_skill_over_the_market_never_absolute_brier() -> None:
     [few] = scorecard(_world(10, 2, forecaster_noise=0.0, market_noise=0.12))
     assert better.brier > D("0.2")  # the old Brier thresholds would have cut this one
     assert kelly_scale(better, policy) == 1
-    assert kelly_scale(worse, policy) == 0  # worse than the market: no bets
-    assert kelly_scale(few, policy) == policy.unproven_scale == 1
-    assert kelly_scale(None, policy) == 1
+    assert worse.brier_skill_ci is not None and worse.brier_skill_ci[1] < 0
+    assert kelly_scale(worse, policy) == 0  # shown worse than the market: no bets
+    assert kelly_scale(few, policy) == policy.unproven_scale == D("0.25")
+    assert kelly_scale(None, policy) == D("0.25")
+    unshown = better.replace(brier_skill_ci=(D("-0.02"), D("0.03")))
+    assert kelly_scale(unshown, policy) == D("0.25")  # no skill shown: the unproven end
     half = better.replace(brier_skill_ci=(D("0.005"), D("0.2")))
-    assert kelly_scale(half, policy) == D("0.5")
+    assert kelly_scale(half, policy) == D("0.625")  # halfway from 0.25 to 1
+
+
+def test_a_little_evidence_of_skill_never_bets_less_than_none() -> None:
+    """The old rule bet an unproven forecaster at 1 and one with a lower bound of +0.01 at 0.2."""
+    policy = ScorecardPolicy()
+    [row] = scorecard(_world(200, 2, forecaster_noise=0.0, market_noise=0.12))
+    some = row.replace(brier_skill_ci=(D("0.01"), D("0.2")))
+    assert kelly_scale(some, policy) == D("0.4")  # 0.25 + 0.75 x 0.01 / 0.05
+    assert kelly_scale(some, policy) > kelly_scale(None, policy)
+
+
+def test_a_policy_that_bets_more_on_worse_than_unproven_is_refused() -> None:
+    with pytest.raises(ValidationError, match="must not exceed the unproven scale"):
+        ScorecardPolicy(unproven_scale=D("0.1"), worse_scale=D("0.2"))
+
+
+_skills = st.decimals(min_value=D(-1), max_value=D(1), places=4)
+_policies = st.builds(
+    ScorecardPolicy,
+    min_forecasts=st.integers(1, 40),
+    full_skill=st.decimals(min_value=D("0.0001"), max_value=D(1), places=4),
+    unproven_scale=st.decimals(min_value=D(0), max_value=D(1), places=2),
+    worse_scale=st.just(D(0)),
+)
+
+
+def _evidence(scored: int, bounds: tuple[Decimal, Decimal]) -> ModelScore:
+    low, high = sorted(bounds)
+    return ModelScore(
+        model="A",
+        prompt_version="v1",
+        forecasts=scored,
+        brier=D("0.2"),
+        log_loss=D("0.6"),
+        buckets=(),
+        versus_market=scored,
+        brier_skill_ci=(low, high),
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    policy=_policies,
+    scored=st.integers(0, 60),
+    bounds=st.tuples(_skills, _skills),
+    gains=st.tuples(_skills.map(abs), _skills.map(abs)),
+)
+def test_better_evidence_never_gives_a_smaller_scale(
+    policy: ScorecardPolicy,
+    scored: int,
+    bounds: tuple[Decimal, Decimal],
+    gains: tuple[Decimal, Decimal],
+) -> None:
+    """Raising either bound of the skill interval never lowers the scale, and the scale stays in
+    [0, 1]."""
+    before = _evidence(scored, bounds)
+    low, high = before.brier_skill_ci  # type: ignore[misc]
+    after = _evidence(scored, (low + gains[0], high + gains[1]))
+    scale = kelly_scale(before, policy)
+    assert 0 <= scale <= kelly_scale(after, policy) <= 1
