@@ -219,6 +219,13 @@ class Analyst(BaseActor):
             scores = scorecard(inputs.scored, inputs.trades, costs)
             self.scales = {(s.model, s.prompt_version): kelly_scale(s, self.policy) for s in scores}
 
+    def _kelly_scale(self, forecast: Forecast) -> Decimal:
+        """The forecaster's scale from the scorecard (domain.scoring.kelly_scale); with no
+        scored row yet, the unproven scale. Without an LLM the scorecard is not read: the
+        offline rule keeps full scale."""
+        unscored = ONE if self.llm is None else kelly_scale(None, self.policy)
+        return self.scales.get((forecast.model, forecast.prompt_version), unscored)
+
     def _roll_day(self) -> None:
         """Today's spending so far, on the wall clock: from the usage file at every cycle
         (other runs count too); without one, what this process spent since midnight UTC."""
@@ -319,7 +326,7 @@ class Analyst(BaseActor):
     def _weigh(self, candidate: Candidate, forecast: Forecast) -> Weighed | NoTrade:
         """The forecast as evidence against the market's price (domain.evidence): the view to
         size, within a bound shrunk by the forecaster's track record, or a refusal."""
-        track_record = self.scales.get((forecast.model, forecast.prompt_version), ONE)
+        track_record = self._kelly_scale(forecast)
         book = candidate.book
         return weigh(
             candidate.market.ticker,
@@ -353,7 +360,7 @@ class Analyst(BaseActor):
                     weighed.detail,
                 )
             return
-        scale = self.scales.get((forecast.model, forecast.prompt_version), ONE)
+        scale = self._kelly_scale(forecast)
         decision = size_order(
             candidate.market.ticker,
             weighed.view,

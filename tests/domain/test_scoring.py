@@ -178,7 +178,8 @@ def test_kelly_follows_skill_over_the_market_never_absolute_brier() -> None:
     [few] = scorecard(_world(10, 2, forecaster_noise=0.0, market_noise=0.12))
     assert better.brier > D("0.2")  # the old Brier thresholds would have cut this one
     assert kelly_scale(better, policy) == 1
-    assert worse.brier_skill_ci is not None and worse.brier_skill_ci[1] < 0
+    assert worse.brier_skill_ci is not None
+    assert worse.brier_skill_ci[1] < 0
     assert kelly_scale(worse, policy) == 0  # shown worse than the market: no bets
     assert kelly_scale(few, policy) == policy.unproven_scale == D("0.25")
     assert kelly_scale(None, policy) == D("0.25")
