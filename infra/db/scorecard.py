@@ -24,7 +24,7 @@ from domain.messages import (
     WorkCommitted,
 )
 from domain.money import ZERO
-from domain.scoring import ScoredForecast, TradeResult
+from domain.scoring import ScoredForecast, TradeResult, one_per_market
 from infra.db.repository import Repository
 
 
@@ -59,16 +59,14 @@ class ScorecardCache:
         """The inputs as the book holds them now: in full the first time, then only what
         changed since."""
         if not self._loaded:
-            for forecast in repo.scored_forecasts():
-                self._scored[forecast.ticker] = (*self._scored.get(forecast.ticker, ()), forecast)
+            self._tickers.clear()
+            self._scored = _per_market(repo.scored_forecasts())
             self._trades = repo.trade_results_by_position()
             self._costs.update(repo.api_costs())
             self._loaded = True
         if self._tickers:
-            fresh: dict[str, tuple[ScoredForecast, ...]] = {t: () for t in self._tickers}
-            for forecast in repo.scored_forecasts(sorted(self._tickers)):
-                fresh[forecast.ticker] = (*fresh[forecast.ticker], forecast)
-            self._scored.update(fresh)
+            fresh = _per_market(repo.scored_forecasts(sorted(self._tickers)))
+            self._scored.update({ticker: fresh.get(ticker, ()) for ticker in self._tickers})
             self._tickers.clear()
         if self._positions:
             ids = sorted(self._positions)
@@ -81,3 +79,12 @@ class ScorecardCache:
             trades=tuple(self._trades.values()),
             api_costs=tuple((m, v, c) for (m, v), c in sorted(self._costs.items())),
         )
+
+
+def _per_market(forecasts: Sequence[ScoredForecast]) -> dict[str, tuple[ScoredForecast, ...]]:
+    """Each market's scored forecasts as the scorecard keeps them (one per model and prompt
+    version: domain.scoring.one_per_market), oldest first: all it reads of them."""
+    by_ticker: dict[str, list[ScoredForecast]] = defaultdict(list)
+    for forecast in forecasts:
+        by_ticker[forecast.ticker].append(forecast)
+    return {ticker: tuple(one_per_market(group)) for ticker, group in by_ticker.items()}

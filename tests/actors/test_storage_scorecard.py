@@ -30,6 +30,7 @@ from domain.models import (
     LlmCall,
     MarketResult,
 )
+from domain.scoring import one_per_market
 from infra.db.repository import Database
 from tests.infra.db.builders import at, execution, position
 
@@ -66,7 +67,7 @@ def call(n: int, cost: str) -> LlmCall:
 
 def as_read(inputs: ScorecardInputs) -> tuple[object, ...]:
     return (
-        sorted(f.model_dump_json() for f in inputs.scored),
+        sorted(f.model_dump_json() for f in one_per_market(inputs.scored)),
         sorted(t.model_dump_json() for t in inputs.trades),
         inputs.api_costs,
     )
@@ -86,6 +87,7 @@ def from_the_book(db_path: Path) -> tuple[object, ...]:
 
 def test_the_inputs_follow_each_commit(storage: pykka.ActorRef[Any], db_path: Path) -> None:
     [first] = commit(storage, InsertForecast(forecast=forecast("KX-A", "0.6"))).forecasts
+    commit(storage, InsertForecast(forecast=forecast("KX-A", "0.7")))  # not scored: the first is
     commit(storage, ResolveForecasts(ticker="KX-A", outcome=MarketResult.YES, resolved_at=at(5)))
     assert len(ask(storage, GetScorecardInputs()).scored) == 1  # read in full
 
@@ -111,7 +113,10 @@ def test_the_inputs_follow_each_commit(storage: pykka.ActorRef[Any], db_path: Pa
     )
     kept = ask(storage, GetScorecardInputs())
     assert as_read(kept) == from_the_book(db_path)
-    assert {(f.ticker, f.traded) for f in kept.scored} == {("KX-A", False), ("KX-B", True)}
+    assert {(f.ticker, f.probability, f.traded) for f in kept.scored} == {
+        ("KX-A", Decimal("0.6"), False),
+        ("KX-B", Decimal("0.3"), True),
+    }
     assert [t.pnl for t in kept.trades] == [Decimal("-5.67")]
     assert kept.api_costs == (("m", "v1", Decimal("0.03")),)
     assert first.id is not None
