@@ -100,25 +100,23 @@ class TitleIndex:
             days = days | {None}
         found: set[str] = set()
         for query in set(variants):
-            for entry in self._blocked(query, days):
-                if entry not in found and any(
-                    comparable(query, mine) for mine in self.entries[entry][0]
-                ):
+            for entry in self._blocked(query, days) - found:
+                if any(comparable(query, mine) for mine in self.entries[entry][0]):
                     found.add(entry)
         return found
 
-    def _blocked(self, query: Variant, days: frozenset[Day] | None) -> Iterator[str]:
+    def _blocked(self, query: Variant, days: frozenset[Day] | None) -> set[str]:
         """A superset of the entries comparable with `query`, without scanning the others."""
+        blocked: set[str] = set()
         for numbers in self._subsets(query.numbers):  # entries whose numbers are all the query's
             for key in query.keys:
-                for entries in _within(self._by_key, (key, numbers), days):
-                    yield from entries
-        if not query.numbers:
-            return
-        holding = [self._by_number.get(number, {}) for number in query.numbers]  # all of them
-        for day in holding[0] if days is None else days:
-            sets = sorted((postings.get(day, set()) for postings in holding), key=len)
-            yield from sets[0].intersection(*sets[1:])
+                blocked.update(*_within(self._by_key, (key, numbers), days))
+        if query.numbers:
+            holding = [self._by_number.get(number, {}) for number in query.numbers]  # all of them
+            for day in holding[0] if days is None else days:
+                sets = sorted((postings.get(day, set()) for postings in holding), key=len)
+                blocked |= sets[0].intersection(*sets[1:])
+        return blocked
 
     def _subsets(self, numbers: frozenset[str]) -> Iterator[frozenset[str]]:
         """Every subset of `numbers` (the empty one included) that some entry has."""
