@@ -860,11 +860,8 @@ class Repository:
         first, with its event, the Kalshi mid when it was made and whether an order filled on
         it (the scorecard keeps one per market: domain.scoring.one_per_market); only those of
         `tickers` when given."""
-        traded = (
-            select(ExecutionRow.forecast_id)
-            .where(ExecutionRow.forecast_id.is_not(None), ExecutionRow.filled_count > ZERO)
-            .distinct()
-            .subquery()
+        traded = exists().where(
+            ExecutionRow.forecast_id == ForecastRow.id, ExecutionRow.filled_count > ZERO
         )
         rows = self._all(
             select(
@@ -876,9 +873,8 @@ class Repository:
                 ForecastRow.yes_ask,
                 ForecastRow.outcome,
                 self._event_of(ForecastRow.ticker).label("event"),
-                traded.c.forecast_id.label("traded"),
+                traded.label("traded"),
             )
-            .outerjoin(traded, traded.c.forecast_id == ForecastRow.id)
             .where(
                 ForecastRow.outcome.in_(("yes", "no")),
                 true() if tickers is None else ForecastRow.ticker.in_(tickers),
@@ -894,7 +890,7 @@ class Repository:
                 ticker=row["ticker"],
                 event_ticker=row["event"] or row["ticker"],
                 market_probability=_mid(row["yes_bid"], row["yes_ask"]),
-                traded=row["traded"] is not None,
+                traded=bool(row["traded"]),
             )
             for row in rows
         ]

@@ -108,6 +108,7 @@ class ExecutionRow(Base):
         one_of("side", Side),
         one_of("status", ExecutionStatus),
         Index(None, "status"),
+        Index(None, "forecast_id"),  # whether a forecast was traded on (the scorecard)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

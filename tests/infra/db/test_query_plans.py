@@ -19,7 +19,7 @@ from domain.models import MarketStatus as Status
 from infra.db.repository import Database, Repository
 from tests.infra.db.builders import at, execution
 
-HISTORY_TABLES = ("market_snapshots", "forecasts", "bankroll_history")
+HISTORY_TABLES = ("market_snapshots", "forecasts", "bankroll_history", "executions")
 
 
 @contextmanager
