@@ -7,7 +7,7 @@ linker's scores (domain.linking.Linker: a pair is scored again only when a side 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -40,7 +40,7 @@ from domain.messages import (
     RunCycle,
     Write,
 )
-from domain.models import Market
+from domain.models import Market, OrderBook
 from domain.money import ZERO
 from domain.recording import PruneRecordings, RecordedCandidate, RecordedFees, RecordScan
 from domain.screening import ScreenSettings, screen
@@ -248,12 +248,15 @@ class Scanner(BaseActor):
             )
             for c in candidates
         )
+        held_markets = tuple(m for m in markets if m.ticker in held)
+        analysed = {c.market.ticker for c in candidates}
         writes: list[Write] = [
             RecordScan(
                 ts=now,
                 cycle=cycle,
                 candidates=recorded,
-                held=tuple(m for m in markets if m.ticker in held),
+                held=held_markets,
+                held_books=self._held_books(m for m in held_markets if m.ticker not in analysed),
             )
         ]
         if self.keep_recordings is not None:
@@ -262,3 +265,15 @@ class Scanner(BaseActor):
             self.directory.get("storage").tell(CommitWork(writes=tuple(writes)))
         except (ActorUnavailable, pykka.ActorDeadError):  # the supervisor is handling it
             self.log.warning("cycle {} not recorded: storage is not running", cycle)
+
+    def _held_books(self, markets: Iterable[Market]) -> tuple[OrderBook, ...]:
+        """The books of held markets not analysed this cycle, which the kill switch marks the
+        positions to (a book that cannot be read is left out, as the kill switch would find
+        it unreadable too)."""
+        books = []
+        for market in markets:
+            try:
+                books.append(self.client.get_orderbook(market.ticker))
+            except KalshiError as exc:
+                self.log.info("held {}: book not recorded: {}", market.ticker, exc)
+        return tuple(books)

@@ -67,12 +67,15 @@ class RecordedAnswer(Frozen):
 
 
 class RecordScan(Frozen):
-    """One cycle's market inputs: the markets analysed and the markets held."""
+    """One cycle's market inputs: the markets analysed and the markets held, with the books
+    of the held markets not analysed (the kill switch marks every held position to its book:
+    a replay serves these so that it values them as the recorded run did)."""
 
     ts: AwareDatetime
     cycle: int
     candidates: tuple[RecordedCandidate, ...]
     held: tuple[Market, ...] = ()
+    held_books: tuple[OrderBook, ...] = ()
 
 
 class RecordLlmExchange(Frozen):

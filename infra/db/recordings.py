@@ -54,6 +54,7 @@ class RecordedScan(Frozen):
     cycle: int
     candidates: tuple[RecordedCandidate, ...] = ()
     held: tuple[Market, ...] = ()
+    held_books: tuple[OrderBook, ...] = ()  # none in a recording made before they were kept
 
 
 class Recordings(Repository):
@@ -90,13 +91,15 @@ class Recordings(Repository):
                 "fees_hash": self._blob("fees", c.fees),
             }
             for c in scan.candidates
-        ] + [
+        ]
+        held_books = {b.ticker: b for b in scan.held_books}
+        rows += [
             {
                 "scan_id": scan_id,
                 "ticker": m.ticker,
                 "role": "held",
                 "market_hash": self._blob("market", m),
-                "book_hash": None,
+                "book_hash": self._blob("book", held_books.get(m.ticker)),
                 "polymarket_hash": None,
                 "fees_hash": None,
             }
@@ -220,6 +223,10 @@ class Recordings(Repository):
         by_scan: dict[int, list[Mapping[str, Any]]] = {}
         for row in markets:
             by_scan.setdefault(row["scan_id"], []).append(row)
+        held = {
+            scan["id"]: [row for row in by_scan.get(scan["id"], []) if row["role"] == "held"]
+            for scan in scans
+        }
         return [
             RecordedScan(
                 id=scan["id"],
@@ -239,8 +246,12 @@ class Recordings(Repository):
                 ),
                 held=tuple(
                     _load(Market, bodies, row["market_hash"], _market_row(row))
-                    for row in by_scan.get(scan["id"], [])
-                    if row["role"] == "held"
+                    for row in held[scan["id"]]
+                ),
+                held_books=tuple(
+                    _load(OrderBook, bodies, row["book_hash"], _market_row(row))
+                    for row in held[scan["id"]]
+                    if row["book_hash"] is not None
                 ),
             )
             for scan in scans

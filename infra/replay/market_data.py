@@ -101,10 +101,14 @@ class RecordedMarketData:
         return market
 
     def get_orderbook(self, ticker: str, depth: int = 0) -> OrderBook:  # noqa: ARG002
-        """The book recorded for `ticker` in the current scan; empty if none was (the bot
-        only reads the books of the markets it analyses)."""
+        """The book recorded for `ticker` in the current scan, analysed or held (the kill
+        switch marks held positions to it); empty if none was (a market neither analysed
+        nor held, or a recording made before held books were kept)."""
         scan = self.current_scan()
-        books = {} if scan is None else {c.market.ticker: c.book for c in scan.candidates}
+        if scan is None:
+            return OrderBook(ticker=ticker)
+        books = {b.ticker: b for b in scan.held_books}
+        books.update((c.market.ticker, c.book) for c in scan.candidates)
         return books.get(ticker, OrderBook(ticker=ticker))
 
     def get_fee_schedule(self, event_ticker: str) -> FeeSchedule:

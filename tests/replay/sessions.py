@@ -58,13 +58,9 @@ def ledger_changes(path: Path) -> tuple[list[tuple[Any, ...]], Any]:
 
 
 def replay_env(**extra: str) -> dict[str, str]:
-    """The environment of a replay run with the recorded session's settings, but for the kill
-    switch: a recording keeps no order book for a market held but not analysed, so the replay
-    marks it at $0 where the recorded run saw its bid, and could halt where that run did not."""
+    """The environment of a replay run with the recorded session's settings."""
     return child_env(
         PMT_SCANNER__MAX_CANDIDATES=str(SCANNER["max_candidates"]),
         PMT_SCANNER__COOLDOWN_MINUTES=str(SCANNER["cooldown_minutes"]),
-        PMT_RISK__MAX_DAILY_LOSS_FRACTION="1",
-        PMT_RISK__MAX_DRAWDOWN="1",
         **extra,
     )

@@ -58,7 +58,8 @@ SCANS = (
         ts=T0 + HOUR,
         cycle=2,
         candidates=(candidate("A", "0.55", "A LATER"),),
-        held=(market("B", "0.12"),),
+        held=(market("B", "0.12"), market("D", "0.20")),
+        held_books=(OrderBook(ticker="B", no_bids=(BookLevel(price=D("0.86"), count=D(5)),)),),
     ),
     RecordedScan(id=3, ts=T0 + 2 * HOUR, cycle=3, candidates=(candidate("C", "0.30"),)),
 )
@@ -107,9 +108,10 @@ def test_the_market_is_the_latest_scan_at_or_before_the_clock() -> None:
     assert data.get_orderbook("A").best_yes_bid == D("0.40")
     assert [p.id for p in RecordedGamma(data).get_all_markets()] == ["p-A-0.40", "p-B-0.10"]
     clock.set(T0 + HOUR)
-    assert [m.ticker for m in data.get_all_markets()] == ["A", "B"]
+    assert [m.ticker for m in data.get_all_markets()] == ["A", "B", "D"]
     assert data.get_market("A").title == "A LATER"
-    assert data.get_orderbook("B").yes_bids == ()  # held: no book was read, none is invented
+    assert data.get_orderbook("B").best_no_bid == D("0.86")  # held: the book recorded for it
+    assert data.get_orderbook("D").yes_bids == ()  # held, no book recorded: none is invented
     with pytest.raises(VenueRefused):
         data.get_market("C")  # first recorded later
 

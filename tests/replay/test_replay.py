@@ -7,8 +7,11 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from loguru import logger
 
 from domain.prompting import PROMPT_VERSION
+from infra.db.recordings import Recordings
+from infra.db.repository import Database
 from tests.in_process import run_main_in_process
 from tests.replay.sessions import (
     ledger,
@@ -22,9 +25,27 @@ from tests.replay.sessions import (
 CYCLES = 6
 
 
+UNMARKED = "kill switch: "  # its warning naming the positions it valued at $0
+
+
 @pytest.fixture(scope="module")
-def recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return record_session(tmp_path_factory.mktemp("recorded"), CYCLES)
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, set[str]]:
+    """The recorded session, and the kill switch's warnings in it."""
+    warned: set[str] = set()
+    sink = logger.add(
+        lambda message: warned.add(message.record["message"]),
+        filter=lambda record: record["message"].startswith(UNMARKED),
+    )
+    try:
+        path = record_session(tmp_path_factory.mktemp("recorded"), CYCLES)
+    finally:
+        logger.remove(sink)
+    return path, warned
+
+
+@pytest.fixture(scope="module")
+def recording(recorded: tuple[Path, set[str]]) -> Path:
+    return recorded[0]
 
 
 def test_a_replay_places_the_same_orders_and_books_the_same_ledger(
@@ -99,3 +120,34 @@ def test_a_file_that_is_not_a_recording_is_refused(tmp_path: Path, recording: Pa
     result = run_main_in_process("replay", "--db", str(recording), "--out", str(recording))
     assert result.returncode == 2
     assert "must not be the recording" in result.stderr
+
+
+def test_a_held_market_not_analysed_is_marked_as_recorded_and_the_kill_switch_agrees(
+    recorded: tuple[Path, set[str]], tmp_path: Path
+) -> None:
+    """The kill switch (on by default) marks every held position to its book: a market held
+    but not analysed in a later cycle is valued at its recorded bids, as in the recorded run,
+    not at $0 for want of a book."""
+    recording, warned = recorded
+    out = tmp_path / "replay.db"
+    result = run_main_in_process(
+        "replay", "--db", str(recording), "--out", str(out), env=replay_env()
+    )
+    assert result.returncode == 0, result.stderr
+    replayed = {
+        line[line.index(UNMARKED) :] for line in result.stderr.splitlines() if UNMARKED in line
+    }
+    assert replayed == warned  # the same positions without a bid, none for want of a book
+    halts = "SELECT code FROM trading_halts ORDER BY id"
+    assert rows(recording, halts) == []  # the recorded run never halted
+    assert rows(out, halts) == rows(recording, halts)
+    with Database.open(recording) as db, db.read(Recordings) as recordings:
+        scans = recordings.scans(None, None)
+    held_only = [
+        book
+        for scan in scans
+        for book in scan.held_books
+        if book.ticker not in {c.market.ticker for c in scan.candidates}
+        and (book.best_yes_bid or book.best_no_bid)
+    ]
+    assert held_only, "the recorded session held a market it did not analyse, with bids"
