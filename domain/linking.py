@@ -531,12 +531,19 @@ class Linker:
                 del self._scored[ticker][poly_id]
         window = self.config.max_close_gap
         self.pairs_scored = 0
+        # Markets worded alike on the same days ask the same question of the index: once.
+        asked: dict[tuple[object, ...], set[str]] = {}
         for ticker in fresh_tickers:
-            for poly_id in self._polys.index.comparable(*self._kalshi.query(ticker, window)):
+            query = self._kalshi.query(ticker, window)
+            if ("poly", *query) not in asked:
+                asked["poly", *query] = self._polys.index.comparable(*query)
+            for poly_id in asked["poly", *query]:
                 self._keep(kalshi[ticker], polys[poly_id])
         for poly_id in fresh_polys:
-            found = self._kalshi.index.comparable(*self._polys.query(poly_id, window))
-            for ticker in found - fresh_tickers:
+            query = self._polys.query(poly_id, window)
+            if ("kalshi", *query) not in asked:
+                asked["kalshi", *query] = self._kalshi.index.comparable(*query)
+            for ticker in asked["kalshi", *query] - fresh_tickers:
                 self._keep(kalshi[ticker], polys[poly_id])
         return self._assign(kalshi, polys)
 
