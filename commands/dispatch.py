@@ -26,12 +26,14 @@ PIPED_WIDTH = 200  # columns when the output is a file or a pipe: nothing wraps 
 
 
 def make_console() -> Console:
-    """The terminal's width on a terminal; a wide page when piped, so no table is squeezed.
+    """The terminal's width on a terminal; when piped, `COLUMNS` if set, else a wide page so
+    no table is squeezed.
 
     Markup and emoji codes are off: text from a venue, a model or the book (a ticker `[/]`, a
     title with `[link=...]` or `:warning:`) is shown as it is, in every table and line. A line
     styled on purpose says `markup=True` and escapes what it interpolates."""
-    width = None if sys.stdout.isatty() else PIPED_WIDTH
+    columns = os.environ.get("COLUMNS", "")
+    width = None if sys.stdout.isatty() or columns.isdigit() else PIPED_WIDTH
     return Console(width=width, markup=False, emoji=False)
 
 

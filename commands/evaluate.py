@@ -18,10 +18,10 @@ from typing import Any
 from loguru import logger
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from commands.base import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK
 from commands.report import money_text, score_text
+from commands.views import new_table
 from domain.evaluation import StrategyResult
 from domain.forecasting import Forecaster
 from domain.money import CENT
@@ -89,7 +89,7 @@ def render_strategies(
 ) -> None:
     """The strategies side by side: skill and P&L with their intervals (`expected` names the
     column of P&L against the reference value each trade was made at)."""
-    table = Table(title=title, caption=caption)
+    table = new_table(title, caption=caption)
     for column in ("strategy", "markets", "trades", "Brier skill", "log-loss gain"):
         table.add_column(column, justify="left" if column == "strategy" else "right")
     table.add_column("realised P&L", justify="right")

@@ -4,9 +4,8 @@ event. Tickers are never cut: a narrow terminal wraps them, a pipe gets the whol
 from __future__ import annotations
 
 from rich.console import Console
-from rich.table import Table
 
-from commands.views import money, price, when
+from commands.views import minute, money, new_table, price
 from domain.models import Execution
 from infra.db.history import Trade, Valuation, grouped_exposure
 
@@ -18,7 +17,7 @@ def render_holdings(trades: list[Trade], orders: list[Execution], console: Conso
         render_orders(orders, console)
     exposure = grouped_exposure(held)
     if exposure:
-        table = Table(title="Exposure per event (cost of open positions)")
+        table = new_table("Exposure per event (cost of open positions)")
         table.add_column("event", overflow="fold")
         table.add_column("cost", justify="right")
         for event, cost in sorted(exposure.items(), key=lambda item: -item[1]):
@@ -30,11 +29,11 @@ def render_positions(held: list[Trade], console: Console) -> None:
     valued = Valuation.of(held)
     unmarked = valued.unmarked
     without = f" ({unmarked} without a current mark, valued at $0)" if unmarked else ""
-    table = Table(
-        title=f"Open positions ({len(held)}): worth {money(valued.market_value)} at the best bid"
+    table = new_table(
+        f"Open positions ({len(held)}): worth {money(valued.market_value)} at the best bid"
         f" of the side held, unrealized P&L {money(valued.unrealized_pnl)}{without}"
     )
-    table.add_column("ticker", overflow="fold", min_width=12)
+    table.add_column("ticker", overflow="fold")
     for column in ("side", "count", "entry", "cost", "mark", "value", "unrealized"):
         table.add_column(column, justify="left" if column == "side" else "right")
     table.add_column("closes", overflow="fold")
@@ -52,7 +51,7 @@ def render_positions(held: list[Trade], console: Console) -> None:
             price(t.last_bid),
             money(worth),
             money(t.unrealized),
-            when(t.snapshot.close_time) if t.snapshot else "-",
+            minute(t.snapshot.close_time) if t.snapshot else "-",
             p.status.value,
             _marked(t),
         )
@@ -63,16 +62,16 @@ def _marked(t: Trade) -> str:
     """When the mark was seen, or why there is none (the position then counts at $0)."""
     if t.snapshot is None:
         return "never seen"
-    seen = when(t.snapshot.ts)
+    seen = minute(t.snapshot.ts)
     if t.mark_stale:
         return f"STALE: not in the last scan, seen {seen}"
     return seen if t.mark is not None else f"no bid, seen {seen}"
 
 
 def render_orders(orders: list[Execution], console: Console) -> None:
-    table = Table(title=f"Open orders ({len(orders)}): not known to be final")
+    table = new_table(f"Open orders ({len(orders)}): not known to be final")
     table.add_column("client order id", overflow="fold")
-    table.add_column("ticker", overflow="fold", min_width=12)
+    table.add_column("ticker", overflow="fold")
     for column in ("side", "count", "limit", "reserved", "status", "since"):
         table.add_column(column)
     for e in orders:
@@ -84,6 +83,6 @@ def render_orders(orders: list[Execution], console: Console) -> None:
             price(e.limit_price),
             money(e.reserved),
             e.status.value,
-            when(e.created_at),
+            minute(e.created_at),
         )
     console.print(table)

@@ -8,10 +8,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
 from commands.base import EXIT_OK
-from commands.views import money
+from commands.views import money, new_table
 from domain.scoring import Interval, ModelScore, scorecard
 from infra.db.reading import open_for_reading
 from infra.settings import Settings
@@ -47,8 +46,8 @@ def render_scorecard(path: Path, console: Console) -> None:
     if not scores:
         console.print("No forecasts have been scored yet: they are scored as their markets settle.")
         return
-    table = Table(
-        title="Forecast scorecard: skill against the Kalshi mid when each forecast was made",
+    table = new_table(
+        "Forecast scorecard: skill against the Kalshi mid when each forecast was made",
         caption="One forecast per market (the first traded on, else the first made). Brackets:"
         " 95% intervals clustered by event. Skill > 0 beats the market.",
     )
@@ -73,7 +72,7 @@ def render_scorecard(path: Path, console: Console) -> None:
     for s in scores:
         if not s.buckets:
             continue
-        calibration = Table(title=f"Calibration: {s.model} {s.prompt_version}".rstrip())
+        calibration = new_table(f"Calibration: {s.model} {s.prompt_version}".rstrip())
         for column in ("forecast", "count", "mean forecast", "happened"):
             calibration.add_column(column, justify="right")
         for bucket in s.buckets:

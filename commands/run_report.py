@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from commands.views import money
+from commands.views import money, new_table
 from domain.health import HealthCheck, Part
 from domain.messages import CycleStats
 
@@ -40,6 +40,10 @@ TOTALS = (
 )
 
 
+SHOWN_AT_EACH_END = 3  # a long run's table: its first and last cycles, then the total
+SUMMARISED_AFTER = 2 * SHOWN_AT_EACH_END + 2
+
+
 @dataclass(frozen=True)
 class Holdings:
     """The book at the end of a run: open positions at their marks, and the run's fees."""
@@ -49,6 +53,37 @@ class Holdings:
     market_value: Decimal
     unrealized_pnl: Decimal
     fees: Decimal
+
+
+def _row(stats: CycleStats) -> list[str]:
+    return [str(stats.cycle), *(str(c(stats)) for _, c in COLUMNS), money(stats.realized_pnl)]
+
+
+def cycle_table(cycles: Sequence[CycleStats]) -> Table:
+    """A row per cycle; past SUMMARISED_AFTER cycles, the first and last few, a line for those
+    left out, and a total (the log has every cycle)."""
+    table = new_table(f"{len(cycles)} cycle(s)")
+    table.add_column("cycle", justify="right")
+    for title, _ in COLUMNS:
+        table.add_column(title, justify="right")
+    table.add_column("P&L", justify="right")
+    if len(cycles) <= SUMMARISED_AFTER:
+        for stats in cycles:
+            table.add_row(*_row(stats))
+        return table
+    for stats in cycles[:SHOWN_AT_EACH_END]:
+        table.add_row(*_row(stats))
+    left_out = len(cycles) - 2 * SHOWN_AT_EACH_END
+    table.add_row(f"{left_out} more", *("..." for _ in COLUMNS), "...")
+    for stats in cycles[-SHOWN_AT_EACH_END:]:
+        table.add_row(*_row(stats))
+    table.add_section()
+    table.add_row(
+        "total",
+        *(str(sum(c(stats) for stats in cycles)) for _, c in COLUMNS),
+        money(sum((stats.realized_pnl for stats in cycles), Decimal(0))),
+    )
+    return table
 
 
 def render_run(
@@ -67,18 +102,7 @@ def render_run(
     console.print(
         f"[bold]Run on {escape(venue)}[/bold]; forecaster: {escape(forecaster)}", markup=True
     )
-    table = Table(title=f"{len(cycles)} cycle(s)")
-    table.add_column("cycle", justify="right")
-    for title, _ in COLUMNS:
-        table.add_column(title, justify="right")
-    table.add_column("P&L", justify="right")
-    for stats in cycles:
-        table.add_row(
-            str(stats.cycle),
-            *(str(column(stats)) for _, column in COLUMNS),
-            money(stats.realized_pnl),
-        )
-    console.print(table)
+    console.print(cycle_table(cycles))
     totals = ", ".join(
         f"{label} {sum(getattr(stats, name) for stats in cycles)}" for label, name in TOTALS
     )

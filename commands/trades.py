@@ -14,10 +14,19 @@ import sys
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
 from commands.base import EXIT_OK
-from commands.views import csv_cell, exact, money, price, read_history, utc_argument, when
+from commands.views import (
+    csv_cell,
+    exact,
+    minute,
+    money,
+    new_table,
+    price,
+    read_history,
+    utc_argument,
+    when,
+)
 from infra.db.history import Trade
 from infra.db.tables import PositionRow
 from infra.settings import Settings
@@ -156,11 +165,9 @@ def execute(settings: Settings, options: argparse.Namespace, console: Console) -
 def render(trades: list[Trade], console: Console, total: int) -> None:
     shown = f"{total}" if total == len(trades) else f"the newest {len(trades)} of {total}"
     more = "" if total == len(trades) else " (--limit 0 shows every one)"
-    table = Table(
-        title=f"Trades ({shown}){more}; P&L of open ones at the best bid of the side held"
-    )
+    table = new_table(f"Trades ({shown}){more}; P&L of open ones at the best bid of the side held")
     table.add_column("#", justify="right")
-    table.add_column("ticker", overflow="fold", min_width=12)
+    table.add_column("ticker", overflow="fold")
     for column in ("side", "count", "opened", "entry", "fees", "forecast", "market"):
         table.add_column(column, justify="right" if column != "side" else "left")
     table.add_column("exit", overflow="fold")
@@ -170,7 +177,7 @@ def render(trades: list[Trade], console: Console, total: int) -> None:
         p = t.position
         sold = _parts_text(t)
         if p.payout is not None:
-            exit_text = f"{sold or 'closed'}, {when(p.closed_at)}"
+            exit_text = f"{sold or 'closed'}, {minute(p.closed_at)}"
         else:
             exit_text = f"open, mark {price(t.mark)}" + (f"; {sold}" if sold else "")
         table.add_row(
@@ -178,7 +185,7 @@ def render(trades: list[Trade], console: Console, total: int) -> None:
             p.ticker,
             p.side.value,
             f"{t.contracts:f}",
-            when(p.opened_at),
+            minute(p.opened_at),
             price(t.entry_price),
             money(t.fees),
             price(t.forecast_probability),

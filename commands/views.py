@@ -14,6 +14,9 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
+from rich import box
+from rich.table import Table
+
 from domain.clock import format_utc, parse_utc
 from domain.money import usd
 from infra.db.history import History
@@ -66,3 +69,17 @@ def price(amount: Decimal | None) -> str:
 
 def when(moment: datetime | None) -> str:
     return "-" if moment is None else format_utc(moment)
+
+
+def minute(moment: datetime | None) -> str:
+    """A time in a table cell, to the minute ("2026-11-24 13:23"; UTC like every time shown):
+    the exact one is in --json."""
+    return "-" if moment is None else format_utc(moment)[:16].replace("T", " ")
+
+
+def new_table(title: str, caption: str | None = None) -> Table:
+    """Every view's table: rules under the header only, no side borders, so a table of a dozen
+    columns fits a 100-column terminal."""
+    return Table(
+        title=title, caption=caption, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True
+    )

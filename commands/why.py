@@ -12,10 +12,9 @@ from decimal import Decimal
 
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from commands.base import EXIT_FAILURE, EXIT_OK
-from commands.views import money, price, read_history, when
+from commands.views import minute, money, new_table, price, read_history, when
 from domain.evidence import mid_of, pooled
 from domain.execution import opposite
 from domain.marks import side_probability
@@ -174,7 +173,7 @@ def _sizing(e: Execution) -> str:
 
 
 def _ledger(console: Console, rows: tuple[LedgerEntry, ...], highlight: int | None) -> None:
-    table = Table(title="Ledger rows")
+    table = new_table("Ledger rows")
     for column in ("row", "time", "reason", "change", "balance", "evidence"):
         table.add_column(column, overflow="fold")
     for r in rows:
@@ -182,7 +181,7 @@ def _ledger(console: Console, rows: tuple[LedgerEntry, ...], highlight: int | No
         evidence = " ".join(x for x in (r.ref_type, r.ref_id, r.detail) if x)
         table.add_row(
             str(r.id),
-            when(r.ts),
+            minute(r.ts),
             r.reason,
             money(r.change),
             money(r.balance),

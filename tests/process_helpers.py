@@ -50,9 +50,12 @@ def child_env(**extra: str) -> dict[str, str]:
 
     A child keeps the bytecode it compiles (in the tree's ignored __pycache__ folders) even
     where the environment sets PYTHONDONTWRITEBYTECODE: otherwise every process the suite
-    starts compiles every module of the program again (0.3-0.4 s of CPU a start)."""
+    starts compiles every module of the program again (0.3-0.4 s of CPU a start). The runner's
+    terminal size (COLUMNS, LINES: pytest-xdist's workers have them) is not the child's: its
+    output is piped."""
     prefixes = ("PMT_", "KALSHI_", "ANTHROPIC_", "OPENAI_", "PYTHONDONTWRITEBYTECODE")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+    terminal = {"COLUMNS", "LINES"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes) and k not in terminal}
     env.update({"PMT_LLM__PROVIDER": "offline", "PYTHONUNBUFFERED": "1"})
     env.update(extra)
     return env

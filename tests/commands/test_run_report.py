@@ -37,8 +37,8 @@ def test_the_report_counts_partial_fills_and_shows_unrealised_pnl_fees_and_llm_c
         console, "sim", "offline", [cycle], Decimal(1000), Decimal(900), holdings, True, "ok"
     )
     text = console.export_text()
-    row = next(line for line in text.splitlines() if line.startswith("│     1"))
-    assert [cell.strip() for cell in row.split("│")[1:-1]][4:6] == ["3", "2"]  # orders, filled
+    row = next(cells for cells in map(str.split, text.splitlines()) if cells[:2] == ["1", "0"])
+    assert row[4:6] == ["3", "2"]  # orders, filled
     assert "equity $930.00 with 2 open position(s) worth $30.00" in text
     assert "(1 without a bid, valued at $0)" in text
     assert "realized $2.65 this run, unrealized -$78.87" in text
@@ -67,3 +67,22 @@ def test_the_report_says_each_unhealthy_part_and_the_cycles_given_up() -> None:
     healthy = Console(record=True, width=200)
     render_run(healthy, "sim", "offline", [], Decimal(1000), Decimal(1000), holdings, True, "ok")
     assert "Health: ok" in healthy.export_text()
+
+
+def test_a_long_run_shows_its_first_and_last_cycles_and_a_total_within_100_columns() -> None:
+    """Issue 24: after 10 minutes the report printed 94 rows, one per cycle."""
+    cycles = [
+        CycleStats(cycle=n, started_at=START, orders_placed=2, realized_pnl=Decimal("0.50"))
+        for n in range(1, 95)
+    ]
+    holdings = Holdings(0, 0, Decimal(0), Decimal(0), Decimal(0))
+    console = Console(record=True, width=100)
+    render_run(console, "sim", "offline", cycles, Decimal(1000), Decimal(1047), holdings, True, "")
+    lines = console.export_text().splitlines()
+    first = [cells[0] for cells in map(str.split, lines) if cells[1:2] == ["0"]]  # cycle rows
+    assert first == ["1", "2", "3", "92", "93", "94", "total"]
+    assert any(line.split()[:2] == ["88", "more"] for line in lines)
+    [total] = [line.split() for line in lines if line.split()[:1] == ["total"]]
+    assert total[4] == "188"  # orders over every cycle
+    assert total[-1] == "$47.00"
+    assert max(map(len, lines)) <= 100
