@@ -22,6 +22,10 @@ def chain_problem(repo: Repository, chain: LedgerChain) -> str:
             f"bankroll_history is empty, but the book holds {chain.book_rows} positions and"
             " executions: the ledger was emptied"
         )
+    if chain.first_bad_time is not None:
+        # Read as any row is read, so an unreadable time stops the run with the same words
+        # (DatabaseCorruptError) whichever check meets it first.
+        repo.ledger_entry(chain.first_bad_time)
     if chain.first_break is None:
         return ""
     entry = repo.ledger_entry(chain.first_break)

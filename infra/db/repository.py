@@ -122,6 +122,7 @@ class LedgerChain(NamedTuple):
 
     rows: int
     first_break: int | None  # id of the first row whose balance breaks the chain
+    first_bad_time: int | None  # id of the first row whose time SQLite cannot read
     last_balance: Decimal
     book_rows: int  # positions and executions: a book that an empty ledger cannot explain
 
@@ -137,6 +138,7 @@ _CHAIN = text(
     SELECT COUNT(*) AS rows,
            MIN(CASE WHEN row.balance != row.change + COALESCE(previous.balance, 0)
                     THEN row.id END) AS first_break,
+           MIN(CASE WHEN julianday(row.ts) IS NULL THEN row.id END) AS first_bad_time,
            (SELECT balance FROM bankroll_history ORDER BY id DESC LIMIT 1) AS last_balance,
            (SELECT COUNT(*) FROM positions) + (SELECT COUNT(*) FROM executions) AS book_rows
     FROM bankroll_history AS row
@@ -318,6 +320,7 @@ class Repository:
         return LedgerChain(
             rows=row["rows"],
             first_break=row["first_break"],
+            first_bad_time=row["first_bad_time"],
             last_balance=ZERO if last is None else from_micros(stored_integer(last, MICROS)),
             book_rows=row["book_rows"],
         )
