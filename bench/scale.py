@@ -250,6 +250,7 @@ def main() -> None:
         for name, cycles in ages.items():
             books[name] = directory / f"{name.replace(' ', '-')}-{cycles}-{args.markets}.db"
             if books[name].exists():
+                migrate(books[name])  # a kept book, brought to this revision
                 continue
             start = time.perf_counter()
             build(books[name], cycles, args.markets, history)

@@ -213,8 +213,9 @@ class History(Repository):
         snapshots = self.latest_snapshots(tickers)
         # The newest snapshot by primary key (scans are written in time order), not max(ts):
         # that would read every snapshot.
+        newest = select(func.max(MarketSnapshotRow.id)).scalar_subquery()
         last_scan = self._connection.execute(
-            select(MarketSnapshotRow.ts).order_by(MarketSnapshotRow.id.desc()).limit(1)
+            select(MarketSnapshotRow.ts).where(MarketSnapshotRow.id == newest)
         ).scalar()
         parts: dict[int, list[PnlEvent]] = defaultdict(list)
         for event in self._pnl(PnlRow.position_id.in_([p.id for p in positions])):

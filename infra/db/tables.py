@@ -315,7 +315,12 @@ class LlmCallRow(Base):
     """One call to a language model: its usage and its cost (also a ledger row, `api_cost`)."""
 
     __tablename__ = "llm_calls"
-    __table_args__ = (Index(None, "ts"), Index(None, "model", "prompt_version"))
+    # By market too: what `trades` and `why` show as a market's LLM cost.
+    __table_args__ = (
+        Index(None, "ts"),
+        Index(None, "model", "prompt_version"),
+        Index(None, "ticker"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[str] = mapped_column(unique=True)

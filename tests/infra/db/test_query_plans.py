@@ -16,10 +16,11 @@ from sqlalchemy import Connection, event
 
 from domain.models import ExecutionStatus, Forecast, ForecastInputs, Market, MarketResult
 from domain.models import MarketStatus as Status
+from infra.db.history import History
 from infra.db.repository import Database, Repository
 from tests.infra.db.builders import at, execution
 
-HISTORY_TABLES = ("market_snapshots", "forecasts", "bankroll_history", "executions")
+HISTORY_TABLES = ("market_snapshots", "forecasts", "bankroll_history", "executions", "llm_calls")
 
 
 @contextmanager
@@ -38,11 +39,12 @@ def captured(connection: Connection) -> Iterator[list[tuple[str, Any]]]:
 
 
 def full_scans(
-    database: Database, call: Callable[[Repository], object], *, write: bool = False
+    database: Database, call: Callable[[Any], object], *, write: bool = False, view: Any = None
 ) -> list[str]:
     """The plan lines of `call`'s statements that scan a history table from end to end (run
-    in a unit of work if it `write`s, else in a read)."""
-    with database.unit_of_work() if write else database.read() as repo:
+    in a unit of work if it `write`s, else in a read through `view`)."""
+    context = database.unit_of_work() if write else database.read(view or Repository)
+    with context as repo:
         with captured(repo.connection) as statements:
             call(repo)
         plans = [
@@ -86,7 +88,9 @@ def seeded(database: Database) -> Database:
 
 def test_the_scorecard_inputs_read_through_indexes(database: Database) -> None:
     def scorecard(repo: Repository) -> object:
-        return repo.scored_forecasts(), repo.trade_results(), repo.api_costs()
+        # What Storage reads each cycle (infra.db.scorecard): the markets resolved and the
+        # positions changed since; the LLM costs are read once, then added up as calls are made.
+        return repo.scored_forecasts(["KX-1"]), repo.trade_results_by_position([1])
 
     assert full_scans(seeded(database), scorecard) == []
 
@@ -106,3 +110,10 @@ def test_a_plan_that_scans_the_snapshots_is_caught(database: Database) -> None:
         ).all()
 
     assert full_scans(seeded(database), grouped) != []
+
+
+def test_trades_and_status_read_through_indexes(database: Database) -> None:
+    def shown(history: History) -> object:
+        return history.trades(limit=100), history.held()
+
+    assert full_scans(seeded(database), shown, view=History) == []
