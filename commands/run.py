@@ -208,7 +208,7 @@ def _start_new_book(path: Path, keep: int) -> None:
     archived = archive_database(path)
     logger.warning(
         "the embedded simulator is a new exchange each run: the last session's book is kept"
-        " as {} (see it with: main.py status --db {})",
+        " as {} (see it with: pm-trader status --db {})",
         archived,
         archived,
     )

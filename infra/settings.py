@@ -329,7 +329,10 @@ class Settings(BaseSettings):
         frozen=True,
     )
 
-    venue: Venue | None = None
+    venue: Annotated[
+        Venue | None,
+        BeforeValidator(lambda value: value.lower() if isinstance(value, str) else value),
+    ] = None  # `--venue Paper` is paper
     db: Path | None = None
     exchange_url: str | None = None
     # Venue paper: where Kalshi's public market data comes from (unset: production).

@@ -59,7 +59,13 @@ def price_options(args: argparse.Namespace) -> dict[str, object]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m infra.sim", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m infra.sim",
+        description=__doc__,
+        epilog="`python -m infra.sim keygen [KEY_ID]` writes a key pair for an account (its"
+        " own --help says more); give the public key here with --key-id and --public-key.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 = pick a free port")
     parser.add_argument("--seed", type=int, default=0)
@@ -156,7 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     sys.stdout.write(sim.base_url + "\n")
     sys.stdout.flush()
     sys.stderr.write(
-        f"sim exchange: seed={args.seed} markets={args.markets} time_scale={args.time_scale}\n"
+        f"sim exchange: seed={args.seed} markets={args.markets} time_scale={args.time_scale}"
+        f" scenario={sim.config.scenario}\n"
         f"  gamma: {sim.gamma_url}/markets/keyset   admin: {sim.gamma_url}/_sim/faults\n"
     )
     sys.stderr.flush()
