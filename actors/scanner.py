@@ -46,6 +46,7 @@ from domain.recording import PruneRecordings, RecordedCandidate, RecordedFees, R
 from domain.screening import ScreenSettings, screen
 from infra.kalshi.errors import KalshiError
 from infra.polymarket.gamma import PolymarketListing
+from infra.unknown_values import UNKNOWN_VALUES
 from infra.venue_client import VenueClient
 
 Quote = tuple[PolymarketMarket, Decimal]  # the linked Polymarket market, link confidence
@@ -123,7 +124,9 @@ class Scanner(BaseActor):
             listing.served, listing.quarantined, self.max_quarantined_share
         ) or listing_problem(len(markets), None)
         health: list[Write] = []  # kept with the snapshots: one transaction
-        stats = self._checked(stats, now, Part.SCANNER, problem, health)
+        stats = self._checked(
+            stats, now, Part.SCANNER, problem, health, note=UNKNOWN_VALUES.summary()
+        )
         quotes, stats = self._polymarket_quotes(markets, stats, now, health)
         self.directory.get("storage").tell(
             CommitWork(writes=(InsertSnapshots(ts=now, markets=markets), *health))
@@ -189,10 +192,16 @@ class Scanner(BaseActor):
         return quotes, stats.plus(polymarket_markets=len(polys), linked=len(quotes))
 
     def _checked(
-        self, stats: CycleStats, now: datetime, part: Part, problem: str | None, health: list[Write]
+        self,
+        stats: CycleStats,
+        now: datetime,
+        part: Part,
+        problem: str | None,
+        health: list[Write],
+        note: str | None = None,
     ) -> CycleStats:
         """`part` checked: logged if unhealthy, its write added to `health`."""
-        found = check(part, stats.cycle, now, problem)
+        found = check(part, stats.cycle, now, problem, note)
         health.append(logged(self.log, found))
         return stats if found.healthy else stats.plus(unhealthy=(found,))
 

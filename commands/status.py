@@ -53,13 +53,15 @@ def _health(data: StatusData) -> str:
         return "[bold]Health[/bold]   no check yet"
     if not data.unhealthy:
         parts = ", ".join(h.part.value for h in data.health)
-        return f"[bold]Health[/bold]   [green]ok[/green] ({parts} at their last check)"
-    lines = [f"[bold]Health[/bold]   [red]UNHEALTHY[/red]: {len(data.unhealthy)} part(s)"]
+        lines = [f"[bold]Health[/bold]   [green]ok[/green] ({parts} at their last check)"]
+    else:
+        lines = [f"[bold]Health[/bold]   [red]UNHEALTHY[/red]: {len(data.unhealthy)} part(s)"]
     for h in data.unhealthy:
         lines.append(
             f"  {h.part.value}: {escape(h.problem or '')}; cycle {h.cycle} at"
             f" {_when(h.checked_at)}, last healthy {_when(h.last_healthy_at)}"
         )
+    lines.extend(f"  {h.part.value} note: {escape(h.note)}" for h in data.health if h.note)
     return "\n".join(lines)
 
 

@@ -39,6 +39,7 @@ class HealthCheck(Frozen):
     cycle: int
     checked_at: AwareDatetime
     problem: str | None = None  # None: healthy
+    note: str | None = None  # read past, not a failure (values the venue sent that are new)
 
     @property
     def healthy(self) -> bool:
@@ -57,10 +58,13 @@ class PartHealth(Frozen):
     cycle: int
     checked_at: AwareDatetime
     last_healthy_at: AwareDatetime | None
+    note: str | None = None
 
 
-def check(part: Part, cycle: int, at: datetime, problem: str | None) -> HealthCheck:
-    return HealthCheck(part=part, cycle=cycle, checked_at=at, problem=problem)
+def check(
+    part: Part, cycle: int, at: datetime, problem: str | None, note: str | None = None
+) -> HealthCheck:
+    return HealthCheck(part=part, cycle=cycle, checked_at=at, problem=problem, note=note)
 
 
 def record_field(field: str) -> str:

@@ -199,6 +199,7 @@ def status_object(data: StatusData) -> dict[str, Any]:
                     "cycle": h.cycle,
                     "checked_at": _time(h.checked_at),
                     "last_healthy_at": _time(h.last_healthy_at),
+                    "note": h.note,
                 }
                 for h in data.health
             ],

@@ -4,7 +4,7 @@ A value a parser does not know (a new market status, say) must not break a recor
 field is money-critical. When a parser reads past one, it reports it here. The first sighting
 of each (venue, field, value) is logged as a warning, and every sighting is counted, so a
 venue that drifts from the shapes the bot knows shows up as a number, not as silence.
-`counts()` is the figure to show (`status`, the cycle's health).
+`summary()` is what the Scanner keeps as its health note, which `status` shows.
 """
 
 from __future__ import annotations
@@ -40,6 +40,14 @@ class UnknownValues:
         """`"venue field=value": sightings`, for every unknown value seen in this process."""
         with self._lock:
             return {f"{v} {f}={value}": n for (v, f, value), n in sorted(self._counts.items())}
+
+    def summary(self) -> str | None:
+        """One line for the scanner's health (`status` shows it), or None when all was known."""
+        counts = self.counts()
+        if not counts:
+            return None
+        seen = ", ".join(f"{value} x{n}" for value, n in counts.items())
+        return f"read past {sum(counts.values())} value(s) this bot does not know: {seen}"
 
     def total(self) -> int:
         with self._lock:

@@ -958,6 +958,7 @@ class Repository:
         values = {
             "healthy": check.healthy,
             "problem": None if check.problem is None else redactor.redact(check.problem),
+            "note": None if check.note is None else redactor.redact(check.note),
             "cycle": check.cycle,
             "checked_at": at,
         }

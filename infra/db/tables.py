@@ -277,6 +277,7 @@ class HealthRow(Base):
     cycle: Mapped[int]
     checked_at: Mapped[datetime]
     last_healthy_at: Mapped[datetime | None]
+    note: Mapped[str | None]  # read past, not a failure (domain.health.HealthCheck.note)
 
 
 class CashCheckRow(Base):

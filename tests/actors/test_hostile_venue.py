@@ -22,6 +22,8 @@ from infra.db.repository import Database
 from infra.kalshi.backoff import RetryPolicy
 from infra.kalshi.client import KalshiClient
 from infra.kalshi.transport import ResponseLimits
+from infra.status_data import read_status, status_object
+from infra.unknown_values import UNKNOWN_VALUES
 from infra.venue import Venue, connect
 from tests.actors.system_harness import settings_for
 from tests.infra.kalshi import payloads as p
@@ -207,6 +209,36 @@ def test_a_body_nested_200000_deep_does_not_crash_the_scanner(tmp_path: Path) ->
         assert stats is not None  # the marker came through: no crash, no stall
         assert any("nested more than" in error for error in stats.errors)
         assert r.system.run_cycle(2, CYCLE_TIMEOUT).markets_scanned > 0  # type: ignore[union-attr]
+
+
+def test_a_market_status_the_bot_does_not_know_is_read_past_and_shown_by_status(
+    tmp_path: Path,
+) -> None:
+    """A new enum value breaks no record (the market is listed, never traded): it is logged
+    once and counted in the scanner's health note, which `status` shows."""
+    UNKNOWN_VALUES.reset()
+
+    def pause_first(page: Any) -> None:
+        page["markets"][0]["status"] = "paused"
+
+    def mutate(proxy: MutatingProxy) -> None:
+        proxy.on("GET", "/markets", edit_json(pause_first))
+
+    try:
+        with rig(tmp_path, mutate) as r:
+            assert r.system.reconcile(enable_trading=True).ok
+            stats = r.system.run_cycle(1, CYCLE_TIMEOUT)
+            assert stats is not None
+            assert stats.unhealthy == ()  # read past: not a failure
+            seen = status_object(read_status(r.path))["health"]
+            [scanner] = [part for part in seen["parts"] if part["part"] == "scanner"]
+            assert scanner["healthy"] is True
+            assert scanner["note"] == (
+                "read past 1 value(s) this bot does not know: kalshi market.status=paused x1"
+            )
+            assert seen["ok"] is True
+    finally:
+        UNKNOWN_VALUES.reset()
 
 
 def test_a_trickling_answer_ends_at_the_deadline(tmp_path: Path) -> None:
