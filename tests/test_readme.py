@@ -132,8 +132,11 @@ def test_the_standalone_simulator_steps(tmp_path: Path) -> None:
         port = url.split(":")[2].split("/")[0]
         env, argv = argv_of(trader.replace("http://127.0.0.1:8800/trade-api/v2", url))
         env["KALSHI_PRIVATE_KEY_PATH"] = str(tmp_path / env["KALSHI_PRIVATE_KEY_PATH"])
-        _one_cycle(argv, env, tmp_path)
+        ran = _pm_trader([*argv, "--cycles", "3"], env, tmp_path)
         assert (tmp_path / "data" / f"pm-trader-sim-127.0.0.1-{port}.db").exists()
+        # Issue 24: as written it trades within a few cycles (it traded 0 times in 8 before).
+        orders = re.findall(r"cycle \d+: .*?, (\d+) orders", ran.stderr)
+        assert sum(map(int, orders)) > 0, ran.stderr
     finally:
         sim.close()
 
