@@ -133,14 +133,24 @@ def execute(settings: Settings, options: argparse.Namespace, console: Console) -
 
 
 def _log_speed(recording: Recording, seconds: float) -> None:
-    hours = (recording.end - recording.start).total_seconds() / 3600
-    logger.info(
-        "replayed {} cycles ({:.1f} recorded hours) in {:.1f} s: {:.1f} recorded hours a second",
-        len(recording.scans),
-        hours,
-        seconds,
-        hours / seconds if seconds > 0 else 0.0,
+    recorded = (recording.end - recording.start).total_seconds()
+    logger.info("{}", speed_line(len(recording.scans), recorded, seconds))
+
+
+def speed_line(cycles: int, recorded_seconds: float, seconds: float) -> str:
+    """How fast a replay went: the recorded period against the time it took, as a multiple
+    of the recorded pace (a short recording's hours a second rounded to 0.0)."""
+    pace = f"{recorded_seconds / seconds:,.0f}x the recorded pace" if seconds > 0 else "at once"
+    return (
+        f"replayed {cycles} cycles ({_duration(recorded_seconds)} recorded) in {seconds:.1f} s:"
+        f" {pace}, {cycles / seconds if seconds > 0 else 0:.1f} cycles a second"
     )
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.0f} s"
 
 
 def _render_baselines(

@@ -66,7 +66,7 @@ def test_a_replay_places_the_same_orders_and_books_the_same_ledger(
     assert rows(out, settled) == rows(recording, settled)
     assert scan_times(out) == scan_times(recording)  # one cycle per recorded cycle, at its time
     assert "Replay against the baselines" in result.stdout
-    assert "recorded hours a second" in result.stderr
+    assert "x the recorded pace" in result.stderr
 
 
 def test_from_and_to_select_the_period(recording: Path, tmp_path: Path) -> None:
