@@ -15,6 +15,7 @@ from pathlib import Path
 
 from loguru import logger
 from rich.console import Console
+from sqlalchemy import func, select
 
 from commands.base import EXIT_CONFIG
 from commands.evaluate import render_strategies
@@ -25,6 +26,8 @@ from domain.clock import format_utc
 from domain.prompting import PROMPT_VERSION
 from infra.db.migrate import migrate
 from infra.db.preflight import check_location
+from infra.db.reading import open_for_reading
+from infra.db.tables import ExecutionRow
 from infra.lockfile import DatabaseLock
 from infra.replay.recording import Recording, load_recording
 from infra.replay.report import against_baselines
@@ -153,6 +156,12 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.0f} s"
 
 
+def orders_placed(out: Path) -> int:
+    """The orders the replay sent (its executions), whatever filled."""
+    with open_for_reading(out) as db, db.read() as repo:
+        return int(repo.connection.execute(select(func.count(ExecutionRow.id))).scalar_one())
+
+
 def _render_baselines(
     settings: Settings, recording: Recording, out: Path, console: Console
 ) -> None:
@@ -165,5 +174,10 @@ def _render_baselines(
         " intervals clustered by event. Skill is against the Kalshi mid; P&L at the mid values"
         " each trade at the mid when it was made, after fees.",
         expected="P&L at the mid",
+    )
+    console.print(
+        f"The replay placed {orders_placed(out)} order(s) (see `trades --db {out}`); the table's"
+        " trades are each strategy's sizing of every recorded decision alike, the bot's"
+        " included, so they need not match it."
     )
     console.print(LIMITS)
