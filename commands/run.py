@@ -53,9 +53,10 @@ def execute(settings: Settings, options: argparse.Namespace, console: Console) -
     if venue.name == "live":
         logger.warning("{}", real_money_line(settings, venue))
     if venue.sim is not None:
-        clock_stamp.use(venue.clock)  # log lines carry the simulated time the book stores
+        clock_stamp.use(venue.clock)  # log lines also carry the simulated time the book stores
         logger.info(
-            "times are the simulator's clock (`sim`), {}x real time", settings.sim.time_scale
+            "the book's times are the simulator's clock (`sim` in the log), {}x real time",
+            settings.sim.time_scale,
         )
     try:
         with DatabaseLock(path):

@@ -4,9 +4,9 @@ Pykka reports actor crashes through the stdlib `pykka` logger, which has only a 
 without the intercept an actor could die silently. HTTP clients (httpx under the LLM SDKs,
 urllib3 under requests) log every request at INFO: those lines are demoted to DEBUG.
 
-One clock in what a user sees: each line is stamped with the book's clock, UTC, the same clock
-as every time stored in the database. On the embedded simulator that is the simulator's
-accelerated clock, and the stamp says `sim`.
+Each line is stamped with the wall clock, UTC (the clock of the book on a real venue). On the
+embedded simulator, whose clock the book stores runs hundreds of times faster, the line also
+says the simulator's time (`sim HH:MM:SS`), to find the book's rows by.
 """
 
 from __future__ import annotations
@@ -116,21 +116,21 @@ class Redactor:
 
 
 class ClockStamp:
-    """Stamps each record with the book's clock (the wall clock until told otherwise)."""
+    """Stamps each record with the wall clock, and the simulator's when one is in use."""
 
     def __init__(self) -> None:
         self._clock: Clock | None = None
 
     def use(self, clock: Clock | None) -> None:
-        """Stamp with `clock`, labelled `sim` (None: back to the wall clock)."""
+        """Add `clock`'s time, labelled `sim`, to every stamp (None: the wall clock alone)."""
         self._clock = clock
 
     def __call__(self, record: Record) -> None:
         clock = self._clock
-        moment = record["time"].astimezone(UTC) if clock is None else clock.now()
-        label = "" if clock is None else " sim"
-        record["extra"]["clock"] = f"{moment:%H:%M:%S}.{moment.microsecond // 1000:03d}{label}"
-        record["extra"]["stamp"] = f"{format_utc(moment)}{label}"
+        wall = record["time"].astimezone(UTC)
+        sim = "" if clock is None else f" sim {clock.now():%H:%M:%S}"
+        record["extra"]["clock"] = f"{wall:%H:%M:%S}.{wall.microsecond // 1000:03d}{sim}"
+        record["extra"]["stamp"] = f"{format_utc(wall)}{sim}"
 
 
 redactor = Redactor()
