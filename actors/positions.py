@@ -366,7 +366,7 @@ class Positions(BaseActor):
             line = f"{ticker}: settled at {settled.settled_time}; later records not booked: {late}"
             self.log.error("{}", line)
             return report.replace(discrepancies=(*report.discrepancies, line))
-        pnl, booked = ZERO, 0
+        pnl, booked, opened = ZERO, 0, 0
         for fill in fills:
             moved = self._book(
                 ticker,
@@ -390,8 +390,12 @@ class Positions(BaseActor):
             )
             stored = stored.plus([fill])
             pnl, booked = pnl + moved.realized_pnl, booked + 1
+            # A trade made elsewhere that opens a position: `recovered`, as `status` shows it.
+            opened += 1 if moved.inserts else 0
         report = report.replace(
-            fills_booked=report.fills_booked + booked, realized_pnl=report.realized_pnl + pnl
+            fills_booked=report.fills_booked + booked,
+            realized_pnl=report.realized_pnl + pnl,
+            recovered=report.recovered + opened,
         )
         for record in settlements:
             report = self._apply_settlement(ticker, stored, record, report)
@@ -468,7 +472,7 @@ class Positions(BaseActor):
         )
         discrepancies += [f"{t}: gone from the venue with no settlement record; kept" for t in gone]
         return report.replace(
-            recovered=recovered,
+            recovered=report.recovered + recovered,
             discrepancies=(*report.discrepancies, *discrepancies),
             gone=gone,
         )
