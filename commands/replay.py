@@ -109,6 +109,11 @@ def execute(settings: Settings, options: argparse.Namespace, console: Console) -
         format_utc(recording.end),
         out,
     )
+    logger.warning(
+        "the recording holds its LLM settings but not the bot's: this replay trades with the"
+        " settings in effect now (risk, scanner, sizing; see `pm-trader config`), so where they"
+        " differ from the recorded run's, its orders may too"
+    )
     started = time.perf_counter()
     try:
         with DatabaseLock(out):

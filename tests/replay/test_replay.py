@@ -70,6 +70,7 @@ def test_a_replay_places_the_same_orders_and_books_the_same_ledger(
     said = " ".join(result.stdout.split())
     assert f"The replay placed {len(orders(out))} order(s)" in said
     assert "x the recorded pace" in result.stderr
+    assert "this replay trades with the settings in effect now" in result.stderr
 
 
 def test_from_and_to_select_the_period(recording: Path, tmp_path: Path) -> None:
