@@ -152,7 +152,7 @@ def test_close_sells_through_the_order_flow_and_the_book_follows_the_venue(
     ack = running.wait_stderr(rf"operator command close {re.escape(ticker)}: ", 60, start)
     assert " WARNING " in ack
     assert re.search(rf"{re.escape(ticker)} sell \S+ yes at the bid 0\.\d+ \(reduce-only\)", ack)
-    sold = re.search(r"(\S+) sold, brought in (-?[\d.]+) after fee ([\d.]+)", ack)
+    sold = re.search(r"(\S+) sold, brought in -?\$-?[\d,.]+ after fee \$[\d,.]+", ack)
     assert sold is not None, ack
     assert Decimal(sold.group(1)) > 0
     venue, book = venue_holdings(sim), book_holdings(db)
