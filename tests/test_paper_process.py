@@ -75,7 +75,8 @@ def test_paper_trades_without_keys_and_resumes_its_book_after_a_restart(tmp_path
             running.wait_stderr(r"paper account .*paper\.db")
             running.wait_stderr(r"main +cycle 1: ")
             running.send(signal.SIGTERM)
-            assert running.wait() == 0, running.stderr
+            # A guard, not a measure: the orderly stop finishes the work in hand first.
+            assert running.wait(90) == 0, running.stderr
         first = paper_account(account)
         assert first["fills"], "the paper exchange filled nothing"
         assert first["cash"] < STARTING_CASH
