@@ -31,9 +31,9 @@ from types import ModuleType
 
 from domain.linking import Linker, MarketLink, PolymarketMarket
 from domain.models import Market
-from infra.evaluation import DEFAULT_START, open_markets, polymarket_markets, true_links
 from infra.logs import setup_logging
 from infra.sim import SimConfig, SimExchange
+from services.evaluation import DEFAULT_START, open_markets, polymarket_markets, true_links
 
 OLD_LINKER_COMMIT = "2184922"  # the last commit with the difflib linker
 OLD_LINKER_SIZES = (400, 1000)

@@ -25,10 +25,10 @@ from commands.views import new_table
 from domain.evaluation import StrategyResult
 from domain.forecasting import Forecaster
 from domain.money import CENT
-from infra.evaluation import DEFAULT_CYCLES, DEFAULT_START, EvaluationPlan, evaluate
-from infra.evaluation_forecaster import EvaluationFailed, LlmViews, configured_forecaster
 from infra.settings import ConfigError, Settings
 from infra.sim.cli import add_price_flags, price_options
+from services.evaluation import DEFAULT_CYCLES, DEFAULT_START, EvaluationPlan, evaluate
+from services.evaluation_forecaster import EvaluationFailed, LlmViews, configured_forecaster
 
 LIMITS = (
     "Simulated results say how a strategy does against this simulator's price model, not against"

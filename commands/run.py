@@ -25,12 +25,12 @@ from infra.db.migrate import migrate
 from infra.db.preflight import check_location, check_writable
 from infra.db.repository import Database
 from infra.db.revisions import check_database
-from infra.forecasting_setup import build_llm, scorecard_policy
 from infra.lockfile import DatabaseLock
 from infra.logs import clock_stamp
 from infra.settings import REAL_MONEY_FLAG, Settings
 from infra.signals import install_signal_handlers
 from infra.venue import Venue, connect
+from services.forecasting_setup import build_llm, scorecard_policy
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

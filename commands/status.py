@@ -1,6 +1,6 @@
 """`pm-trader status`: the book as the database has it, read without starting any actor.
 
-The text screen and `--json` show the same figures (infra.status_data).
+The text screen and `--json` show the same figures (services.status_data).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from domain.clock import format_utc
 from domain.halts import MalformedRequest
 from domain.money import exact_dollars
 from infra.settings import Settings
-from infra.status_data import StatusData, read_status, status_json
+from services.status_data import StatusData, read_status, status_json
 
 
 def _when(moment: datetime | None) -> str:

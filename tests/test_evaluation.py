@@ -12,8 +12,8 @@ from decimal import Decimal
 import pytest
 
 from domain.evaluation import STRATEGIES, StrategyResult
-from infra.evaluation import EvaluationPlan, evaluate
 from infra.settings import load_settings
+from services.evaluation import EvaluationPlan, evaluate
 from tests.fakes.answers import confident_answer
 from tests.fakes.llm_server import FakeLlmServer, Status
 from tests.in_process import run_main_in_process

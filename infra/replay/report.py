@@ -20,9 +20,9 @@ from domain.evaluation import Decision, StrategyResult
 from domain.models import MarketResult
 from infra.db.reading import open_for_reading
 from infra.db.tables import ForecastRow
-from infra.evaluation import score_strategies
 from infra.replay.recording import Recording
 from infra.settings import Settings
+from services.evaluation import score_strategies
 
 SCENARIO = "replay"
 

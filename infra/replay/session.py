@@ -14,7 +14,6 @@ from pathlib import Path
 
 from actors.analyst import LlmForecasting
 from domain.errors import OperatorInterventionRequired
-from infra.forecasting_setup import build_llm, forecasting
 from infra.paper.exchange import PaperExchange
 from infra.paper.store import PaperStore
 from infra.replay.answers import RecordedAnswers
@@ -22,6 +21,7 @@ from infra.replay.market_data import RecordedGamma, RecordedMarketData, ReplayCl
 from infra.replay.recording import Recording
 from infra.settings import Settings
 from infra.venue import Venue
+from services.forecasting_setup import build_llm, forecasting
 
 VENUE_CASH_MULTIPLE = 10  # the paper account holds more than the book, as a real one would
 

@@ -25,7 +25,7 @@ from domain.costs import ModelPrice
 from domain.health import Part
 from domain.messages import AnalyzeCandidates
 from infra.llm import ClaudeProvider
-from infra.status_data import read_status, status_object
+from services.status_data import read_status, status_object
 from tests.actors.system_harness import Harness, built_system, running_system
 from tests.fakes.llm_server import FakeLlmServer, Status
 from tests.logs import capture_logs

@@ -22,9 +22,9 @@ from infra.db.repository import Database
 from infra.kalshi.backoff import RetryPolicy
 from infra.kalshi.client import KalshiClient
 from infra.kalshi.transport import ResponseLimits
-from infra.status_data import read_status, status_object
 from infra.unknown_values import UNKNOWN_VALUES
 from infra.venue import Venue, connect
+from services.status_data import read_status, status_object
 from tests.actors.system_harness import settings_for
 from tests.infra.kalshi import payloads as p
 from tests.logs import capture_logs

@@ -25,7 +25,7 @@ from domain.halts import HaltCode, MalformedRequest, OperatorAction
 from infra.db.repository import Database
 from infra.kalshi.signing import RequestSigner
 from infra.operator import request
-from infra.status_data import read_status, status_object
+from services.status_data import read_status, status_object
 from tests.actors.system_harness import Harness
 from tests.actors.test_guards import execute, pinned, signal
 from tests.actors.test_supervision import GUARD, ObservedPlan, book, supervised

@@ -14,8 +14,8 @@ import pytest
 
 from domain.linking import Linker, PolymarketMarket, link_markets
 from domain.models import Market
-from infra.evaluation import DEFAULT_START, open_markets, polymarket_markets, true_links
 from infra.sim import SimConfig, SimExchange
+from services.evaluation import DEFAULT_START, open_markets, polymarket_markets, true_links
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,9 @@ from domain.messages import Candidate
 from domain.models import Forecast
 from domain.money import ZERO
 from domain.prompting import build_prompt
-from infra.forecasting_setup import build_llm
 from infra.llm import ProviderError
 from infra.settings import Settings
+from services.forecasting_setup import build_llm
 
 _PLACES = Decimal("0.000001")
 

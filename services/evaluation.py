@@ -5,7 +5,7 @@ started at the pinned start time, so a run is a pure function of (scenario, seed
 settings). Every cycle reads what the bot's Scanner reads, through the same wire parsers: the
 open markets, the Gamma catalogue (linked with the bot's linker), the books of the screened
 candidates; the configured forecaster (offline or the configured LLM:
-infra.evaluation_forecaster) gives the bot's view. The simulator's hidden fair
+services.evaluation_forecaster) gives the bot's view. The simulator's hidden fair
 value is recorded beside each decision for scoring only. After the last cycle the clock runs on
 until every decided market has settled. Scoring is domain.evaluation's.
 """
