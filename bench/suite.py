@@ -1,6 +1,7 @@
 """What the test suite costs: wall and CPU time of the whole run and of its slowest tests.
 
-Runs the suite as `make test` does (pytest-xdist on every core, `--dist loadscope`) and reports:
+Runs the suite as `make test` does (pytest-xdist, two workers a core, `--dist loadscope`) and
+reports:
 - the run's wall time and its CPU time (user + system of pytest, its workers and every process
   they ran, from the resource usage of the children);
 - the 20 slowest tests by wall time (setup, call and teardown), each with the CPU time of its
@@ -100,7 +101,9 @@ def report(records: list[dict[str, Any]], top: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", default="auto", help="pytest-xdist -n (default auto)")
+    parser.add_argument(
+        "--workers", default=str(2 * (os.cpu_count() or 1)), help="pytest-xdist -n (as make test)"
+    )
     parser.add_argument("--top", type=int, default=20, help="how many slowest tests to list")
     parser.add_argument("pytest_args", nargs="*", help="after --: pytest's own arguments")
     args = parser.parse_args()
