@@ -86,6 +86,7 @@ class Scanner(BaseActor):
         link_config: LinkConfig | None = None,
         link_pairs: Mapping[str, str] | None = None,
         record: bool = False,
+        recorded_settings: str | None = None,
         keep_recordings: timedelta | None = None,
         max_quarantined_share: Decimal = DEFAULT_MAX_QUARANTINED_SHARE,
         **kwargs: Any,
@@ -99,6 +100,7 @@ class Scanner(BaseActor):
         self.linker = Linker(link_pairs, link_config)
         self.last_analyzed: dict[str, datetime] = {}
         self.record = record
+        self.recorded_settings = recorded_settings  # kept with every recorded cycle
         self.keep_recordings = keep_recordings
         self.max_quarantined_share = max_quarantined_share
 
@@ -266,6 +268,7 @@ class Scanner(BaseActor):
                 candidates=recorded,
                 held=held_markets,
                 held_books=self._held_books(m for m in held_markets if m.ticker not in analysed),
+                settings=self.recorded_settings,
             )
         ]
         if self.keep_recordings is not None:

@@ -49,6 +49,7 @@ from domain.screening import ScreenSettings
 from domain.sizing import SizingLimits
 from infra.db.retention import SnapshotRetention
 from infra.settings import Settings
+from infra.settings_record import trading_settings
 from infra.venue import Venue
 
 RECONCILE_TIMEOUT = 120.0
@@ -238,6 +239,7 @@ class TradingSystem:
                     link_config=LinkConfig(threshold=s.polymarket.link_threshold),
                     link_pairs=s.polymarket.pairs,
                     record=s.recorder.enabled,
+                    recorded_settings=trading_settings(s),
                     keep_recordings=s.recorder.keep,
                     max_quarantined_share=s.scanner.max_quarantined_share,
                     **kw,

@@ -33,6 +33,7 @@ from infra.replay.recording import Recording, load_recording
 from infra.replay.report import against_baselines
 from infra.replay.session import live_forecaster, open_replay, recorded_forecaster, venue_path
 from infra.settings import Settings
+from infra.settings_record import differences, with_recorded
 
 LIMITS = (
     "A replay shows what these settings and this forecaster would have done on the markets the"
@@ -53,6 +54,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=("recorded", "live"),
         default="recorded",
         help="recorded answers (default), or ask a model again",
+    )
+    parser.add_argument(
+        "--settings",
+        dest="settings_from",
+        choices=("recorded", "current"),
+        default="recorded",
+        help="trade with the recorded run's settings under those set now in the configuration"
+        " (default), or with every setting in effect now; either way it says which differ",
     )
     parser.add_argument("--model", help="with --llm live: the model (default: llm.model)")
     parser.add_argument(
@@ -94,10 +103,10 @@ def execute(settings: Settings, options: argparse.Namespace, console: Console) -
     assert settings.db is not None
     recording = load_recording(settings.db, options.start, options.end)
     out = options.out or _default_out(settings.db)
-    updates = {"db": out, "initial_bankroll": recording.initial_bankroll}
-    if options.model:
-        updates["llm"] = settings.llm.model_copy(update={"model": options.model})
-    run_settings = settings.model_copy(update=updates)
+    run_settings = _replay_settings(settings, recording, options)
+    run_settings = run_settings.model_copy(
+        update={"db": out, "initial_bankroll": recording.initial_bankroll}
+    )
     check_location(out)
     replay = open_replay(recording, out)
     scans = len(recording.scans)
@@ -108,11 +117,6 @@ def execute(settings: Settings, options: argparse.Namespace, console: Console) -
         format_utc(recording.start),
         format_utc(recording.end),
         out,
-    )
-    logger.warning(
-        "the recording holds its LLM settings but not the bot's: this replay trades with the"
-        " settings in effect now (risk, scanner, sizing; see `pm-trader config`), so where they"
-        " differ from the recorded run's, its orders may too"
     )
     started = time.perf_counter()
     try:
@@ -138,6 +142,51 @@ def execute(settings: Settings, options: argparse.Namespace, console: Console) -
     render_scorecard(out, console)
     _render_baselines(run_settings, recording, out, console)
     return code
+
+
+def _replay_settings(
+    settings: Settings, recording: Recording, options: argparse.Namespace
+) -> Settings:
+    """The settings the replay trades with: the recording's under what is set now (unless
+    `--settings current`: all of today's), then `--model`; it logs which trading settings differ
+    from the recorded run's, and why."""
+    recorded = recording.settings
+    if recorded is None:
+        logger.warning(
+            "this recording was made before the bot kept its settings: the replay trades with"
+            " the settings in effect now (see `pm-trader config`), so its orders may differ"
+            " from the recorded run's where those did"
+        )
+        used = settings
+    else:
+        used = settings if options.settings_from == "current" else with_recorded(settings, recorded)
+    if options.model:
+        used = used.model_copy(update={"llm": used.llm.model_copy(update={"model": options.model})})
+    if recorded is not None:
+        changed = differences(recorded, used)
+        why = (
+            "--settings current"
+            if options.settings_from == "current"
+            else "set now in the configuration, environment or flags"
+        )
+        if changed:
+            logger.warning(
+                "this replay overrides {} of the recorded run's trading settings ({}): {}",
+                len(changed),
+                why,
+                "; ".join(changed),
+            )
+        else:
+            logger.info("this replay trades with the recorded run's settings")
+        if (moment := recording.settings_changed_at) is not None:
+            logger.warning(
+                "the recorded run's settings changed at {}: the replay keeps those of {} for the"
+                " whole period (replay from {} with --from to use the later ones)",
+                format_utc(moment),
+                format_utc(recording.start),
+                format_utc(moment),
+            )
+    return used
 
 
 def _log_speed(recording: Recording, seconds: float) -> None:

@@ -76,6 +76,9 @@ class RecordScan(Frozen):
     candidates: tuple[RecordedCandidate, ...]
     held: tuple[Market, ...] = ()
     held_books: tuple[OrderBook, ...] = ()
+    settings: str | None = (
+        None  # the run's trading settings, JSON (infra.settings.trading_settings)
+    )
 
 
 class RecordLlmExchange(Frozen):

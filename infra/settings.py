@@ -17,7 +17,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -73,8 +73,14 @@ DAY_SECONDS = 86_400
 class Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    # A section whose fields decide what the bot trades: the recorder keeps it with every cycle
+    # and `replay` trades with the recording's (infra.settings_record), less `not_recorded`.
+    decides_trades: ClassVar[bool] = False
+    not_recorded: ClassVar[frozenset[str]] = frozenset()
+
 
 class RiskSettings(Section):
+    decides_trades = True
     kelly_multiplier: Decimal = Field(Decimal("0.25"), gt=0, le=1)
     max_fraction_per_order: Decimal = Field(Decimal("0.05"), gt=0, le=1)
     max_order_cost: Dollars = Field(Decimal(50), gt=0)
@@ -130,6 +136,7 @@ class RateLimitSettings(Section):
 
 
 class ScannerSettings(Section):
+    decides_trades = True
     min_volume: Decimal = Field(Decimal(0), ge=0)
     max_spread: Decimal = Field(Decimal("0.10"), gt=0, le=1)
     min_minutes_to_close: Decimal = Field(Decimal(5), ge=0, le=DAY_SECONDS * 366 // 60)
@@ -143,6 +150,8 @@ class ScannerSettings(Section):
 
 
 class PolymarketSettings(Section):
+    decides_trades = True
+    not_recorded = frozenset({"gamma_url"})  # where it reads, not what it decides
     enabled: bool = True
     gamma_url: str = "https://gamma-api.polymarket.com"
     link_threshold: Decimal = Field(Decimal("0.8"), ge=0, le=1)
@@ -169,6 +178,9 @@ DEFAULT_PRICES = {
 
 class LlmSettings(Section):
     """The forecaster: Claude when ANTHROPIC_API_KEY is set (auto), OpenAI, or offline."""
+
+    decides_trades = True
+    not_recorded = frozenset({"usage_db"})  # a file of this machine
 
     provider: Literal["auto", "anthropic", "openai", "offline"] = "auto"
     model: str | None = None  # default: claude-sonnet-5-5 (anthropic), gpt-5.5 (openai)

@@ -55,6 +55,7 @@ class RecordedScan(Frozen):
     candidates: tuple[RecordedCandidate, ...] = ()
     held: tuple[Market, ...] = ()
     held_books: tuple[OrderBook, ...] = ()  # none in a recording made before they were kept
+    settings: str | None = None  # the run's trading settings; none before they were kept
 
 
 class Recordings(Repository):
@@ -77,7 +78,11 @@ class Recordings(Repository):
     def record_scan(self, scan: RecordScan) -> int:
         scan_id = self._connection.execute(
             insert(RecordedScanRow)
-            .values(ts=scan.ts, cycle=scan.cycle)
+            .values(
+                ts=scan.ts,
+                cycle=scan.cycle,
+                settings_hash=self._blob("run_settings", scan.settings),
+            )
             .returning(RecordedScanRow.id)
         ).scalar_one()
         rows = [
@@ -135,8 +140,9 @@ class Recordings(Repository):
             delete(RecordedLlmCallRow).where(RecordedLlmCallRow.ts < command.before)
         ).rowcount
         if scans or calls:
-            m, c = RecordedMarketRow, RecordedLlmCallRow
+            m, c, r = RecordedMarketRow, RecordedLlmCallRow, RecordedScanRow
             used = union(
+                select(r.settings_hash).where(r.settings_hash.is_not(None)),
                 select(m.market_hash),
                 select(m.book_hash).where(m.book_hash.is_not(None)),
                 select(m.polymarket_hash).where(m.polymarket_hash.is_not(None)),
@@ -209,7 +215,11 @@ class Recordings(Repository):
             .where(RecordedMarketRow.scan_id.in_([s["id"] for s in scans]))
             .order_by(RecordedMarketRow.id)
         )
-        users: dict[str, str] = {}
+        users: dict[str, str] = {
+            scan["settings_hash"]: f"recorded_scans row {scan['id']}"
+            for scan in scans
+            if scan["settings_hash"] is not None
+        }
         for row in markets:
             for h in (
                 row["market_hash"],
@@ -253,6 +263,7 @@ class Recordings(Repository):
                     for row in held[scan["id"]]
                     if row["book_hash"] is not None
                 ),
+                settings=None if scan["settings_hash"] is None else bodies[scan["settings_hash"]],
             )
             for scan in scans
         ]

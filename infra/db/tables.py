@@ -478,6 +478,7 @@ class RecordedScanRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     ts: Mapped[datetime]
     cycle: Mapped[int]
+    settings_hash: Mapped[str | None]  # the trading settings of its run (revision 0020)
 
 
 class RecordedMarketRow(Base):

@@ -51,6 +51,16 @@ class Recording:
     def end(self) -> datetime:
         return self.scans[-1].ts
 
+    @property
+    def settings(self) -> str | None:
+        """The trading settings the period's first cycle ran with (None: not recorded)."""
+        return self.scans[0].settings
+
+    @property
+    def settings_changed_at(self) -> datetime | None:
+        """When, within the period, the bot first ran with other trading settings."""
+        return next((s.ts for s in self.scans if s.settings != self.settings), None)
+
 
 def load_recording(path: Path, start: datetime | None, end: datetime | None) -> Recording:
     """The recording at `path` between `start` and `end` (inclusive; None: its first or last

@@ -13,6 +13,7 @@ from domain.prompting import PROMPT_VERSION
 from infra.db.recordings import Recordings
 from infra.db.repository import Database
 from tests.in_process import run_main_in_process
+from tests.process_helpers import child_env
 from tests.replay.sessions import (
     ledger,
     orders,
@@ -53,9 +54,9 @@ def test_a_replay_places_the_same_orders_and_books_the_same_ledger(
 ) -> None:
     out = tmp_path / "replay.db"
     before = hashlib.sha256(recording.read_bytes()).hexdigest()
-    result = run_main_in_process(
-        "replay", "--db", str(recording), "--out", str(out), env=replay_env()
-    )
+    # Issue 24: with today's settings (the defaults, not the recorded session's scanner) the
+    # replay made 1 trade where the recording made 4; it now trades with the recorded ones.
+    result = run_main_in_process("replay", "--db", str(recording), "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert hashlib.sha256(recording.read_bytes()).hexdigest() == before  # never written
     assert orders(recording), "the recorded session traded"
@@ -70,7 +71,51 @@ def test_a_replay_places_the_same_orders_and_books_the_same_ledger(
     said = " ".join(result.stdout.split())
     assert f"The replay placed {len(orders(out))} order(s)" in said
     assert "x the recorded pace" in result.stderr
-    assert "this replay trades with the settings in effect now" in result.stderr
+    overridden = [line for line in result.stderr.splitlines() if "overrides" in line]
+    assert all("scanner." not in line for line in overridden), overridden
+
+
+def test_settings_current_trades_with_todays_settings_and_says_which_differ(
+    recording: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "today.db"
+    result = run_main_in_process(
+        "replay",
+        "--db",
+        str(recording),
+        "--out",
+        str(out),
+        "--settings",
+        "current",
+        env=child_env(PMT_SCANNER__MAX_CANDIDATES="1", PMT_RISK__MIN_EDGE="0.9"),
+    )
+    assert result.returncode == 0, result.stderr
+    said = " ".join(result.stderr.split())
+    assert "of the recorded run's trading settings (--settings current)" in said
+    assert 'risk.min_edge: "0.03" -> "0.9"' in said
+    assert "scanner.max_candidates: 8 -> 1" in said
+    assert orders(recording), "the recorded session traded"
+    assert orders(out) == [], "no edge reaches 0.9: today's settings were used"
+
+
+def test_a_setting_given_now_overrides_the_recorded_one_and_is_named(
+    recording: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "edge.db"
+    result = run_main_in_process(
+        "replay",
+        "--db",
+        str(recording),
+        "--out",
+        str(out),
+        env=child_env(PMT_RISK__MIN_EDGE="0.9"),
+    )
+    assert result.returncode == 0, result.stderr
+    said = " ".join(result.stderr.split())
+    assert "of the recorded run's trading settings (set now in the configuration" in said
+    assert "risk.min_edge" in said
+    assert "scanner.max_candidates" not in said
+    assert orders(out) == []
 
 
 def test_from_and_to_select_the_period(recording: Path, tmp_path: Path) -> None:
