@@ -19,6 +19,7 @@ from infra.sim.paths import KALSHI_PREFIX
 from infra.sim.ratelimit import RateLimiter
 from infra.sim.server import SimHTTPServer
 from infra.sim.stats import SimStats, StatsRecorder
+from infra.sim.stream import SimStream, StreamFaults
 
 
 def _clock(config: SimConfig) -> tuple[datetime, SimClock]:
@@ -72,11 +73,13 @@ class SimExchange:
             ).routes(),
             *GammaRoutes(self.exchange).routes(),
         ]
+        authenticator = Authenticator(
+            self._keys, self.config.auth_clock, self.config.timestamp_tolerance_seconds
+        )
+        self.stream = SimStream(self.exchange, authenticator, self.config.host)
         self.app = SimApp(
             routes,
-            authenticator=Authenticator(
-                self._keys, self.config.auth_clock, self.config.timestamp_tolerance_seconds
-            ),
+            authenticator=authenticator,
             keys=self._keys,
             limiter=limiter,
             faults=self.faults,
@@ -105,6 +108,7 @@ class SimExchange:
                 daemon=True,
             )
             self._thread.start()
+            self.stream.start()
 
     def stop(self) -> None:
         """Idempotent. Wakes hung requests, closes connections and joins every thread."""
@@ -114,6 +118,7 @@ class SimExchange:
             self._server = self._thread = None
         if server is None:
             return
+        self.stream.stop()
         server.stop_event.set()
         server.shutdown()
         server.close_connections()
@@ -141,6 +146,15 @@ class SimExchange:
     @property
     def base_url(self) -> str:
         return f"{self.gamma_url}{KALSHI_PREFIX}"
+
+    @property
+    def ws_url(self) -> str:
+        """The WebSocket (A8), on a loopback port of its own: `ws://host:port/trade-api/ws/v2`."""
+        return self.stream.url
+
+    @property
+    def stream_faults(self) -> StreamFaults:
+        return self.stream.faults
 
     # -- accounts, time, observation -------------------------------------------------------------
 
