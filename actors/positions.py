@@ -308,7 +308,8 @@ class Positions(BaseActor):
             report = self._apply_market(
                 ticker, stored, fills.get(ticker, []), settlements.get(ticker, []), report
             )
-        report = self._adopt_and_compare(command, report)
+        if not command.pushed:
+            report = self._adopt_and_compare(command, report)
         self._reload_stats()
         return report.caused(command)
 

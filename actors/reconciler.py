@@ -16,6 +16,7 @@ The Reconciler itself owns nothing durable and moves no money.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -38,6 +39,7 @@ from domain.killswitch import KillSwitchLimits
 from domain.messages import (
     ApplyVenueRecords,
     BookOrder,
+    BookPushedFills,
     CashState,
     CommitWork,
     CycleStats,
@@ -52,6 +54,7 @@ from domain.messages import (
     ReconciliationReport,
     RecordHeartbeat,
     ResolveForecasts,
+    ResyncRequested,
     SaveSyncState,
     SetTradingState,
     SyncState,
@@ -137,6 +140,7 @@ class Reconciler(BaseActor):
         self.realized_total: Decimal | None = None  # the book's realized P&L at the last cycle
         self.unexplained: dict[str, int] = {}  # settlement key -> reconciliations it waited
         self.last_error: str | None = None
+        self.started_ns = 0  # time.monotonic_ns() when the last reconciliation began
 
     # Entry points ------------------------------------------------------------------------
 
@@ -164,6 +168,43 @@ class Reconciler(BaseActor):
         self._heartbeat(stats.cycle)
         if self.on_cycle_complete is not None:
             self.on_cycle_complete(stats)
+
+    @handles(BookPushedFills)
+    def _on_pushed_fills(self, command: BookPushedFills) -> None:
+        """Fills the venue pushed, booked now through the same fold as REST's. Handled here,
+        between reconciliations, so none lands in the middle of one's bracketed reads. A book
+        that never read the fills stream books nothing pushed: its first reconciliation
+        decides what predates it. What cannot be booked now is left to that REST read."""
+        try:
+            saved: SyncState | None = ask(self.directory.get("storage"), GetSyncState(stream=FILLS))
+            if saved is None:
+                return
+            applied: VenueRecordsApplied = ask(
+                self.directory.get("positions"),
+                ApplyVenueRecords(
+                    positions=(),
+                    fills=command.fills,
+                    settlements=(),
+                    fills_ignore_through=saved.ignore_through,
+                    pushed=True,
+                ),
+                APPLY_TIMEOUT,
+            )
+        except UNAVAILABLE as exc:
+            self.log.info("pushed fills left for the next REST read: {!r}", exc)
+            return
+        if applied.fills_booked:
+            self.log.info("booked {} fill(s) pushed by the venue", applied.fills_booked)
+        for line in applied.discrepancies:
+            self.log.warning("discrepancy {}", line)
+
+    @handles(ResyncRequested)
+    def _on_resync(self, request: ResyncRequested) -> None:
+        """Reconcile from REST now, unless one began after the request (it read it all)."""
+        if request.requested_ns < self.started_ns:
+            return
+        self.log.info("resync from REST: {}", request.reason)
+        self._reconcile_guarded()
 
     def started(self) -> None:
         self.realized_total = self._realized_total()
@@ -216,6 +257,7 @@ class Reconciler(BaseActor):
     def _reconcile(self) -> tuple[ReconciliationReport, VenueCash | None]:
         """The book brought to the venue's records; with the venue's cash read among them
         (None when the reconciliation failed)."""
+        self.started_ns = time.monotonic_ns()
         storage = self.directory.get("storage")
         try:
             in_flight: tuple[Execution, ...] = ask(storage, GetExecutions(statuses=IN_FLIGHT))

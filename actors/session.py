@@ -59,6 +59,7 @@ def run_session(
         if not report.ok:
             logger.error("start-up reconciliation failed, not trading: {}", report.error)
             return Session(started_at, startup_error=report.error or "unknown")
+        system.start_stream()
         number = 0
         while not events.shutting_down.is_set() and (cycles is None or number < cycles):
             number += 1

@@ -17,11 +17,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pykka
 from loguru import logger
 
 from actors.analyst import Analyst, LlmForecasting
 from actors.bankroll import Bankroll
 from actors.base import CrashReport, ask
+from actors.directory import ActorUnavailable
 from actors.executor import Executor
 from actors.faults import FaultPlan
 from actors.health import report_health
@@ -29,6 +31,7 @@ from actors.positions import Positions
 from actors.reconciler import Reconciler
 from actors.scanner import Scanner
 from actors.storage import Storage
+from actors.stream_feed import ReconcilerFeed
 from actors.supervisor import ChildSpec, RestartPolicy, ShutdownRequest, Supervisor
 from domain.forecasting import OfflineForecaster
 from domain.health import Part, check, given_up_problem
@@ -36,9 +39,11 @@ from domain.killswitch import KillSwitchLimits
 from domain.linking import LinkConfig
 from domain.messages import (
     BankrollSnapshot,
+    BookSnapshot,
     CommitWork,
     CycleStats,
     GetBankroll,
+    GetBook,
     InsertDeadLetter,
     Reconcile,
     ReconciliationReport,
@@ -48,6 +53,7 @@ from domain.scoring import ScorecardPolicy
 from domain.screening import ScreenSettings
 from domain.sizing import SizingLimits
 from infra.db.retention import SnapshotRetention
+from infra.kalshi.stream import VenueStream
 from infra.settings import Settings
 from infra.settings_record import trading_settings
 from infra.venue import Venue
@@ -152,6 +158,7 @@ class TradingSystem:
         self.given_up = 0  # cycles given up in this run (each is a health failure)
         self.clock = clock
         self.forecaster_label = llm.provider.label if llm is not None else OfflineForecaster.label
+        self.stream: VenueStream | None = None
 
     def _specs(
         self,
@@ -254,7 +261,28 @@ class TradingSystem:
 
     def stop(self) -> None:
         self.events.shutting_down.set()
+        if self.stream is not None:
+            self.stream.stop()
         self.supervisor.stop()
+
+    def start_stream(self) -> None:
+        """The venue's WebSocket, once the start-up reconciliation has read the book's records
+        (what it pushes before then is REST's to tell). Off or absent: REST alone."""
+        if self.venue.open_stream is None or self.stream is not None:
+            return
+        self.stream = self.venue.open_stream(ReconcilerFeed(self.directory))
+        self.stream.start()
+        self.watch_markets()
+
+    def watch_markets(self) -> None:
+        """The stream follows the books of the markets held or with an order out."""
+        if self.stream is None:
+            return
+        try:
+            book: BookSnapshot = ask(self.directory.get("positions"), GetBook())
+        except (ActorUnavailable, pykka.ActorDeadError, pykka.Timeout):
+            return  # restarting: the next cycle's call does it
+        self.stream.watch({p.ticker for p in book.positions} | set(book.claimed))
 
     def _escalate(self, request: ShutdownRequest) -> None:
         self.events.shutting_down.set()
@@ -313,6 +341,7 @@ class TradingSystem:
             self.given_up += 1
             problem = given_up_problem(f"{done} ({self.given_up} given up in this run)")
         report_health(self.directory, logger, check(Part.CYCLE, number, self.clock.now(), problem))
+        self.watch_markets()
         return done if isinstance(done, CycleStats) else None
 
     def _wait_for_cycle(self, number: int, timeout: float) -> CycleStats | str:

@@ -553,6 +553,25 @@ class ApplyVenueRecords(Message):
     settlements: tuple[SettlementReport, ...]
     fills_ignore_through: AwareDatetime | None = None
     settlements_ignore_through: AwareDatetime | None = None
+    # Fills the venue pushed (its WebSocket): no positions were read with them, so nothing is
+    # adopted or compared; the next reconciliation does that from REST.
+    pushed: bool = False
+
+
+class BookPushedFills(Message):
+    """Fills the venue pushed on its WebSocket: booked at once, through the same fold as
+    the REST records (each fill once, by id); REST still lists them, and stays the check."""
+
+    fills: tuple[FillReport, ...]
+
+
+class ResyncRequested(Message):
+    """The venue stream may have missed something (it reconnected, or a sequence number was
+    skipped): reconcile from REST now. `requested_ns` (time.monotonic_ns) lets one
+    reconciliation that started later answer every request made before it."""
+
+    reason: str
+    requested_ns: int
 
 
 class VenueRecordsApplied(Message):

@@ -108,6 +108,28 @@ class ReconcilerSettings(Section):
     max_failures: int = Field(3, ge=1, le=10**6)
 
 
+def _ws_url(value: str | None) -> str | None:
+    """A ws(s) URL with a host (or None)."""
+    if value is None:
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in {"ws", "wss"} or not parts.hostname:
+        raise ValueError(f"{value!r} is not a ws(s) URL such as {STREAM_EXAMPLE}")
+    return value.strip()
+
+
+STREAM_EXAMPLE = "wss://api.elections.kalshi.com/trade-api/ws/v2"
+
+
+class StreamSettings(Section):
+    """The venue's WebSocket (A8): fills booked as they happen, between the cycles' REST reads.
+    An optimisation, never the record: off (or down), the bot trades exactly as with it."""
+
+    enabled: bool = True
+    # Unset: the venue's own (the embedded simulator's; Kalshi demo's or production's).
+    url: Annotated[str | None, AfterValidator(_ws_url)] = None
+
+
 class RateLimitSettings(Section):
     """Kalshi token buckets (Basic tier defaults): tokens per second, bucket size, cost."""
 
@@ -372,6 +394,7 @@ class Settings(BaseSettings):
 
     risk: RiskSettings = RiskSettings()
     rate_limits: RateLimitSettings = RateLimitSettings()
+    stream: StreamSettings = StreamSettings()
     reconciler: ReconcilerSettings = ReconcilerSettings()
     scanner: ScannerSettings = ScannerSettings()
     llm: LlmSettings = LlmSettings()

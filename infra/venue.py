@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -21,6 +22,7 @@ from infra.kalshi.bounds import WireBounds
 from infra.kalshi.client import DEMO_URL, PRODUCTION_URL, KalshiClient
 from infra.kalshi.ratelimit import RateLimitConfig, TokenBucketLimiter
 from infra.kalshi.signing import KeyFileError, RequestSigner
+from infra.kalshi.stream import Backoff, KalshiStream, StreamSink, VenueStream
 from infra.kalshi.transport import ResponseLimits
 from infra.paper.exchange import PaperExchange
 from infra.paper.market_data import LiveMarketData
@@ -32,6 +34,13 @@ from infra.urls import VENUE_DOMAINS, host_of, is_kalshi_host, is_loopback, reda
 from infra.venue_client import VenueClient
 
 CONNECT_TIMEOUT = 3.05  # seconds; reads get settings.request_timeout
+# The venue's WebSocket (A1, A8), by the REST URL the bot trades at.
+STREAM_URLS = {
+    PRODUCTION_URL: "wss://external-api-ws.kalshi.com/trade-api/ws/v2",
+    DEMO_URL: "wss://external-api-ws.demo.kalshi.co/trade-api/ws/v2",
+}
+StreamFactory = Callable[[StreamSink], VenueStream]
+LOOPBACK_BACKOFF = Backoff(initial=0.05, maximum=2.0)
 
 
 @dataclass
@@ -41,6 +50,8 @@ class Venue:
     gamma: PolymarketListing | None
     clock: Clock
     sim: SimExchange | None = None
+    # Opens the venue's WebSocket, pushing to a sink (None: no stream, REST alone).
+    open_stream: StreamFactory | None = None
 
     @property
     def description(self) -> str:
@@ -87,7 +98,40 @@ def connect(settings: Settings, *, confirm_live: bool = False, **sim_options: An
         base_url, signer, limiter, timeout=(CONNECT_TIMEOUT, timeout), **_guards(settings)
     )
     gamma_url = _origin(base_url) if venue == "sim" else settings.polymarket.gamma_url
-    return Venue(venue, client, _gamma(settings, gamma_url, timeout), SystemClock())
+    stream_url = settings.stream.url or STREAM_URLS.get(base_url)
+    if venue == "sim" and stream_url is None:
+        stream_url = sim_stream_url(base_url)
+    return Venue(
+        venue,
+        client,
+        _gamma(settings, gamma_url, timeout),
+        SystemClock(),
+        open_stream=_stream(settings, venue, stream_url, signer),
+    )
+
+
+def sim_stream_url(base_url: str) -> str | None:
+    """A standalone simulator's WebSocket: on the port after its HTTP port (infra.sim)."""
+    parts = urlsplit(base_url)
+    if parts.port is None:
+        return None
+    return f"ws://{parts.hostname}:{parts.port + 1}/trade-api/ws/v2"
+
+
+def _stream(
+    settings: Settings, venue: str, url: str | None, signer: RequestSigner
+) -> StreamFactory | None:
+    """The venue's WebSocket, signed with the account's keys; the URL is held to the rules of
+    the exchange URL (check_account_url): the handshake is signed with them."""
+    if not settings.stream.enabled:
+        return None
+    if url is None:
+        logger.info("no WebSocket for this exchange (set stream.url): fills are read once a cycle")
+        return None
+    check_account_url(venue, url.replace("ws", "http", 1))
+    # A simulator on this machine is back at once; a venue over the network is given time.
+    backoff = LOOPBACK_BACKOFF if is_loopback(host_of(url)) else Backoff()
+    return lambda sink: KalshiStream(url, signer, sink, backoff=backoff)
 
 
 def check_account_url(venue: str, url: str) -> None:
@@ -144,14 +188,13 @@ def _embedded_sim(
     )
     sim.register_key(key_id, public_pem)
     sim.start()
+    signer = RequestSigner(key_id, key)
     client = KalshiClient(
-        sim.base_url,
-        RequestSigner(key_id, key),
-        limiter,
-        timeout=(CONNECT_TIMEOUT, timeout),
-        **_guards(settings),
+        sim.base_url, signer, limiter, timeout=(CONNECT_TIMEOUT, timeout), **_guards(settings)
     )
-    return Venue("sim", client, _gamma(settings, sim.gamma_url, timeout), sim.clock, sim)
+    gamma = _gamma(settings, sim.gamma_url, timeout)
+    open_stream = _stream(settings, "sim", settings.stream.url or sim.ws_url, signer)
+    return Venue("sim", client, gamma, sim.clock, sim, open_stream=open_stream)
 
 
 def _paper(settings: Settings, limiter: TokenBucketLimiter, timeout: float) -> Venue:

@@ -5,8 +5,9 @@ An optimisation, never the record: every fill pushed is also listed by REST, whi
 Reconciler reads every cycle and checks the book against. So whatever the connection does,
 nothing is lost; what the stream buys is time. The rules that keep it so:
   - the handshake is signed like a REST request (`GET` + the WebSocket path);
-  - after every (re)connection, once the `fill` subscription is acknowledged, the sink is
-    asked to resync from REST: whatever happened while the connection was down is read there;
+  - after every reconnection, once the `fill` subscription is acknowledged, the sink is asked
+    to resync from REST: whatever happened while the connection was down is read there (the
+    first connection follows the start-up reconciliation; every cycle reads REST anyway);
   - `seq` is checked per subscription wherever the venue sends it (stream_wire: real captures
     omit it on some channels); a gap asks for a resync, and a book with a gap is dropped and
     subscribed again (a new snapshot);
@@ -62,6 +63,19 @@ class StreamSink(Protocol):
     def resync(self, reason: str) -> None: ...
 
 
+class VenueStream(Protocol):
+    """A venue's push channel, as the bot uses it (Kalshi's WebSocket; the paper exchange's
+    own matching)."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def watch(self, tickers: Iterable[str]) -> None: ...
+
+    def quote(self, ticker: str) -> Quote | None: ...
+
+
 @dataclass(frozen=True)
 class Backoff:
     initial: float = 0.5
@@ -90,6 +104,7 @@ class KalshiStream:
         self.backoff = backoff or Backoff()
         self.now = now
         self.connected = threading.Event()
+        self.subscribed = threading.Event()  # fills are pushed (set once, at the first time)
         self.connections = 0  # handshakes that succeeded (each is followed by a resync)
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -151,7 +166,11 @@ class KalshiStream:
     def _run(self) -> None:
         retrying = Retrying(
             retry=retry_if_exception_type((OSError, WebSocketException, StreamRefused)),
-            wait=wait_exponential_jitter(multiplier=self.backoff.initial, max=self.backoff.maximum),
+            wait=wait_exponential_jitter(
+                multiplier=self.backoff.initial,
+                max=self.backoff.maximum,
+                jitter=self.backoff.initial,
+            ),
             stop=stop_when_event_set(self._stop),
             sleep=self._stop.wait,
             before_sleep=self._log_retry,
@@ -217,7 +236,9 @@ class KalshiStream:
 def _describe(error: BaseException | None) -> str:
     if error is None:
         return "no error"
-    if isinstance(error, ConnectionClosed):
+    if isinstance(error, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(error, ConnectionClosed | ConnectionError):
         return "connection lost"
     return f"{type(error).__name__}: {error}"
 
@@ -340,10 +361,17 @@ class _Session:
             return
         self.sids[sid] = channel
         if channel == "fill":
-            # Subscribed from here on: what came before is REST's to tell.
-            reason = "connected" if self.stream.connections == 1 else "reconnected"
-            logger.info("venue stream {}: fills, orders and positions pushed", reason)
-            self.stream.sink.resync(f"the venue stream {reason}")
+            # Pushed from here on; what came before is REST's to tell. The first connection
+            # follows the start-up reconciliation, and every cycle reads REST: only a
+            # reconnection (what happened while down) needs a resync now.
+            first = self.stream.connections == 1
+            logger.info(
+                "venue stream {}: fills, orders and positions pushed",
+                "connected" if first else "reconnected",
+            )
+            self.stream.subscribed.set()
+            if not first:
+                self.stream.sink.resync("the venue stream reconnected")
 
     def _in_sequence(self, frame: Frame, channel: str) -> bool:
         """True to use the message. A gap asks for a resync (and a fresh book); a number seen

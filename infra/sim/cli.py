@@ -165,6 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"sim exchange: seed={args.seed} markets={args.markets} time_scale={args.time_scale}"
         f" scenario={sim.config.scenario}\n"
         f"  gamma: {sim.gamma_url}/markets/keyset   admin: {sim.gamma_url}/_sim/faults\n"
+        f"  websocket: {sim.ws_url}\n"
     )
     sys.stderr.flush()
     while not stop.wait(0.5):

@@ -76,7 +76,9 @@ class SimExchange:
         authenticator = Authenticator(
             self._keys, self.config.auth_clock, self.config.timestamp_tolerance_seconds
         )
-        self.stream = SimStream(self.exchange, authenticator, self.config.host)
+        # On a fixed port, the WebSocket takes the next one (a bot derives it from the URL).
+        ws_port = self.config.port + 1 if self.config.port else 0
+        self.stream = SimStream(self.exchange, authenticator, self.config.host, ws_port)
         self.app = SimApp(
             routes,
             authenticator=authenticator,

@@ -408,10 +408,13 @@ def _position_state(position: Any) -> tuple[Decimal, Decimal, Decimal, Decimal]:
 class SimStream:
     """The WebSocket server beside the simulator's HTTP server (its own loopback port)."""
 
-    def __init__(self, exchange: Exchange, authenticator: Authenticator, host: str) -> None:
+    def __init__(
+        self, exchange: Exchange, authenticator: Authenticator, host: str, port: int = 0
+    ) -> None:
         self.exchange = exchange
         self.authenticator = authenticator
         self.host = host
+        self.port = port  # 0: any free port
         self.faults = StreamFaults()
         self._keys: dict[int, str] = {}  # id(connection) -> the key it signed with
         self._keys_lock = threading.Lock()
@@ -430,7 +433,7 @@ class SimStream:
         self._server = serve(
             self._handle,
             self.host,
-            0,
+            self.port,
             process_request=self._authenticate,
             ping_interval=10,  # A8: the venue pings every 10 s
             compression=None,

@@ -59,7 +59,7 @@ def stream(sim: SimExchange, rsa_key: rsa.RSAPrivateKey, sink: Sink) -> Iterator
         backoff=Backoff(initial=0.01, maximum=0.05),
     )
     client.start()
-    assert sink.resync_reason() == "the venue stream connected"  # after `fill` is subscribed
+    assert client.subscribed.wait(WAIT)
     yield client
     client.stop()
 
