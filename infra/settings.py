@@ -12,7 +12,7 @@ import difflib
 import re
 import shlex
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -108,14 +108,19 @@ class ReconcilerSettings(Section):
     max_failures: int = Field(3, ge=1, le=10**6)
 
 
-def _ws_url(value: str | None) -> str | None:
-    """A ws(s) URL with a host (or None)."""
-    if value is None:
-        return None
-    parts = urlsplit(value.strip())
-    if parts.scheme not in {"ws", "wss"} or not parts.hostname:
-        raise ValueError(f"{value!r} is not a ws(s) URL such as {STREAM_EXAMPLE}")
-    return value.strip()
+def _url_with(schemes: tuple[str, str], example: str) -> Callable[[str | None], str | None]:
+    """A validator: a URL in one of `schemes` with a host, without a trailing slash (or None)."""
+
+    def valid(value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in schemes or not parts.hostname:
+            kind = f"{'an' if schemes[0] == 'http' else 'a'} {schemes[0]}(s) URL"
+            raise ValueError(f"{value!r} is not {kind} such as {example}")
+        return value.strip().rstrip("/")
+
+    return valid
 
 
 STREAM_EXAMPLE = "wss://api.elections.kalshi.com/trade-api/ws/v2"
@@ -127,7 +132,7 @@ class StreamSettings(Section):
 
     enabled: bool = True
     # Unset: the venue's own (the embedded simulator's; Kalshi demo's or production's).
-    url: Annotated[str | None, AfterValidator(_ws_url)] = None
+    url: Annotated[str | None, AfterValidator(_url_with(("ws", "wss"), STREAM_EXAMPLE))] = None
 
 
 class RateLimitSettings(Section):
@@ -335,16 +340,6 @@ class PaperSettings(Section):
     account_db: Path | None = None
 
 
-def _http_url(value: str | None) -> str | None:
-    """An http(s) URL with a host, without a trailing slash (or None)."""
-    if value is None:
-        return None
-    parts = urlsplit(value.strip())
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ValueError(f"{value!r} is not an http(s) URL such as {PUBLIC_EXAMPLE}")
-    return value.strip().rstrip("/")
-
-
 PUBLIC_EXAMPLE = "https://external-api.kalshi.com/trade-api/v2"
 REAL_MONEY_FLAG = "--i-understand-this-is-real-money"
 REAL_MONEY_ONLY_BY_FLAG = (
@@ -370,7 +365,9 @@ class Settings(BaseSettings):
     db: Path | None = None
     exchange_url: str | None = None
     # Venue paper: where Kalshi's public market data comes from (unset: production).
-    data_url: Annotated[str | None, AfterValidator(_http_url)] = None
+    data_url: Annotated[
+        str | None, AfterValidator(_url_with(("http", "https"), PUBLIC_EXAMPLE))
+    ] = None
     log_level: LogLevel = "INFO"
     log_file: Path | None = None
     log_json: bool = False
