@@ -40,6 +40,7 @@ from pydantic_settings import (
     SettingsError,
 )
 
+from domain.exits import ExitPolicy
 from domain.health import DEFAULT_MAX_QUARANTINED_SHARE
 from domain.money import MICRO
 from infra.sim.pricing import DEFAULT_SCENARIO, PRICE_KNOBS, SCENARIOS
@@ -101,6 +102,34 @@ class RiskSettings(Section):
     max_daily_loss_fraction: Decimal = Field(Decimal("0.05"), gt=0, le=1)
     max_daily_loss: Dollars | None = Field(None, gt=0)  # dollars below the day's start
     max_drawdown: Decimal = Field(Decimal("0.15"), gt=0, le=1)  # fraction below the peak
+
+
+class ExitSettings(Section):
+    """Selling a held position before settlement (domain.exits): each cycle every position is
+    valued against a fresh fair value and sold at the bid when one of these calls for it."""
+
+    decides_trades = True
+    enabled: bool = True
+    # Sell when the bid, less the fee of selling there, beats the fair value by this much.
+    take_profit_margin: Decimal = Field(Decimal("0.02"), ge=0, lt=1)
+    # Sell when the fair value falls this far below the price paid (fees included).
+    stop_margin: Decimal = Field(Decimal("0.05"), ge=0, lt=1)
+    # Sell this many minutes before the market closes (unset: hold to the close).
+    minutes_before_close: Decimal | None = Field(None, gt=0, le=DAY_SECONDS * 366 // 60)
+    # A market the bot sold by an exit is not bought again sooner than this (no exit loop).
+    reentry_cooldown_minutes: Decimal = Field(Decimal(240), ge=0, le=DAY_SECONDS * 366 // 60)
+
+    def policy(self) -> ExitPolicy:
+        before = self.minutes_before_close
+        return ExitPolicy(
+            take_profit_margin=self.take_profit_margin,
+            stop_margin=self.stop_margin,
+            time_before_close=None if before is None else timedelta(minutes=float(before)),
+        )
+
+    @property
+    def reentry_cooldown(self) -> timedelta:
+        return timedelta(minutes=float(self.reentry_cooldown_minutes))
 
 
 class ReconcilerSettings(Section):
@@ -390,6 +419,7 @@ class Settings(BaseSettings):
     )
 
     risk: RiskSettings = RiskSettings()
+    exits: ExitSettings = ExitSettings()
     rate_limits: RateLimitSettings = RateLimitSettings()
     stream: StreamSettings = StreamSettings()
     reconciler: ReconcilerSettings = ReconcilerSettings()
