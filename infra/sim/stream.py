@@ -104,6 +104,7 @@ def _fill_msg(fill: Fill, account: Account, client_order_id: str) -> dict[str, A
         "action": rest["action"],
         "outcome_side": rest["outcome_side"],
         "book_side": rest["book_side"],
+        "purchased_side": fill.book_side.outcome,  # A5.9: a bid buys YES, an ask buys NO
         "yes_price_dollars": rest["yes_price_dollars"],
         "count_fp": rest["count_fp"],
         "fee_cost": rest["fee_cost"],

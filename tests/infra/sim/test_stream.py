@@ -19,6 +19,7 @@ from domain.models import FillReport, Side
 from infra.kalshi.signing import RequestSigner
 from infra.kalshi.stream import Backoff, KalshiStream
 from infra.sim import SimExchange
+from tests.corpus_data import CORPUS
 from tests.infra.sim.helpers import KEY_ID
 
 WAIT = 10.0
@@ -108,7 +109,14 @@ def test_the_handshake_is_signed_and_a_bad_signature_is_refused(
     with connect(sim.ws_url, additional_headers=good, proxy=None) as ws:
         ws.send(json.dumps({"id": 1, "cmd": "subscribe", "params": {"channels": ["fill"]}}))
         ack = json.loads(ws.recv(timeout=WAIT))
+        _trade(sim)
+        pushed = json.loads(ws.recv(timeout=WAIT))
     assert ack == {"id": 1, "type": "subscribed", "msg": {"channel": "fill", "sid": 1}}
+    # The venue's own example (tests/corpus/kalshi-ws): every field it has, the sim sends.
+    example = json.loads((CORPUS / "kalshi-ws" / "fill-asyncapi-example.json").read_text())
+    assert set(example) <= set(pushed)
+    assert set(example["msg"]) <= set(pushed["msg"])
+    assert (pushed["sid"], pushed["seq"]) == (1, 1)
 
 
 def test_a_dropped_connection_reconnects_and_asks_for_a_resync(
