@@ -5,7 +5,7 @@ An optimisation, never the record: every fill pushed is also listed by REST, whi
 Reconciler reads every cycle and checks the book against. So whatever the connection does,
 nothing is lost; what the stream buys is time. The rules that keep it so:
   - the handshake is signed like a REST request (`GET` + the WebSocket path);
-  - after every reconnection, once the `fill` subscription is acknowledged, the sink is asked
+  - after every reconnection, once the private channels are acknowledged, the sink is asked
     to resync from REST: whatever happened while the connection was down is read there (the
     first connection follows the start-up reconciliation; every cycle reads REST anyway);
   - `seq` is checked per subscription wherever the venue sends it (stream_wire: real captures
@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, Protocol
 
 from loguru import logger
@@ -37,7 +38,7 @@ from tenacity import (
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 from websockets.sync.client import ClientConnection, connect
 
-from domain.models import FillReport
+from domain.models import FillReport, Side
 from infra.kalshi.errors import KalshiError
 from infra.kalshi.signing import RequestSigner, signed_path
 from infra.kalshi.stream_wire import (
@@ -46,6 +47,7 @@ from infra.kalshi.stream_wire import (
     Quote,
     parse_frame,
     parse_pushed_fill,
+    post_position,
     quote_from_ticker,
 )
 
@@ -104,7 +106,8 @@ class KalshiStream:
         self.backoff = backoff or Backoff()
         self.now = now
         self.connected = threading.Event()
-        self.subscribed = threading.Event()  # fills are pushed (set once, at the first time)
+        # Fills, orders and positions are pushed (set once, when first subscribed to all three).
+        self.subscribed = threading.Event()
         self.connections = 0  # handshakes that succeeded (each is followed by a resync)
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -255,6 +258,7 @@ class _Session:
         self.seqs: dict[int, int] = {}  # sid -> last seq seen
         self.market_tickers: frozenset[str] = frozenset()
         self.books: dict[str, LiveBook] = {}
+        self.positions: dict[str, Decimal] = {}  # the venue's, after the last fill pushed
 
     def close(self) -> None:
         self.connection.close()
@@ -360,7 +364,7 @@ class _Session:
         if channel is None or not isinstance(sid, int):
             return
         self.sids[sid] = channel
-        if channel == "fill":
+        if channel in PRIVATE_CHANNELS and set(PRIVATE_CHANNELS) <= set(self.sids.values()):
             # Pushed from here on; what came before is REST's to tell. The first connection
             # follows the start-up reconciliation, and every cycle reads REST: only a
             # reconnection (what happened while down) needs a resync now.
@@ -392,10 +396,25 @@ class _Session:
         self.stream.sink.resync(f"a sequence gap on {lost}")
         return True
 
+    def _check_position(self, fill: FillReport, after: Decimal | None) -> None:
+        """The fill channel's own gap check (it may send no `seq`): the position after this
+        fill is the one after the last plus this fill's contracts, or one was missed."""
+        if after is None:
+            return
+        before = self.positions.get(fill.ticker)
+        self.positions[fill.ticker] = after
+        change = fill.count if fill.side is Side.YES else -fill.count
+        if before is not None and before + change != after:
+            lost = f"{fill.ticker}: position {before} + {change} is not {after}"
+            logger.warning("venue stream: a fill was missed on {}; resync", lost)
+            self.stream.sink.resync(f"a fill missed on {lost}")
+
     def _data(self, frame: Frame) -> None:
         now = self.stream.now()
         if frame.type == "fill":
-            self.stream.sink.fills((parse_pushed_fill(frame.msg),))
+            fill = parse_pushed_fill(frame.msg)
+            self.stream.sink.fills((fill,))
+            self._check_position(fill, post_position(frame.msg))
         elif frame.type == "ticker":
             quote = quote_from_ticker(frame.msg, now)
             if quote is not None and quote.ticker not in self.books:

@@ -116,7 +116,8 @@ def test_the_handshake_is_signed_and_a_bad_signature_is_refused(
     example = json.loads((CORPUS / "kalshi-ws" / "fill-asyncapi-example.json").read_text())
     assert set(example) <= set(pushed)
     assert set(example["msg"]) <= set(pushed["msg"])
-    assert (pushed["sid"], pushed["seq"]) == (1, 1)
+    assert pushed["sid"] == 1
+    assert "seq" not in pushed  # as in the venue's example: a fill's check is its position
 
 
 def test_a_dropped_connection_reconnects_and_asks_for_a_resync(
@@ -130,14 +131,43 @@ def test_a_dropped_connection_reconnects_and_asks_for_a_resync(
     assert sink.fill().fill_id == _rest_fill_ids(sim)[-1]
 
 
+def test_a_lost_fill_is_caught_by_the_position_after_the_next(
+    sim: SimExchange, stream: KalshiStream, sink: Sink
+) -> None:
+    ticker = _trade(sim)  # position 3
+    sink.fill()
+    sim.stream_faults.skip_next("fill")
+    _trade(sim)  # position 6: lost
+    _trade(sim)  # position 9, but the last one pushed said 3
+    assert sink.resync_reason() == f"a fill missed on {ticker}: position 3.00 + 3.00 is not 9.00"
+    assert sink.fill().fill_id == _rest_fill_ids(sim)[-1]
+
+
 def test_a_sequence_gap_asks_for_a_resync_and_the_stream_goes_on(
     sim: SimExchange, stream: KalshiStream, sink: Sink
 ) -> None:
-    sim.stream_faults.skip_next("fill")
-    _trade(sim)  # lost, seq 1 with it
+    sim.stream_faults.skip_next("market_positions")
+    _trade(sim)  # its position message is lost, seq 1 with it
+    sink.fill()  # pushed in the same pass as the lost one
     _trade(sim)
-    assert sink.resync_reason() == "a sequence gap on fill: expected seq 1, got 2"
-    assert sink.fill().fill_id == _rest_fill_ids(sim)[-1]
+    assert sink.resync_reason() == "a sequence gap on market_positions: expected seq 1, got 2"
+    sink.fill()
+
+
+def test_a_gap_in_a_book_brings_a_fresh_snapshot(
+    sim: SimExchange, stream: KalshiStream, sink: Sink
+) -> None:
+    ticker = sim.open_tickers()[0]
+    sim.pin_book(ticker, yes_bids=[("0.41", "10")], no_bids=[("0.55", "7")])
+    stream.watch({ticker})
+    assert stream.wait_for_quote(ticker, lambda q: q.yes_bid == Decimal("0.41"), WAIT)
+    sim.stream_faults.skip_next("orderbook_delta")
+    sim.pin_book(ticker, yes_bids=[("0.41", "10"), ("0.39", "5")], no_bids=[("0.55", "7")])
+    # The +5 at 0.39 was lost; the next delta (0.41 emptied) shows the gap: a new snapshot.
+    sim.pin_book(ticker, yes_bids=[("0.39", "5")], no_bids=[("0.55", "7")])
+    quote = stream.wait_for_quote(ticker, lambda q: q.yes_bid == Decimal("0.39"), WAIT)
+    assert quote is not None
+    assert sink.resyncs.empty()  # a book is no record: nothing to read from REST
 
 
 def test_the_books_of_watched_markets_are_followed(
