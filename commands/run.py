@@ -11,6 +11,7 @@ from loguru import logger
 from rich.console import Console
 
 from actors.analyst import LlmForecasting
+from actors.notifier import RunningNotifier, start_notifier
 from actors.session import run_session
 from actors.system import TradingSystem, kill_switch_limits
 from commands.base import EXIT_FAILURE, EXIT_OK
@@ -72,6 +73,14 @@ def execute(settings: Settings, options: argparse.Namespace, console: Console) -
         venue.close()
 
 
+NOTIFIER_STOP_SECONDS = 30.0  # the last look at shutdown: each channel tried once more
+
+
+def _stop_notifier(notifier: RunningNotifier) -> None:
+    if not notifier.stop(timeout=NOTIFIER_STOP_SECONDS):
+        logger.warning("the last notices were still being sent at shutdown: some may be lost")
+
+
 def trade(
     settings: Settings,
     venue: Venue,
@@ -102,8 +111,20 @@ def trade(
         settings.risk.max_disagreement,
     )
     if before_cycle is None:
-        session = run_session(system, settings.cycles, settings.seconds_between_cycles)
-    else:  # the caller drives the clock: no wait between cycles
+        notifier = start_notifier(settings.notifications, path, system.clock)
+        try:
+            session = run_session(
+                system,
+                settings.cycles,
+                settings.seconds_between_cycles,
+                after_cycle=None
+                if notifier is None
+                else lambda _: notifier.look(system.clock.now()),
+            )
+        finally:
+            if notifier is not None:
+                _stop_notifier(notifier)
+    else:  # a replay: the caller drives the clock, no wait between cycles, and no notices
         session = run_session(system, cycles, 0, before_cycle=before_cycle)
     if session.startup_error is not None:
         return EXIT_FAILURE

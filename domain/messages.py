@@ -747,3 +747,9 @@ class ScorecardInputs(Message):
     scored: tuple[ScoredForecast, ...]
     trades: tuple[TradeResult, ...]
     api_costs: tuple[tuple[str, str, Decimal], ...]  # model, prompt version, dollars
+
+
+class LookForNotices(Message):
+    """Tell the Notifier to read what the book booked since its last look (after a cycle)."""
+
+    now: AwareDatetime
