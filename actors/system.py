@@ -33,6 +33,7 @@ from actors.scanner import Scanner
 from actors.storage import Storage
 from actors.stream_feed import ReconcilerFeed
 from actors.supervisor import ChildSpec, RestartPolicy, ShutdownRequest, Supervisor
+from domain.clock import format_utc
 from domain.forecasting import OfflineForecaster
 from domain.health import Part, check, given_up_problem
 from domain.killswitch import KillSwitchLimits
@@ -284,6 +285,15 @@ class TradingSystem:
             return  # restarting: the next cycle's call does it
         self.stream.watch({p.ticker for p in book.positions} | set(book.claimed))
 
+    def _warn_if_stream_down(self) -> None:
+        down = None if self.stream is None else self.stream.down_since()
+        if down is not None:
+            logger.warning(
+                "venue stream down since {}: fills are read from REST once a cycle until it is"
+                " back",
+                format_utc(down),
+            )
+
     def _escalate(self, request: ShutdownRequest) -> None:
         self.events.shutting_down.set()
         self.events.escalation.put(request)
@@ -342,6 +352,7 @@ class TradingSystem:
             problem = given_up_problem(f"{done} ({self.given_up} given up in this run)")
         report_health(self.directory, logger, check(Part.CYCLE, number, self.clock.now(), problem))
         self.watch_markets()
+        self._warn_if_stream_down()
         return done if isinstance(done, CycleStats) else None
 
     def _wait_for_cycle(self, number: int, timeout: float) -> CycleStats | str:

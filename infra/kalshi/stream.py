@@ -77,6 +77,10 @@ class VenueStream(Protocol):
 
     def quote(self, ticker: str) -> Quote | None: ...
 
+    def down_since(self) -> datetime | None:
+        """Since when the stream has been down (None: up)."""
+        ...
+
 
 @dataclass(frozen=True)
 class Backoff:
@@ -106,6 +110,7 @@ class KalshiStream:
         self.backoff = backoff or Backoff()
         self.now = now
         self.connected = threading.Event()
+        self._down_since: datetime | None = now()  # until the first connection
         # Fills, orders and positions are pushed (set once, when first subscribed to all three).
         self.subscribed = threading.Event()
         self.connections = 0  # handshakes that succeeded (each is followed by a resync)
@@ -141,6 +146,9 @@ class KalshiStream:
         """The market's top of book as last pushed, with when (None: not followed)."""
         with self._lock:
             return self._quotes.get(ticker)
+
+    def down_since(self) -> datetime | None:
+        return None if self.connected.is_set() else self._down_since
 
     @property
     def watched(self) -> frozenset[str]:
@@ -225,6 +233,7 @@ class KalshiStream:
         self._session = session
         self.connections += 1
         self.connected.set()
+        self._down_since = None
         opened = time.monotonic()
         try:
             session.serve()
@@ -232,6 +241,7 @@ class KalshiStream:
             pass
         finally:
             self.connected.clear()
+            self._down_since = self.now()
             self._session = None
         return time.monotonic() - opened
 

@@ -52,6 +52,10 @@ class PaperStream:
     def quote(self, ticker: str) -> Quote | None:  # noqa: ARG002 - VenueStream's signature
         return None
 
+    def down_since(self) -> datetime | None:
+        """Never down: in process, with nothing to connect to."""
+        return None
+
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             try:

@@ -43,7 +43,9 @@ from infra.sim.kalshi_json import fill_json, market_json, order_json
 from infra.sim.models import Account, Fill, MarketState
 from infra.sim.wire import ApiError, cents_dollars, count, exact_dollars
 
-log = logging.getLogger(__name__)
+# The server's own lines (listening, each connection opened and closed) only when they matter.
+server_log = logging.getLogger(f"{__name__}.server")
+server_log.setLevel(logging.WARNING)
 
 WS_PATH = "/trade-api/ws/v2"
 PRIVATE = ("fill", "user_orders", "market_positions")
@@ -441,7 +443,7 @@ class SimStream:
             process_request=self._authenticate,
             ping_interval=10,  # A8: the venue pings every 10 s
             compression=None,
-            logger=log,
+            logger=server_log,
         )
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="sim-stream", daemon=True

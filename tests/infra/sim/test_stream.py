@@ -59,8 +59,10 @@ def stream(sim: SimExchange, rsa_key: rsa.RSAPrivateKey, sink: Sink) -> Iterator
         sink,
         backoff=Backoff(initial=0.01, maximum=0.05),
     )
+    assert client.down_since() is not None  # not connected yet
     client.start()
     assert client.subscribed.wait(WAIT)
+    assert client.down_since() is None
     yield client
     client.stop()
 
@@ -126,6 +128,7 @@ def test_a_dropped_connection_reconnects_and_asks_for_a_resync(
     sim.stream_faults.drop_next("fill")
     _trade(sim)  # its message is lost with the connection
     assert sink.resync_reason() == "the venue stream reconnected"
+    assert stream.down_since() is None
     assert sink.pushed.empty()
     _trade(sim)  # the new connection pushes the next one
     assert sink.fill().fill_id == _rest_fill_ids(sim)[-1]
