@@ -20,6 +20,7 @@ One thread owns the connection; `watch()` may be called from any thread.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -54,6 +55,10 @@ from infra.kalshi.stream_wire import (
 PRIVATE_CHANNELS = ("fill", "user_orders", "market_positions")
 MARKET_CHANNELS = ("ticker", "orderbook_delta")
 RECV_SECONDS = 0.2  # how often the connection's thread looks at stop() and watch()
+# The library's own lines only from warnings up: its debug lines carry the handshake's headers,
+# and a signature has no place in a log.
+WIRE_LOG = logging.getLogger(f"{__name__}.wire")
+WIRE_LOG.setLevel(logging.WARNING)
 STEADY_SECONDS = 5.0  # a connection that lasted this long reconnects at once when lost
 
 
@@ -218,6 +223,7 @@ class KalshiStream:
                 compression=None,
                 open_timeout=10,
                 max_size=64 * 1024 * 1024,  # A8: messages up to 64 MiB
+                logger=WIRE_LOG,
             ) as connection:
                 lasted = self._serve(_Session(self, connection))
         except InvalidStatus as refused:

@@ -6,6 +6,7 @@ Nothing here sleeps to synchronise: each test waits on the sink's events, with a
 from __future__ import annotations
 
 import json
+import logging
 import queue
 from collections.abc import Iterator
 from decimal import Decimal
@@ -184,3 +185,16 @@ def test_the_books_of_watched_markets_are_followed(
     assert quote.yes_ask == Decimal("0.45")  # $1 less the best NO bid
     stream.watch(set())
     assert stream.quote(ticker) is None
+
+
+def test_the_handshake_leaves_no_signature_in_the_logs(
+    sim: SimExchange, rsa_key: rsa.RSAPrivateKey, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)  # the most a user can ask for
+    client = KalshiStream(sim.ws_url, RequestSigner(KEY_ID, rsa_key), Sink())
+    client.start()
+    try:
+        assert client.subscribed.wait(WAIT)
+    finally:
+        client.stop()
+    assert "KALSHI-ACCESS-SIGNATURE" not in caplog.text.upper()
