@@ -5,6 +5,10 @@ with its client order id in one transaction (Bankroll) -> send -> book the outco
 transaction. A refusal releases what was taken. An ambiguous outcome stays in flight, keeps
 its claim and reservation, and is resolved by the Reconciler by client order id; it is never
 re-sent. Trading starts HALTED and opens only after a successful reconciliation.
+
+A maker order (a signal marked post-only) takes the same flow, sent post-only and
+good-till-canceled with an expiry; once it rests, actors.resting manages it (re-priced,
+cancelled on halts, close/flatten, shutdown and at its age limit).
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import Counter
+from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pykka
@@ -19,6 +25,7 @@ import pykka
 from actors.base import BaseActor, ask, handles
 from actors.directory import ActorUnavailable, Directory
 from actors.outcomes import book_refusal
+from actors.resting import Resting, RestingOrders, reprice
 from actors.trading_guard import auth_halt
 from domain.clock import Clock
 from domain.closing import sale_order
@@ -27,6 +34,7 @@ from domain.execution import OrderOutcome, describe_trade, resolve_order
 from domain.messages import (
     BalanceChanged,
     BookOrder,
+    CancelResting,
     ClaimMarket,
     ClaimRefused,
     CommitWork,
@@ -38,6 +46,7 @@ from domain.messages import (
     HoldingsSold,
     InsertExecution,
     OrderBooked,
+    OrderResting,
     ReleaseClaim,
     ReserveFunds,
     SellHoldings,
@@ -48,7 +57,8 @@ from domain.models import Execution, ExecutionStatus, OrderStatus
 from domain.money import MICRO, ZERO
 from domain.risk import DenyReason
 from infra.kalshi.errors import AuthenticationError, KalshiError, TransientError, VenueRefused
-from infra.settings import RiskSettings
+from infra.kalshi.models import TimeInForce
+from infra.settings import ExecutionSettings, RiskSettings
 from infra.venue_client import VenueClient
 
 ORDER_ID_NAMESPACE = uuid.UUID("5b0e7f62-3f7e-4d39-9a53-2f3b7c1a9e10")
@@ -78,9 +88,13 @@ class Executor(BaseActor):
         clock: Clock,
         shutting_down: threading.Event,
         book: str = "",
+        execution: ExecutionSettings | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.execution = execution or ExecutionSettings()
+        self.resting = RestingOrders(client, self.execution, self.log, self._book)
+        self.signals: dict[str, ExecuteSignal] = {}  # a maker order's signal, until it rests
         self.book = book  # the flag naming this bot's book, for the AUTH_FAILED hint
         self.directory = directory
         self.client = client
@@ -94,6 +108,26 @@ class Executor(BaseActor):
         self.counts: Counter[str] = Counter()
         self.refused: Counter[str] = Counter()
 
+    def started(self) -> None:
+        """Resting orders recorded in the book (this actor restarted, or the bot did and the
+        Reconciler has not cancelled them yet) are aged and cancelled, never re-priced."""
+        resting = (ExecutionStatus.RESTING,)
+        try:
+            recorded = ask(self.directory.get("storage"), GetExecutions(statuses=resting))
+        except UNAVAILABLE as exc:
+            self.log.warning("resting orders not loaded ({!r}): the Reconciler finds them", exc)
+            return
+        for order in recorded:
+            if order.post_only and order.venue_order_id is not None:
+                self.resting.add(Resting(execution=order, signal=None))
+
+    def on_stop(self) -> None:
+        """Shutting down: no order is left resting at the venue (each is booked as it ends)."""
+        if len(self.resting):
+            left = self.resting.cancel_all("shutting down")
+            if left:
+                self.log.error("{} resting orders could not be cancelled at shutdown", left)
+
     @handles(SetTradingState)
     def _on_trading_state(self, command: SetTradingState) -> None:
         self.active = command.active
@@ -102,6 +136,14 @@ class Executor(BaseActor):
             "ACTIVE" if command.active else "HALTED",
             f": {command.reason}" if command.reason else "",
         )
+        if not command.active:
+            self.resting.cancel_all(f"trading halted: {command.reason}")
+
+    @handles(CancelResting)
+    def _on_cancel_resting(self, command: CancelResting) -> int:
+        """A halt is in force (pause, the kill switch, a guard): no order may stay resting.
+        Returns how many are left resting (their cancel failed: tried again next time)."""
+        return self.resting.cancel_all(command.reason) if len(self.resting) else 0
 
     def _halt_on_auth_failure(self, denied: AuthenticationError) -> None:
         """AUTH_FAILED in the halts (durable: Bankroll refuses every reservation, after a
@@ -129,6 +171,8 @@ class Executor(BaseActor):
             return self._refuse(signal.ticker, DenyReason.CYCLE_ORDER_CAP)
         if self.cycle_notional + signal.cost > self.risk.max_notional_per_cycle:
             return self._refuse(signal.ticker, DenyReason.CYCLE_NOTIONAL_CAP)
+        if signal.post_only and len(self.resting) >= self.execution.max_resting:
+            return self._refuse(signal.ticker, DenyReason.RESTING_CAP)
         coid = client_order_id(message)
         try:
             claim = ask(
@@ -161,17 +205,25 @@ class Executor(BaseActor):
             full_kelly=signal.full_kelly.quantize(MICRO),
             kelly_fraction=signal.kelly_fraction.quantize(MICRO),
             caps=", ".join(signal.caps) or None,
+            post_only=signal.post_only,
+            expires_at=now + timedelta(seconds=self.execution.order_ttl)
+            if signal.post_only
+            else None,
         )
+        if signal.post_only:
+            self.signals[coid] = message
         if not self._reserve(message, intent):
             return None
         self.cycle_orders += 1
         self.cycle_notional += signal.cost
         story = (
             f"; forecast P(yes) {message.forecast.probability} (weighed against the mid:"
-            f" {signal.probability}), ask {signal.limit_price},"
+            f" {signal.probability}), {'resting bid' if signal.post_only else 'ask'}"
+            f" {signal.limit_price},"
             f" edge {intent.edge}, Kelly {intent.kelly_fraction}"
         )
         self._send_holding_money(intent, story)
+        self.signals.pop(coid, None)
         return None
 
     def _send_holding_money(self, intent: Execution, story: str = "") -> str:
@@ -241,6 +293,7 @@ class Executor(BaseActor):
     def _send(self, intent: Execution, story: str) -> str:
         """Place the recorded order (immediate-or-cancel; reduce-only for a sale) and book it."""
         self.counts["orders_placed"] += 1
+        maker = intent.post_only and intent.expires_at is not None
         try:
             ack = self.client.create_order(
                 intent.ticker,
@@ -248,7 +301,12 @@ class Executor(BaseActor):
                 intent.limit_price,
                 intent.count,
                 intent.client_order_id,
+                TimeInForce.GOOD_TILL_CANCELED if maker else TimeInForce.IMMEDIATE_OR_CANCEL,
                 reduce_only=True if intent.reduce_only else None,
+                post_only=True if maker else None,
+                expiration_time=int(intent.expires_at.timestamp())
+                if intent.expires_at is not None
+                else None,
             )
         except VenueRefused as refused:
             self.counts["orders_unfilled"] += 1
@@ -279,6 +337,8 @@ class Executor(BaseActor):
         except KalshiError as unclear:  # the order exists; its fills are not known yet
             why = f"placed as {ack.order_id}, fills unknown: {unclear}"
             return self._keep_in_flight(intent, why)
+        if outcome is None and intent.post_only and report.status is OrderStatus.RESTING:
+            return self._rest(intent, report.order_id, story)
         if outcome is None:
             resting = report.status is OrderStatus.RESTING
             why = "order still resting" if resting else "its fills are not all visible yet"
@@ -294,6 +354,75 @@ class Executor(BaseActor):
         line = describe_trade(intent, outcome)
         self.log.info("{}{}", line, story)
         return line
+
+    def _rest(self, intent: Execution, order_id: str, story: str) -> str:
+        """The maker order rests: Positions books its fills as they come from now on."""
+        resting = intent.replace(status=ExecutionStatus.RESTING, venue_order_id=order_id)
+        try:
+            known = ask(
+                self.directory.get("positions"),
+                OrderResting(
+                    ticker=intent.ticker,
+                    client_order_id=intent.client_order_id,
+                    venue_order_id=order_id,
+                ),
+            )
+        except UNAVAILABLE as exc:
+            return self._keep_in_flight(
+                intent, f"resting as {order_id}: {exc!r}", ExecutionStatus.RESTING
+            )
+        if not known:
+            return f"{intent.ticker}: order {order_id} was booked already"
+        self.resting.add(
+            Resting(
+                execution=resting,
+                signal=self.signals.get(intent.client_order_id),
+                min_edge=self.risk.min_edge,
+            )
+        )
+        self.counts["orders_resting"] += 1
+        line = (
+            f"{intent.ticker} buy {intent.count} {intent.side} @ {intent.limit_price}: resting"
+            f" post-only as {order_id} until {intent.expires_at:%H:%M:%S}Z"
+        )
+        self.log.info("{}{}", line, story)
+        return line
+
+    def _manage_resting(self) -> None:
+        """Once a cycle: orders past their age limit are cancelled, and orders whose price the
+        touch has moved away from are cancelled and replaced (actors.resting)."""
+        now = self.clock.now()
+        for ticker in self.resting.due(now):
+            self.resting.cancel(ticker, "age limit")
+        for ticker, entry in list(self.resting.orders.items()):
+            try:
+                book = self.client.get_orderbook(ticker)
+            except KalshiError as exc:
+                self.log.debug("{}: book not read for re-pricing: {}", ticker, exc)
+                continue
+            target = reprice(entry, book, self.execution.reprice_tolerance)
+            if target is None:
+                continue
+            if target <= ZERO:
+                self.resting.cancel(ticker, "no price below the ask keeps the edge")
+                continue
+            self.resting.cancel(ticker, f"re-priced from {entry.execution.limit_price} to {target}")
+            if ticker in self.resting.orders or entry.signal is None:
+                continue  # not cancelled: not replaced
+            self._replace(entry.signal, target)
+
+    def _replace(self, message: ExecuteSignal, price: Decimal) -> None:
+        """The order again at `price`, through the whole flow (claim, reserve, send)."""
+        signal = message.signal
+        fee_per_contract = signal.fee / signal.count
+        cost = (signal.count * (price + fee_per_contract)).quantize(MICRO)
+        again = ExecuteSignal(
+            cycle=message.cycle,
+            signal=signal.replace(limit_price=price, cost=cost),
+            forecast=message.forecast,
+            correlation_id=message.correlation_id,
+        )
+        self._on_signal(again)
 
     def _book(self, intent: Execution, outcome: OrderOutcome, order_id: str) -> bool:
         """Hand the final outcome to Positions, the single owner of the venue's evidence.
@@ -357,6 +486,9 @@ class Executor(BaseActor):
         return HoldingsSold(outcome="; ".join(outcomes)).caused(command)
 
     def _sell(self, command: SellHoldings, ticker: str) -> str:
+        cancelled = self.resting.cancel(ticker, "close")
+        if ticker in self.resting.orders:
+            return cancelled  # still resting: nothing sold, the claim is its
         coid = sale_order_id(command.request_id, ticker)
         positions = self.directory.get("positions")
         try:
@@ -409,6 +541,8 @@ class Executor(BaseActor):
 
     @handles(EndOfCycle)
     def _on_end(self, marker: EndOfCycle) -> None:
+        if len(self.resting):
+            self._manage_resting()
         stats = marker.stats.plus(
             refused=dict(self.refused),
             **{

@@ -52,7 +52,7 @@ from domain.messages import (
 )
 from domain.scoring import ScorecardPolicy
 from domain.screening import ScreenSettings
-from domain.sizing import SizingLimits
+from domain.sizing import ExecutionPolicy, SizingLimits
 from infra.db.retention import SnapshotRetention
 from infra.kalshi.stream import VenueStream
 from infra.settings import Settings
@@ -124,6 +124,9 @@ def sizing_limits(settings: Settings) -> SizingLimits:
         count_step=risk.count_step,
         max_event_exposure=risk.max_event_exposure,
         max_disagreement=risk.max_disagreement,
+        execution=ExecutionPolicy(
+            mode=settings.execution.mode, taker_edge=settings.execution.taker_edge
+        ),
     )
 
 
@@ -220,6 +223,7 @@ class TradingSystem:
                     self.clock,
                     events.shutting_down,
                     book=s.book_flag,
+                    execution=s.execution,
                     **kw,
                 ),
                 after_restart=self._reconcile_later,

@@ -509,6 +509,21 @@ class ClaimRefused(Message):
     detail: str = ""
 
 
+class CancelResting(Message):
+    """A halt is in force: the Executor cancels every resting order (actors.resting)."""
+
+    reason: str
+
+
+class OrderResting(Message):
+    """A maker order is resting at the venue as `venue_order_id`: its fills are booked as they
+    arrive, each releasing its own cost from the order's reservation (actors.positions)."""
+
+    ticker: str
+    client_order_id: str
+    venue_order_id: str
+
+
 class ReleaseClaim(Message):
     """The order behind a claim ended without a position."""
 

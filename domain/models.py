@@ -164,6 +164,9 @@ class OrderBook(Frozen):
     def ask(self, side: Side) -> Decimal | None:
         return self.best_yes_ask if side is Side.YES else self.best_no_ask
 
+    def bid(self, side: Side) -> Decimal | None:
+        return self.best_yes_bid if side is Side.YES else self.best_no_bid
+
 
 class PublicTrade(Frozen):
     """One trade of the market between any two traders (`GET /markets/trades`, A5.15).
@@ -225,6 +228,8 @@ class TradeSignal(Frozen):
     caps: tuple[str, ...] = ()  # the limits that made the bet smaller (domain.sizing)
     fee: Amount
     cost: Amount  # limit_price * count + fee: the most this order can take from the bankroll
+    # A maker order: post-only, resting at `limit_price` below the ask, paying the maker fee.
+    post_only: bool = False
 
     @property
     def yes_price(self) -> Decimal:
@@ -453,11 +458,23 @@ class Execution(Frozen):
     # A sale (`close`, `flatten`): buys the other side of a holding, reduce-only, so the venue
     # nets the pair (A5.9) and it can only close contracts, never open any.
     reduce_only: bool = False
+    # A maker order (execution.mode maker): post-only, good-till-canceled, resting until it
+    # fills, is cancelled, or the venue expires it at `expires_at`.
+    post_only: bool = False
+    expires_at: AwareDatetime | None = None
     # The signal an entry was sized from (domain.sizing), rounded to six places for the record.
     edge: Decimal | None = None
     full_kelly: Decimal | None = None
     kelly_fraction: Decimal | None = None
     caps: str | None = None
+
+
+def reserved_left(execution: Execution) -> Decimal:
+    """What of an order's reservation its booked fills have not spent: a resting order's
+    fills are booked as they arrive (actors.positions), each taking its cost from it."""
+    if execution.status is not ExecutionStatus.RESTING:
+        return execution.reserved
+    return max(execution.reserved - execution.fill_cost - execution.fees, ZERO)
 
 
 class PnlEvent(Frozen):

@@ -133,6 +133,21 @@ class ExitSettings(Section):
         return timedelta(minutes=float(self.reentry_cooldown_minutes))
 
 
+class ExecutionSettings(Section):
+    """How entries are placed (domain.sizing.ExecutionPolicy; README, "Execution modes")."""
+
+    decides_trades = True
+    mode: Literal["taker", "maker"] = "taker"
+    # Maker mode: take at the ask instead when the edge there after the taker fee is at least
+    # this (unset: always rest).
+    taker_edge: Decimal | None = Field(Decimal("0.08"), gt=0, lt=1)
+    # A resting order's life: the venue cancels it after this many seconds (expiration_time).
+    order_ttl: int = Field(3600, ge=10, le=DAY_SECONDS)
+    max_resting: int = Field(10, ge=0, le=10**4)  # resting orders at once
+    # Re-priced (cancelled and replaced) when the touch or the fair value moves beyond this.
+    reprice_tolerance: Decimal = Field(Decimal("0.02"), gt=0, lt=1)
+
+
 class ReconcilerSettings(Section):
     # Consecutive failed reconciliations after which new orders stop until one succeeds.
     max_failures: int = Field(3, ge=1, le=10**6)
@@ -476,6 +491,7 @@ class Settings(BaseSettings):
 
     risk: RiskSettings = RiskSettings()
     exits: ExitSettings = ExitSettings()
+    execution: ExecutionSettings = ExecutionSettings()
     rate_limits: RateLimitSettings = RateLimitSettings()
     stream: StreamSettings = StreamSettings()
     reconciler: ReconcilerSettings = ReconcilerSettings()

@@ -169,6 +169,8 @@ class ExecutionRow(Base):
     full_kelly: Mapped[Money | None]
     kelly_fraction: Mapped[Money | None]
     caps: Mapped[str | None]
+    post_only: Mapped[bool] = mapped_column(server_default=false())  # a maker order, resting
+    expires_at: Mapped[datetime | None]  # when the venue cancels a resting order
 
 
 class PositionRow(Base):
