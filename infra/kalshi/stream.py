@@ -202,9 +202,12 @@ class KalshiStream:
                 self._stop.wait(self.backoff.maximum)
 
     def _log_retry(self, state: Any) -> None:
+        """A warning at the first failed attempt and every tenth; the others at debug."""
         error = state.outcome.exception() if state.outcome is not None else None
         wait = state.next_action.sleep if state.next_action is not None else 0
-        logger.warning(
+        loud = state.attempt_number == 1 or state.attempt_number % 10 == 0
+        logger.log(
+            "WARNING" if loud else "DEBUG",
             "venue stream down ({}); reconnecting in {:.1f} s (attempt {})",
             _describe(error),
             wait,

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
+import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
@@ -198,3 +199,13 @@ def test_the_handshake_leaves_no_signature_in_the_logs(
     finally:
         client.stop()
     assert "KALSHI-ACCESS-SIGNATURE" not in caplog.text.upper()
+
+
+def test_a_standalone_simulators_stream_faults_are_switched_over_http(
+    sim: SimExchange, stream: KalshiStream, sink: Sink
+) -> None:
+    url = f"{sim.gamma_url}/_sim/stream_fault"
+    refused = requests.post(url, json={"fault": "skip_next", "channel": "nope"}, timeout=WAIT)
+    assert refused.status_code == 400
+    assert requests.post(url, json={"fault": "drop_connections"}, timeout=WAIT).ok
+    assert sink.resync_reason() == "the venue stream reconnected"
