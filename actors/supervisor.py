@@ -135,11 +135,7 @@ class Supervisor:
         self._started.clear()
         self._reports.put(None)
         self._thread.join(timeout=5)
-        leftovers = [
-            ref
-            for ref in pykka.ActorRegistry.get_all()
-            if getattr(ref.actor_class, "supervised", True)
-        ]
+        leftovers = pykka.ActorRegistry.get_all()
         if leftovers:
             names = [ref.actor_class.__name__ for ref in leftovers]
             self.log.error("actors still running after the ordered stop (a bug): {}", names)

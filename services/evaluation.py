@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -22,14 +22,10 @@ from typing import Any
 from loguru import logger
 
 from actors.system import screen_settings, sizing_limits
-from domain.adversaries import ADVERSARIES
 from domain.evaluation import (
-    VIEW_STRATEGIES,
+    STRATEGIES,
     Decision,
     StrategyResult,
-    Trade,
-    adversary_trades,
-    evaluate_adversary,
     evaluate_strategy,
     probabilities,
     trades_for,
@@ -49,7 +45,6 @@ from infra.sim import SimConfig, SimExchange
 from infra.sim.engine import Exchange
 from infra.sim.kalshi_json import event_json, market_json, orderbook_json, series_json
 from infra.sim.models import EventState, Status
-from services.passive_maker import PassiveMaker
 
 DEFAULT_START = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 DEFAULT_CYCLES = 24
@@ -69,9 +64,6 @@ class EvaluationPlan:
     markets: int = 150
     start_time: datetime = DEFAULT_START
     first_seed: int = 1
-    # Also play the strategies with no information (domain.adversaries) on every quoted
-    # market: several times the cost, so only when asked (`evaluate --adversaries`).
-    adversaries: bool = False
 
 
 def _fair(value: float) -> Decimal:
@@ -123,8 +115,6 @@ class _Memory:
     last_analyzed: dict[str, datetime]
     links: dict[str, MarketLink]  # Kalshi ticker -> link
     seen: set[str]  # Kalshi tickers already put to the linker
-    history: dict[str, list[Decimal]] = field(default_factory=dict)  # ticker -> earlier mids
-    fees: dict[str, FeeSchedule] = field(default_factory=dict)  # event ticker -> schedule
 
     def link(
         self, settings: Settings, markets: list[Market], polys: dict[str, PolymarketMarket]
@@ -145,49 +135,6 @@ class _Memory:
         return {t: link for t, link in self.links.items() if link.polymarket_id in polys}
 
 
-@dataclass(frozen=True)
-class Cycle:
-    """One cycle's view of one world: the bot's screened decisions, and every quoted market
-    (the adversaries' universe: domain.adversaries)."""
-
-    decisions: list[Decision]
-    quotes: list[Decision]
-
-
-def _quote(ex: Exchange, market: Market, memory: _Memory, run: int, cycle: int) -> Decision | None:
-    """A market as any trader sees it now (with the hidden truth beside it, for scoring)."""
-    state = ex.markets_by_ticker[market.ticker]
-    book = parse_orderbook("orderbook", orderbook_json(ex, state, 0), state.ticker)
-    if book.best_yes_bid is None or book.best_yes_ask is None:
-        return None
-    event = ex.events_by_ticker[state.event_ticker]
-    fees = memory.fees.get(event.event_ticker)
-    if fees is None:
-        fees = memory.fees[event.event_ticker] = _fees(ex, event)
-    mid = (book.best_yes_bid + book.best_yes_ask) / 2
-    history = memory.history.setdefault(state.ticker, [])
-    decision = Decision(
-        run=run,
-        cycle=cycle,
-        ticker=state.ticker,
-        event_ticker=state.event_ticker,
-        # As the Analyst does: every event unknown, one market per event.
-        mutually_exclusive=None,
-        legs=len(event.market_tickers),
-        book=book,
-        mid=mid,
-        truth=_fair(ex.truth(state)),
-        fees=fees,
-        ticks=market.price_ranges,
-        history=tuple(history),
-        hours_to_close=Decimal(repr(max(0.0, state.close_ts - ex.now_ts) / 3600)).quantize(
-            _PRICE_PLACES
-        ),
-    )
-    history.append(mid)
-    return decision
-
-
 def _cycle(
     sim: SimExchange,
     settings: Settings,
@@ -195,19 +142,11 @@ def _cycle(
     cycle: int,
     memory: _Memory,
     forecaster: Forecaster,
-    every_market: bool = False,
-) -> Cycle:
-    """What the bot would decide on now, and every market quoted now, with the hidden truth
-    beside each."""
+) -> list[Decision]:
+    """What the bot would decide on now, with the hidden truth beside each decision."""
     with sim.exchange.synced() as ex:
         now = ex.clock.now()
         markets = open_markets(ex)  # inactive markets included: the screen drops them
-        quoted: dict[str, Decision] = {}
-        for market in markets if every_market else ():
-            if market.is_open and not market.is_combo:
-                quote = _quote(ex, market, memory, run, cycle)
-                if quote is not None:
-                    quoted[market.ticker] = quote
         polys = {p.id: p for p in polymarket_markets(ex)}
         quotes = memory.link(settings, markets, polys)
         last = memory.last_analyzed
@@ -217,37 +156,44 @@ def _cycle(
         decisions = []
         for market in chosen:
             last[market.ticker] = now
-            quote = (
-                quoted.get(market.ticker)
-                if every_market
-                else _quote(ex, market, memory, run, cycle)
-            )
-            if quote is None:
+            state = ex.markets_by_ticker[market.ticker]
+            book = parse_orderbook("orderbook", orderbook_json(ex, state, 0), market.ticker)
+            if book.best_yes_bid is None or book.best_yes_ask is None:
                 continue
             link = quotes.get(market.ticker)
             poly = polys[link.polymarket_id].yes_price if link else None
+            event = ex.events_by_ticker[state.event_ticker]
+            fees = _fees(ex, event)
             candidate = Candidate(
                 market=market,
-                book=quote.book,
-                fees=quote.fees,
+                book=book,
+                fees=fees,
                 polymarket_price=poly,
                 polymarket_id=link.polymarket_id if link else None,
                 link_confidence=link.confidence if link else None,
             )
             forecast = forecaster.forecast(candidate, now)
-            view = (
-                None
-                if forecast is None
-                else _weighed(market.ticker, forecast, quote.book, settings)
-            )
+            view = None if forecast is None else _weighed(market.ticker, forecast, book, settings)
             decisions.append(
-                quote.replace(
+                Decision(
+                    run=run,
+                    cycle=cycle,
+                    ticker=market.ticker,
+                    event_ticker=state.event_ticker,
+                    # As the Analyst does: every event unknown, one market per event.
+                    mutually_exclusive=None,
+                    legs=len(event.market_tickers),
+                    book=book,
+                    mid=(book.best_yes_bid + book.best_yes_ask) / 2,
+                    truth=_fair(ex.truth(state)),
                     polymarket=poly,
                     bot=view.view if isinstance(view, Weighed) else None,
                     bot_refused=isinstance(view, NoTrade),
+                    fees=fees,
+                    ticks=market.price_ranges,
                 )
             )
-    return Cycle(decisions, list(quoted.values()))
+    return decisions
 
 
 def _weighed(
@@ -268,25 +214,14 @@ def _weighed(
     return weighed
 
 
-@dataclass
-class SeedRun:
-    """One simulated world: every cycle's decisions and quotes, the passive maker's fills, and
-    how the markets resolved ((seed, ticker) -> YES won)."""
-
-    decisions: list[Decision] = field(default_factory=list)
-    quotes: list[Decision] = field(default_factory=list)
-    maker: list[Trade] = field(default_factory=list)
-    results: dict[tuple[int, str], bool] = field(default_factory=dict)
-
-
 def run_seed(
     settings: Settings,
     plan: EvaluationPlan,
     seed: int,
     progress: Progress | None = None,
     forecaster: Forecaster | None = None,
-) -> SeedRun:
-    """One simulated world, from its first cycle until every market it decided on settled."""
+) -> tuple[list[Decision], dict[tuple[int, str], bool]]:
+    """One simulated world: the decisions of every cycle, and how their markets resolved."""
     config = SimConfig(
         seed=seed,
         markets=plan.markets,
@@ -295,38 +230,26 @@ def run_seed(
         **{**settings.sim.price_options(), "scenario": plan.scenario},
     )
     sim = SimExchange(config)  # never started: evaluation reads it in-process
-    run = SeedRun()
+    decisions: list[Decision] = []
     memory = _Memory({}, {}, set())
-    maker = PassiveMaker(seed)
-    cycle_seconds = timedelta(minutes=plan.cycle_minutes).total_seconds()
     for cycle in range(1, plan.cycles + 1):
-        seen = _cycle(
-            sim, settings, seed, cycle, memory, forecaster or OfflineForecaster(), plan.adversaries
-        )
-        run.decisions += seen.decisions
-        run.quotes += seen.quotes
-        if plan.adversaries:
-            with sim.exchange.synced() as ex:
-                maker.cycle(ex, seen.quotes, cycle_seconds)
-        sim.advance(cycle_seconds)
+        decisions += _cycle(sim, settings, seed, cycle, memory, forecaster or OfflineForecaster())
+        sim.advance(timedelta(minutes=plan.cycle_minutes).total_seconds())
         if progress is not None:
             progress(seed, cycle)
-    if plan.adversaries:
-        with sim.exchange.synced() as ex:
-            maker.cycle(ex, (), cycle_seconds)  # the last cycle's fills
-        run.maker = maker.trades
-    wanted = {d.ticker for d in run.decisions} | {d.ticker for d in run.quotes}
+    wanted = {d.ticker for d in decisions}
+    results: dict[tuple[int, str], bool] = {}
     for _ in range(SETTLE_DAYS):
         with sim.exchange.synced() as ex:
             for ticker in wanted:
                 market = ex.markets_by_ticker[ticker]
                 # Only a finalized result is final: a determined one may be disputed and amended.
                 if market.status is Status.FINALIZED and market.result in {"yes", "no"}:
-                    run.results[(seed, ticker)] = market.result == "yes"
-        if len(run.results) == len(wanted):
+                    results[(seed, ticker)] = market.result == "yes"
+        if len(results) == len(wanted):
             break
         sim.advance(SETTLE_STEP)
-    return run
+    return decisions, results
 
 
 def evaluate(
@@ -336,13 +259,13 @@ def evaluate(
     forecaster: Forecaster | None = None,
 ) -> list[StrategyResult]:
     """Every strategy on the same decisions of every seed; `bot` forecasts with `forecaster`
-    (default: the offline one); the adversaries (domain.adversaries) trade every quoted market."""
-    runs = [
-        run_seed(settings, plan, seed, progress, forecaster)
-        for seed in range(plan.first_seed, plan.first_seed + plan.seeds)
-    ]
-    decisions = [d for r in runs for d in r.decisions]
-    results = {key: won for r in runs for key, won in r.results.items()}
+    (default: the offline one)."""
+    decisions: list[Decision] = []
+    results: dict[tuple[int, str], bool] = {}
+    for seed in range(plan.first_seed, plan.first_seed + plan.seeds):
+        seed_decisions, seed_results = run_seed(settings, plan, seed, progress, forecaster)
+        decisions += seed_decisions
+        results.update(seed_results)
     refused = sum(d.bot_refused for d in decisions)
     if refused:
         logger.warning(
@@ -351,8 +274,7 @@ def evaluate(
             refused,
             settings.risk.max_disagreement,
         )
-    scored = score_strategies(settings, plan.scenario, decisions, results)
-    return scored + (score_adversaries(plan.scenario, runs, results) if plan.adversaries else [])
+    return score_strategies(settings, plan.scenario, decisions, results)
 
 
 def score_strategies(
@@ -361,11 +283,10 @@ def score_strategies(
     decisions: list[Decision],
     results: dict[tuple[int, str], bool],
 ) -> list[StrategyResult]:
-    """Every strategy with a view (the bot and the baselines) on the same decisions, sized
-    alike."""
+    """Every strategy (the bot and the baselines) on the same decisions, sized alike."""
     limits = sizing_limits(settings)
     evaluated = []
-    for strategy in VIEW_STRATEGIES:
+    for strategy in STRATEGIES:
         views = probabilities(strategy, decisions)
         trades = trades_for(
             strategy,
@@ -376,18 +297,3 @@ def score_strategies(
         )
         evaluated.append(evaluate_strategy(strategy, scenario, decisions, views, trades, results))
     return evaluated
-
-
-def score_adversaries(
-    scenario: str, runs: list[SeedRun], results: dict[tuple[int, str], bool]
-) -> list[StrategyResult]:
-    """The strategies with no information (domain.adversaries) on every quoted market."""
-    quotes = [q for r in runs for q in r.quotes]
-    scored = []
-    for strategy in ADVERSARIES:
-        if strategy == "passive-maker":
-            trades = [t for r in runs for t in r.maker]
-        else:
-            trades = adversary_trades(strategy, quotes)
-        scored.append(evaluate_adversary(strategy, scenario, trades, results, len(runs)))
-    return scored
