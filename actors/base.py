@@ -49,6 +49,7 @@ class UnknownMessage(TypeError):
 
 class BaseActor(pykka.ThreadingActor):
     name: ClassVar[str] = "actor"
+    supervised: ClassVar[bool] = True  # False: runs beside the trading system, stopped after it
     _handlers: ClassVar[dict[type, Handler]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

@@ -5,6 +5,10 @@ with its client order id in one transaction (Bankroll) -> send -> book the outco
 transaction. A refusal releases what was taken. An ambiguous outcome stays in flight, keeps
 its claim and reservation, and is resolved by the Reconciler by client order id; it is never
 re-sent. Trading starts HALTED and opens only after a successful reconciliation.
+
+A maker order (a signal marked post-only) takes the same flow, sent post-only and
+good-till-canceled with an expiry; once it rests, actors.resting manages it (re-priced,
+cancelled on halts, close/flatten, shutdown and at its age limit).
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pykka
@@ -20,31 +25,28 @@ import pykka
 from actors.base import BaseActor, ask, handles
 from actors.directory import ActorUnavailable, Directory
 from actors.outcomes import book_refusal
+from actors.resting import Resting, RestingOrders, reprice
 from actors.trading_guard import auth_halt
 from domain.clock import Clock
-from domain.closing import sale_at, sale_order
+from domain.closing import sale_order
 from domain.errors import ExecutionAlreadyFinal
 from domain.execution import OrderOutcome, describe_trade, resolve_order
-from domain.exits import ExitDecision, exits_stopped_by
 from domain.messages import (
     BalanceChanged,
-    BankrollSnapshot,
     BookOrder,
+    CancelResting,
     ClaimMarket,
     ClaimRefused,
     CommitWork,
     EndOfCycle,
     ExecuteSignal,
-    ExitPosition,
     FundsRefused,
-    GetBankroll,
     GetBook,
     GetExecutions,
-    GetRecentExits,
     HoldingsSold,
     InsertExecution,
-    Message,
     OrderBooked,
+    OrderResting,
     ReleaseClaim,
     ReserveFunds,
     SellHoldings,
@@ -55,7 +57,8 @@ from domain.models import Execution, ExecutionStatus, OrderStatus
 from domain.money import MICRO, ZERO
 from domain.risk import DenyReason
 from infra.kalshi.errors import AuthenticationError, KalshiError, TransientError, VenueRefused
-from infra.settings import RiskSettings
+from infra.kalshi.models import TimeInForce
+from infra.settings import ExecutionSettings, RiskSettings
 from infra.venue_client import VenueClient
 
 ORDER_ID_NAMESPACE = uuid.UUID("5b0e7f62-3f7e-4d39-9a53-2f3b7c1a9e10")
@@ -66,13 +69,6 @@ def client_order_id(signal_message: ExecuteSignal) -> str:
     """Deterministic per signal message: a re-processed signal reuses its id (and gets a 409)."""
     key = f"{signal_message.message_id}:{signal_message.signal.ticker}"
     return str(uuid.uuid5(ORDER_ID_NAMESPACE, key))
-
-
-def exit_order_id(message: ExitPosition) -> str:
-    """Deterministic per exit message: a re-processed exit cannot sell twice."""
-    return str(
-        uuid.uuid5(ORDER_ID_NAMESPACE, f"exit:{message.message_id}:{message.decision.ticker}")
-    )
 
 
 def sale_order_id(request_id: int, ticker: str) -> str:
@@ -92,12 +88,13 @@ class Executor(BaseActor):
         clock: Clock,
         shutting_down: threading.Event,
         book: str = "",
-        reentry_cooldown: timedelta = timedelta(0),
+        execution: ExecutionSettings | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.reentry_cooldown = reentry_cooldown  # no entry this soon after an exit
-        self.exited: dict[str, datetime] = {}  # ticker -> when the bot last sold it by an exit
+        self.execution = execution or ExecutionSettings()
+        self.resting = RestingOrders(client, self.execution, self.log, self._book)
+        self.signals: dict[str, ExecuteSignal] = {}  # a maker order's signal, until it rests
         self.book = book  # the flag naming this bot's book, for the AUTH_FAILED hint
         self.directory = directory
         self.client = client
@@ -110,13 +107,26 @@ class Executor(BaseActor):
         self.cycle_notional = ZERO
         self.counts: Counter[str] = Counter()
         self.refused: Counter[str] = Counter()
-        self.exits: Counter[str] = Counter()  # exit orders sent this cycle, by reason
 
     def started(self) -> None:
-        """The exits within the re-entry cooldown, from the book: a restart forgets none."""
-        if self.reentry_cooldown > timedelta(0):
-            since = self.clock.now() - self.reentry_cooldown
-            self.exited = dict(ask(self.directory.get("storage"), GetRecentExits(since=since)))
+        """Resting orders recorded in the book (this actor restarted, or the bot did and the
+        Reconciler has not cancelled them yet) are aged and cancelled, never re-priced."""
+        resting = (ExecutionStatus.RESTING,)
+        try:
+            recorded = ask(self.directory.get("storage"), GetExecutions(statuses=resting))
+        except UNAVAILABLE as exc:
+            self.log.warning("resting orders not loaded ({!r}): the Reconciler finds them", exc)
+            return
+        for order in recorded:
+            if order.post_only and order.venue_order_id is not None:
+                self.resting.add(Resting(execution=order, signal=None))
+
+    def on_stop(self) -> None:
+        """Shutting down: no order is left resting at the venue (each is booked as it ends)."""
+        if len(self.resting):
+            left = self.resting.cancel_all("shutting down")
+            if left:
+                self.log.error("{} resting orders could not be cancelled at shutdown", left)
 
     @handles(SetTradingState)
     def _on_trading_state(self, command: SetTradingState) -> None:
@@ -126,6 +136,14 @@ class Executor(BaseActor):
             "ACTIVE" if command.active else "HALTED",
             f": {command.reason}" if command.reason else "",
         )
+        if not command.active:
+            self.resting.cancel_all(f"trading halted: {command.reason}")
+
+    @handles(CancelResting)
+    def _on_cancel_resting(self, command: CancelResting) -> int:
+        """A halt is in force (pause, the kill switch, a guard): no order may stay resting.
+        Returns how many are left resting (their cancel failed: tried again next time)."""
+        return self.resting.cancel_all(command.reason) if len(self.resting) else 0
 
     def _halt_on_auth_failure(self, denied: AuthenticationError) -> None:
         """AUTH_FAILED in the halts (durable: Bankroll refuses every reservation, after a
@@ -149,13 +167,12 @@ class Executor(BaseActor):
             return self._refuse(signal.ticker, DenyReason.SHUTTING_DOWN)
         if not self.active:
             return self._refuse(signal.ticker, DenyReason.TRADING_HALTED)
-        exited = self.exited.get(signal.ticker)
-        if exited is not None and self.clock.now() - exited < self.reentry_cooldown:
-            return self._refuse(signal.ticker, DenyReason.EXIT_COOLDOWN, f"sold {exited:%H:%M}Z")
         if self.cycle_orders >= self.risk.max_orders_per_cycle:
             return self._refuse(signal.ticker, DenyReason.CYCLE_ORDER_CAP)
         if self.cycle_notional + signal.cost > self.risk.max_notional_per_cycle:
             return self._refuse(signal.ticker, DenyReason.CYCLE_NOTIONAL_CAP)
+        if signal.post_only and len(self.resting) >= self.execution.max_resting:
+            return self._refuse(signal.ticker, DenyReason.RESTING_CAP)
         coid = client_order_id(message)
         try:
             claim = ask(
@@ -188,17 +205,25 @@ class Executor(BaseActor):
             full_kelly=signal.full_kelly.quantize(MICRO),
             kelly_fraction=signal.kelly_fraction.quantize(MICRO),
             caps=", ".join(signal.caps) or None,
+            post_only=signal.post_only,
+            expires_at=now + timedelta(seconds=self.execution.order_ttl)
+            if signal.post_only
+            else None,
         )
+        if signal.post_only:
+            self.signals[coid] = message
         if not self._reserve(message, intent):
             return None
         self.cycle_orders += 1
         self.cycle_notional += signal.cost
         story = (
             f"; forecast P(yes) {message.forecast.probability} (weighed against the mid:"
-            f" {signal.probability}), ask {signal.limit_price},"
+            f" {signal.probability}), {'resting bid' if signal.post_only else 'ask'}"
+            f" {signal.limit_price},"
             f" edge {intent.edge}, Kelly {intent.kelly_fraction}"
         )
         self._send_holding_money(intent, story)
+        self.signals.pop(coid, None)
         return None
 
     def _send_holding_money(self, intent: Execution, story: str = "") -> str:
@@ -268,6 +293,7 @@ class Executor(BaseActor):
     def _send(self, intent: Execution, story: str) -> str:
         """Place the recorded order (immediate-or-cancel; reduce-only for a sale) and book it."""
         self.counts["orders_placed"] += 1
+        maker = intent.post_only and intent.expires_at is not None
         try:
             ack = self.client.create_order(
                 intent.ticker,
@@ -275,7 +301,12 @@ class Executor(BaseActor):
                 intent.limit_price,
                 intent.count,
                 intent.client_order_id,
+                TimeInForce.GOOD_TILL_CANCELED if maker else TimeInForce.IMMEDIATE_OR_CANCEL,
                 reduce_only=True if intent.reduce_only else None,
+                post_only=True if maker else None,
+                expiration_time=int(intent.expires_at.timestamp())
+                if intent.expires_at is not None
+                else None,
             )
         except VenueRefused as refused:
             self.counts["orders_unfilled"] += 1
@@ -306,6 +337,8 @@ class Executor(BaseActor):
         except KalshiError as unclear:  # the order exists; its fills are not known yet
             why = f"placed as {ack.order_id}, fills unknown: {unclear}"
             return self._keep_in_flight(intent, why)
+        if outcome is None and intent.post_only and report.status is OrderStatus.RESTING:
+            return self._rest(intent, report.order_id, story)
         if outcome is None:
             resting = report.status is OrderStatus.RESTING
             why = "order still resting" if resting else "its fills are not all visible yet"
@@ -321,6 +354,75 @@ class Executor(BaseActor):
         line = describe_trade(intent, outcome)
         self.log.info("{}{}", line, story)
         return line
+
+    def _rest(self, intent: Execution, order_id: str, story: str) -> str:
+        """The maker order rests: Positions books its fills as they come from now on."""
+        resting = intent.replace(status=ExecutionStatus.RESTING, venue_order_id=order_id)
+        try:
+            known = ask(
+                self.directory.get("positions"),
+                OrderResting(
+                    ticker=intent.ticker,
+                    client_order_id=intent.client_order_id,
+                    venue_order_id=order_id,
+                ),
+            )
+        except UNAVAILABLE as exc:
+            return self._keep_in_flight(
+                intent, f"resting as {order_id}: {exc!r}", ExecutionStatus.RESTING
+            )
+        if not known:
+            return f"{intent.ticker}: order {order_id} was booked already"
+        self.resting.add(
+            Resting(
+                execution=resting,
+                signal=self.signals.get(intent.client_order_id),
+                min_edge=self.risk.min_edge,
+            )
+        )
+        self.counts["orders_resting"] += 1
+        line = (
+            f"{intent.ticker} buy {intent.count} {intent.side} @ {intent.limit_price}: resting"
+            f" post-only as {order_id} until {intent.expires_at:%H:%M:%S}Z"
+        )
+        self.log.info("{}{}", line, story)
+        return line
+
+    def _manage_resting(self) -> None:
+        """Once a cycle: orders past their age limit are cancelled, and orders whose price the
+        touch has moved away from are cancelled and replaced (actors.resting)."""
+        now = self.clock.now()
+        for ticker in self.resting.due(now):
+            self.resting.cancel(ticker, "age limit")
+        for ticker, entry in list(self.resting.orders.items()):
+            try:
+                book = self.client.get_orderbook(ticker)
+            except KalshiError as exc:
+                self.log.debug("{}: book not read for re-pricing: {}", ticker, exc)
+                continue
+            target = reprice(entry, book, self.execution.reprice_tolerance)
+            if target is None:
+                continue
+            if target <= ZERO:
+                self.resting.cancel(ticker, "no price below the ask keeps the edge")
+                continue
+            self.resting.cancel(ticker, f"re-priced from {entry.execution.limit_price} to {target}")
+            if ticker in self.resting.orders or entry.signal is None:
+                continue  # not cancelled: not replaced
+            self._replace(entry.signal, target)
+
+    def _replace(self, message: ExecuteSignal, price: Decimal) -> None:
+        """The order again at `price`, through the whole flow (claim, reserve, send)."""
+        signal = message.signal
+        fee_per_contract = signal.fee / signal.count
+        cost = (signal.count * (price + fee_per_contract)).quantize(MICRO)
+        again = ExecuteSignal(
+            cycle=message.cycle,
+            signal=signal.replace(limit_price=price, cost=cost),
+            forecast=message.forecast,
+            correlation_id=message.correlation_id,
+        )
+        self._on_signal(again)
 
     def _book(self, intent: Execution, outcome: OrderOutcome, order_id: str) -> bool:
         """Hand the final outcome to Positions, the single owner of the venue's evidence.
@@ -384,79 +486,16 @@ class Executor(BaseActor):
         return HoldingsSold(outcome="; ".join(outcomes)).caused(command)
 
     def _sell(self, command: SellHoldings, ticker: str) -> str:
-        return self._sell_position(
-            ticker,
-            sale_order_id(command.request_id, ticker),
-            f"operator-request-{command.request_id}",
-            command,
-        )
-
-    @handles(ExitPosition)
-    def _on_exit(self, message: ExitPosition) -> None:
-        """Sell a position an exit calls for (domain.exits) through the flow `close` takes.
-
-        Exits go on under a pause and the kill switch (each stops new risk; a sale only takes
-        risk off), not under a halt that says the book may be wrong, nor before the first
-        reconciliation of a start or restart (domain.exits.EXITS_CONTINUE_UNDER)."""
-        decision = message.decision
-        if self.shutting_down.is_set():
-            return self._refuse(decision.ticker, DenyReason.SHUTTING_DOWN, "exit not sent")
-        stopped = self._exits_stopped()
-        if stopped:
-            return self._refuse(decision.ticker, DenyReason.TRADING_HALTED, f"exit: {stopped}")
-        self.log.info(
-            "{} exit {}: {}; selling {} {} at the bid {} or better",
-            decision.ticker,
-            decision.reason,
-            decision.detail,
-            f"{decision.count:f}",
-            decision.side,
-            decision.bid,
-        )
-        self.exited[decision.ticker] = self.clock.now()
-        self.exits[str(decision.reason)] += 1
-        outcome = self._sell_position(
-            decision.ticker,
-            exit_order_id(message),
-            message.correlation_id,
-            message,
-            decision,
-            forecast_id=message.forecast_id,
-        )
-        self.log.info("{} exit {}: {}", decision.ticker, decision.reason, outcome)
-        return None
-
-    def _exits_stopped(self) -> str:
-        """Why exits cannot be sent now ("" if they can). Bankroll owns the halts."""
-        if not self.active:
-            return "trading is not open (no reconciliation has passed since the start)"
-        try:
-            snapshot: BankrollSnapshot = ask(self.directory.get("bankroll"), GetBankroll())
-        except UNAVAILABLE as exc:
-            return f"the halts cannot be read ({exc!r})"
-        stopped = exits_stopped_by(h.code for h in snapshot.halts)
-        return f"halted by {', '.join(stopped)}" if stopped else ""
-
-    def _sell_position(
-        self,
-        ticker: str,
-        coid: str,
-        correlation_id: str,
-        cause: Message,
-        decision: ExitDecision | None = None,
-        forecast_id: int | None = None,
-    ) -> str:
-        """Claim the market for a sale, record the order, send it, book it from its fills.
-
-        The count is what the book holds when the claim is granted, never more. An operator's
-        sale (no `decision`) goes at the best bid of the moment; an exit at the bid it was
-        decided on or better, so a bid that fell meanwhile sells nothing below it."""
+        cancelled = self.resting.cancel(ticker, "close")
+        if ticker in self.resting.orders:
+            return cancelled  # still resting: nothing sold, the claim is its
+        coid = sale_order_id(command.request_id, ticker)
         positions = self.directory.get("positions")
         try:
             claim = ask(
                 positions,
                 ClaimMarket(ticker=ticker, client_order_id=coid, cost=ZERO, closing=True).caused(
-                    cause
+                    command
                 ),
             )
         except UNAVAILABLE as exc:
@@ -468,15 +507,8 @@ class Executor(BaseActor):
         held = claim.held
         assert held is not None
         release = ReleaseClaim(ticker=ticker, client_order_id=coid)
-        if decision is not None and decision.side is not held.side:
-            positions.tell(release)
-            return f"{ticker}: the book now holds {held.side}, not {decision.side}: nothing sent"
         try:
-            order = (
-                sale_order(held, self.client.get_orderbook(ticker))
-                if decision is None
-                else sale_at(held, decision.bid)
-            )
+            order = sale_order(held, self.client.get_orderbook(ticker))
         except KalshiError as exc:
             positions.tell(release)
             return f"{ticker}: the order book could not be read ({exc}), nothing sent"
@@ -486,7 +518,7 @@ class Executor(BaseActor):
         now = self.clock.now()
         intent = Execution(
             client_order_id=coid,
-            correlation_id=correlation_id,
+            correlation_id=f"operator-request-{command.request_id}",
             ticker=ticker,
             side=order.buy_side,
             limit_price=order.limit_price,
@@ -496,8 +528,6 @@ class Executor(BaseActor):
             created_at=now,
             updated_at=now,
             reduce_only=True,
-            exit_reason=None if decision is None else decision.reason,
-            forecast_id=forecast_id,
         )
         try:
             record = CommitWork(writes=(InsertExecution(execution=intent),))
@@ -511,9 +541,10 @@ class Executor(BaseActor):
 
     @handles(EndOfCycle)
     def _on_end(self, marker: EndOfCycle) -> None:
+        if len(self.resting):
+            self._manage_resting()
         stats = marker.stats.plus(
             refused=dict(self.refused),
-            exits=dict(self.exits),
             **{
                 name: self.counts[name]
                 for name in (
@@ -527,5 +558,4 @@ class Executor(BaseActor):
         )
         self.counts.clear()
         self.refused.clear()
-        self.exits.clear()
         self.directory.get("reconciler").tell(EndOfCycle(stats=stats).caused(marker))

@@ -20,12 +20,16 @@ from actors.base import ask
 from actors.directory import Directory
 from domain.halts import HaltCode, operator_command
 from domain.killswitch import Equity, KillSwitchLimits, KillSwitchMemory, Quote, breach, equity
-from domain.messages import GetBankroll, GetPositions, HaltTrading, RecordEquity
-from domain.models import Position, PositionStatus
+from domain.messages import GetBankroll, GetExecutions, GetPositions, HaltTrading, RecordEquity
+from domain.models import Execution, ExecutionStatus, Position, PositionStatus, reserved_left
+from domain.money import ZERO
 from infra.kalshi.errors import KalshiError
 from infra.venue_client import VenueClient
 
 HELD = (PositionStatus.OPEN, PositionStatus.RECOVERED)
+
+
+IN_FLIGHT = tuple(status for status in ExecutionStatus if status.in_flight)
 
 
 @dataclass
@@ -42,10 +46,12 @@ class KillSwitch:
             return None
         bankroll = self.directory.get("bankroll")
         balance = ask(bankroll, GetBankroll()).balance
-        positions: tuple[Position, ...] = ask(
-            self.directory.get("storage"), GetPositions(statuses=HELD)
-        )
-        value = self._marked(balance, positions)
+        storage = self.directory.get("storage")
+        positions: tuple[Position, ...] = ask(storage, GetPositions(statuses=HELD))
+        # The reservations of orders in flight are the bot's cash still (a resting maker
+        # order's for as long as it rests), not a loss: what their fills spent is held.
+        orders: tuple[Execution, ...] = ask(storage, GetExecutions(statuses=IN_FLIGHT))
+        value = self._marked(balance + sum((reserved_left(e) for e in orders), ZERO), positions)
         memory: KillSwitchMemory = ask(bankroll, RecordEquity(equity=value.total))
         now = value.total
         if value.unmarked:

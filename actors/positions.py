@@ -16,6 +16,13 @@ The invariant that keeps the order flow and reconciliation from racing, by const
      booking only while its execution is still in flight.
 So whatever the Reconciler read and whenever, a fill is booked once, as the order's fill if
 the order was in flight, or else as a trade placed elsewhere; never twice.
+
+A resting order (a maker order, `OrderResting`) is in flight for as long as it rests, so its
+fills are not deferred: each is booked as it arrives, as the order's fill, releasing its own
+cost from the order's reservation (what is left of it is the claim's `reserved`); a fill on its
+market from any other order is booked as a trade placed elsewhere. The order's final booking
+then books only the fills not booked yet and gives back what is left of the reservation. So a
+resting order holds back neither the fill cursor nor the booking of any other fill.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ from domain.messages import (
     BookSnapshot,
     ClaimMarket,
     ClaimRefused,
+    CommitWork,
     GetBook,
     GetBookedFills,
     GetBookedSettlements,
@@ -52,6 +60,7 @@ from domain.messages import (
     InsertSettlement,
     MarketClaimed,
     OrderBooked,
+    OrderResting,
     PositionClosed,
     PositionOpened,
     ReleaseClaim,
@@ -60,6 +69,7 @@ from domain.messages import (
     Write,
 )
 from domain.models import (
+    Execution,
     ExecutionStatus,
     FillReport,
     LedgerReason,
@@ -68,6 +78,7 @@ from domain.models import (
     PositionStats,
     PositionStatus,
     SettlementReport,
+    reserved_left,
 )
 from domain.money import ZERO, usd
 from domain.risk import DenyReason
@@ -75,6 +86,29 @@ from infra.clock import SystemClock
 
 IN_FLIGHT = tuple(status for status in ExecutionStatus if status.in_flight)
 Ref = Callable[[], pykka.ActorRef[Any]]
+
+
+class Claim(Frozen):
+    """A market reserved for one order in flight, and what of its reservation is left."""
+
+    client_order_id: str
+    reserved: Decimal  # the reservation not yet spent on fills booked as the order's
+    venue_order_id: str | None = None  # set once the order is known to rest at the venue
+    filled: Decimal = ZERO  # booked as the order's fills so far (a resting order's)
+    fill_cost: Decimal = ZERO
+    fees: Decimal = ZERO
+
+    @classmethod
+    def of(cls, execution: Execution) -> Claim:
+        resting = execution.status is ExecutionStatus.RESTING
+        return cls(
+            client_order_id=execution.client_order_id,
+            reserved=reserved_left(execution),
+            venue_order_id=execution.venue_order_id if resting else None,
+            filled=execution.filled_count if resting else ZERO,
+            fill_cost=execution.fill_cost if resting else ZERO,
+            fees=execution.fees if resting else ZERO,
+        )
 
 
 def _missing() -> pykka.ActorRef[Any]:
@@ -99,7 +133,7 @@ class Positions(BaseActor):
         self.clock = clock or SystemClock()
         self.storage_timeout = storage_timeout
         self.book: dict[str, Position] = {}
-        self.claims: dict[str, tuple[str, Decimal]] = {}  # ticker -> (client order id, cost)
+        self.claims: dict[str, Claim] = {}  # ticker -> the order in flight there
         self.stats = PositionStats()
 
     def started(self) -> None:
@@ -111,7 +145,7 @@ class Positions(BaseActor):
         in_flight = ask(self.storage, GetExecutions(statuses=IN_FLIGHT), self.storage_timeout)
         self.stats = ask(self.storage, GetPositionStats(), self.storage_timeout)
         self.book = {p.ticker: p for p in positions}
-        self.claims = {e.ticker: (e.client_order_id, e.reserved) for e in in_flight}
+        self.claims = {e.ticker: Claim.of(e) for e in in_flight}
         self.log.info(
             "book: {} open positions, {} orders in flight, {} closed trades",
             len(self.book),
@@ -122,7 +156,7 @@ class Positions(BaseActor):
     @property
     def exposure(self) -> Decimal:
         held = sum((p.cost for p in self.book.values()), ZERO)
-        return held + sum((cost for _, cost in self.claims.values()), ZERO)
+        return held + sum((claim.reserved for claim in self.claims.values()), ZERO)
 
     # Claims --------------------------------------------------------------------------------
 
@@ -137,11 +171,15 @@ class Positions(BaseActor):
         if held is not None and not command.closing:
             return refuse(DenyReason.ALREADY_HELD)
         if command.ticker in self.claims:
-            return refuse(DenyReason.IN_FLIGHT, f"order {self.claims[command.ticker][0]}")
+            return refuse(
+                DenyReason.IN_FLIGHT, f"order {self.claims[command.ticker].client_order_id}"
+            )
         cap = command.max_total_exposure
         if cap is not None and self.exposure + command.cost > cap:
             return refuse(DenyReason.EXPOSURE_CAP, f"{self.exposure} + {command.cost} > {cap}")
-        self.claims[command.ticker] = (command.client_order_id, command.cost)
+        self.claims[command.ticker] = Claim(
+            client_order_id=command.client_order_id, reserved=command.cost
+        )
         return MarketClaimed(
             ticker=command.ticker, client_order_id=command.client_order_id, held=held
         ).caused(command)
@@ -152,8 +190,29 @@ class Positions(BaseActor):
 
     def _release(self, ticker: str, client_order_id: str) -> None:
         claim = self.claims.get(ticker)
-        if claim is not None and claim[0] == client_order_id:
+        if claim is not None and claim.client_order_id == client_order_id:
             del self.claims[ticker]
+
+    @handles(OrderResting)
+    def _on_resting(self, command: OrderResting) -> bool:
+        """The order rests: recorded with its venue id, so its fills are booked as they come.
+        False if the order is no longer in flight here (booked meanwhile)."""
+        claim = self.claims.get(command.ticker)
+        if claim is None or claim.client_order_id != command.client_order_id:
+            return False
+        update = UpdateExecution(
+            client_order_id=command.client_order_id,
+            updated_at=self.clock.now(),
+            only_if_in_flight=True,
+            status=ExecutionStatus.RESTING,
+            venue_order_id=command.venue_order_id,
+        )
+        try:
+            ask(self.storage, CommitWork(writes=(update,)), self.storage_timeout)
+        except ExecutionAlreadyFinal:
+            return False
+        self.claims[command.ticker] = claim.replace(venue_order_id=command.venue_order_id)
+        return True
 
     @handles(PositionOpened)
     def _on_opened(self, event: PositionOpened) -> None:
@@ -259,6 +318,11 @@ class Positions(BaseActor):
     def _on_book_order(self, command: BookOrder) -> OrderBooked:
         """An order's outcome, its new fills, its position and its refund: one transaction."""
         execution, outcome = command.execution, command.outcome
+        claim = self.claims.get(execution.ticker)
+        if claim is not None and claim.client_order_id == execution.client_order_id:
+            reserved = claim.reserved  # a resting order's fills booked so far spent the rest
+        else:
+            reserved = execution.reserved
         booked = self._booked_fills(outcome.fills)
         new = [f for f in outcome.fills if f.fill_id not in booked]
         update = UpdateExecution(
@@ -286,7 +350,7 @@ class Positions(BaseActor):
                     detail=_evidence(new),
                     release=not execution.reduce_only,
                 ),
-                reserved=execution.reserved,
+                reserved=reserved,
                 writes=[update],
             )
         except ExecutionAlreadyFinal as already:
@@ -324,8 +388,9 @@ class Positions(BaseActor):
         for fill in unique_fills(command.fills):
             if fill.fill_id in booked or _predates(fill.created_time, command.fills_ignore_through):
                 continue
-            if fill.ticker in self.claims:
-                deferred.append(fill.fill_id)
+            claim = self.claims.get(fill.ticker)
+            if claim is not None and claim.venue_order_id is None:
+                deferred.append(fill.fill_id)  # the order's own booking takes it
                 continue
             new.setdefault(fill.ticker, []).append(fill)
         return new, tuple(deferred)
@@ -369,6 +434,12 @@ class Positions(BaseActor):
             return report.replace(discrepancies=(*report.discrepancies, line))
         pnl, booked, opened = ZERO, 0, 0
         for fill in fills:
+            claim = self.claims.get(ticker)
+            if claim is not None and fill.order_id == claim.venue_order_id:
+                self._book_resting_fill(ticker, stored, fill, claim)
+                stored = stored.plus([fill])
+                booked += 1
+                continue
             moved = self._book(
                 ticker,
                 stored,
@@ -402,6 +473,55 @@ class Positions(BaseActor):
             report = self._apply_settlement(ticker, stored, record, report)
             stored = stored.plus(settlements=[record])
         return report
+
+    def _book_resting_fill(
+        self, ticker: str, stored: MarketRecords, fill: FillReport, claim: Claim
+    ) -> None:
+        """A fill of the resting order on this market: booked as the order's, its cost taken
+        from what is left of the order's reservation (one transaction with the fill)."""
+        before, after = stored.fold(ticker), stored.plus([fill]).fold(ticker)
+        outlay = before.cash - after.cash  # what the fill took from the balance
+        release = min(max(outlay, ZERO), claim.reserved)
+        claim = claim.replace(
+            reserved=claim.reserved - release,
+            filled=claim.filled + fill.count,
+            fill_cost=claim.fill_cost + fill.price * fill.count,
+            fees=claim.fees + fill.fee,
+        )
+        update = UpdateExecution(
+            client_order_id=claim.client_order_id,
+            updated_at=self.clock.now(),
+            only_if_in_flight=True,
+            filled_count=claim.filled,
+            fill_cost=claim.fill_cost,
+            fees=claim.fees,
+        )
+        self._book(
+            ticker,
+            stored,
+            fills=[fill],
+            client_order_id=claim.client_order_id,
+            evidence=Evidence(
+                reason=LedgerReason.FILL,
+                ref_type="execution",
+                ref_id=claim.client_order_id,
+                detail=f"resting order {claim.venue_order_id}: {_evidence([fill])}",
+                release=True,
+            ),
+            reserved=release,
+            writes=[update],
+        )
+        self.claims[ticker] = claim
+        self.log.info(
+            "{}: resting order {} filled {} {} @ {} (fee {}); {} of its reservation left",
+            ticker,
+            claim.client_order_id,
+            fill.count,
+            fill.side,
+            fill.price,
+            usd(fill.fee),
+            usd(claim.reserved),
+        )
 
     def _apply_settlement(
         self,

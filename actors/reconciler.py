@@ -3,7 +3,8 @@
 Fails closed: a failed, partial or malformed fetch changes nothing (the whole reconciliation is
 abandoned before anything is applied). The steps, in this order:
   1. orders in flight: each is looked up by client order id and, once final, booked from its
-     fills by Positions (or released if it provably never reached the venue);
+     fills by Positions (or released if it provably never reached the venue); at start-up an
+     order found resting (a maker order a crash or kill left behind) is cancelled first;
   2. the venue's settlements and fills (each since its durable cursor), its positions and its
      cash, then the fills and settlements again, repeated until the two reads agree (bounded):
      every record behind a listed position or the cash is among those read (_read_venue);
@@ -40,6 +41,7 @@ from domain.messages import (
     ApplyVenueRecords,
     BookOrder,
     BookPushedFills,
+    CancelResting,
     CashState,
     CommitWork,
     CycleStats,
@@ -68,6 +70,8 @@ from domain.models import (
     Heartbeat,
     MarketResult,
     MarketStatus,
+    OrderReport,
+    OrderStatus,
     PositionReport,
     PositionStats,
     SettlementReport,
@@ -92,6 +96,7 @@ APPLY_TIMEOUT = 120.0  # Positions books one transaction per record
 REREADS = 2  # reads of a market's fills, in one reconciliation, for a settlement they miss
 UNEXPLAINED = 3  # reconciliations a settlement may wait for its fills before trading halts
 BRACKET_ATTEMPTS = 3  # reads of the venue until its records hold still around the cash
+CANCEL_TIMEOUT = 60.0  # the Executor cancels each resting order at the venue
 
 
 class Reconciler(BaseActor):
@@ -236,7 +241,7 @@ class Reconciler(BaseActor):
         except Exception as exc:  # noqa: BLE001 - retried next time; reconciliation goes on
             self.log.warning("operator commands not applied yet: {!r}", exc)
         try:
-            report, cash = self._reconcile()
+            report, cash = self._reconcile(at_start)
             if cash is not None:
                 report = report.replace(cash=self.guard.check_cash(cash))
                 self.guard.check_equity()
@@ -250,11 +255,21 @@ class Reconciler(BaseActor):
             self.halts = self.guard.record_outcome(report.ok, report.error)
         except Exception as exc:  # noqa: BLE001 - Bankroll restarting: next time
             self.log.error("could not update the trading halt: {!r}", exc)
+        if self.halts:
+            self._cancel_resting(f"trading halted: {self.halts}")
         return report
+
+    def _cancel_resting(self, reason: str) -> None:
+        """No maker order rests while a halt is in force (pause, the kill switch, a guard):
+        cancelled before this reconciliation ends (the Executor never asks this actor)."""
+        try:
+            ask(self.directory.get("executor"), CancelResting(reason=reason[:500]), CANCEL_TIMEOUT)
+        except UNAVAILABLE as exc:
+            self.log.warning("resting orders not cancelled yet ({!r}): at the next pass", exc)
 
     # The work ----------------------------------------------------------------------------
 
-    def _reconcile(self) -> tuple[ReconciliationReport, VenueCash | None]:
+    def _reconcile(self, at_start: bool = False) -> tuple[ReconciliationReport, VenueCash | None]:
         """The book brought to the venue's records; with the venue's cash read among them
         (None when the reconciliation failed)."""
         self.started_ns = time.monotonic_ns()
@@ -262,7 +277,7 @@ class Reconciler(BaseActor):
         try:
             in_flight: tuple[Execution, ...] = ask(storage, GetExecutions(statuses=IN_FLIGHT))
             self.checkpoint("in_flight")
-            resolved, still = self._resolve_in_flight(in_flight)
+            resolved, still = self._resolve_in_flight(in_flight, at_start)
             self.checkpoint("resolved")
             read = self._read_venue()
         except KalshiError as exc:
@@ -486,8 +501,12 @@ class Reconciler(BaseActor):
             raise
         return market.result if market.status in FINAL_MARKET else MarketResult.NONE
 
-    def _resolve_in_flight(self, executions: tuple[Execution, ...]) -> tuple[int, list[Execution]]:
-        """Book what the venue can prove; keep the rest in flight. Raises on fetch failure."""
+    def _resolve_in_flight(
+        self, executions: tuple[Execution, ...], at_start: bool = False
+    ) -> tuple[int, list[Execution]]:
+        """Book what the venue can prove; keep the rest in flight. Raises on fetch failure.
+        At start-up an order still resting is cancelled first: a bot that starts resumes
+        no order it did not place in this run (none is left untracked, none duplicated)."""
         resolved, still = 0, []
         for execution in executions:
             report = self.client.find_order_by_client_order_id(
@@ -507,6 +526,8 @@ class Reconciler(BaseActor):
                 else:
                     still.append(execution)
                 continue
+            if at_start and report.status is OrderStatus.RESTING:
+                report = self._cancel_left_resting(execution, report)
             fills = self.client.get_fills(order_id=report.order_id)
             try:
                 outcome = resolve_order(execution, report, fills)
@@ -525,6 +546,21 @@ class Reconciler(BaseActor):
             )
             resolved += 1
         return resolved, still
+
+    def _cancel_left_resting(self, execution: Execution, report: OrderReport) -> OrderReport:
+        """Cancel an order left resting by the last run; its record after (a 404: it ended
+        meanwhile). Raises on fetch failure, like every read here."""
+        try:
+            self.client.cancel_order(report.order_id)
+        except VenueRefused as refused:
+            if refused.status != HTTPStatus.NOT_FOUND:
+                raise
+        self.log.warning(
+            "{} order {} was left resting by the last run: cancelled",
+            execution.ticker,
+            execution.client_order_id,
+        )
+        return self.client.get_order(report.order_id)
 
     def _record_outcomes(self) -> None:
         """Mark how closed markets resolved on their forecasts, for the scorecard."""

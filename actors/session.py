@@ -46,8 +46,10 @@ def run_session(
     interval: float,
     cycle_timeout: float = CYCLE_TIMEOUT,
     before_cycle: Callable[[int], None] | None = None,
+    after_cycle: Callable[[int], None] | None = None,
 ) -> Session:
-    """`before_cycle(n)`, if given, runs before cycle n is sent (a replay sets its clock)."""
+    """`before_cycle(n)`, if given, runs before cycle n is sent (a replay sets its clock);
+    `after_cycle(n)` once it is done or given up (the Notifier looks at the book)."""
     events = system.events
     started_at = system.clock.now()
     system.start()
@@ -71,6 +73,8 @@ def run_session(
             else:
                 done.append(stats)
                 _log_cycle(stats)
+            if after_cycle is not None:
+                after_cycle(number)
             if cycles is None or number < cycles:
                 events.shutting_down.wait(interval)
         end_balance = system.balance()

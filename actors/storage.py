@@ -7,7 +7,6 @@ fresh engine and no ORM object ever crosses a thread.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +32,6 @@ from domain.messages import (
     GetPendingCommands,
     GetPositions,
     GetPositionStats,
-    GetRecentExits,
     GetScorecardInputs,
     GetSyncState,
     GetTickersWithFills,
@@ -74,6 +72,7 @@ from domain.models import (
 )
 from domain.recording import PruneRecordings, RecordLlmExchange, RecordScan
 from infra.db.boundary import check_write
+from infra.db.integrity import check_ledger, record_checkpoint
 from infra.db.recordings import Recordings
 from infra.db.repository import Database, Repository
 from infra.db.retention import SnapshotRetention, compact_snapshots
@@ -193,17 +192,26 @@ def _commit(repo: Repository, works: Sequence[CommitWork]) -> tuple[WorkCommitte
     return tuple(results)
 
 
+CHECKPOINT_EVERY = 1000  # ledger rows between Storage's checks of the chain
+
+
 class Storage(BaseActor):
     name = "storage"
 
     def __init__(
-        self, path: Path, retention: SnapshotRetention | None = None, **kwargs: Any
+        self,
+        path: Path,
+        retention: SnapshotRetention | None = None,
+        checkpoint_every: int = CHECKPOINT_EVERY,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.path = path
         self.retention = retention
+        self.checkpoint_every = checkpoint_every
         self._db: Database | None = None
         self._scorecard = ScorecardCache()  # kept as this actor commits: see its module
+        self._unverified = 0  # ledger rows appended since this actor last checked the chain
 
     def started(self) -> None:
         self._db = Database.open(self.path)
@@ -223,7 +231,7 @@ class Storage(BaseActor):
     def _on_commit(self, command: CommitWork) -> WorkCommitted:
         with self.db.unit_of_work() as repo:
             [result] = _commit(repo, [command])
-            self._compact(repo, [command])
+            self._upkeep(repo, [command])
         self._scorecard.committed([command], [result])
         return result
 
@@ -231,14 +239,25 @@ class Storage(BaseActor):
     def _on_batch(self, command: CommitBatch) -> tuple[WorkCommitted, ...]:
         with self.db.unit_of_work() as repo:
             results = _commit(repo, command.works)
-            self._compact(repo, command.works)
+            self._upkeep(repo, command.works)
         self._scorecard.committed(command.works, results)
         return results
 
-    def _compact(self, repo: Repository, works: Sequence[CommitWork]) -> None:
-        """Each scan stored is followed by one bounded batch of the snapshots' compaction,
-        in its transaction (infra.db.retention): the table's upkeep keeps pace with its
-        growth, a batch at a time."""
+    def _upkeep(self, repo: Repository, works: Sequence[CommitWork]) -> None:
+        """The history's upkeep, in the commit's transaction, keeping pace with its growth a
+        bounded step at a time: each scan stored is followed by one batch of the snapshots'
+        compaction (infra.db.retention), and every CHECKPOINT_EVERY ledger rows the ledger is
+        checked since its last checkpoint and a new one recorded (infra.db.integrity), so the
+        checks at the next start and at the end of the run read about that many rows."""
+        appended = [work.ledger for work in works if work.ledger is not None]
+        self._unverified += len(appended)
+        if self._unverified >= self.checkpoint_every:
+            self._unverified = 0
+            verdict = check_ledger(repo)
+            if verdict.problem:  # the end-of-run check reports it, and the next start refuses
+                self.log.error("the ledger does not add up: {}", verdict.problem)
+            else:
+                record_checkpoint(repo, verdict.chain, appended[-1].ts)
         if self.retention is None:
             return
         for work in works:
@@ -268,11 +287,6 @@ class Storage(BaseActor):
     def _on_executions(self, query: GetExecutions) -> tuple[Execution, ...]:
         with self.db.read() as repo:
             return tuple(repo.executions_with_status(*query.statuses))
-
-    @handles(GetRecentExits)
-    def _on_recent_exits(self, query: GetRecentExits) -> tuple[tuple[str, datetime], ...]:
-        with self.db.read() as repo:
-            return tuple(repo.recent_exits(query.since))
 
     @handles(GetBookedFills)
     def _on_booked_fills(self, query: GetBookedFills) -> frozenset[str]:

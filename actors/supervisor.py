@@ -135,7 +135,11 @@ class Supervisor:
         self._started.clear()
         self._reports.put(None)
         self._thread.join(timeout=5)
-        leftovers = pykka.ActorRegistry.get_all()
+        leftovers = [
+            ref
+            for ref in pykka.ActorRegistry.get_all()
+            if getattr(ref.actor_class, "supervised", True)
+        ]
         if leftovers:
             names = [ref.actor_class.__name__ for ref in leftovers]
             self.log.error("actors still running after the ordered stop (a bug): {}", names)

@@ -33,6 +33,7 @@ from actors.scanner import Scanner
 from actors.storage import Storage
 from actors.stream_feed import ReconcilerFeed
 from actors.supervisor import ChildSpec, RestartPolicy, ShutdownRequest, Supervisor
+from domain.clock import format_utc
 from domain.forecasting import OfflineForecaster
 from domain.health import Part, check, given_up_problem
 from domain.killswitch import KillSwitchLimits
@@ -51,7 +52,7 @@ from domain.messages import (
 )
 from domain.scoring import ScorecardPolicy
 from domain.screening import ScreenSettings
-from domain.sizing import SizingLimits
+from domain.sizing import ExecutionPolicy, SizingLimits
 from infra.db.retention import SnapshotRetention
 from infra.kalshi.stream import VenueStream
 from infra.settings import Settings
@@ -123,6 +124,9 @@ def sizing_limits(settings: Settings) -> SizingLimits:
         count_step=risk.count_step,
         max_event_exposure=risk.max_event_exposure,
         max_disagreement=risk.max_disagreement,
+        execution=ExecutionPolicy(
+            mode=settings.execution.mode, taker_edge=settings.execution.taker_edge
+        ),
     )
 
 
@@ -219,7 +223,7 @@ class TradingSystem:
                     self.clock,
                     events.shutting_down,
                     book=s.book_flag,
-                    reentry_cooldown=s.exits.reentry_cooldown,
+                    execution=s.execution,
                     **kw,
                 ),
                 after_restart=self._reconcile_later,
@@ -233,7 +237,6 @@ class TradingSystem:
                     self.clock,
                     llm=llm,
                     scorecard_policy=policy,
-                    exits=s.exits.policy() if s.exits.enabled else None,
                     **kw,
                 ),
             ),
@@ -251,7 +254,6 @@ class TradingSystem:
                     recorded_settings=trading_settings(s),
                     keep_recordings=s.recorder.keep,
                     max_quarantined_share=s.scanner.max_quarantined_share,
-                    value_held=s.exits.enabled,
                     **kw,
                 ),
             ),
@@ -286,6 +288,15 @@ class TradingSystem:
         except (ActorUnavailable, pykka.ActorDeadError, pykka.Timeout):
             return  # restarting: the next cycle's call does it
         self.stream.watch({p.ticker for p in book.positions} | set(book.claimed))
+
+    def _warn_if_stream_down(self) -> None:
+        down = None if self.stream is None else self.stream.down_since()
+        if down is not None:
+            logger.warning(
+                "venue stream down since {}: fills are read from REST once a cycle until it is"
+                " back",
+                format_utc(down),
+            )
 
     def _escalate(self, request: ShutdownRequest) -> None:
         self.events.shutting_down.set()
@@ -345,6 +356,7 @@ class TradingSystem:
             problem = given_up_problem(f"{done} ({self.given_up} given up in this run)")
         report_health(self.directory, logger, check(Part.CYCLE, number, self.clock.now(), problem))
         self.watch_markets()
+        self._warn_if_stream_down()
         return done if isinstance(done, CycleStats) else None
 
     def _wait_for_cycle(self, number: int, timeout: float) -> CycleStats | str:

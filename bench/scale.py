@@ -223,7 +223,7 @@ def command(*argv: str) -> Callable[[Path], object]:
 
 def startup_checks(path: Path) -> object:
     check_database(path)
-    return verify_ledger(path)
+    return verify_ledger(path, START)
 
 
 def timed(what: Callable[[], object], repeat: int) -> float:
@@ -265,7 +265,7 @@ def main() -> None:
             "status --json": lambda p, _c: command("status", "--json")(p),
             "trades --json": lambda p, _c: command("trades", "--json")(p),
             "start-up checks": lambda p, _c: startup_checks(p),
-            "end-of-run ledger check": lambda p, _c: _check_ledger(p),
+            "end-of-run ledger check": lambda p, _c: _check_ledger(p, START),
         }
         print(f"\n{'measure':<26}{'day one':>10}{'year':>10}{'ratio':>8}  goal 1.5x")
         for label, measure in measures.items():

@@ -65,6 +65,8 @@ def as_json(result: StrategyResult) -> dict[str, Any]:
         "realised_pnl_ci": _interval(result.realised_pnl_ci, money=True),
         "expected_pnl": dollars(result.expected_pnl),
         "expected_pnl_ci": _interval(result.expected_pnl_ci, money=True),
+        "contracts": f"{result.contracts:f}",
+        "realised_less_expected_ci": _interval(result.luck_ci, money=True),
     }
 
 
@@ -140,6 +142,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cycles", type=int, help=f"cycles per world (default {DEFAULT_CYCLES})")
     parser.add_argument("--json", action="store_true", help="print a JSON list")
     parser.add_argument(
+        "--adversaries",
+        action="store_true",
+        help="also play the strategies with no information (random side, longshot, favourite,"
+        " mean reversion, momentum, a quote-error estimator, a passive maker); slower",
+    )
+    parser.add_argument(
         "--markets-per-seed", type=int, default=150, help="open markets per world (default 150)"
     )
     parser.add_argument(
@@ -164,6 +172,7 @@ def execute(settings: Settings, options: argparse.Namespace, console: Console) -
         cycle_minutes=options.cycle_minutes,
         markets=options.markets_per_seed,
         start_time=settings.sim.start_time or DEFAULT_START,
+        adversaries=options.adversaries,
     )
     forecaster = configured_forecaster(settings)  # no key for a configured LLM: exit 2
     logger.info("the bot forecasts with {}", forecaster.label)

@@ -11,6 +11,7 @@ from loguru import logger
 from rich.console import Console
 
 from actors.analyst import LlmForecasting
+from actors.notifier import RunningNotifier, start_notifier
 from actors.session import run_session
 from actors.system import TradingSystem, kill_switch_limits
 from commands.base import EXIT_FAILURE, EXIT_OK
@@ -20,7 +21,7 @@ from domain.ledger import LedgerCheck
 from domain.messages import CycleStats
 from infra.db.archive import archive_database, prune_archives
 from infra.db.history import Valuation
-from infra.db.integrity import chain_problem, verify_ledger
+from infra.db.integrity import check_ledger, record_checkpoint, verify_ledger
 from infra.db.migrate import migrate
 from infra.db.preflight import check_location, check_writable
 from infra.db.repository import Database
@@ -65,11 +66,19 @@ def execute(settings: Settings, options: argparse.Namespace, console: Console) -
                 _start_new_book(path, settings.sim.keep_archived_books)
             revision = migrate(path)
             logger.debug("database {} at revision {}", path, revision)
-            chain = verify_ledger(path)  # before any actor trades
+            chain = verify_ledger(path, venue.clock.now())  # before any actor trades
             logger.debug("ledger chain holds: {} rows", chain.rows)
             return trade(settings, venue, path, console, llm=build_llm(settings))
     finally:
         venue.close()
+
+
+NOTIFIER_STOP_SECONDS = 30.0  # the last look at shutdown: each channel tried once more
+
+
+def _stop_notifier(notifier: RunningNotifier) -> None:
+    if not notifier.stop(timeout=NOTIFIER_STOP_SECONDS):
+        logger.warning("the last notices were still being sent at shutdown: some may be lost")
 
 
 def trade(
@@ -102,12 +111,24 @@ def trade(
         settings.risk.max_disagreement,
     )
     if before_cycle is None:
-        session = run_session(system, settings.cycles, settings.seconds_between_cycles)
-    else:  # the caller drives the clock: no wait between cycles
+        notifier = start_notifier(settings.notifications, path, system.clock)
+        try:
+            session = run_session(
+                system,
+                settings.cycles,
+                settings.seconds_between_cycles,
+                after_cycle=None
+                if notifier is None
+                else lambda _: notifier.look(system.clock.now()),
+            )
+        finally:
+            if notifier is not None:
+                _stop_notifier(notifier)
+    else:  # a replay: the caller drives the clock, no wait between cycles, and no notices
         session = run_session(system, cycles, 0, before_cycle=before_cycle)
     if session.startup_error is not None:
         return EXIT_FAILURE
-    ledger = _check_ledger(path)
+    ledger = _check_ledger(path, venue.clock.now())
     render_run(
         console,
         venue.description,
@@ -164,18 +185,21 @@ def real_money_line(settings: Settings, venue: Venue) -> str:
     return f"REAL MONEY: venue {venue.description}, account key {account}; caps: {', '.join(shown)}"
 
 
-def _check_ledger(path: Path) -> LedgerCheck:
-    """The whole chain checked by SQLite in one streaming pass (`Repository.ledger_chain`):
-    no ledger row becomes a Python object, however long the book's history."""
-    with Database.open(path) as db, db.read() as repo:
-        chain = repo.ledger_chain()
-        problem = chain_problem(repo, chain)
+def _check_ledger(path: Path, at: datetime) -> LedgerCheck:
+    """The chain since the last checkpoint, checked by SQLite in one pass (infra.db.integrity),
+    and recorded as the newest checkpoint if it holds: no ledger row becomes a Python object
+    beyond those written since, however long the book's history."""
+    with Database.open(path) as db, db.unit_of_work() as repo:
+        verdict = check_ledger(repo)
+        if not verdict.problem:
+            record_checkpoint(repo, verdict.chain, at)
+    chain = verdict.chain
     return LedgerCheck(
-        ok=not problem,
+        ok=not verdict.problem,
         rows=chain.rows,
         total_change=chain.last_balance,
         last_balance=chain.last_balance,
-        problem=problem,
+        problem=verdict.problem,
     )
 
 

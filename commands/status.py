@@ -80,9 +80,11 @@ def _requests(data: StatusData, console: Console) -> None:
         console.print(f"  #{r.id} {escape(r.what)}{escape(who)}: {done}", markup=True)
 
 
-def render_status(path: Path, console: Console, *, as_json: bool = False) -> bool:
-    """Print the book; True if the ledger's chain holds."""
-    data = read_status(path)
+def render_status(
+    path: Path, console: Console, *, as_json: bool = False, full: bool = False
+) -> bool:
+    """Print the book; True if the ledger's chain holds (every row's, if `full`)."""
+    data = read_status(path, full=full)
     if as_json:
         console.out(status_json(data), highlight=False)
         return data.ledger_ok
@@ -97,7 +99,7 @@ def render_status(path: Path, console: Console, *, as_json: bool = False) -> boo
     )
     console.print(_cash(data), markup=True)
     verdict = (
-        "[green]adds up[/green], row by row"
+        f"[green]adds up[/green], row by row (checked {escape(data.ledger_checked)})"
         if data.ledger_ok
         else f"[red]BROKEN[/red]: {escape(data.ledger_problem)}"
     )
@@ -127,8 +129,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json", action="store_true", help="one JSON object (money as exact dollar strings)"
     )
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="check every ledger row and the digest at each checkpoint, not only the rows"
+        " since the last verified one (slower: run it daily, or after a restore)",
+    )
 
 
 def execute(settings: Settings, options: argparse.Namespace, console: Console) -> int:
-    ok = render_status(settings.database_path, console, as_json=options.json)
+    ok = render_status(settings.database_path, console, as_json=options.json, full=options.verify)
     return EXIT_OK if ok else EXIT_FAILURE

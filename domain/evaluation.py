@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 
+from domain.adversaries import ADVERSARIES, CONTRACTS, RULES, estimator_side, predicted_moves
 from domain.base import Frozen
 from domain.exposure import Holding, event_refusal
 from domain.fees import FeeSchedule, max_cost
@@ -26,7 +27,8 @@ from domain.money import ONE, ZERO
 from domain.scoring import Interval, ScoredForecast, clustered_total_ci, scorecard
 from domain.sizing import STANDARD_FEES, NoTrade, SizingLimits, size_order
 
-STRATEGIES = ("bot", "no-trade", "kalshi-mid", "polymarket", "placebo")
+VIEW_STRATEGIES = ("bot", "no-trade", "kalshi-mid", "polymarket", "placebo")
+STRATEGIES = VIEW_STRATEGIES + ADVERSARIES  # domain.adversaries: no information at all
 PLACEBO_SEED = 11
 _LOW, _HIGH = Decimal("0.01"), Decimal("0.99")
 
@@ -46,6 +48,8 @@ class Decision(Frozen):
     bot_refused: bool = False  # the forecast was too far from the mid: no view, no trade
     fees: FeeSchedule = STANDARD_FEES  # the market's schedule (A5.6, A7)
     ticks: tuple[PriceRange, ...] = ()  # the market's price ranges (domain.ticks)
+    history: tuple[Decimal, ...] = ()  # the market's mid at each earlier cycle, oldest first
+    hours_to_close: Decimal | None = None
 
     @property
     def cluster(self) -> str:
@@ -164,6 +168,42 @@ def trades_for(
     return trades
 
 
+def adversary_trades(strategy: str, quotes: Sequence[Decision]) -> list[Trade]:
+    """A rule of domain.adversaries on every quoted market, in order: CONTRACTS of the side it
+    picks (no more than displayed) at that side's ask, once per market and run."""
+    moves = predicted_moves(quotes) if strategy == "quote-error-estimator" else None
+    traded: set[tuple[int, str]] = set()
+    trades: list[Trade] = []
+    for index, decision in enumerate(quotes):
+        yes_ask, no_ask = decision.book.best_yes_ask, decision.book.best_no_ask
+        if yes_ask is None or no_ask is None or (decision.run, decision.ticker) in traded:
+            continue
+        if moves is None:
+            side = RULES[strategy](decision, yes_ask, no_ask)
+        else:
+            dear = max(yes_ask, no_ask)  # the fee per contract is largest nearest 50c
+            fee = (max_cost(CONTRACTS, dear, decision.fees) - CONTRACTS * dear) / CONTRACTS
+            side = estimator_side(moves[index], yes_ask, no_ask, fee)
+        if side is None:
+            continue
+        price = yes_ask if side is Side.YES else no_ask
+        count = min(CONTRACTS, _displayed(decision.book, side, price))
+        if count <= 0:
+            continue
+        traded.add((decision.run, decision.ticker))
+        trades.append(
+            Trade(
+                strategy=strategy,
+                decision=decision,
+                side=side,
+                count=count,
+                price=price,
+                fee=max_cost(count, price, decision.fees) - count * price,
+            )
+        )
+    return trades
+
+
 def _displayed(book: OrderBook, side: Side, price: Decimal) -> Decimal:
     """Contracts offered at `price` or better on `side` (asks are the other side's bids)."""
     bids = book.no_bids if side is Side.YES else book.yes_bids
@@ -185,6 +225,18 @@ class StrategyResult(Frozen):
     realised_pnl_ci: Interval
     expected_pnl: Decimal
     expected_pnl_ci: Interval
+    contracts: Decimal = ZERO
+    # Realised less expected P&L, clustered: the luck of the draw, which should straddle 0 when
+    # the hidden fair value is what the markets pay.
+    luck_ci: Interval = (ZERO, ZERO)
+
+    def per_contract(self, amount: Decimal) -> Decimal | None:
+        return None if self.contracts == 0 else amount / self.contracts
+
+    @property
+    def agrees(self) -> bool:
+        """Realised and expected P&L agree within the interval of their difference."""
+        return self.luck_ci[0] <= 0 <= self.luck_ci[1]
 
 
 def _total_ci(amounts: Iterable[tuple[str, Decimal]]) -> tuple[Decimal, Interval]:
@@ -228,6 +280,13 @@ def evaluate_strategy(
         for t in settled
     )
     expected, expected_ci = _total_ci((t.decision.cluster, t.expected_pnl) for t in trades)
+    _, luck_ci = _total_ci(
+        (
+            t.decision.cluster,
+            t.realised_pnl(results[(t.decision.run, t.decision.ticker)]) - t.expected_pnl,
+        )
+        for t in settled
+    )
     return StrategyResult(
         strategy=strategy,
         scenario=scenario,
@@ -243,4 +302,23 @@ def evaluate_strategy(
         realised_pnl_ci=realised_ci,
         expected_pnl=expected,
         expected_pnl_ci=expected_ci,
+        contracts=sum((t.count for t in trades), ZERO),
+        luck_ci=luck_ci,
+    )
+
+
+def evaluate_adversary(
+    strategy: str,
+    scenario: str,
+    trades: Sequence[Trade],
+    results: dict[tuple[int, str], bool],
+    runs: int,
+) -> StrategyResult:
+    """Score a strategy of domain.adversaries: P&L only (it gives no probabilities); its
+    markets and events are those it traded."""
+    scored = evaluate_strategy(strategy, scenario, [], [], trades, results)
+    return scored.replace(
+        runs=runs,
+        markets=len({(t.decision.run, t.decision.ticker) for t in trades}),
+        events=len({t.decision.cluster for t in trades}),
     )

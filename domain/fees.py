@@ -168,7 +168,10 @@ def affordable(
     return floor_to_step(max(balance - CENT, ZERO) / per_contract, COUNT_STEP)
 
 
-def max_cost(count: Decimal, price: Decimal, schedule: FeeSchedule) -> Decimal:
-    """An upper bound of what taking `count` at `price` can take from the balance."""
-    fee = schedule.trade_fee(count, price, is_taker=True)
+def max_cost(
+    count: Decimal, price: Decimal, schedule: FeeSchedule, *, is_taker: bool = True
+) -> Decimal:
+    """An upper bound of what buying `count` at `price` can take from the balance (as taker, or
+    as maker: a resting order's fills pay the maker fee)."""
+    fee = schedule.trade_fee(count, price, is_taker=is_taker)
     return (count * price + fee).quantize(CENT, rounding=ROUND_CEILING)

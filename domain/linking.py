@@ -1,19 +1,19 @@
 """Linking Polymarket markets to Kalshi markets (pure, deterministic).
 
 Configured pairs (Kalshi ticker -> Polymarket id or slug) always win. Every other pair that
-could link at all (domain.title_index: numbers that agree, a shared word, close dates) is
-scored by title similarity (normalised tokens; the mean of a token-set and a token-sort
-ratio, rapidfuzz's exact Indel ratio) and close-date proximity, and kept when the score
-reaches a threshold. Assignment is greedy by score, one-to-one: a Polymarket
-market never backs two Kalshi markets, nor a Kalshi market two Polymarket markets. Ties
-break by ticker and id, so the same inputs always give the same links.
+could link at all (domain.title_index: numbers that agree, a shared word; close dates within
+`max_close_gap`) is scored by title similarity (normalised tokens; the mean of a token-set and a
+token-sort ratio, rapidfuzz's exact Indel ratio) and close-date proximity. A pair links when its
+score reaches the threshold and each of its markets is the other's best candidate by the
+ambiguity margin, so links are one-to-one and a tie is never a link; the same inputs always
+give the same links.
 
-A Linker keeps the scores from cycle to cycle: a pair is scored again only when the text or
-date of one of its markets changed, and a fresh Linker gives what link_markets gives.
-"""
+A Linker keeps its work from cycle to cycle (see Linker), and a fresh Linker gives what
+link_markets gives."""
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
@@ -21,15 +21,16 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, Field
 from rapidfuzz.distance import Indel
 
 from domain.base import Frozen
 from domain.models import Count, Market, Probability
 from domain.money import ONE, ZERO
-from domain.title_index import Day, TitleIndex, Variant
+from domain.text_groups import Stamp, TextGroup, stamp
+from domain.title_index import TitleIndex, Variant
 
 SCORE_QUANTUM = Decimal("0.0001")
 
@@ -79,8 +80,8 @@ class LinkConfig(Frozen):
     missing_date_score: Probability = Decimal("0.5")  # when Polymarket gives no end date
     include_closed: bool = False
     # A match must beat every rival (for its Kalshi market and for its Polymarket market)
-    # by this much; near-ties are ambiguous and left unlinked.
-    ambiguity_margin: Probability = Decimal("0.03")
+    # by this much; near-ties are ambiguous and left unlinked, and a tie always is.
+    ambiguity_margin: Probability = Field(Decimal("0.03"), gt=0)
 
 
 class LinkConfigError(ValueError):
@@ -173,23 +174,30 @@ def _stem(token: str) -> str:
     return token
 
 
+@lru_cache(maxsize=1 << 17)
 def normalise(text: str) -> tuple[str, ...]:
     """Lower-case ASCII tokens without punctuation, units or stopwords.
 
     "$100,000" and "100k" both become "100000"; "Oct" becomes "october"; "60°F" becomes
-    "60"; a plural "rates" becomes "rate".
+    "60"; a plural "rates" becomes "rate". Texts joined by a space normalise to the two
+    tuples joined. Cached: a venue words many markets alike.
     """
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     lowered = _THOUSANDS.sub("", ascii_text.lower())
     spaced = _STRAY_DOT.sub(" ", _NON_WORD.sub(" ", lowered))
+    return tuple(token for word in spaced.split() for token in _word_tokens(word))
+
+
+@lru_cache(maxsize=1 << 16)
+def _word_tokens(word: str) -> tuple[str, ...]:
+    """One word's tokens (a number and its unit are two); cached, as words repeat."""
     tokens: list[str] = []
-    for word in spaced.split():
-        for piece in _DIGIT_LETTER.split(_expand_magnitude(word)):
-            token = _MONTHS.get(piece, piece)
-            if len(token) < 2 and not token.isdigit():
-                continue  # units and initials: "f", "c", "x"
-            if token not in STOPWORDS:
-                tokens.append(token if _NUMBER.fullmatch(token) else _stem(token))
+    for piece in _DIGIT_LETTER.split(_expand_magnitude(word)):
+        token = _MONTHS.get(piece, piece)
+        if len(token) < 2 and not token.isdigit():
+            continue  # units and initials: "f", "c", "x"
+        if token not in STOPWORDS:
+            tokens.append(token if _NUMBER.fullmatch(token) else _stem(token))
     return tuple(tokens)
 
 
@@ -218,24 +226,23 @@ def token_set_ratio(a: Sequence[str], b: Sequence[str]) -> Decimal:
     return max(_ratio(common, with_a), _ratio(common, with_b), _ratio(with_a, with_b))
 
 
-def _tokens_match(a: str, b: str) -> bool:
-    if a == b:
-        return True
-    if _NUMBER.fullmatch(a) or _NUMBER.fullmatch(b):
-        return False
-    short, long = sorted((a, b), key=len)
-    return len(short) >= 4 and long.startswith(short)  # "temp" ~ "temperature"
+def _prefix_match(a: str, b: str) -> bool:
+    """Two different words alike: "temp" ~ "temperature" (4 letters at least)."""
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    return len(short) >= 4 and long.startswith(short)
 
 
 def token_overlap(a: Sequence[str], b: Sequence[str]) -> Decimal:
     """Jaccard similarity of the token sets, where a 4+ letter prefix counts as a match
-    (for a token not matched exactly)."""
+    (for a word not matched exactly; numbers match only exactly)."""
+    a, b = tuple(a), tuple(b)
     left, right = set(a), set(b)
     matched = len(left & right)
-    unmatched = sorted(right - left)
-    for token in sorted(left - right):
+    numbers = _numbers(a)[2] | _numbers(b)[2]
+    unmatched = sorted(right - left - numbers)
+    for token in sorted(left - right - numbers) if unmatched else ():
         for index, other in enumerate(unmatched):
-            if _tokens_match(token, other):
+            if _prefix_match(token, other):
                 matched += 1
                 del unmatched[index]
                 break
@@ -244,11 +251,12 @@ def token_overlap(a: Sequence[str], b: Sequence[str]) -> Decimal:
 
 
 @lru_cache(maxsize=65_536)
-def _numbers(tokens: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
-    """(years, other numbers) among `tokens`; cached, as each title meets many others."""
-    numbers = {token for token in tokens if _NUMBER.fullmatch(token)}
+def _numbers(tokens: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(years, other numbers, all numbers) among `tokens`; cached, as each title meets many
+    others."""
+    numbers = frozenset(token for token in tokens if _NUMBER.fullmatch(token))
     years = frozenset(token for token in numbers if _YEAR.fullmatch(token))
-    return years, frozenset(numbers - years)
+    return years, numbers - years, numbers
 
 
 def _numbers_agree(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
@@ -257,8 +265,8 @@ def _numbers_agree(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     The numbers of one side must all appear on the other (a title may leave out a time of
     day or a year the other names), and two different years always conflict.
     """
-    years_a, rest_a = _numbers(a)
-    years_b, rest_b = _numbers(b)
+    years_a, rest_a, _ = _numbers(a)
+    years_b, rest_b, _ = _numbers(b)
     if years_a and years_b and years_a != years_b:
         return False
     return rest_a <= rest_b or rest_b <= rest_a
@@ -272,9 +280,10 @@ def title_similarity(a: Sequence[str], b: Sequence[str], floor: Decimal = ZERO) 
     a, b = tuple(a), tuple(b)
     if not a or not b or not _numbers_agree(a, b):
         return ZERO
-    if not (_numbers(a)[0] and _numbers(b)[0]):  # a year on one side only: compare without it
-        a = tuple(token for token in a if not _YEAR.fullmatch(token)) or a
-        b = tuple(token for token in b if not _YEAR.fullmatch(token)) or b
+    years_a, years_b = _numbers(a)[0], _numbers(b)[0]
+    if not (years_a and years_b):  # a year on one side only: compare without it
+        a = tuple(token for token in a if token not in years_a) or a
+        b = tuple(token for token in b if token not in years_b) or b
     overlap = (ONE - LEXICAL_WEIGHT) * token_overlap(a, b)
     if LEXICAL_WEIGHT + overlap < floor:
         return ZERO
@@ -284,12 +293,18 @@ def title_similarity(a: Sequence[str], b: Sequence[str], floor: Decimal = ZERO) 
 
 # ----------------------------------------------------------------------------- scoring
 
+Titles = tuple[tuple[str, ...], ...]  # a market's normalised wordings
 
-def _kalshi_titles(market: Market) -> tuple[tuple[str, ...], ...]:
+
+def _kalshi_titles(market: Market) -> Titles:
     titles = [normalise(market.title)]
     if market.subtitle:
-        titles.append(normalise(f"{market.title} {market.subtitle}"))
+        titles.append(titles[0] + normalise(market.subtitle))
     return tuple(title for title in titles if title)
+
+
+def _poly_titles(poly: PolymarketMarket) -> Titles:
+    return (normalise(poly.question),)
 
 
 def _date_score(gap: timedelta | None, config: LinkConfig) -> Decimal:
@@ -300,46 +315,16 @@ def _date_score(gap: timedelta | None, config: LinkConfig) -> Decimal:
     return ONE - seconds / limit if limit else ONE
 
 
-def _close_gap(kalshi: Market, poly: PolymarketMarket) -> timedelta | None:
-    return abs(kalshi.close_time - poly.end_date) if poly.end_date is not None else None
+def _confidence(title: Decimal, gap: timedelta | None, config: LinkConfig) -> Decimal:
+    weighted = config.title_weight * title + (ONE - config.title_weight) * _date_score(gap, config)
+    return min(ONE, max(ZERO, weighted.quantize(SCORE_QUANTUM)))
 
 
 @lru_cache(maxsize=1 << 18)
-def _title_score(
-    kalshi_titles: tuple[tuple[str, ...], ...], poly_tokens: tuple[str, ...], floor: Decimal
-) -> Decimal:
-    """The best similarity of a Kalshi market's titles with a question (0 if below `floor`);
-    cached, as the strikes of an event and markets worded alike meet the same questions."""
-    return max((title_similarity(t, poly_tokens, floor) for t in kalshi_titles), default=ZERO)
-
-
-def _score(
-    kalshi: Market,
-    kalshi_titles: tuple[tuple[str, ...], ...],
-    poly: PolymarketMarket,
-    poly_tokens: tuple[str, ...],
-    config: LinkConfig,
-    floor: Decimal = ZERO,
-) -> MarketLink | None:
-    """The pair's link, or None if the dates are too far apart or it cannot reach `floor`."""
-    gap = _close_gap(kalshi, poly)
-    if gap is not None and gap > config.max_close_gap:
-        return None
-    date_part = (ONE - config.title_weight) * _date_score(gap, config)
-    # What the title must reach with the best date: the same for every pair, so cacheable.
-    weight = config.title_weight
-    title_floor = (floor - (ONE - weight)) / weight if weight else ZERO
-    title = _title_score(kalshi_titles, poly_tokens, title_floor)
-    weighted = config.title_weight * title + date_part
-    if floor and weighted < floor:
-        return None
-    return MarketLink(
-        kalshi_ticker=kalshi.ticker,
-        polymarket_id=poly.id,
-        confidence=min(ONE, max(ZERO, weighted.quantize(SCORE_QUANTUM))),
-        method=LinkMethod.MATCHED,
-        title_score=title,
-        close_gap=gap,
+def _title_score(kalshi_titles: Titles, poly_titles: Titles, floor: Decimal) -> Decimal:
+    """The best similarity of a Kalshi market's titles with a question (0 if below `floor`)."""
+    return max(
+        (title_similarity(k, p, floor) for k in kalshi_titles for p in poly_titles), default=ZERO
     )
 
 
@@ -347,8 +332,18 @@ def score_pair(
     kalshi: Market, poly: PolymarketMarket, config: LinkConfig | None = None
 ) -> MarketLink | None:
     """The matched link for one pair, or None when their close dates are too far apart."""
-    return _score(
-        kalshi, _kalshi_titles(kalshi), poly, normalise(poly.question), config or LinkConfig()
+    config = config or LinkConfig()
+    gap = abs(kalshi.close_time - poly.end_date) if poly.end_date is not None else None
+    if gap is not None and gap > config.max_close_gap:
+        return None
+    title = _title_score(_kalshi_titles(kalshi), _poly_titles(poly), ZERO)
+    return MarketLink(
+        kalshi_ticker=kalshi.ticker,
+        polymarket_id=poly.id,
+        confidence=_confidence(title, gap, config),
+        method=LinkMethod.MATCHED,
+        title_score=title,
+        close_gap=gap,
     )
 
 
@@ -357,16 +352,17 @@ def score_pair(
 
 def _configured_links(
     kalshi: Mapping[str, Market],
-    polys: Sequence[PolymarketMarket],
+    polys: Mapping[str, PolymarketMarket],
     configured: Mapping[str, str],
 ) -> list[MarketLink]:
-    by_id = {poly.id: poly for poly in polys}
-    by_slug = {poly.slug: poly for poly in polys if poly.slug}
+    if not configured:
+        return []
+    by_slug = {poly.slug: poly for poly in polys.values() if poly.slug}
     owner: dict[str, str] = {}
     links = []
     for ticker in sorted(configured):
         reference = configured[ticker]
-        poly = by_id.get(reference) or by_slug.get(reference)
+        poly = polys.get(reference) or by_slug.get(reference)
         if poly is None or ticker not in kalshi:
             continue  # one side is not listed right now: nothing to link
         if poly.id in owner:
@@ -386,36 +382,6 @@ def _configured_links(
     return links
 
 
-def _unambiguous(scored: Sequence[MarketLink], config: LinkConfig) -> list[MarketLink]:
-    """Links above the threshold that beat all their rivals by the margin, best first.
-
-    Rivals are every other scored pair sharing the Kalshi market or the Polymarket market,
-    above the threshold or not: two near-identical candidates mean the titles and dates do
-    not say which is meant.
-    """
-    best_by_ticker: dict[str, list[Decimal]] = {}
-    best_by_poly: dict[str, list[Decimal]] = {}
-    for link in scored:
-        best_by_ticker.setdefault(link.kalshi_ticker, []).append(link.confidence)
-        best_by_poly.setdefault(link.polymarket_id, []).append(link.confidence)
-
-    def runner_up(scores: list[Decimal], mine: Decimal) -> Decimal:
-        others = sorted(scores, reverse=True)
-        others.remove(mine)
-        return others[0] if others else ZERO
-
-    kept = [
-        link
-        for link in scored
-        if link.confidence >= config.threshold
-        and link.confidence - runner_up(best_by_ticker[link.kalshi_ticker], link.confidence)
-        >= config.ambiguity_margin
-        and link.confidence - runner_up(best_by_poly[link.polymarket_id], link.confidence)
-        >= config.ambiguity_margin
-    ]
-    return sorted(kept, key=lambda link: (-link.confidence, link.kalshi_ticker, link.polymarket_id))
-
-
 def link_markets(
     kalshi_markets: Iterable[Market],
     polymarket_markets: Iterable[PolymarketMarket],
@@ -433,146 +399,305 @@ def link_markets(
 # ------------------------------------------------------------------------ incremental
 
 Item = TypeVar("Item", Market, PolymarketMarket)
-_DAY_SECONDS = 86_400
-
-
-def _day(moment: datetime | None) -> Day:
-    return None if moment is None else int(moment.timestamp()) // _DAY_SECONDS
+_MICROSECOND = timedelta(microseconds=1)
 
 
 def _variant(tokens: tuple[str, ...]) -> Variant:
-    years, numbers = _numbers(tokens)
+    years, numbers, _ = _numbers(tokens)
     return Variant.of(frozenset(tokens) - years - numbers - _MONTH_NAMES, numbers, years)
 
 
+class _Rank(NamedTuple):
+    """A market's best partner on the other side, and the runner-up (exact keys, as
+    _Scale gives them)."""
+
+    key: int
+    other: str
+    title: Decimal
+    gap: int | None
+    runner_up_key: int | None
+    runner_up_title: Decimal
+    runner_up_gap: int | None
+
+
+class _Pair(NamedTuple):
+    """Two texts' title score, and a pair's key (_Scale) with no gap and with no date."""
+
+    title: Decimal
+    at_zero: int
+    undated: int
+
+
+class _Scale:
+    """A pair's confidence before rounding (`_confidence`) times a common denominator: an
+    exact integer, so comparing two candidates costs a few integer operations."""
+
+    def __init__(self, config: LinkConfig) -> None:
+        self._config = config
+        self._date_weight = ONE - config.title_weight
+        limit = max(1, int(config.max_close_gap.total_seconds()))
+        # Every part of a confidence has a denominator dividing this (a title score has four
+        # decimal places; a date score's is the gap limit in seconds).
+        parts = (config.title_weight, self._date_weight, config.missing_date_score)
+        self._unit = limit * 10**4 * math.prod(_denominator(part) for part in parts)
+        self.per_second = int(self._date_weight * self._unit) // limit
+
+    def of(self, value: Decimal) -> int:
+        """`value` as a key (rounded down)."""
+        return math.floor(value * self._unit)
+
+    def dated(self, title: Decimal) -> int:
+        """The key of a pair with this title score and no gap (less `per_second` a second)."""
+        return int((self._config.title_weight * title + self._date_weight) * self._unit)
+
+    def undated(self, title: Decimal) -> int:
+        date_part = self._date_weight * self._config.missing_date_score
+        return int((self._config.title_weight * title + date_part) * self._unit)
+
+
+def _denominator(value: Decimal) -> int:
+    return value.as_integer_ratio()[1]
+
+
 class _Side(Generic[Item]):
-    """One venue's markets as last linked: their text, normalised titles and index entries."""
+    """One venue's markets as last linked, in groups of one normalised text (the index holds
+    the texts), with the other side's texts each text could link with, and each market's
+    best partner."""
 
     def __init__(
         self,
         text: Callable[[Item], Hashable],
-        titles: Callable[[Item], tuple[tuple[str, ...], ...]],
+        titles: Callable[[Item], Titles],
         moment: Callable[[Item], datetime | None],
     ) -> None:
         self._text, self._titles, self._moment = text, titles, moment
-        self.texts: dict[str, Hashable] = {}
-        self.titles: dict[str, tuple[tuple[str, ...], ...]] = {}
+        self.texts: dict[str, Hashable] = {}  # id -> its raw text, to notice a change
+        self.moments: dict[str, datetime | None] = {}
+        self.stamps: dict[str, Stamp] = {}
+        self.group_of: dict[str, Titles] = {}
+        self.groups: dict[Titles, TextGroup] = {}
         self.index = TitleIndex()
+        self.pairs: dict[Titles, dict[Titles, _Pair]] = {}  # -> the other's texts
+        self.ranks: dict[str, _Rank] = {}
 
-    def sync(self, current: Mapping[str, Item]) -> tuple[set[str], set[str]]:
-        """(gone or changed, new or changed) ids; the index then holds `current`."""
-        gone = {key for key, text in self.texts.items() if key not in current}
-        fresh = set()
+    def sync(self, current: Mapping[str, Item]) -> tuple[set[str], set[Titles]]:
+        """(ids new, changed or gone; texts whose groups changed). The groups, and the index
+        of their texts, then hold `current`; an emptied text loses its pairs."""
+        changed = {key for key in self.texts if key not in current}
+        touched = {self._leave(key) for key in changed}
+        for key in changed:
+            del self.texts[key], self.moments[key], self.stamps[key]
         for key, item in current.items():
-            text = self._text(item)
-            if self.texts.get(key) != text:
-                fresh.add(key)
-                self.texts[key] = text
-                self.titles[key] = self._titles(item)
-                variants = tuple(_variant(title) for title in self.titles[key])
-                self.index.add(key, variants, _day(self._moment(item)))
-        for key in gone:
-            del self.texts[key], self.titles[key]
-            self.index.remove(key)
-        return gone | fresh, fresh
+            text, moment = self._text(item), self._moment(item)
+            if self.texts.get(key) == text and self.moments[key] == moment:
+                continue
+            changed.add(key)
+            if key in self.texts:
+                touched.add(self._leave(key))
+            self.texts[key], self.moments[key] = text, moment
+            when = self.stamps[key] = stamp(moment)
+            titles = self.group_of[key] = self._titles(item)
+            if titles not in self.groups:
+                self.groups[titles] = TextGroup()
+                self.index.add(titles, tuple(_variant(title) for title in titles))
+            self.groups[titles].put(key, when)
+            touched.add(titles)
+        return changed, touched
 
-    def query(
-        self, key: str, window: timedelta
-    ) -> tuple[tuple[Variant, ...], frozenset[Day] | None]:
-        """What to ask the other side's index for this entry: its variants and days."""
-        variants, day = self.index.entries[key]
-        if day is None:
-            return variants, None
-        spread = -(-int(window.total_seconds()) // _DAY_SECONDS)
-        return variants, frozenset(range(day - spread, day + spread + 1))
+    def _leave(self, key: str) -> Titles:
+        titles = self.group_of.pop(key)
+        self.groups[titles].discard(key)
+        return titles
+
+    def prune(self, touched: Iterable[Titles]) -> set[Titles]:
+        """Forgets the texts no market has any more; returns them."""
+        emptied = {titles for titles in touched if not self.groups[titles].members}
+        for titles in emptied:
+            del self.groups[titles]
+            self.index.remove(titles)
+        return emptied
+
+    def members(self, texts: Iterable[Titles]) -> set[str]:
+        groups = (self.groups[titles] for titles in texts if titles in self.groups)
+        return {key for group in groups for key in group.members}
+
+    def paired(self, texts: Iterable[Titles]) -> set[Titles]:
+        """The other side's texts paired with any of `texts`."""
+        return {other for titles in texts for other in self.pairs.get(titles, ())}
 
 
 class Linker:
-    """Links kept from cycle to cycle: scores of the pairs that could link, each pair scored
-    when one of its markets is new or changed its text or date, never otherwise. Each call
-    redoes only the one-to-one assignment over the kept scores."""
+    """Links kept from cycle to cycle.
+
+    Markets are kept in groups of one normalised text, so a ladder of markets worded alike
+    costs what one market costs. A pair of texts that could link (domain.title_index) is
+    scored once, when the later of the two first appears. A market's best partner and
+    runner-up are found in the other side's groups by close time (domain.text_groups), and
+    found again only when the market, or a group it is compared with, changed. A link needs
+    its two markets to be each other's best by the ambiguity margin: so links are one-to-one,
+    and a fresh Linker gives what link_markets gives.
+    """
 
     def __init__(
         self, configured: Mapping[str, str] | None = None, config: LinkConfig | None = None
     ) -> None:
         self.configured = dict(configured or {})
         self.config = config or LinkConfig()
-        # Pairs below this can neither link nor make a link ambiguous: not kept.
-        self._floor = max(ZERO, self.config.threshold - self.config.ambiguity_margin)
+        # What a title must reach for its pair to reach the threshold less the margin with
+        # the best date: below that a pair can neither link nor make a link ambiguous.
+        floor = max(ZERO, self.config.threshold - self.config.ambiguity_margin)
+        weight = self.config.title_weight
+        self._title_floor = (floor - (ONE - weight)) / weight if weight else ZERO
         self._kalshi: _Side[Market] = _Side(
-            lambda m: (m.title, m.subtitle, m.close_time), _kalshi_titles, lambda m: m.close_time
+            lambda m: (m.title, m.subtitle), _kalshi_titles, lambda m: m.close_time
         )
         self._polys: _Side[PolymarketMarket] = _Side(
-            lambda p: (p.question, p.end_date),
-            lambda p: (normalise(p.question),),
-            lambda p: p.end_date,
+            lambda p: p.question, _poly_titles, lambda p: p.end_date
         )
-        self._scored: dict[str, dict[str, MarketLink]] = {}  # ticker -> Polymarket id -> pair
-        self._scored_by_poly: dict[str, set[str]] = {}
-        self.pairs_scored = 0  # by the last call to link
+        self._scale = _Scale(self.config)
+        self._made: dict[str, MarketLink] = {}  # the last links matched, by ticker
+        self.pairs_scored = 0  # pairs of texts scored by the last call to link
 
     def link(
         self, kalshi_markets: Iterable[Market], polymarket_markets: Iterable[PolymarketMarket]
     ) -> tuple[MarketLink, ...]:
-        """The links now (as link_markets), scoring only pairs with a new or changed side."""
+        """The links now (as link_markets), scoring only texts not seen before."""
         kalshi = {market.ticker: market for market in kalshi_markets}
         polys = {
             poly.id: poly
-            for poly in sorted(polymarket_markets, key=lambda poly: poly.id)
+            for poly in polymarket_markets
             if self.config.include_closed or not poly.closed
         }
-        stale_tickers, fresh_tickers = self._kalshi.sync(kalshi)
-        stale_polys, fresh_polys = self._polys.sync(polys)
-        for ticker in stale_tickers:
-            for poly_id in self._scored.pop(ticker, {}):
-                self._scored_by_poly[poly_id].discard(ticker)
-        for poly_id in stale_polys:
-            for ticker in self._scored_by_poly.pop(poly_id, set()):
-                del self._scored[ticker][poly_id]
-        window = self.config.max_close_gap
-        self.pairs_scored = 0
-        # Markets worded alike on the same days ask the same question of the index: once.
-        asked: dict[tuple[object, ...], set[str]] = {}
-        for ticker in fresh_tickers:
-            query = self._kalshi.query(ticker, window)
-            if ("poly", *query) not in asked:
-                asked["poly", *query] = self._polys.index.comparable(*query)
-            for poly_id in asked["poly", *query]:
-                self._keep(kalshi[ticker], polys[poly_id])
-        for poly_id in fresh_polys:
-            query = self._polys.query(poly_id, window)
-            if ("kalshi", *query) not in asked:
-                asked["kalshi", *query] = self._kalshi.index.comparable(*query)
-            for ticker in asked["kalshi", *query] - fresh_tickers:
-                self._keep(kalshi[ticker], polys[poly_id])
-        return self._assign(kalshi, polys)
-
-    def _keep(self, kalshi: Market, poly: PolymarketMarket) -> None:
-        titles = self._kalshi.titles[kalshi.ticker]
-        tokens = self._polys.titles[poly.id][0]
-        link = _score(kalshi, titles, poly, tokens, self.config, self._floor)
-        self.pairs_scored += 1
-        if link is not None:
-            self._scored.setdefault(kalshi.ticker, {})[poly.id] = link
-            self._scored_by_poly.setdefault(poly.id, set()).add(kalshi.ticker)
-
-    def _assign(
-        self, kalshi: Mapping[str, Market], polys: Mapping[str, PolymarketMarket]
-    ) -> tuple[MarketLink, ...]:
-        links = _configured_links(kalshi, list(polys.values()), self.configured)
-        used_tickers = {link.kalshi_ticker for link in links}
-        used_polys = {link.polymarket_id for link in links}
-        scored = [
-            link
-            for ticker, pairs in self._scored.items()
-            if ticker not in used_tickers
-            for poly_id, link in pairs.items()
-            if poly_id not in used_polys
-        ]
-        for link in _unambiguous(scored, self.config):
-            if link.kalshi_ticker in used_tickers or link.polymarket_id in used_polys:
-                continue
-            links.append(link)
-            used_tickers.add(link.kalshi_ticker)
-            used_polys.add(link.polymarket_id)
+        links = _configured_links(kalshi, polys, self.configured)
+        for link in links:  # a configured pair is no candidate, nor anyone's rival
+            del kalshi[link.kalshi_ticker], polys[link.polymarket_id]
+        changed_tickers, kalshi_touched = self._kalshi.sync(kalshi)
+        changed_polys, poly_touched = self._polys.sync(polys)
+        # Whose best partner may have moved: the changed markets, and every market compared
+        # with a changed group, before the texts are paired again and after.
+        poly_texts = self._kalshi.paired(kalshi_touched)
+        kalshi_texts = self._polys.paired(poly_touched)
+        self._pair(kalshi_touched, poly_touched)
+        poly_texts |= self._kalshi.paired(kalshi_touched)
+        kalshi_texts |= self._polys.paired(poly_touched)
+        self._rerank(
+            self._kalshi, self._polys, changed_tickers | self._kalshi.members(kalshi_texts)
+        )
+        self._rerank(self._polys, self._kalshi, changed_polys | self._polys.members(poly_texts))
+        links.extend(self._matched())
         return tuple(sorted(links, key=lambda link: link.kalshi_ticker))
+
+    def _pair(self, kalshi_touched: set[Titles], poly_touched: set[Titles]) -> None:
+        """Forgets the pairs of texts gone; scores each new text with the other side's."""
+        kalshi, polys = self._kalshi, self._polys
+        for side, other, touched in (
+            (kalshi, polys, kalshi_touched),
+            (polys, kalshi, poly_touched),
+        ):
+            for text in side.prune(touched):
+                for other_text in side.pairs.pop(text):
+                    del other.pairs[other_text][text]
+        new_kalshi = {
+            text for text in kalshi_touched if text in kalshi.groups
+        } - kalshi.pairs.keys()
+        new_polys = {text for text in poly_touched if text in polys.groups} - polys.pairs.keys()
+        kalshi.pairs.update((text, {}) for text in new_kalshi)
+        polys.pairs.update((text, {}) for text in new_polys)
+        self.pairs_scored = 0
+        for text in new_kalshi:
+            for poly_text in polys.index.comparable(kalshi.index.entries[text]):
+                self._score(text, poly_text)
+        for poly_text in new_polys:
+            for text in kalshi.index.comparable(polys.index.entries[poly_text]) - new_kalshi:
+                self._score(text, poly_text)
+
+    def _score(self, kalshi_text: Titles, poly_text: Titles) -> None:
+        self.pairs_scored += 1
+        title = _title_score(kalshi_text, poly_text, self._title_floor)
+        if title:
+            pair = _Pair(title, self._scale.dated(title), self._scale.undated(title))
+            self._kalshi.pairs[kalshi_text][poly_text] = pair
+            self._polys.pairs[poly_text][kalshi_text] = pair
+
+    def _rerank(self, side: _Side, other: _Side, keys: Iterable[str]) -> None:
+        """Finds again the best partner and the runner-up of each of `keys`."""
+        window = self.config.max_close_gap // _MICROSECOND
+        per_second = self._scale.per_second
+        by_text: dict[Titles, list[str]] = {}
+        for key in keys:
+            side.ranks.pop(key, None)
+            if key in side.group_of:  # else gone
+                by_text.setdefault(side.group_of[key], []).append(key)
+        for text, members in by_text.items():
+            pairs = sorted(
+                ((other.groups[t], pair) for t, pair in side.pairs[text].items()),
+                key=lambda paired: -paired[1].at_zero,
+            )
+            for key in members if pairs else ():
+                when, candidates = side.stamps[key], []
+                for group, (title, at_zero, undated) in pairs:
+                    if len(candidates) > 1 and at_zero < -sorted(candidates)[1][0]:
+                        break  # no candidate of this group or the rest can be in the top two
+                    for gap, other_key in group.nearest(when, window):
+                        score = undated if gap is None else at_zero - per_second * (gap // 10**6)
+                        candidates.append((-score, other_key, title, gap))
+                if not candidates:
+                    continue
+                candidates.sort()
+                score, other_key, title, gap = candidates[0]
+                runner_up = candidates[1] if len(candidates) > 1 else (None, "", ZERO, None)
+                side.ranks[key] = _Rank(
+                    -score, other_key, title, gap, runner_up[0] and -runner_up[0], *runner_up[2:]
+                )
+
+    def _matched(self) -> list[MarketLink]:
+        """The pairs at or above the threshold whose markets are each other's best by the
+        margin over any rival, above the threshold or not: two near-identical candidates
+        mean the titles and dates do not say which is meant."""
+        threshold, margin = self.config.threshold, self.config.ambiguity_margin
+        # Exact keys settle most markets; confidences are rounded, so a quantum's leeway.
+        lowest, closest = (
+            self._scale.of(threshold - SCORE_QUANTUM),
+            self._scale.of(margin - SCORE_QUANTUM),
+        )
+        made: dict[str, MarketLink] = {}
+        for ticker, rank in self._kalshi.ranks.items():
+            if rank.key < lowest or not _clear(rank, closest):
+                continue
+            back = self._polys.ranks.get(rank.other)
+            if back is None or back.other != ticker or not _clear(back, closest):
+                continue
+            confidence = self._confidence(rank.title, rank.gap)
+            rivals = (
+                self._confidence(r.runner_up_title, r.runner_up_gap)
+                for r in (rank, back)
+                if r.runner_up_key is not None
+            )
+            if confidence < threshold or any(confidence - rival < margin for rival in rivals):
+                continue
+            link = self._made.get(ticker)
+            gap = None if rank.gap is None else timedelta(microseconds=rank.gap)
+            if link is None or (link.polymarket_id, link.confidence, link.close_gap) != (
+                rank.other,
+                confidence,
+                gap,
+            ):
+                link = MarketLink(
+                    kalshi_ticker=ticker,
+                    polymarket_id=rank.other,
+                    confidence=confidence,
+                    method=LinkMethod.MATCHED,
+                    title_score=rank.title,
+                    close_gap=gap,
+                )
+            made[ticker] = link
+        self._made = made
+        return list(made.values())
+
+    def _confidence(self, title: Decimal, gap: int | None) -> Decimal:
+        return _confidence(title, None if gap is None else timedelta(microseconds=gap), self.config)
+
+
+def _clear(rank: _Rank, closest: int) -> bool:
+    """Whether the best may beat the runner-up by the margin (`closest`, as a key)."""
+    return rank.runner_up_key is None or rank.key - rank.runner_up_key >= closest

@@ -16,7 +16,6 @@ from pydantic import AwareDatetime, Field
 from domain.base import Frozen
 from domain.cash import BookCash, CashCheck
 from domain.execution import OrderOutcome
-from domain.exits import ExitDecision
 from domain.exposure import Holding
 from domain.fees import FeeSchedule
 from domain.fold import Adoption
@@ -312,12 +311,6 @@ class GetExecutions(Message):
     statuses: tuple[ExecutionStatus, ...] = ()  # empty: all
 
 
-class GetRecentExits(Message):
-    """Tickers the bot sold by an exit since `since`, with the time of the latest (cooldown)."""
-
-    since: AwareDatetime
-
-
 class GetLatestForecasts(Message):
     """The newest forecast per market (to warm the forecast cache after a restart)."""
 
@@ -516,6 +509,21 @@ class ClaimRefused(Message):
     detail: str = ""
 
 
+class CancelResting(Message):
+    """A halt is in force: the Executor cancels every resting order (actors.resting)."""
+
+    reason: str
+
+
+class OrderResting(Message):
+    """A maker order is resting at the venue as `venue_order_id`: its fills are booked as they
+    arrive, each releasing its own cost from the order's reservation (actors.positions)."""
+
+    ticker: str
+    client_order_id: str
+    venue_order_id: str
+
+
 class ReleaseClaim(Message):
     """The order behind a claim ended without a position."""
 
@@ -642,13 +650,6 @@ class Candidate(Frozen):
     event_holdings: tuple[Holding, ...] = ()  # positions and orders already on its event
 
 
-class HeldMarket(Frozen):
-    """A position held, with its market as a candidate's: valued every cycle for an exit."""
-
-    position: Position
-    candidate: Candidate
-
-
 class CycleStats(Frozen):
     """What one cycle did; each stage adds its part as the end-of-cycle marker passes."""
 
@@ -667,7 +668,6 @@ class CycleStats(Frozen):
     orders_ambiguous: int = 0
     skipped: tuple[tuple[str, int], ...] = ()  # analysis decisions: reason -> count
     refused: tuple[tuple[str, int], ...] = ()  # guard and venue refusals: reason -> count
-    exits: tuple[tuple[str, int], ...] = ()  # exit orders sent: reason (domain.exits) -> count
     settled: int = 0
     recovered: int = 0
     resolved_in_flight: int = 0
@@ -682,7 +682,7 @@ class CycleStats(Frozen):
         changes: dict[str, Any] = {}
         for name, value in counts.items():
             current = getattr(self, name)
-            if name in {"skipped", "refused", "exits"}:
+            if name in {"skipped", "refused"}:
                 merged = dict(current)
                 for reason, n in dict(value).items():
                     merged[reason] = merged.get(reason, 0) + n
@@ -699,21 +699,12 @@ class RunCycle(Message):
 class AnalyzeCandidates(Message):
     stats: CycleStats
     candidates: tuple[Candidate, ...]
-    held: tuple[HeldMarket, ...] = ()  # positions to value for an exit (exits enabled)
 
 
 class ExecuteSignal(Message):
     cycle: int
     signal: TradeSignal
     forecast: Forecast
-
-
-class ExitPosition(Message):
-    """Sell a held position for `decision.reason`, reduce-only at `decision.bid` or better."""
-
-    cycle: int
-    decision: ExitDecision
-    forecast_id: int | None = None  # the forecast that valued it (none for a time exit)
 
 
 class EndOfCycle(Message):
@@ -771,3 +762,9 @@ class ScorecardInputs(Message):
     scored: tuple[ScoredForecast, ...]
     trades: tuple[TradeResult, ...]
     api_costs: tuple[tuple[str, str, Decimal], ...]  # model, prompt version, dollars
+
+
+class LookForNotices(Message):
+    """Tell the Notifier to read what the book booked since its last look (after a cycle)."""
+
+    now: AwareDatetime

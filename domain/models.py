@@ -164,6 +164,9 @@ class OrderBook(Frozen):
     def ask(self, side: Side) -> Decimal | None:
         return self.best_yes_ask if side is Side.YES else self.best_no_ask
 
+    def bid(self, side: Side) -> Decimal | None:
+        return self.best_yes_bid if side is Side.YES else self.best_no_bid
+
 
 class PublicTrade(Frozen):
     """One trade of the market between any two traders (`GET /markets/trades`, A5.15).
@@ -191,7 +194,6 @@ class ForecastInputs(Frozen):
     yes_ask: Decimal | None = None
     polymarket_price: Decimal | None = None
     close_time: AwareDatetime | None = None
-    rules_digest: str | None = None  # of the market's rules text: new rules, a new forecast
 
 
 class Forecast(Frozen):
@@ -226,6 +228,8 @@ class TradeSignal(Frozen):
     caps: tuple[str, ...] = ()  # the limits that made the bet smaller (domain.sizing)
     fee: Amount
     cost: Amount  # limit_price * count + fee: the most this order can take from the bankroll
+    # A maker order: post-only, resting at `limit_price` below the ask, paying the maker fee.
+    post_only: bool = False
 
     @property
     def yes_price(self) -> Decimal:
@@ -414,14 +418,6 @@ class LedgerEntry(Frozen):
     detail: str | None = None  # e.g. what an API cost bought: market, cycle, model
 
 
-class ExitReason(StrEnum):
-    """Why the bot sold a position before settlement (domain.exits); `close` has none."""
-
-    TAKE_PROFIT = "TAKE_PROFIT"
-    VIEW_CHANGED = "VIEW_CHANGED"
-    TIME_BEFORE_CLOSE = "TIME_BEFORE_CLOSE"
-
-
 class ExecutionStatus(StrEnum):
     """An order attempt's life. `intent` is written before anything is sent."""
 
@@ -462,13 +458,23 @@ class Execution(Frozen):
     # A sale (`close`, `flatten`): buys the other side of a holding, reduce-only, so the venue
     # nets the pair (A5.9) and it can only close contracts, never open any.
     reduce_only: bool = False
-    # A sale the bot made by itself, and why (domain.exits); None for `close` and for entries.
-    exit_reason: ExitReason | None = None
+    # A maker order (execution.mode maker): post-only, good-till-canceled, resting until it
+    # fills, is cancelled, or the venue expires it at `expires_at`.
+    post_only: bool = False
+    expires_at: AwareDatetime | None = None
     # The signal an entry was sized from (domain.sizing), rounded to six places for the record.
     edge: Decimal | None = None
     full_kelly: Decimal | None = None
     kelly_fraction: Decimal | None = None
     caps: str | None = None
+
+
+def reserved_left(execution: Execution) -> Decimal:
+    """What of an order's reservation its booked fills have not spent: a resting order's
+    fills are booked as they arrive (actors.positions), each taking its cost from it."""
+    if execution.status is not ExecutionStatus.RESTING:
+        return execution.reserved
+    return max(execution.reserved - execution.fill_cost - execution.fees, ZERO)
 
 
 class PnlEvent(Frozen):

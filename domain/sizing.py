@@ -21,9 +21,18 @@ from domain.marks import side_probability
 from domain.models import OrderBook, PriceRange, Side, TradeSignal
 from domain.money import ONE, ZERO, floor_to_step
 from domain.risk import DenyReason
-from domain.ticks import buy_limit
+from domain.ticks import buy_limit, improve_bid
 
 STANDARD_FEES = FeeSchedule()
+
+
+class ExecutionPolicy(Frozen):
+    """How an order is placed: `taker` (immediate-or-cancel at the ask) or `maker` (post-only,
+    resting below the ask, paying the maker fee), with a per-order fallback to taker when the
+    edge at the ask after the taker fee is at least `taker_edge` (None: never)."""
+
+    mode: str = "taker"
+    taker_edge: Decimal | None = None
 
 
 class SizingLimits(Frozen):
@@ -34,6 +43,7 @@ class SizingLimits(Frozen):
     count_step: Decimal = Field(default=Decimal(1), gt=0)
     max_event_exposure: Decimal = Field(default=Decimal(100), ge=0)  # domain.exposure
     max_disagreement: Decimal = Field(default=Decimal("0.15"), gt=0, le=1)  # domain.evidence
+    execution: ExecutionPolicy = ExecutionPolicy()
 
 
 class NoTrade(Frozen):
@@ -71,7 +81,9 @@ def size_order(
     fees: FeeSchedule = STANDARD_FEES,
     ticks: tuple[PriceRange, ...] = (),
 ) -> TradeSignal | NoTrade:
-    """Size a taker order on the better side of `book`, or say why not.
+    """Size an order on the better side of `book`, or say why not: a taker order at the ask,
+    or under a maker policy a post-only order resting below it (or a taker one, when the
+    policy's fallback edge is met at the ask).
 
     `kelly_scale` (in [0, 1]) shrinks the Kelly multiplier further, e.g. for a forecaster
     whose track record is poor. `fees` is the market's schedule (standard quadratic by default);
@@ -81,11 +93,58 @@ def size_order(
     if chosen is None:
         return NoTrade(ticker=ticker, reason=DenyReason.NO_PRICE, detail="no ask on either side")
     side, ask = chosen
-    price = buy_limit(side, ask, ticks)
+    taker = _sized(
+        ticker,
+        yes_probability,
+        side,
+        buy_limit(side, ask, ticks),
+        book,
+        bankroll,
+        limits,
+        kelly_scale,
+        fees,
+        is_taker=True,
+    )
+    execution = limits.execution
+    if execution.mode != "maker":
+        return taker
+    fallback = execution.taker_edge
+    if isinstance(taker, TradeSignal) and fallback is not None and taker.edge >= fallback:
+        return taker
+    maker = _sized(
+        ticker,
+        yes_probability,
+        side,
+        improve_bid(side, book.bid(side), ask, ticks),
+        book,
+        bankroll,
+        limits,
+        kelly_scale,
+        fees,
+        is_taker=False,
+    )
+    return maker.replace(post_only=True) if isinstance(maker, TradeSignal) else maker
+
+
+def _sized(
+    ticker: str,
+    yes_probability: Decimal,
+    side: Side,
+    price: Decimal | None,
+    book: OrderBook,
+    bankroll: Decimal,
+    limits: SizingLimits,
+    kelly_scale: Decimal,
+    fees: FeeSchedule,
+    *,
+    is_taker: bool,
+) -> TradeSignal | NoTrade:
+    """The order of `side` at `price`, sized and checked against the minimum edge."""
     if price is None:
-        return NoTrade(ticker=ticker, reason=DenyReason.NO_PRICE, detail=f"no tick at {ask}")
+        where = f"ask {book.ask(side)}" if is_taker else f"below the ask {book.ask(side)}"
+        return NoTrade(ticker=ticker, reason=DenyReason.NO_PRICE, detail=f"no tick {where}")
     q = side_probability(side, yes_probability)
-    approx_fee = fees.trade_fee(ONE, price, is_taker=True)  # per contract, rounded up
+    approx_fee = fees.trade_fee(ONE, price, is_taker=is_taker)  # per contract, rounded up
     full_kelly = kelly_fraction(q, price + approx_fee)
     if full_kelly <= 0:
         return NoTrade(ticker=ticker, reason=DenyReason.NO_EDGE, detail=f"{side} q={q} ask={price}")
@@ -97,7 +156,7 @@ def size_order(
         return NoTrade(ticker=ticker, reason=DenyReason.SIZE_ZERO, detail="no bankroll to size")
     count = floor_to_step(budget / (price + approx_fee), limits.count_step)
     while count > 0:
-        cost = max_cost(count, price, fees)
+        cost = max_cost(count, price, fees, is_taker=is_taker)
         fee = cost - price * count
         if cost <= budget:
             break

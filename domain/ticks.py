@@ -17,6 +17,7 @@ from domain.models import PriceRange, Side
 from domain.money import ONE, ZERO
 
 CENT_GRID = (PriceRange(start=ZERO, end=ONE, step=Decimal("0.01")),)
+_NUDGE = Decimal("0.00001")  # finer than any tick: "strictly above / below" a price
 
 
 def _valid(price: Decimal) -> bool:
@@ -67,3 +68,24 @@ def buy_limit(side: Side, price: Decimal, ranges: tuple[PriceRange, ...]) -> Dec
         return floor_yes(price, ranges)
     yes = ceil_yes(ONE - price, ranges)
     return None if yes is None else ONE - yes
+
+
+def improve_bid(
+    side: Side, bid: Decimal | None, ask: Decimal, ranges: tuple[PriceRange, ...]
+) -> Decimal | None:
+    """A resting buy of `side` that does not cross (post-only): one tick above the best bid of
+    that side if that is still below the ask, else at the bid (joining it); with no bid, one
+    tick below the ask. Prices are that side's; None when no valid price is below the ask."""
+    below_ask = buy_limit(side, ask - _NUDGE, ranges)
+    if below_ask is None:
+        return None
+    if bid is None:
+        return below_ask
+    if side is Side.YES:
+        above = ceil_yes(bid + _NUDGE, ranges)
+    else:
+        yes = floor_yes(ONE - bid - _NUDGE, ranges)
+        above = None if yes is None else ONE - yes
+    if above is not None and above < ask:
+        return above
+    return min(bid, below_ask)

@@ -44,6 +44,7 @@ from domain.exits import ExitPolicy
 from domain.health import DEFAULT_MAX_QUARANTINED_SHARE
 from domain.money import MICRO
 from infra.sim.pricing import DEFAULT_SCENARIO, PRICE_KNOBS, SCENARIOS
+from infra.urls import is_loopback
 
 Venue = Literal["sim", "demo", "live", "paper"]
 LogLevel = Annotated[
@@ -130,6 +131,21 @@ class ExitSettings(Section):
     @property
     def reentry_cooldown(self) -> timedelta:
         return timedelta(minutes=float(self.reentry_cooldown_minutes))
+
+
+class ExecutionSettings(Section):
+    """How entries are placed (domain.sizing.ExecutionPolicy; README, "Execution modes")."""
+
+    decides_trades = True
+    mode: Literal["taker", "maker"] = "taker"
+    # Maker mode: take at the ask instead when the edge there after the taker fee is at least
+    # this (unset: always rest).
+    taker_edge: Decimal | None = Field(Decimal("0.08"), gt=0, lt=1)
+    # A resting order's life: the venue cancels it after this many seconds (expiration_time).
+    order_ttl: int = Field(3600, ge=10, le=DAY_SECONDS)
+    max_resting: int = Field(10, ge=0, le=10**4)  # resting orders at once
+    # Re-priced (cancelled and replaced) when the touch or the fair value moves beyond this.
+    reprice_tolerance: Decimal = Field(Decimal("0.02"), gt=0, lt=1)
 
 
 class ReconcilerSettings(Section):
@@ -360,6 +376,61 @@ class SimSettings(Section):
         return {name: value for name, value in values.items() if value is not None}
 
 
+class NotificationSettings(Section):
+    """Notices to the operator (infra.notify): fills, halts, unhealthy parts, a daily summary.
+
+    Every destination is a secret (a Slack webhook URL or a Telegram token is enough to post
+    as the bot): they never reach a log, a notice or the database."""
+
+    webhook_url: SecretStr | None = None  # a generic JSON POST: {"kind", "title", "text", "at"}
+    slack_webhook_url: SecretStr | None = None
+    telegram_bot_token: SecretStr | None = None
+    telegram_chat_id: str | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    events: tuple[Literal["fill", "halt", "health", "daily"], ...] = (
+        "fill",
+        "halt",
+        "health",
+        "daily",
+    )
+    daily_hour: int | None = Field(0, ge=0, le=23)  # UTC hour of the daily summary; none: off
+
+    @model_validator(mode="after")
+    def _telegram_needs_a_chat(self) -> Self:
+        if (self.telegram_bot_token is None) != (self.telegram_chat_id is None):
+            raise ValueError("telegram_bot_token and telegram_chat_id are set together")
+        return self
+
+    @field_validator("webhook_url", "slack_webhook_url")
+    @classmethod
+    def _https_or_loopback(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            _notice_url(value.get_secret_value())
+        return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _api_https_or_loopback(cls, value: str) -> str:
+        return _notice_url(value)
+
+    @property
+    def configured(self) -> bool:
+        return any(
+            v is not None
+            for v in (self.webhook_url, self.slack_webhook_url, self.telegram_bot_token)
+        )
+
+
+def _notice_url(value: str) -> str:
+    """Notices leave the machine over https; plain http only to this machine (a test, a relay)."""
+    parts = urlsplit(value)
+    if not parts.hostname or parts.scheme not in {"http", "https"}:
+        raise ValueError("is not an http(s) URL")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise ValueError("must be https (plain http only to a loopback address)")
+    return value
+
+
 class PaperSettings(Section):
     """The paper exchange (venue `paper`): real market data, simulated orders, no keys."""
 
@@ -420,6 +491,7 @@ class Settings(BaseSettings):
 
     risk: RiskSettings = RiskSettings()
     exits: ExitSettings = ExitSettings()
+    execution: ExecutionSettings = ExecutionSettings()
     rate_limits: RateLimitSettings = RateLimitSettings()
     stream: StreamSettings = StreamSettings()
     reconciler: ReconcilerSettings = ReconcilerSettings()
@@ -431,6 +503,7 @@ class Settings(BaseSettings):
     sim: SimSettings = SimSettings()
     paper: PaperSettings = PaperSettings()
     limits: LimitSettings = LimitSettings()
+    notifications: NotificationSettings = NotificationSettings()
 
     @model_validator(mode="after")
     def _paper_urls(self) -> Self:
@@ -471,7 +544,15 @@ class Settings(BaseSettings):
 
     def secret_values(self) -> list[str]:
         """The raw secrets, only so the log redactor can mask them."""
-        secrets = (self.kalshi_api_key_id, self.anthropic_api_key, self.openai_api_key)
+        n = self.notifications
+        secrets = (
+            self.kalshi_api_key_id,
+            self.anthropic_api_key,
+            self.openai_api_key,
+            n.webhook_url,
+            n.slack_webhook_url,
+            n.telegram_bot_token,
+        )
         return [secret.get_secret_value() for secret in secrets if secret is not None]
 
     @property

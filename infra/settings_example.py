@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 
 from domain.clock import format_utc
 from infra.settings import Section, Settings
@@ -50,6 +50,12 @@ COMMENTS = {
     "exits.stop_margin": "sell when the fair value falls this far below the price paid",
     "exits.minutes_before_close": "sell this long before the close (unset: hold to it)",
     "exits.reentry_cooldown_minutes": "no re-entry this soon after an exit",
+    "execution": "how entries are placed (README: Execution modes)",
+    "execution.mode": "taker (IOC at the ask) or maker (post-only, resting below it)",
+    "execution.taker_edge": "maker mode: take instead when the edge at the ask is this",
+    "execution.order_ttl": "seconds a resting order lives (the venue expires it)",
+    "execution.max_resting": "resting orders at once",
+    "execution.reprice_tolerance": "touch or fair-value move that re-prices a resting order",
     "rate_limits": "Kalshi token buckets (Basic tier), tokens per second",
     "stream": "the venue's WebSocket: fills booked as they arrive",
     "stream.enabled": "false: REST only, read once a cycle",
@@ -92,6 +98,12 @@ COMMENTS = {
     "sim.start_time": "unset: now; a fixed start replays the same exchange",
     "sim.scenario": "how the venues price the hidden fair value (see below)",
     "sim.kalshi_noise": "unset: the scenario's; the price model's knobs (infra/sim/pricing.py)",
+    "notifications": "fills, halts, unhealthy parts, a daily summary (secrets: env)",
+    "notifications.webhook_url": "POSTs {kind, title, text, at} as JSON; https",
+    "notifications.slack_webhook_url": "a Slack incoming webhook",
+    "notifications.telegram_bot_token": "with telegram_chat_id: a Telegram bot",
+    "notifications.events": "which notices to send",
+    "notifications.daily_hour": "UTC hour of the daily summary (unset: none)",
 }
 EXAMPLES = {
     "venue": '"demo"',
@@ -115,6 +127,10 @@ EXAMPLES = {
     "sim.news_share": "0.5",
     "sim.jump_probability": "0.05",
     "sim.jump_size": "5",
+    "notifications.webhook_url": '"https://example.com/pm-trader"',
+    "notifications.slack_webhook_url": '"https://hooks.slack.com/services/..."',
+    "notifications.telegram_bot_token": '"123456:ABC..."',
+    "notifications.telegram_chat_id": '"123456789"',
 }
 
 
@@ -124,6 +140,8 @@ def _value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return str(value)
+    if isinstance(value, tuple | list):
+        return f"[{', '.join(_value(v) for v in value)}]"
     if isinstance(value, dict):
         pairs = ", ".join(f'"{k}" = {_value(v)}' for k, v in value.items())
         return f"{{ {pairs} }}" if pairs else "{}"
@@ -150,7 +168,9 @@ def _lines(values: dict[str, Any], prefix: str) -> list[str]:
         key = f"{prefix}{name}"
         if isinstance(value, Section) or name in CREDENTIALS:
             continue
-        if value is None:
+        if isinstance(value, SecretStr):  # set, and never printed
+            lines.append(_line(f"# {name} = (set; a secret, not shown)", COMMENTS.get(key)))
+        elif value is None:
             lines.append(_line(f"# {name} = {EXAMPLES.get(key, '')}".rstrip(), COMMENTS.get(key)))
         else:
             lines.append(_line(f"{name} = {_value(value)}", COMMENTS.get(key)))

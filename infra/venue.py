@@ -27,6 +27,7 @@ from infra.kalshi.transport import ResponseLimits
 from infra.paper.exchange import PaperExchange
 from infra.paper.market_data import LiveMarketData
 from infra.paper.store import PaperStore
+from infra.paper.stream import PaperStream
 from infra.polymarket.gamma import GammaClient, PolymarketListing
 from infra.settings import REAL_MONEY_FLAG, REAL_MONEY_ONLY_BY_FLAG, Settings
 from infra.sim import SimConfig, SimExchange
@@ -225,7 +226,10 @@ def _paper(settings: Settings, limiter: TokenBucketLimiter, timeout: float) -> V
     )
     exchange = PaperExchange(LiveMarketData(public), store, clock)
     gamma = _gamma(settings, _paper_gamma_url(settings), timeout)
-    return Venue("paper", exchange, gamma, clock)
+    open_stream: StreamFactory | None = None
+    if settings.stream.enabled:
+        open_stream = lambda sink: PaperStream(exchange, sink)  # noqa: E731
+    return Venue("paper", exchange, gamma, clock, open_stream=open_stream)
 
 
 def _paper_gamma_url(settings: Settings) -> str:

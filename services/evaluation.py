@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -22,10 +22,14 @@ from typing import Any
 from loguru import logger
 
 from actors.system import screen_settings, sizing_limits
+from domain.adversaries import ADVERSARIES
 from domain.evaluation import (
-    STRATEGIES,
+    VIEW_STRATEGIES,
     Decision,
     StrategyResult,
+    Trade,
+    adversary_trades,
+    evaluate_adversary,
     evaluate_strategy,
     probabilities,
     trades_for,
@@ -45,6 +49,7 @@ from infra.sim import SimConfig, SimExchange
 from infra.sim.engine import Exchange
 from infra.sim.kalshi_json import event_json, market_json, orderbook_json, series_json
 from infra.sim.models import EventState, Status
+from services.passive_maker import PassiveMaker
 
 DEFAULT_START = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 DEFAULT_CYCLES = 24
@@ -64,6 +69,9 @@ class EvaluationPlan:
     markets: int = 150
     start_time: datetime = DEFAULT_START
     first_seed: int = 1
+    # Also play the strategies with no information (domain.adversaries) on every quoted
+    # market: several times the cost, so only when asked (`evaluate --adversaries`).
+    adversaries: bool = False
 
 
 def _fair(value: float) -> Decimal:
@@ -115,6 +123,8 @@ class _Memory:
     last_analyzed: dict[str, datetime]
     links: dict[str, MarketLink]  # Kalshi ticker -> link
     seen: set[str]  # Kalshi tickers already put to the linker
+    history: dict[str, list[Decimal]] = field(default_factory=dict)  # ticker -> earlier mids
+    fees: dict[str, FeeSchedule] = field(default_factory=dict)  # event ticker -> schedule
 
     def link(
         self, settings: Settings, markets: list[Market], polys: dict[str, PolymarketMarket]
@@ -135,6 +145,49 @@ class _Memory:
         return {t: link for t, link in self.links.items() if link.polymarket_id in polys}
 
 
+@dataclass(frozen=True)
+class Cycle:
+    """One cycle's view of one world: the bot's screened decisions, and every quoted market
+    (the adversaries' universe: domain.adversaries)."""
+
+    decisions: list[Decision]
+    quotes: list[Decision]
+
+
+def _quote(ex: Exchange, market: Market, memory: _Memory, run: int, cycle: int) -> Decision | None:
+    """A market as any trader sees it now (with the hidden truth beside it, for scoring)."""
+    state = ex.markets_by_ticker[market.ticker]
+    book = parse_orderbook("orderbook", orderbook_json(ex, state, 0), state.ticker)
+    if book.best_yes_bid is None or book.best_yes_ask is None:
+        return None
+    event = ex.events_by_ticker[state.event_ticker]
+    fees = memory.fees.get(event.event_ticker)
+    if fees is None:
+        fees = memory.fees[event.event_ticker] = _fees(ex, event)
+    mid = (book.best_yes_bid + book.best_yes_ask) / 2
+    history = memory.history.setdefault(state.ticker, [])
+    decision = Decision(
+        run=run,
+        cycle=cycle,
+        ticker=state.ticker,
+        event_ticker=state.event_ticker,
+        # As the Analyst does: every event unknown, one market per event.
+        mutually_exclusive=None,
+        legs=len(event.market_tickers),
+        book=book,
+        mid=mid,
+        truth=_fair(ex.truth(state)),
+        fees=fees,
+        ticks=market.price_ranges,
+        history=tuple(history),
+        hours_to_close=Decimal(repr(max(0.0, state.close_ts - ex.now_ts) / 3600)).quantize(
+            _PRICE_PLACES
+        ),
+    )
+    history.append(mid)
+    return decision
+
+
 def _cycle(
     sim: SimExchange,
     settings: Settings,
@@ -142,11 +195,19 @@ def _cycle(
     cycle: int,
     memory: _Memory,
     forecaster: Forecaster,
-) -> list[Decision]:
-    """What the bot would decide on now, with the hidden truth beside each decision."""
+    every_market: bool = False,
+) -> Cycle:
+    """What the bot would decide on now, and every market quoted now, with the hidden truth
+    beside each."""
     with sim.exchange.synced() as ex:
         now = ex.clock.now()
         markets = open_markets(ex)  # inactive markets included: the screen drops them
+        quoted: dict[str, Decision] = {}
+        for market in markets if every_market else ():
+            if market.is_open and not market.is_combo:
+                quote = _quote(ex, market, memory, run, cycle)
+                if quote is not None:
+                    quoted[market.ticker] = quote
         polys = {p.id: p for p in polymarket_markets(ex)}
         quotes = memory.link(settings, markets, polys)
         last = memory.last_analyzed
@@ -156,44 +217,37 @@ def _cycle(
         decisions = []
         for market in chosen:
             last[market.ticker] = now
-            state = ex.markets_by_ticker[market.ticker]
-            book = parse_orderbook("orderbook", orderbook_json(ex, state, 0), market.ticker)
-            if book.best_yes_bid is None or book.best_yes_ask is None:
+            quote = (
+                quoted.get(market.ticker)
+                if every_market
+                else _quote(ex, market, memory, run, cycle)
+            )
+            if quote is None:
                 continue
             link = quotes.get(market.ticker)
             poly = polys[link.polymarket_id].yes_price if link else None
-            event = ex.events_by_ticker[state.event_ticker]
-            fees = _fees(ex, event)
             candidate = Candidate(
                 market=market,
-                book=book,
-                fees=fees,
+                book=quote.book,
+                fees=quote.fees,
                 polymarket_price=poly,
                 polymarket_id=link.polymarket_id if link else None,
                 link_confidence=link.confidence if link else None,
             )
             forecast = forecaster.forecast(candidate, now)
-            view = None if forecast is None else _weighed(market.ticker, forecast, book, settings)
+            view = (
+                None
+                if forecast is None
+                else _weighed(market.ticker, forecast, quote.book, settings)
+            )
             decisions.append(
-                Decision(
-                    run=run,
-                    cycle=cycle,
-                    ticker=market.ticker,
-                    event_ticker=state.event_ticker,
-                    # As the Analyst does: every event unknown, one market per event.
-                    mutually_exclusive=None,
-                    legs=len(event.market_tickers),
-                    book=book,
-                    mid=(book.best_yes_bid + book.best_yes_ask) / 2,
-                    truth=_fair(ex.truth(state)),
+                quote.replace(
                     polymarket=poly,
                     bot=view.view if isinstance(view, Weighed) else None,
                     bot_refused=isinstance(view, NoTrade),
-                    fees=fees,
-                    ticks=market.price_ranges,
                 )
             )
-    return decisions
+    return Cycle(decisions, list(quoted.values()))
 
 
 def _weighed(
@@ -214,14 +268,25 @@ def _weighed(
     return weighed
 
 
+@dataclass
+class SeedRun:
+    """One simulated world: every cycle's decisions and quotes, the passive maker's fills, and
+    how the markets resolved ((seed, ticker) -> YES won)."""
+
+    decisions: list[Decision] = field(default_factory=list)
+    quotes: list[Decision] = field(default_factory=list)
+    maker: list[Trade] = field(default_factory=list)
+    results: dict[tuple[int, str], bool] = field(default_factory=dict)
+
+
 def run_seed(
     settings: Settings,
     plan: EvaluationPlan,
     seed: int,
     progress: Progress | None = None,
     forecaster: Forecaster | None = None,
-) -> tuple[list[Decision], dict[tuple[int, str], bool]]:
-    """One simulated world: the decisions of every cycle, and how their markets resolved."""
+) -> SeedRun:
+    """One simulated world, from its first cycle until every market it decided on settled."""
     config = SimConfig(
         seed=seed,
         markets=plan.markets,
@@ -230,26 +295,38 @@ def run_seed(
         **{**settings.sim.price_options(), "scenario": plan.scenario},
     )
     sim = SimExchange(config)  # never started: evaluation reads it in-process
-    decisions: list[Decision] = []
+    run = SeedRun()
     memory = _Memory({}, {}, set())
+    maker = PassiveMaker(seed)
+    cycle_seconds = timedelta(minutes=plan.cycle_minutes).total_seconds()
     for cycle in range(1, plan.cycles + 1):
-        decisions += _cycle(sim, settings, seed, cycle, memory, forecaster or OfflineForecaster())
-        sim.advance(timedelta(minutes=plan.cycle_minutes).total_seconds())
+        seen = _cycle(
+            sim, settings, seed, cycle, memory, forecaster or OfflineForecaster(), plan.adversaries
+        )
+        run.decisions += seen.decisions
+        run.quotes += seen.quotes
+        if plan.adversaries:
+            with sim.exchange.synced() as ex:
+                maker.cycle(ex, seen.quotes, cycle_seconds)
+        sim.advance(cycle_seconds)
         if progress is not None:
             progress(seed, cycle)
-    wanted = {d.ticker for d in decisions}
-    results: dict[tuple[int, str], bool] = {}
+    if plan.adversaries:
+        with sim.exchange.synced() as ex:
+            maker.cycle(ex, (), cycle_seconds)  # the last cycle's fills
+        run.maker = maker.trades
+    wanted = {d.ticker for d in run.decisions} | {d.ticker for d in run.quotes}
     for _ in range(SETTLE_DAYS):
         with sim.exchange.synced() as ex:
             for ticker in wanted:
                 market = ex.markets_by_ticker[ticker]
                 # Only a finalized result is final: a determined one may be disputed and amended.
                 if market.status is Status.FINALIZED and market.result in {"yes", "no"}:
-                    results[(seed, ticker)] = market.result == "yes"
-        if len(results) == len(wanted):
+                    run.results[(seed, ticker)] = market.result == "yes"
+        if len(run.results) == len(wanted):
             break
         sim.advance(SETTLE_STEP)
-    return decisions, results
+    return run
 
 
 def evaluate(
@@ -259,13 +336,13 @@ def evaluate(
     forecaster: Forecaster | None = None,
 ) -> list[StrategyResult]:
     """Every strategy on the same decisions of every seed; `bot` forecasts with `forecaster`
-    (default: the offline one)."""
-    decisions: list[Decision] = []
-    results: dict[tuple[int, str], bool] = {}
-    for seed in range(plan.first_seed, plan.first_seed + plan.seeds):
-        seed_decisions, seed_results = run_seed(settings, plan, seed, progress, forecaster)
-        decisions += seed_decisions
-        results.update(seed_results)
+    (default: the offline one); the adversaries (domain.adversaries) trade every quoted market."""
+    runs = [
+        run_seed(settings, plan, seed, progress, forecaster)
+        for seed in range(plan.first_seed, plan.first_seed + plan.seeds)
+    ]
+    decisions = [d for r in runs for d in r.decisions]
+    results = {key: won for r in runs for key, won in r.results.items()}
     refused = sum(d.bot_refused for d in decisions)
     if refused:
         logger.warning(
@@ -274,7 +351,8 @@ def evaluate(
             refused,
             settings.risk.max_disagreement,
         )
-    return score_strategies(settings, plan.scenario, decisions, results)
+    scored = score_strategies(settings, plan.scenario, decisions, results)
+    return scored + (score_adversaries(plan.scenario, runs, results) if plan.adversaries else [])
 
 
 def score_strategies(
@@ -283,10 +361,11 @@ def score_strategies(
     decisions: list[Decision],
     results: dict[tuple[int, str], bool],
 ) -> list[StrategyResult]:
-    """Every strategy (the bot and the baselines) on the same decisions, sized alike."""
+    """Every strategy with a view (the bot and the baselines) on the same decisions, sized
+    alike."""
     limits = sizing_limits(settings)
     evaluated = []
-    for strategy in STRATEGIES:
+    for strategy in VIEW_STRATEGIES:
         views = probabilities(strategy, decisions)
         trades = trades_for(
             strategy,
@@ -297,3 +376,18 @@ def score_strategies(
         )
         evaluated.append(evaluate_strategy(strategy, scenario, decisions, views, trades, results))
     return evaluated
+
+
+def score_adversaries(
+    scenario: str, runs: list[SeedRun], results: dict[tuple[int, str], bool]
+) -> list[StrategyResult]:
+    """The strategies with no information (domain.adversaries) on every quoted market."""
+    quotes = [q for r in runs for q in r.quotes]
+    scored = []
+    for strategy in ADVERSARIES:
+        if strategy == "passive-maker":
+            trades = [t for r in runs for t in r.maker]
+        else:
+            trades = adversary_trades(strategy, quotes)
+        scored.append(evaluate_adversary(strategy, scenario, trades, results, len(runs)))
+    return scored

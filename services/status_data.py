@@ -21,7 +21,7 @@ from domain.health import PartHealth
 from domain.models import Execution, Heartbeat, PositionStats
 from domain.money import count_str, exact_dollars
 from infra.db.history import History, Trade, Valuation, grouped_exposure
-from infra.db.integrity import chain_problem
+from infra.db.integrity import check_ledger
 from infra.db.reading import open_for_reading
 from infra.lockfile import bot_running
 from infra.operator import open_book
@@ -35,6 +35,7 @@ class StatusData(Frozen):
     ledger_rows: int
     ledger_ok: bool
     ledger_problem: str
+    ledger_checked: str  # "in full", or the rows after the newest checkpoint
     api_cost_total: Decimal
     cash: CashCheck | None  # the last reconciliation's comparison with the venue
     halts: tuple[Halt, ...]
@@ -78,12 +79,14 @@ class StatusData(Frozen):
         return describe(self.halts) or None
 
 
-def read_status(path: Path) -> StatusData:
+def read_status(path: Path, *, full: bool = False) -> StatusData:
+    """The book; its ledger checked from the newest checkpoint, or every row if `full`."""
     open_book(path)  # an older book is upgraded first, after a backup, as at start-up
     running = bot_running(path)
     with open_for_reading(path) as db, db.read(History) as repo:
-        chain = repo.ledger_chain()
-        problem = chain_problem(repo, chain) or ("the ledger is empty" if not chain.rows else "")
+        verdict = check_ledger(repo, full=full)
+        chain = verdict.chain
+        problem = verdict.problem or ("the ledger is empty" if not chain.rows else "")
         recent = repo.recent_cash_checks(limit=1)
         return StatusData(
             path=path,
@@ -91,7 +94,8 @@ def read_status(path: Path) -> StatusData:
             ledger_rows=chain.rows,
             ledger_ok=not problem,
             ledger_problem=problem,
-            api_cost_total=repo.api_cost_total(),
+            ledger_checked=verdict.scope,
+            api_cost_total=chain.api_cost,
             cash=recent[0] if recent else None,
             halts=tuple(repo.active_halts()),
             held=tuple(repo.held()),
@@ -177,6 +181,7 @@ def status_object(data: StatusData) -> dict[str, Any]:
         "ledger_ok": data.ledger_ok,
         "ledger_rows": data.ledger_rows,
         "ledger_problem": data.ledger_problem or None,
+        "ledger_checked": data.ledger_checked,
         "positions": [_position(t) for t in data.held],
         "open_orders": [_order(e) for e in data.orders],
         "closed_trades": data.stats.trades,

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from domain.evaluation import STRATEGIES, StrategyResult
+from domain.evaluation import VIEW_STRATEGIES, StrategyResult
 from infra.settings import load_settings
 from services.evaluation import EvaluationPlan, evaluate
 from tests.fakes.answers import confident_answer
@@ -25,7 +25,7 @@ SEEDS, CYCLES, MARKETS = 2, 8, 100
 def _run(scenario: str, **settings: object) -> dict[str, StrategyResult]:
     plan = EvaluationPlan(scenario=scenario, seeds=SEEDS, cycles=CYCLES, markets=MARKETS)
     results = evaluate(load_settings(None, **settings), plan)
-    assert [r.strategy for r in results] == list(STRATEGIES)
+    assert [r.strategy for r in results] == list(VIEW_STRATEGIES)
     return {r.strategy: r for r in results}
 
 
@@ -83,7 +83,7 @@ def test_evaluate_command_prints_a_json_list() -> None:
     )
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout)
-    assert [row["strategy"] for row in rows] == list(STRATEGIES)
+    assert [row["strategy"] for row in rows] == list(VIEW_STRATEGIES)
     for row in rows:
         assert row["scenario"] == "kalshi-truth"
         assert {"markets", "trades", "brier_skill", "brier_skill_ci", "expected_pnl"} <= set(row)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from infra.db.tables import APPEND_ONLY_TRIGGERS
 from tests.in_process import Exchange, exchange_in_process, run_main_in_process
 from tests.process_helpers import child_env, run_main
 from tests.shared_book import TradedBook
@@ -131,15 +132,22 @@ def _book_on(new_book: Path, db: Path) -> None:
             shutil.copyfile(source, db.with_name(db.name + suffix))
 
 
+def edit_by_hand(db: Path, sql: str) -> None:
+    """`sql` run as a sqlite3 shell would, past the ledger's append-only triggers (dropped)."""
+    with closing(sqlite3.connect(db)) as book:
+        for trigger in APPEND_ONLY_TRIGGERS:
+            book.execute(f"DROP TRIGGER {trigger}")
+        book.execute(sql)
+        book.commit()
+
+
 def test_a_ledger_that_fails_its_check_exits_1_saying_so(
     tmp_path: Path, sim: Exchange, new_book: Path
 ):
     db = tmp_path / "bot.db"
     _book_on(new_book, db)
     env = sim.bot_env()
-    with closing(sqlite3.connect(db)) as book:
-        book.execute("UPDATE bankroll_history SET balance = balance + 1 WHERE id = 1")
-        book.commit()
+    edit_by_hand(db, "UPDATE bankroll_history SET balance = balance + 1 WHERE id = 1")
     result = run_main_in_process(
         "--exchange-url", sim.base_url, "--cycles", "0", "--db", str(db), env=env
     )
@@ -154,9 +162,7 @@ def test_an_unparseable_stored_timestamp_exits_1_saying_so(
     db = tmp_path / "bot.db"
     _book_on(new_book, db)
     env = sim.bot_env()
-    with closing(sqlite3.connect(db)) as book:
-        book.execute("UPDATE bankroll_history SET ts = 'last tuesday'")
-        book.commit()
+    edit_by_hand(db, "UPDATE bankroll_history SET ts = 'last tuesday'")
     result = run_main_in_process(
         "--exchange-url", sim.base_url, "--cycles", "0", "--db", str(db), env=env
     )
@@ -191,9 +197,7 @@ def test_a_corrupt_stored_value_fails_closed_in_one_line(
     db = tmp_path / "bot.db"
     _book_on(new_book, db)
     env = sim.bot_env()
-    with closing(sqlite3.connect(db)) as book:
-        book.execute(sql)
-        book.commit()
+    edit_by_hand(db, sql)
     run = run_main_in_process(
         "--exchange-url", sim.base_url, "--cycles", "0", "--db", str(db), env=env
     )

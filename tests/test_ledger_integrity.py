@@ -104,7 +104,7 @@ def test_a_sound_ledger_passes(tmp_path: Path) -> None:
     path = tmp_path / "book.db"
     migrate(path)
     write_ledger(path, [entry("1000", "1000", LedgerReason.INITIAL), entry("-10", "990")])
-    chain = verify_ledger(path)
+    chain = verify_ledger(path, NOW)
     assert (chain.rows, chain.first_break, chain.last_balance) == (2, None, Decimal(990))
 
 
@@ -121,13 +121,13 @@ def test_the_end_of_run_check_is_the_chain_in_sql(tmp_path: Path) -> None:
             entry("4", "999", LedgerReason.RELEASE),
         ],
     )
-    broken = _check_ledger(path)
+    broken = _check_ledger(path, NOW)
     assert not broken.ok
     assert broken.problem.startswith("bankroll_history row 3 (release) breaks the chain")
     sound = tmp_path / "sound.db"
     migrate(sound)
     write_ledger(sound, [entry("1000", "1000", LedgerReason.INITIAL), entry("-10", "990")])
-    assert _check_ledger(sound).model_dump() == {
+    assert _check_ledger(sound, NOW).model_dump() == {
         "ok": True,
         "rows": 2,
         "total_change": Decimal(990),

@@ -85,6 +85,7 @@ from infra.db.tables import (
     ForecastRow,
     HealthRow,
     KillSwitchRow,
+    LedgerCheckpointRow,
     LedgerRow,
     LlmCallRow,
     MarketSnapshotRow,
@@ -117,34 +118,63 @@ class LedgerBalanceError(ValueError):
     """A ledger row whose balance is not the previous balance plus its change."""
 
 
+class LedgerCheckpoint(NamedTuple):
+    """A verified prefix of the ledger (rows up to `through_id`), see infra.db.integrity."""
+
+    through_id: int
+    rows: int
+    balance: Decimal
+    api_cost: Decimal  # LLM costs charged through `through_id`, positive
+    digest: str
+    checked_at: datetime
+
+
 class LedgerChain(NamedTuple):
-    """What the one-query chain check found (`Repository.ledger_chain`)."""
+    """What the chain check found (`Repository.ledger_chain`), with the whole ledger's figures
+    (from its checkpoint, if it started from one)."""
 
     rows: int
     first_break: int | None  # id of the first row whose balance breaks the chain
     first_bad_time: int | None  # id of the first row whose time SQLite cannot read
     last_balance: Decimal
-    book_rows: int  # positions and executions: a book that an empty ledger cannot explain
+    api_cost: Decimal  # every LLM cost the ledger charged, positive
+    last_id: int  # the newest row's id (0: none)
 
 
 # Every row's balance must be the previous row's balance plus its change (zero before the
-# first), checked in one pass: each row joined to the row before it by primary key (the ledger
-# is append-only, so ids are consecutive; a deleted row breaks the chain at the row after it).
-# Integer micro-dollars, so the comparison is exact. A LAG() window function says the same but
-# took 7 to 10 times as long on SQLite here (it sorts into a temporary table); see
-# bench/ledger_chain.py for both on a million rows.
+# first), checked in one pass over the rows after `:after` (a checkpoint, or 0 for all): each
+# row joined to the row before it by primary key (the ledger is append-only, so ids are
+# consecutive; a deleted row breaks the chain at the row after it). Integer micro-dollars, so
+# the comparison is exact. A LAG() window function says the same but took 7 to 10 times as long
+# on SQLite here (it sorts into a temporary table); see bench/ledger_chain.py.
 _CHAIN = text(
     """
     SELECT COUNT(*) AS rows,
            MIN(CASE WHEN row.balance != row.change + COALESCE(previous.balance, 0)
                     THEN row.id END) AS first_break,
            MIN(CASE WHEN julianday(row.ts) IS NULL THEN row.id END) AS first_bad_time,
-           (SELECT balance FROM bankroll_history ORDER BY id DESC LIMIT 1) AS last_balance,
-           (SELECT COUNT(*) FROM positions) + (SELECT COUNT(*) FROM executions) AS book_rows
+           -COALESCE(SUM(CASE WHEN row.reason = 'api_cost' THEN row.change END), 0) AS api_cost,
+           MAX(row.id) AS last_id,
+           (SELECT balance FROM bankroll_history ORDER BY id DESC LIMIT 1) AS last_balance
     FROM bankroll_history AS row
     LEFT JOIN bankroll_history AS previous ON previous.id = row.id - 1
+    WHERE row.id > :after
     """
 )
+_BOOK_ROWS = text("SELECT (SELECT COUNT(*) FROM positions) + (SELECT COUNT(*) FROM executions)")
+# A ledger row's stored values as SQLite holds them, for the checkpoints' digest.
+_LEDGER_VALUES = text(
+    "SELECT id, ts, change, reason, balance, ref_type, ref_id, detail FROM bankroll_history"
+    " WHERE id > :after ORDER BY id"
+)
+_GUARDS = text(
+    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name IN :names"
+).bindparams(bindparam("names", expanding=True))
+
+
+def _dollars(value: object) -> Decimal:
+    return ZERO if value is None else from_micros(stored_integer(value, MICROS))
+
 
 # The book's venue-facing cash (domain.cash) in the ledger rows after `:after` (a checkpoint,
 # or 0 for all): LLM costs and the rows of orders in flight left out. A primary-key range: a
@@ -176,6 +206,10 @@ class LedgerTotals(NamedTuple):
 
 def _columns(entity: type[Base]) -> list[Any]:
     return list(entity.__table__.c)
+
+
+def _checkpoint(row: Mapping[str, Any]) -> LedgerCheckpoint:
+    return LedgerCheckpoint(**{name: row[name] for name in LedgerCheckpoint._fields})
 
 
 def _to_domain(model: type[M], row: Mapping[str, Any]) -> M:
@@ -292,7 +326,10 @@ class Repository:
         ]
 
     def ledger_totals(self) -> LedgerTotals:
-        """Row count, sum of changes and last balance, summed by SQLite in integer micro-dollars."""
+        """Row count, sum of changes and last balance, summed by SQLite in integer micro-dollars
+        over the rows after the newest checkpoint (whose sum is its verified balance)."""
+        checkpoint = self.ledger_checkpoint()
+        after = 0 if checkpoint is None else checkpoint.through_id
         last_balance = (
             select(LedgerRow.balance).order_by(LedgerRow.id.desc()).limit(1).scalar_subquery()
         )
@@ -304,26 +341,77 @@ class Repository:
             .scalar_subquery()
         )
         rows, total, last, first = self._connection.execute(
-            select(func.count(LedgerRow.id), func.sum(LedgerRow.change), last_balance, seeded)
+            select(
+                func.count(LedgerRow.id), func.sum(LedgerRow.change), last_balance, seeded
+            ).where(LedgerRow.id > after)
         ).one()
+        total = ZERO if total is None else total
+        if checkpoint is not None:
+            rows, total = rows + checkpoint.rows, total + checkpoint.balance
         return LedgerTotals(
             rows=rows,
-            total_change=ZERO if total is None else total,
+            total_change=total,
             last_balance=ZERO if last is None else last,
             seeded=first,
         )
 
-    def ledger_chain(self) -> LedgerChain:
-        """The whole chain checked in one query (see `_CHAIN`)."""
-        row = self._connection.execute(_CHAIN).mappings().one()
-        last = row["last_balance"]
+    def ledger_chain(self, after: LedgerCheckpoint | None = None) -> LedgerChain:
+        """The chain checked in one query (see `_CHAIN`): every row, or the rows after the
+        checkpoint `after` (whose own figures are taken as verified)."""
+        row = (
+            self._connection.execute(_CHAIN, {"after": 0 if after is None else after.through_id})
+            .mappings()
+            .one()
+        )
+        rows, api_cost = row["rows"], _dollars(row["api_cost"])
+        if after is not None:
+            rows, api_cost = rows + after.rows, api_cost + after.api_cost
         return LedgerChain(
-            rows=row["rows"],
+            rows=rows,
             first_break=row["first_break"],
             first_bad_time=row["first_bad_time"],
-            last_balance=ZERO if last is None else from_micros(stored_integer(last, MICROS)),
-            book_rows=row["book_rows"],
+            last_balance=_dollars(row["last_balance"]),
+            api_cost=api_cost,
+            last_id=row["last_id"] or (0 if after is None else after.through_id),
         )
+
+    def book_rows(self) -> int:
+        """Positions and executions: a book that an empty ledger cannot explain."""
+        return int(self._connection.execute(_BOOK_ROWS).scalar_one())
+
+    def ledger_values(self, after: int) -> Iterator[tuple[Any, ...]]:
+        """The rows after id `after`, oldest first, as SQLite stores them (streamed)."""
+        for row in self._connection.execute(_LEDGER_VALUES, {"after": after}):
+            yield tuple(row)
+
+    def ledger_guarded(self, names: Sequence[str]) -> bool:
+        """Whether every trigger in `names` (the ledger's append-only guards) is in place."""
+        return self._connection.execute(_GUARDS, {"names": list(names)}).scalar_one() == len(names)
+
+    def execute_ddl(self, statement: str) -> None:
+        self._connection.exec_driver_sql(statement)
+
+    def ledger_checkpoint(self) -> LedgerCheckpoint | None:
+        """The newest verified prefix of the ledger, if any."""
+        row = self._maybe_one(
+            select(*_columns(LedgerCheckpointRow)).order_by(LedgerCheckpointRow.id.desc()).limit(1)
+        )
+        return None if row is None else _checkpoint(row)
+
+    def ledger_checkpoints(self) -> list[LedgerCheckpoint]:
+        """Every recorded checkpoint, oldest first (a full check compares each digest)."""
+        rows = self._all(select(*_columns(LedgerCheckpointRow)).order_by(LedgerCheckpointRow.id))
+        return [_checkpoint(row) for row in rows]
+
+    def record_ledger_checkpoint(self, checkpoint: LedgerCheckpoint) -> None:
+        self._connection.execute(insert(LedgerCheckpointRow).values(**checkpoint._asdict()))
+
+    def ledger_balance_at(self, entry_id: int) -> Decimal | None:
+        """The balance stored in row `entry_id`, read as stored (None: no such row)."""
+        value = self._connection.execute(
+            text("SELECT balance FROM bankroll_history WHERE id = :id"), {"id": entry_id}
+        ).scalar()
+        return None if value is None else _dollars(value)
 
     def ledger_entry(self, entry_id: int) -> LedgerEntry | None:
         row = self._maybe_one(select(*_columns(LedgerRow)).where(LedgerRow.id == entry_id))
@@ -535,16 +623,6 @@ class Repository:
             .returning(*_columns(ExecutionRow))
         )
         return _to_domain(Execution, row)
-
-    def recent_exits(self, since: datetime) -> list[tuple[str, datetime]]:
-        """Each market the bot sold by an exit since `since`, with the latest such sale."""
-        statement = select(ExecutionRow.ticker, ExecutionRow.created_at).where(
-            ExecutionRow.exit_reason.is_not(None), ExecutionRow.created_at >= since
-        )
-        latest: dict[str, datetime] = {}
-        for row in self._all(statement):
-            latest[row["ticker"]] = max(row["created_at"], latest.get(row["ticker"], since))
-        return sorted(latest.items())
 
     def executions_with_status(self, *statuses: ExecutionStatus) -> list[Execution]:
         """Executions in any of `statuses`; all of them when none is given."""
@@ -953,12 +1031,18 @@ class Repository:
         return {(model, version): cost for model, version, cost in rows}
 
     def api_cost_total(self) -> Decimal:
-        """Every LLM call's cost the ledger has charged, as a positive amount."""
+        """Every LLM call's cost the ledger has charged, as a positive amount: the newest
+        checkpoint's total plus the rows after it."""
+        checkpoint = self.ledger_checkpoint()
+        after = 0 if checkpoint is None else checkpoint.through_id
         total = type_coerce(func.sum(LedgerRow.change), MicroDollars())
         charged = self._connection.execute(
-            select(total).where(LedgerRow.reason == LedgerReason.API_COST.value)
+            select(total).where(
+                LedgerRow.id > after, LedgerRow.reason == LedgerReason.API_COST.value
+            )
         ).scalar()
-        return ZERO if charged is None else -charged
+        since = ZERO if charged is None else -charged
+        return since if checkpoint is None else checkpoint.api_cost + since
 
     # health (domain.health)
 

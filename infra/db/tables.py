@@ -13,12 +13,14 @@ from enum import StrEnum
 from typing import Annotated
 
 from sqlalchemy import (
+    DDL,
     CheckConstraint,
     ForeignKey,
     Index,
     MetaData,
     Text,
     UniqueConstraint,
+    event,
     false,
     text,
 )
@@ -100,6 +102,37 @@ class LedgerRow(Base):
     detail: Mapped[str | None]  # what a cost bought, e.g. "KX... cycle 3 claude-sonnet-5-5"
 
 
+# The ledger is append-only in the database itself: SQLite refuses to change or delete a row,
+# whoever asks. So a verified prefix stays verified (LedgerCheckpointRow), and the checks at
+# start-up and at the end of a run read only the rows after it (infra.db.integrity).
+APPEND_ONLY_TRIGGERS = {
+    f"bankroll_history_no_{verb}": (
+        f"CREATE TRIGGER IF NOT EXISTS bankroll_history_no_{verb} BEFORE {verb.upper()}"
+        " ON bankroll_history BEGIN SELECT RAISE(ABORT, 'bankroll_history is append-only:"
+        f" a ledger row is never {done}'); END"
+    )
+    for verb, done in (("update", "changed"), ("delete", "deleted"))
+}
+for _trigger in APPEND_ONLY_TRIGGERS.values():
+    event.listen(LedgerRow.__table__, "after_create", DDL(_trigger))
+
+
+class LedgerCheckpointRow(Base):
+    """A verified prefix of the ledger: rows up to `through_id` held their chain when checked,
+    and `digest` is the SHA-256 chain over their stored values (infra.db.integrity), so a full
+    check (`status --verify`) finds a row changed behind the triggers' back."""
+
+    __tablename__ = "ledger_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    through_id: Mapped[int]
+    rows: Mapped[int]
+    balance: Mapped[Money]
+    api_cost: Mapped[Money]  # the LLM costs charged through `through_id`, as a positive amount
+    digest: Mapped[str]
+    checked_at: Mapped[datetime]
+
+
 class ExecutionRow(Base):
     """One order attempt, written as `intent` before anything is sent to the venue."""
 
@@ -136,7 +169,8 @@ class ExecutionRow(Base):
     full_kelly: Mapped[Money | None]
     kelly_fraction: Mapped[Money | None]
     caps: Mapped[str | None]
-    exit_reason: Mapped[str | None]  # a sale the bot made by itself, and why (domain.exits)
+    post_only: Mapped[bool] = mapped_column(server_default=false())  # a maker order, resting
+    expires_at: Mapped[datetime | None]  # when the venue cancels a resting order
 
 
 class PositionRow(Base):
@@ -367,7 +401,6 @@ class ForecastRow(Base):
     outcome: Mapped[str | None]  # yes, no, void once the market resolves
     resolved_at: Mapped[datetime | None]
     refusal: Mapped[str | None]  # why it was not traded on, if refused (domain.evidence)
-    rules_digest: Mapped[str | None]  # of the rules text it was made on (a change: re-ask)
 
 
 class FillRow(Base):

@@ -5,7 +5,7 @@ An optimisation, never the record: every fill pushed is also listed by REST, whi
 Reconciler reads every cycle and checks the book against. So whatever the connection does,
 nothing is lost; what the stream buys is time. The rules that keep it so:
   - the handshake is signed like a REST request (`GET` + the WebSocket path);
-  - after every reconnection, once the `fill` subscription is acknowledged, the sink is asked
+  - after every reconnection, once the private channels are acknowledged, the sink is asked
     to resync from REST: whatever happened while the connection was down is read there (the
     first connection follows the start-up reconciliation; every cycle reads REST anyway);
   - `seq` is checked per subscription wherever the venue sends it (stream_wire: real captures
@@ -20,11 +20,13 @@ One thread owns the connection; `watch()` may be called from any thread.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, Protocol
 
 from loguru import logger
@@ -37,7 +39,7 @@ from tenacity import (
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 from websockets.sync.client import ClientConnection, connect
 
-from domain.models import FillReport
+from domain.models import FillReport, Side
 from infra.kalshi.errors import KalshiError
 from infra.kalshi.signing import RequestSigner, signed_path
 from infra.kalshi.stream_wire import (
@@ -46,12 +48,17 @@ from infra.kalshi.stream_wire import (
     Quote,
     parse_frame,
     parse_pushed_fill,
+    post_position,
     quote_from_ticker,
 )
 
 PRIVATE_CHANNELS = ("fill", "user_orders", "market_positions")
 MARKET_CHANNELS = ("ticker", "orderbook_delta")
 RECV_SECONDS = 0.2  # how often the connection's thread looks at stop() and watch()
+# The library's own lines only from warnings up: its debug lines carry the handshake's headers,
+# and a signature has no place in a log.
+WIRE_LOG = logging.getLogger(f"{__name__}.wire")
+WIRE_LOG.setLevel(logging.WARNING)
 STEADY_SECONDS = 5.0  # a connection that lasted this long reconnects at once when lost
 
 
@@ -74,6 +81,10 @@ class VenueStream(Protocol):
     def watch(self, tickers: Iterable[str]) -> None: ...
 
     def quote(self, ticker: str) -> Quote | None: ...
+
+    def down_since(self) -> datetime | None:
+        """Since when the stream has been down (None: up)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -104,7 +115,9 @@ class KalshiStream:
         self.backoff = backoff or Backoff()
         self.now = now
         self.connected = threading.Event()
-        self.subscribed = threading.Event()  # fills are pushed (set once, at the first time)
+        self._down_since: datetime | None = now()  # until the first connection
+        # Fills, orders and positions are pushed (set once, when first subscribed to all three).
+        self.subscribed = threading.Event()
         self.connections = 0  # handshakes that succeeded (each is followed by a resync)
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -138,6 +151,9 @@ class KalshiStream:
         """The market's top of book as last pushed, with when (None: not followed)."""
         with self._lock:
             return self._quotes.get(ticker)
+
+    def down_since(self) -> datetime | None:
+        return None if self.connected.is_set() else self._down_since
 
     @property
     def watched(self) -> frozenset[str]:
@@ -186,9 +202,12 @@ class KalshiStream:
                 self._stop.wait(self.backoff.maximum)
 
     def _log_retry(self, state: Any) -> None:
+        """A warning at the first failed attempt and every tenth; the others at debug."""
         error = state.outcome.exception() if state.outcome is not None else None
         wait = state.next_action.sleep if state.next_action is not None else 0
-        logger.warning(
+        loud = state.attempt_number == 1 or state.attempt_number % 10 == 0
+        logger.log(
+            "WARNING" if loud else "DEBUG",
             "venue stream down ({}); reconnecting in {:.1f} s (attempt {})",
             _describe(error),
             wait,
@@ -207,6 +226,7 @@ class KalshiStream:
                 compression=None,
                 open_timeout=10,
                 max_size=64 * 1024 * 1024,  # A8: messages up to 64 MiB
+                logger=WIRE_LOG,
             ) as connection:
                 lasted = self._serve(_Session(self, connection))
         except InvalidStatus as refused:
@@ -222,6 +242,7 @@ class KalshiStream:
         self._session = session
         self.connections += 1
         self.connected.set()
+        self._down_since = None
         opened = time.monotonic()
         try:
             session.serve()
@@ -229,6 +250,7 @@ class KalshiStream:
             pass
         finally:
             self.connected.clear()
+            self._down_since = self.now()
             self._session = None
         return time.monotonic() - opened
 
@@ -255,6 +277,7 @@ class _Session:
         self.seqs: dict[int, int] = {}  # sid -> last seq seen
         self.market_tickers: frozenset[str] = frozenset()
         self.books: dict[str, LiveBook] = {}
+        self.positions: dict[str, Decimal] = {}  # the venue's, after the last fill pushed
 
     def close(self) -> None:
         self.connection.close()
@@ -360,7 +383,7 @@ class _Session:
         if channel is None or not isinstance(sid, int):
             return
         self.sids[sid] = channel
-        if channel == "fill":
+        if channel in PRIVATE_CHANNELS and set(PRIVATE_CHANNELS) <= set(self.sids.values()):
             # Pushed from here on; what came before is REST's to tell. The first connection
             # follows the start-up reconciliation, and every cycle reads REST: only a
             # reconnection (what happened while down) needs a resync now.
@@ -392,10 +415,25 @@ class _Session:
         self.stream.sink.resync(f"a sequence gap on {lost}")
         return True
 
+    def _check_position(self, fill: FillReport, after: Decimal | None) -> None:
+        """The fill channel's own gap check (it may send no `seq`): the position after this
+        fill is the one after the last plus this fill's contracts, or one was missed."""
+        if after is None:
+            return
+        before = self.positions.get(fill.ticker)
+        self.positions[fill.ticker] = after
+        change = fill.count if fill.side is Side.YES else -fill.count
+        if before is not None and before + change != after:
+            lost = f"{fill.ticker}: position {before} + {change} is not {after}"
+            logger.warning("venue stream: a fill was missed on {}; resync", lost)
+            self.stream.sink.resync(f"a fill missed on {lost}")
+
     def _data(self, frame: Frame) -> None:
         now = self.stream.now()
         if frame.type == "fill":
-            self.stream.sink.fills((parse_pushed_fill(frame.msg),))
+            fill = parse_pushed_fill(frame.msg)
+            self.stream.sink.fills((fill,))
+            self._check_position(fill, post_position(frame.msg))
         elif frame.type == "ticker":
             quote = quote_from_ticker(frame.msg, now)
             if quote is not None and quote.ticker not in self.books:

@@ -7,10 +7,12 @@ commands). A `fill` message is the REST fill (A5.13) under other names: its id i
 record, deduplicated by id in the book's fold. Where `ts_ms` is sent the fill's time is taken to
 the millisecond, as REST's `created_time` gives it.
 
-Where the reference (A8: every data message has a per-subscription `seq`) and real captures
-disagree, the captures win: Kalshi's own AsyncAPI example of a `fill` has no `seq`, nor do
-third-party captures of `user_order`; `orderbook_*` always carry one. So `seq` is checked where
-it is sent and never required.
+Where the reference (A8: every data message has a per-subscription `seq`) and the venue's
+examples disagree, the examples win: Kalshi's own AsyncAPI example of a `fill` has no `seq`, nor
+do third-party captures of `user_order`; `orderbook_*` always carry one. So `seq` is checked
+where it is sent and never required. A `fill` carries what catches a lost one instead:
+`post_position_fp`, the market's position after it, which must be the last one's plus this
+fill's contracts.
 """
 
 from __future__ import annotations
@@ -75,6 +77,16 @@ def parse_pushed_fill(msg: dict[str, Any]) -> FillReport:
         if int(at.timestamp()) == int(fill.created_time.timestamp()):
             fill = fill.replace(created_time=at.replace(microsecond=millis % 1000 * 1000))
     return fill
+
+
+def post_position(msg: dict[str, Any]) -> Decimal | None:
+    """A `fill` message's `post_position_fp`: the market's position after it (+ YES, - NO);
+    None if absent or unreadable (then nothing is checked with it)."""
+    try:
+        value = Decimal(str(msg["post_position_fp"]))
+    except (KeyError, InvalidOperation, ValueError):
+        return None
+    return value if value.is_finite() else None
 
 
 def _price(value: Any) -> Decimal | None:

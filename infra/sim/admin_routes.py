@@ -15,6 +15,7 @@ from infra.sim.faults import Faults
 from infra.sim.httptypes import Context, Kind, Response, Route, json_response
 from infra.sim.paths import ADMIN_PREFIX
 from infra.sim.stats import StatsRecorder
+from infra.sim.stream import MARKET, PRIVATE, SimStream
 from infra.sim.wire import bad_request, rfc3339
 
 
@@ -40,7 +41,9 @@ class AdminRoutes:
         recorder: StatsRecorder,
         keys: KeyRegistry,
         register_key: Callable[[str, bytes, Decimal | None], None],
+        stream: SimStream,
     ) -> None:
+        self.stream = stream
         self.exchange = exchange
         self.faults = faults
         self.recorder = recorder
@@ -61,7 +64,24 @@ class AdminRoutes:
             Route("POST", f"{a}/probability", self.probability, admin, None),
             Route("GET", f"{a}/truth", self.truth, admin, None),
             Route("POST", f"{a}/external_position", self.external_position, admin, None),
+            Route("POST", f"{a}/stream_fault", self.stream_fault, admin, None),
         ]
+
+    def stream_fault(self, ctx: Context) -> Response:
+        """The WebSocket's faults: `{"fault": "drop_connections"}` at once, or `drop_next` /
+        `skip_next` with a `channel` (its next message closes the connection / is lost)."""
+        payload = _body(ctx)
+        fault, channel = payload.get("fault"), payload.get("channel")
+        if fault == "drop_connections":
+            self.stream.drop_connections()
+        elif fault in {"drop_next", "skip_next"} and channel in PRIVATE + MARKET:
+            getattr(self.stream.faults, fault)(channel)
+        else:
+            raise bad_request(
+                "fault is drop_connections, or drop_next / skip_next with a channel of"
+                f" {', '.join(PRIVATE + MARKET)}"
+            )
+        return json_response({"fault": fault, "channel": channel})
 
     def get_faults(self, _ctx: Context) -> Response:
         return json_response(self.faults.snapshot().to_json())

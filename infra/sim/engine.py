@@ -656,6 +656,7 @@ class Exchange:
             ts=ts,
             trade_fee=trade_fee,
             closed=applied.closed,
+            post_position=position.position,
         )
         account.fills.append(fill)
         market.last_trade_cents = yes_cents

@@ -223,6 +223,7 @@ class Fill:
     ts: float
     trade_fee: Decimal  # the fee before the balance change's rounding (A7 rule 1)
     closed: Decimal = ZERO  # contracts of a held position this fill closed (a sale)
+    post_position: Decimal = ZERO  # the market's position after it (+ YES, - NO): A8 fill
 
 
 @dataclass(slots=True)

@@ -66,19 +66,24 @@ class SimExchange:
             clock=self.config.rate_clock,
             recorder=self._recorder,
         )
-        routes = [
-            *KalshiRoutes(self.exchange, self.config.cancel_cost).routes(),
-            *AdminRoutes(
-                self.exchange, self.faults, self._recorder, self._keys, self.register_key
-            ).routes(),
-            *GammaRoutes(self.exchange).routes(),
-        ]
         authenticator = Authenticator(
             self._keys, self.config.auth_clock, self.config.timestamp_tolerance_seconds
         )
         # On a fixed port, the WebSocket takes the next one (a bot derives it from the URL).
         ws_port = self.config.port + 1 if self.config.port else 0
         self.stream = SimStream(self.exchange, authenticator, self.config.host, ws_port)
+        routes = [
+            *KalshiRoutes(self.exchange, self.config.cancel_cost).routes(),
+            *AdminRoutes(
+                self.exchange,
+                self.faults,
+                self._recorder,
+                self._keys,
+                self.register_key,
+                self.stream,
+            ).routes(),
+            *GammaRoutes(self.exchange).routes(),
+        ]
         self.app = SimApp(
             routes,
             authenticator=authenticator,

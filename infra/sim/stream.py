@@ -5,8 +5,8 @@ KALSHI-ACCESS-* headers) and refused with 401 otherwise. A client subscribes wit
 `{"id", "cmd": "subscribe", "params": {"channels": [...], "market_tickers": [...]}}` and is
 answered `subscribed` with a `sid`; `update_subscription` (`add_markets`, `delete_markets`) and
 `unsubscribe` work on those sids. Each data message is `{"type", "sid", "seq", "msg"}` with `seq`
-counting from 1 per subscription (A8; Kalshi's own fill example omits it: the bot's client
-checks it where it is sent).
+counting from 1 per subscription (A8), except on `fill` and `user_orders`, which send none, as
+the venue's own examples show (a `fill` carries `post_position_fp` instead).
 
 Private channels, for the key's own account: `fill`, `user_orders` (type `user_order`) and
 `market_positions` (type `market_position`). Market channels, for `market_tickers`: `ticker`
@@ -17,7 +17,7 @@ Each connection is served by one thread, which reads commands with a short timeo
 between, pushes what changed in the exchange since it last looked: the exchange's own records
 (the account's fills, orders and positions; the market's book), so what is pushed is what REST
 answers. Faults (tests): `drop_next(channel)` closes the connection instead of sending that
-channel's next message, `skip_next(channel)` loses it and consumes its sequence number.
+channel's next message, `skip_next(channel)` loses it (and its sequence number, if it has one).
 """
 
 from __future__ import annotations
@@ -43,11 +43,16 @@ from infra.sim.kalshi_json import fill_json, market_json, order_json
 from infra.sim.models import Account, Fill, MarketState
 from infra.sim.wire import ApiError, cents_dollars, count, exact_dollars
 
-log = logging.getLogger(__name__)
+# The server's own lines (listening, each connection opened and closed) only when they matter.
+server_log = logging.getLogger(f"{__name__}.server")
+server_log.setLevel(logging.WARNING)
 
 WS_PATH = "/trade-api/ws/v2"
 PRIVATE = ("fill", "user_orders", "market_positions")
 MARKET = ("ticker", "orderbook_delta")
+# Channels whose messages carry no `seq`: so the venue's own `fill` example, and third-party
+# captures of `user_order` (A8 says every data message has one; the examples win).
+UNSEQUENCED = frozenset({"fill", "user_orders"})
 POLL_SECONDS = 0.02  # how often a connection looks for news between commands
 TICKER_FIELDS = (
     "yes_bid_dollars",
@@ -90,12 +95,11 @@ class StreamFaults:
         return None
 
 
-def _fill_msg(fill: Fill, account: Account, client_order_id: str) -> dict[str, Any]:
+def _fill_msg(fill: Fill, client_order_id: str) -> dict[str, Any]:
     """A `fill` message body: the REST record's fields under the channel's names (the fill's
     id is `trade_id` alone, as in Kalshi's example; `market_ticker`, `ts`/`ts_ms`)."""
     rest = fill_json(fill)
-    position = account.positions.get(fill.ticker)
-    body = {
+    return {
         "trade_id": rest["fill_id"],
         "order_id": rest["order_id"],
         "market_ticker": fill.ticker,
@@ -104,17 +108,16 @@ def _fill_msg(fill: Fill, account: Account, client_order_id: str) -> dict[str, A
         "action": rest["action"],
         "outcome_side": rest["outcome_side"],
         "book_side": rest["book_side"],
+        "purchased_side": fill.book_side.outcome,  # A5.9: a bid buys YES, an ask buys NO
         "yes_price_dollars": rest["yes_price_dollars"],
         "count_fp": rest["count_fp"],
         "fee_cost": rest["fee_cost"],
         "ts": int(fill.ts),
         "ts_ms": int(fill.ts * 1000),
         "client_order_id": client_order_id,
+        "post_position_fp": count(fill.post_position),
         "subaccount": 0,
     }
-    if position is not None:
-        body["post_position_fp"] = count(position.position)
-    return body
 
 
 def _position_msg(ticker: str, state: tuple[Decimal, Decimal, Decimal, Decimal]) -> dict[str, Any]:
@@ -291,7 +294,10 @@ class _Session:
             return
         if fault == "drop":
             raise _Dropped
-        self._send({"type": kind, "sid": subscription.sid, "seq": subscription.seq, "msg": msg})
+        frame: dict[str, Any] = {"type": kind, "sid": subscription.sid}
+        if subscription.channel not in UNSEQUENCED:
+            frame["seq"] = subscription.seq
+        self._send(frame | {"msg": msg})
 
     def _by_channel(self, channel: str) -> list[_Subscription]:
         return [s for s in self.subscriptions.values() if s.channel == channel]
@@ -322,7 +328,7 @@ class _Session:
             for fill in new:
                 order = exchange.orders_by_id.get(fill.order_id)
                 client_order_id = order.client_order_id if order is not None else ""
-                self._data(subscription, "fill", _fill_msg(fill, account, client_order_id))
+                self._data(subscription, "fill", _fill_msg(fill, client_order_id))
 
     def _push_orders(self, account: Account) -> None:
         changed = []
@@ -437,7 +443,7 @@ class SimStream:
             process_request=self._authenticate,
             ping_interval=10,  # A8: the venue pings every 10 s
             compression=None,
-            logger=log,
+            logger=server_log,
         )
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="sim-stream", daemon=True

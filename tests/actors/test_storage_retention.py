@@ -1,17 +1,19 @@
-"""Storage compacts the market snapshots as it stores each scan (issue 21): one bounded batch
-per scan, in the scan's own transaction."""
+"""Storage keeps the history's upkeep in step with its growth (issue 21): it compacts the market
+snapshots as it stores each scan (one bounded batch per scan, in the scan's own transaction),
+and checks the ledger and records a checkpoint every so many rows."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import text
 
 from actors.base import ask, ping
 from actors.storage import Storage
-from domain.messages import CommitWork, InsertSnapshots
-from domain.models import Market, MarketStatus
+from domain.messages import CommitWork, InsertSnapshots, LedgerRow
+from domain.models import LedgerReason, Market, MarketStatus
 from infra.db.repository import Database
 from infra.db.retention import SnapshotRetention
 
@@ -35,3 +37,20 @@ def test_each_scan_stored_compacts_the_old_snapshots(db_path: Path) -> None:
     assert times[:6] == [f"2026-03-01T0{h}:00:00.000Z" for h in range(6)]
     assert times[6:8] == ["2026-03-01T05:50:00.000Z", "2026-03-01T06:00:00.000Z"]
     assert len(times) == 6 + 37
+
+
+def test_storage_records_a_ledger_checkpoint_every_so_many_rows(db_path: Path) -> None:
+    storage = Storage.start(db_path, checkpoint_every=3)
+    try:
+        ping(storage)
+        for n in range(1, 8):
+            row = LedgerRow(
+                ts=T0, change=Decimal(1), reason=LedgerReason.RELEASE, balance=Decimal(n)
+            )
+            ask(storage, CommitWork(ledger=row))
+    finally:
+        storage.stop(timeout=10)
+    with Database.open(db_path) as db, db.read() as repo:
+        checkpoint = repo.ledger_checkpoint()
+    assert checkpoint is not None
+    assert (checkpoint.through_id, checkpoint.rows, checkpoint.balance) == (6, 6, Decimal(6))

@@ -102,13 +102,29 @@ def test_a_dropped_connection_loses_no_fill(tmp_path: Path) -> None:
         assert held(h) == {ticker: Decimal(3)}  # the REST resync found it
 
 
+def test_a_lost_fill_message_loses_no_fill(tmp_path: Path) -> None:
+    with streaming(tmp_path) as (h, feed):
+        ticker = h.sim.open_tickers()[0]
+        trade(h, ticker)
+        feed.pushed.get(timeout=WAIT)
+        h.sim.stream_faults.skip_next("fill")
+        trade(h, ticker)  # lost: the fill channel sends no seq, as the venue's example
+        trade(h, ticker)  # its position after says one is missing
+        assert feed.resyncs.get(timeout=WAIT).startswith(f"a fill missed on {ticker}")
+        settle(h)
+        assert held(h) == {ticker: Decimal(9)}
+
+
 def test_a_sequence_gap_loses_no_fill(tmp_path: Path) -> None:
     with streaming(tmp_path) as (h, feed):
         first, second = h.sim.open_tickers()[:2]
         h.sim.stream_faults.skip_next("fill")
-        trade(h, first)  # lost, its seq with it
+        h.sim.stream_faults.skip_next("market_positions")
+        trade(h, first)  # its fill and position messages are lost
         trade(h, second)
-        assert feed.resyncs.get(timeout=WAIT) == "a sequence gap on fill: expected seq 1, got 2"
+        assert feed.resyncs.get(timeout=WAIT) == (
+            "a sequence gap on market_positions: expected seq 1, got 2"
+        )
         settle(h)
         assert held(h) == {first: Decimal(3), second: Decimal(3)}
 

@@ -5,9 +5,12 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from domain.linking import (
+    SCORE_QUANTUM,
     LinkConfig,
     LinkConfigError,
     Linker,
@@ -74,6 +77,16 @@ def test_normalise():
     assert normalise("Fed cuts rates") == ("fed", "cut", "rate")
     assert normalise("Pokémon 1.5m") == ("pokemon", "1500000")
     assert normalise("") == ()
+
+
+_TITLE_TEXT = st.text(alphabet="aAbkmM $,.°>-0123456789é?", max_size=20)
+
+
+@settings(max_examples=100, deadline=None)
+@given(_TITLE_TEXT, _TITLE_TEXT)
+def test_a_title_and_its_subtitle_normalise_apart_as_together(title: str, subtitle: str):
+    """The Linker normalises a subtitle alone and joins the tokens (titles repeat)."""
+    assert normalise(f"{title} {subtitle}") == normalise(title) + normalise(subtitle)
 
 
 def test_similar_titles_score_high():
@@ -262,15 +275,21 @@ def test_near_ties_are_ambiguous_and_left_unlinked():
     title = "Will the US average gas price be above $3.20 on Nov 24, 2026?"
     markets = [
         kalshi("KXGAS-26NOV2404-T3.20", title, CLOSE),
-        kalshi("KXGAS-26NOV2410-T3.20", title, CLOSE + timedelta(hours=1)),
+        kalshi("KXGAS-26NOV2410-T3.20", title, CLOSE + timedelta(hours=2)),
     ]
     polys = [poly("10", "US gas price above $3.20 on November 24?", CLOSE + timedelta(minutes=30))]
     assert link_markets(markets, polys) == ()
     # Alone, the same pair links.
     assert len(link_markets(markets[:1], polys)) == 1
-    # With no margin, the closer close date wins.
-    unguarded = link_markets(markets, polys, config=LinkConfig(ambiguity_margin=Decimal(0)))
-    assert [link.kalshi_ticker for link in unguarded] == ["KXGAS-26NOV2404-T3.20"]
+    # With the smallest margin, the closer close date wins; a tie is never a link.
+    unguarded = LinkConfig(ambiguity_margin=SCORE_QUANTUM)
+    assert [link.kalshi_ticker for link in link_markets(markets, polys, config=unguarded)] == [
+        "KXGAS-26NOV2404-T3.20"
+    ]
+    tied = [markets[0], markets[1].model_copy(update={"close_time": CLOSE + timedelta(hours=1)})]
+    assert link_markets(tied, polys, config=unguarded) == ()
+    with pytest.raises(ValidationError):
+        LinkConfig(ambiguity_margin=Decimal(0))
 
 
 def test_numbers_may_be_omitted_on_one_side_but_not_contradict():
@@ -313,3 +332,66 @@ def test_linker_scores_a_pair_once_and_again_only_when_a_side_changes():
     assert linker.link(moved, reworded) == link_markets(moved, reworded)
     assert linker.pairs_scored == 1
     assert linker.link([], reworded) == ()
+
+
+def test_a_ladder_of_strikes_links_each_market_to_its_own_twin():
+    title = "Will the high temp in Miami be >{}° on Jan 7, 2026?"
+    markets = [kalshi(f"KXHIGHMIA-26JAN07-T{s}", title.format(s)) for s in (72, 74, 76, 78)]
+    polys = [
+        poly(
+            f"p{s}", f"Miami high temperature above {s}°F on January 7?", CLOSE + timedelta(hours=5)
+        )
+        for s in (78, 76, 74, 72)
+    ]
+    links = link_markets(markets, polys)
+    assert [(link.kalshi_ticker[-2:], link.polymarket_id) for link in links] == [
+        ("72", "p72"),
+        ("74", "p74"),
+        ("76", "p76"),
+        ("78", "p78"),
+    ]
+
+
+def test_a_ladder_of_identical_titles_links_each_market_to_the_twin_closing_with_it():
+    """Worded alike, told apart by close time; the ladder's text is scored once."""
+    title, question = "Will it rain in NYC this week?", "Rain in NYC this week?"
+    markets = [kalshi(f"KXRAIN-{day}", title, CLOSE + timedelta(days=day)) for day in range(5)]
+    polys = [poly(f"p{day}", question, CLOSE + timedelta(days=day, hours=3)) for day in range(5)]
+    linker = Linker()
+    links = linker.link(markets, polys)
+    assert [(link.kalshi_ticker, link.polymarket_id) for link in links] == [
+        (f"KXRAIN-{day}", f"p{day}") for day in range(5)
+    ]
+    assert linker.pairs_scored == 1
+    # A sixth rung, a week on, is linked without scoring a title again.
+    later = CLOSE + timedelta(days=7)
+    grown = linker.link(
+        [*markets, kalshi("KXRAIN-7", title, later)], [*polys, poly("p7", question, later)]
+    )
+    assert ("KXRAIN-7", "p7") in {(link.kalshi_ticker, link.polymarket_id) for link in grown}
+    assert linker.pairs_scored == 0
+    # Two twins a few hours apart around one market: ambiguous, neither links.
+    crowded = [*polys, poly("p2b", question, CLOSE + timedelta(days=2, hours=-2))]
+    assert "KXRAIN-2" not in {link.kalshi_ticker for link in link_markets(markets, crowded)}
+
+
+def test_a_reworded_market_is_linked_again_and_the_rest_are_not_rescored():
+    markets = [
+        kalshi("KXFED-26DEC", "Will the Fed cut rates in December 2026?"),
+        kalshi("KXCPI-26DEC", "Will CPI inflation exceed 3% in December 2026?"),
+    ]
+    polys = [
+        poly("10", "Fed rate cut in December 2026?"),
+        poly("11", "CPI inflation above 3% in December 2026?"),
+        poly("12", "Will the ECB cut rates in December 2026?"),
+    ]
+    linker = Linker()
+    assert {link.polymarket_id for link in linker.link(markets, polys)} == {"10", "11"}
+    reworded = [markets[0].model_copy(update={"title": "Will the ECB cut rates in December 2026?"})]
+    links = linker.link([*reworded, markets[1]], polys)
+    assert [(link.kalshi_ticker, link.polymarket_id) for link in links] == [
+        ("KXCPI-26DEC", "11"),
+        ("KXFED-26DEC", "12"),
+    ]
+    assert links == link_markets([*reworded, markets[1]], polys)
+    assert linker.pairs_scored == 2  # the new wording against the two questions it could match

@@ -68,7 +68,7 @@ depends_on = None
 
 
 def upgrade():
-    op.execute("DELETE FROM bankroll_history")
+    op.execute("DROP TABLE bankroll_history")
     raise RuntimeError("deliberate failure in 9002")
 
 
