@@ -3,10 +3,11 @@
 Builds two books in bulk SQL: a day-one book (1,440 one-minute cycles) and a year-old one (525,600
 cycles' worth at the default retention: every snapshot of the last `history.full_snapshot_days`,
 one a market a day before that; every forecast, order, position and ledger row), then times on
-each the work that runs every cycle or every command, and prints year / day-one for each.
-The goal is within 1.5x.
+each the work that runs every cycle or every command, and prints year / day-one for each (the
+goal is within 1.5x), and each book's size on disk. Then the bot's RSS over a long run
+(bench/rss.py; the goal is flat).
 
-Run from the repository root: `.venv/bin/python -m bench.scale [--markets 400]`.
+Run from the repository root: `.venv/bin/python -m bench.scale [--markets 400] [--rss-cycles 500]`.
 """
 
 from __future__ import annotations
@@ -14,17 +15,20 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import sqlite3
 import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import text
 
-from actors.storage import _commit
+from actors.storage import CHECKPOINT_EVERY, _commit
+from bench import rss
 from commands.run import _check_ledger
 from domain.messages import CommitWork, InsertSnapshots, LedgerRow, ResolveForecasts
 from domain.models import LedgerReason, Market, MarketResult, MarketStatus
@@ -47,6 +51,7 @@ TS = "strftime('%Y-%m-%dT%H:%M:%S.000Z', {start} + ({minute}) * 60, 'unixepoch')
 EVERY_FORECAST = 2  # 262k a year
 EVERY_LEDGER = 1  # twice a cycle: 1.05M a year
 EVERY_TRADE = 26  # 20k a year
+UNVERIFIED = CHECKPOINT_EVERY // 2  # ledger rows after the newest checkpoint
 
 
 def _numbers(name: str, count: int) -> str:
@@ -79,7 +84,7 @@ def _snapshots(db: Database, scans: list[int], markets: int) -> None:
         repo.connection.exec_driver_sql("DROP TABLE scan")
 
 
-def _history(db: Database, cycles: int, markets: int) -> None:
+def _history(db: Database, path: Path, cycles: int, markets: int) -> None:
     """Forecasts (resolved once their week is over), LLM calls, orders, positions, P&L and a
     chained ledger, spread evenly over `cycles`."""
     start = int(START.timestamp())
@@ -124,20 +129,31 @@ def _history(db: Database, cycles: int, markets: int) -> None:
             kind, count, fees)
         SELECT closed_at, ticker, id, cost, payout, payout - cost, 'settled', 'settlement',
                count, 0 FROM positions WHERE status = 'closed'""",
-        f"""{_numbers("l", ledger)}
-        INSERT INTO bankroll_history (ts, change, reason, balance, ref_type, ref_id)
-        SELECT {TS.format(start=start, minute="l.n / 2")},
-               CASE WHEN l.n = 0 THEN {1_000_000 * MICRO}
-                    WHEN l.n % 2 = 1 THEN -{MICRO} ELSE {MICRO} END,
-               CASE WHEN l.n = 0 THEN 'initial' WHEN l.n % 2 = 1 THEN 'reserve'
-                    ELSE 'release' END,
-               {1_000_000 * MICRO} - CASE l.n % 2 WHEN 1 THEN {MICRO} ELSE 0 END,
-               'execution', 'order-' || (l.n / 2)
-        FROM l""",
+        _ledger(start, 0, ledger - UNVERIFIED),
     ]
     with db.unit_of_work() as repo:
         for statement in statements:
             repo.connection.exec_driver_sql(statement)
+    # The bot records a checkpoint every CHECKPOINT_EVERY rows: a book it stopped writing to
+    # has up to that many after the newest one (here, half).
+    verify_ledger(path, START + timedelta(minutes=cycles))
+    with db.unit_of_work() as repo:
+        repo.connection.exec_driver_sql(_ledger(start, ledger - UNVERIFIED, UNVERIFIED))
+
+
+def _ledger(start: int, first: int, count: int) -> str:
+    """Ledger rows `first` to `first + count - 1`: the seed, then a reserve and its release
+    each cycle."""
+    return f"""{_numbers("l", count)}
+        INSERT INTO bankroll_history (ts, change, reason, balance, ref_type, ref_id)
+        SELECT {TS.format(start=start, minute="k.n / 2")},
+               CASE WHEN k.n = 0 THEN {1_000_000 * MICRO}
+                    WHEN k.n % 2 = 1 THEN -{MICRO} ELSE {MICRO} END,
+               CASE WHEN k.n = 0 THEN 'initial' WHEN k.n % 2 = 1 THEN 'reserve'
+                    ELSE 'release' END,
+               {1_000_000 * MICRO} - CASE k.n % 2 WHEN 1 THEN {MICRO} ELSE 0 END,
+               'execution', 'order-' || (k.n / 2)
+        FROM (SELECT l.n + {first} AS n FROM l) AS k"""
 
 
 def build(path: Path, cycles: int, markets: int, history: HistorySettings) -> None:
@@ -149,7 +165,7 @@ def build(path: Path, cycles: int, markets: int, history: HistorySettings) -> No
     scans = [*range(0, first_full, every), *range(first_full, cycles)]
     with Database.open(path) as db:
         _snapshots(db, scans, markets)
-        _history(db, cycles, markets)
+        _history(db, path, cycles, markets)
         with db.unit_of_work() as repo:  # the compaction cursor, where the bot's would be
             last_old = repo.connection.execute(
                 text("SELECT count(*) FROM market_snapshots WHERE id <= :n"),
@@ -226,13 +242,32 @@ def startup_checks(path: Path) -> object:
     return verify_ledger(path, START)
 
 
-def timed(what: Callable[[], object], repeat: int) -> float:
+def forget_checkpoints(path: Path) -> Callable[[], None]:
+    """Undoes the checkpoints a measured check records, so each run of it reads what a
+    restart would: the rows after the book's newest checkpoint as built."""
+    with closing(sqlite3.connect(path)) as book:
+        kept = book.execute("SELECT COALESCE(MAX(id), 0) FROM ledger_checkpoints").fetchone()[0]
+
+    def forget() -> None:
+        with closing(sqlite3.connect(path)) as book, book:
+            book.execute("DELETE FROM ledger_checkpoints WHERE id > ?", (kept,))
+
+    return forget
+
+
+def timed(what: Callable[[], object], repeat: int, reset: Callable[[], None]) -> float:
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
         what()
         times.append(time.perf_counter() - start)
+        reset()
     return statistics.median(times)
+
+
+def on_disk(path: Path) -> float:
+    """The book's size in MB, with its WAL."""
+    return sum(p.stat().st_size for p in path.parent.glob(f"{path.name}*")) / 1e6
 
 
 def main() -> None:
@@ -241,6 +276,7 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365, help="the old book's age")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--books", type=Path, help="keep the books here, built once")
+    parser.add_argument("--rss-cycles", type=int, default=500, help="0: no RSS run")
     args = parser.parse_args()
     history = HistorySettings()
     ages = {"day one": DAY, "year": args.days * DAY}
@@ -254,10 +290,10 @@ def main() -> None:
                 continue
             start = time.perf_counter()
             build(books[name], cycles, args.markets, history)
-            size = books[name].stat().st_size / 1e6
-            print(f"built the {name} book in {time.perf_counter() - start:.1f} s: {size:.0f} MB")
+            print(f"built the {name} book in {time.perf_counter() - start:.1f} s")
         caches = {path: ScorecardCache() for path in books.values()}
         open_books = {path: Database.open(path) for path in books.values()}  # as Storage's
+        resets = {path: forget_checkpoints(path) for path in books.values()}
         measures: dict[str, Callable[[Path, int], object]] = {
             "a cycle's Storage work": lambda p, c: cycle_storage(
                 open_books[p], c, args.markets, history, caches[p]
@@ -271,8 +307,11 @@ def main() -> None:
         for label, measure in measures.items():
             for name, cycles in ages.items():  # warm: imports, Storage's scorecard cache
                 measure(books[name], cycles)
+                resets[books[name]]()
             seconds = {
-                name: timed(lambda n=name, m=measure: m(books[n], ages[n]), args.repeat)
+                name: timed(
+                    lambda n=name, m=measure: m(books[n], ages[n]), args.repeat, resets[books[name]]
+                )
                 for name in ages
             }
             ratio = seconds["year"] / seconds["day one"]
@@ -281,6 +320,21 @@ def main() -> None:
                 f"{label:<26}{seconds['day one'] * 1e3:>8.1f}ms{seconds['year'] * 1e3:>8.1f}ms"
                 f"{ratio:>7.2f}x  {verdict}"
             )
+        sizes = {name: on_disk(path) for name, path in books.items()}
+        print(
+            f"{'the book on disk':<26}{sizes['day one']:>8.0f}MB{sizes['year']:>8.0f}MB"
+            f"{sizes['year'] / sizes['day one']:>7.1f}x  goal: a year within a few GB"
+            " (snapshots, forecasts, orders, ledger; not the recorder's 14 days)"
+        )
+        for db in open_books.values():
+            db.close()
+    if args.rss_cycles:
+        memory = rss.run(args.rss_cycles, args.markets)
+        print(
+            f"\nRSS over {args.rss_cycles} cycles of {args.markets} markets: cycle 50"
+            f" {memory.at(50):.1f} MB, cycle {args.rss_cycles} {memory.at(args.rss_cycles):.1f} MB;"
+            f" {memory.slope * 1e3:+.1f} kB a cycle over the second half (goal: flat)"
+        )
 
 
 if __name__ == "__main__":
