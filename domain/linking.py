@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
-from typing import Generic, NamedTuple, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from pydantic import AwareDatetime, Field
 from rapidfuzz.distance import Indel
@@ -296,15 +296,23 @@ def title_similarity(a: Sequence[str], b: Sequence[str], floor: Decimal = ZERO) 
 Titles = tuple[tuple[str, ...], ...]  # a market's normalised wordings
 
 
-def _kalshi_titles(market: Market) -> Titles:
-    titles = [normalise(market.title)]
-    if market.subtitle:
-        titles.append(titles[0] + normalise(market.subtitle))
-    return tuple(title for title in titles if title)
+def _kalshi_text(market: Market) -> tuple[str, str]:
+    return market.title, market.subtitle
 
 
-def _poly_titles(poly: PolymarketMarket) -> Titles:
-    return (normalise(poly.question),)
+@lru_cache(maxsize=1 << 17)
+def _kalshi_titles(text: tuple[str, str]) -> Titles:
+    """A Kalshi market's wordings: its title, and its title with its subtitle."""
+    title, subtitle = text
+    titles = [normalise(title)]
+    if subtitle:
+        titles.append(titles[0] + normalise(subtitle))
+    return tuple(wording for wording in titles if wording)
+
+
+@lru_cache(maxsize=1 << 17)
+def _poly_titles(question: str) -> Titles:
+    return (normalise(question),)
 
 
 def _date_score(gap: timedelta | None, config: LinkConfig) -> Decimal:
@@ -336,7 +344,7 @@ def score_pair(
     gap = abs(kalshi.close_time - poly.end_date) if poly.end_date is not None else None
     if gap is not None and gap > config.max_close_gap:
         return None
-    title = _title_score(_kalshi_titles(kalshi), _poly_titles(poly), ZERO)
+    title = _title_score(_kalshi_titles(_kalshi_text(kalshi)), _poly_titles(poly.question), ZERO)
     return MarketLink(
         kalshi_ticker=kalshi.ticker,
         polymarket_id=poly.id,
@@ -467,10 +475,10 @@ class _Side(Generic[Item]):
     def __init__(
         self,
         text: Callable[[Item], Hashable],
-        titles: Callable[[Item], Titles],
+        titles: Callable[[Any], Titles],
         moment: Callable[[Item], datetime | None],
     ) -> None:
-        self._text, self._titles, self._moment = text, titles, moment
+        self._text, self._titles, self._moment = text, titles, moment  # titles of a text
         self.texts: dict[str, Hashable] = {}  # id -> its raw text, to notice a change
         self.moments: dict[str, datetime | None] = {}
         self.stamps: dict[str, Stamp] = {}
@@ -496,7 +504,7 @@ class _Side(Generic[Item]):
                 touched.add(self._leave(key))
             self.texts[key], self.moments[key] = text, moment
             when = self.stamps[key] = stamp(moment)
-            titles = self.group_of[key] = self._titles(item)
+            titles = self.group_of[key] = self._titles(text)
             if titles not in self.groups:
                 self.groups[titles] = TextGroup()
                 self.index.add(titles, tuple(_variant(title) for title in titles))
@@ -548,9 +556,7 @@ class Linker:
         floor = max(ZERO, self.config.threshold - self.config.ambiguity_margin)
         weight = self.config.title_weight
         self._title_floor = (floor - (ONE - weight)) / weight if weight else ZERO
-        self._kalshi: _Side[Market] = _Side(
-            lambda m: (m.title, m.subtitle), _kalshi_titles, lambda m: m.close_time
-        )
+        self._kalshi: _Side[Market] = _Side(_kalshi_text, _kalshi_titles, lambda m: m.close_time)
         self._polys: _Side[PolymarketMarket] = _Side(
             lambda p: p.question, _poly_titles, lambda p: p.end_date
         )
