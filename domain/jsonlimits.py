@@ -1,9 +1,10 @@
-"""Bounded JSON: a nesting limit checked before the parser recurses.
+"""Bounded JSON: a nesting limit, so no code walks a value deeper than it expects.
 
 Python's json decoder recurses once per nesting level, so a body nested 200,000 deep raises
-`RecursionError` (or worse, in code that walks the result). Every JSON text that comes from
-outside (a venue's answer, an LLM's reply) is measured here first, in linear time and without
-recursion, and refused with a `TooDeep` if it nests deeper than the limit.
+`RecursionError` (or worse, in code that walks the result). Every JSON value that comes from
+outside (a venue's answer, an LLM's reply) is measured here without recursion, and refused with
+a `TooDeep` if it nests deeper than the limit: a text before it is parsed (`exceeds_depth`), or
+a value as it is parsed (`loads_bounded`).
 """
 
 from __future__ import annotations
@@ -46,6 +47,24 @@ def exceeds_depth(text: bytes | str, limit: int = MAX_DEPTH) -> bool:
     return False
 
 
+def nests_deeper(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """True if a parsed value nests arrays/objects more than `limit` deep (level by level,
+    without recursion: its cost follows the containers, not the text's bytes)."""
+    level = [value] if isinstance(value, list | dict) else []
+    depth = 0
+    while level:
+        depth += 1
+        if depth > limit:
+            return True
+        level = [
+            item
+            for container in level
+            for item in (container.values() if isinstance(container, dict) else container)
+            if isinstance(item, list | dict)
+        ]
+    return False
+
+
 def loads_bounded(
     text: bytes | str,
     *,
@@ -54,15 +73,19 @@ def loads_bounded(
     parse_int: Callable[[str], Any] | None = None,
     parse_constant: Callable[[str], Any] | None = None,
 ) -> Any:
-    """`json.loads` that raises `TooDeep` instead of recursing past `limit`.
+    """`json.loads` that raises `TooDeep` for a value nested deeper than `limit`.
 
-    Other problems raise what `json.loads` raises (ValueError, UnicodeDecodeError).
+    The C decoder guards its own recursion (a RecursionError, never a crash), so a text is
+    parsed first and its depth measured on the value: a venue's page is megabytes of text but
+    a few thousand containers. Other problems raise what `json.loads` raises (ValueError,
+    UnicodeDecodeError).
     """
-    if exceeds_depth(text, limit):
-        raise TooDeep(limit)
     try:
-        return json.loads(
+        value = json.loads(
             text, parse_float=parse_float, parse_int=parse_int, parse_constant=parse_constant
         )
-    except RecursionError:  # only if the limit is set above what the interpreter allows
+    except RecursionError:
         raise TooDeep(limit) from None
+    if nests_deeper(value, limit):
+        raise TooDeep(limit)
+    return value
