@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from domain.clock import parse_utc
@@ -27,9 +28,7 @@ from domain.money import (
     MICRO,
     ONE,
     ZERO,
-    MoneyFormatError,
     dollars_from_cents,
-    to_decimal,
 )
 from infra.kalshi.bounds import WireBounds
 from infra.kalshi.errors import MalformedResponse
@@ -38,6 +37,13 @@ E = TypeVar("E", bound=StrEnum)
 _FIXED_POINT = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,12})?")
 T = TypeVar("T")
 _MAX_CENTS = 10**15  # ten trillion dollars: far above every ceiling, far below overflow
+
+
+@lru_cache(maxsize=1 << 14)
+def _fixed_point(text: str) -> Decimal | None:
+    """A fixed-point string's exact value (always finite), or None; cached, as a page of
+    markets repeats the same prices and counts."""
+    return Decimal(text) if _FIXED_POINT.fullmatch(text) else None
 
 
 def _kind(value: Any) -> str:
@@ -182,12 +188,10 @@ class Fields:
         return self._to_decimal(name, value)
 
     def _to_decimal(self, name: str, value: str) -> Decimal:
-        if not _FIXED_POINT.fullmatch(value):
+        result = _fixed_point(value)
+        if result is None:
             raise self.fail(name, f"{value[:40]!r} is not a fixed-point decimal")
-        try:
-            return to_decimal(value, field=self.path(name))
-        except MoneyFormatError as exc:
-            raise self.fail(name, str(exc)) from None
+        return result
 
     def _dollars(self, current: str, legacy_cents: str | None) -> tuple[str, Decimal] | None:
         """The `*_dollars` string if filled, else the legacy integer-cents field, else None
