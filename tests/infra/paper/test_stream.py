@@ -52,3 +52,9 @@ def test_the_paper_venue_pushes_its_own_fills_once(
         assert sink.pushed[1].count == Decimal(3)
         listed = {f.fill_id for f in paper.get_fills()}
         assert {f.fill_id for f in sink.pushed} == listed  # the records REST lists
+        assert stream.quote(ticker) is None  # not watched
+        stream.watch({ticker})
+        stream.poll()
+        quote = stream.quote(ticker)
+        assert quote is not None
+        assert quote.yes_ask == Decimal("0.45")  # $1 less the best NO bid, 0.55
