@@ -15,8 +15,10 @@ from infra.sim.faults import Faults
 from infra.sim.httptypes import Context, Kind, Response, Route, json_response
 from infra.sim.paths import ADMIN_PREFIX
 from infra.sim.stats import StatsRecorder
-from infra.sim.stream import MARKET, PRIVATE, SimStream
+from infra.sim.stream import MARKET, PRIVATE, SimStream, StreamFaults
 from infra.sim.wire import bad_request, rfc3339
+
+CHANNELS = PRIVATE + MARKET
 
 
 def _body(ctx: Context) -> dict[str, Any]:
@@ -68,18 +70,18 @@ class AdminRoutes:
         ]
 
     def stream_fault(self, ctx: Context) -> Response:
-        """The WebSocket's faults: `{"fault": "drop_connections"}` at once, or `drop_next` /
-        `skip_next` with a `channel` (its next message closes the connection / is lost)."""
+        """The WebSocket's faults: `{"fault": "drop_connections"}` at once, or `drop_next`,
+        `skip_next`, `duplicate_next` with a `channel` (see infra.sim.stream.StreamFaults)."""
         payload = _body(ctx)
         fault, channel = payload.get("fault"), payload.get("channel")
         if fault == "drop_connections":
             self.stream.drop_connections()
-        elif fault in {"drop_next", "skip_next"} and channel in PRIVATE + MARKET:
-            getattr(self.stream.faults, fault)(channel)
+        elif fault in {f"{kind}_next" for kind in StreamFaults.KINDS} and channel in CHANNELS:
+            self.stream.faults.add(fault.removesuffix("_next"), channel)
         else:
             raise bad_request(
-                "fault is drop_connections, or drop_next / skip_next with a channel of"
-                f" {', '.join(PRIVATE + MARKET)}"
+                "fault is drop_connections, or drop_next / skip_next / duplicate_next with a"
+                f" channel of {', '.join(CHANNELS)}"
             )
         return json_response({"fault": fault, "channel": channel})
 

@@ -17,7 +17,8 @@ Each connection is served by one thread, which reads commands with a short timeo
 between, pushes what changed in the exchange since it last looked: the exchange's own records
 (the account's fills, orders and positions; the market's book), so what is pushed is what REST
 answers. Faults (tests): `drop_next(channel)` closes the connection instead of sending that
-channel's next message, `skip_next(channel)` loses it (and its sequence number, if it has one).
+channel's next message, `skip_next(channel)` loses it (and its sequence number, if it has one),
+`duplicate_next(channel)` sends it twice.
 """
 
 from __future__ import annotations
@@ -68,29 +69,37 @@ TICKER_FIELDS = (
 
 
 class StreamFaults:
-    """Faults on the pushed messages, one message of a channel at a time (thread-safe)."""
+    """Faults on the pushed messages, one message of a channel at a time (thread-safe):
+    `drop` closes the connection instead of sending it, `skip` loses it (and its sequence
+    number), `duplicate` sends it twice (the same sequence number)."""
+
+    KINDS = ("drop", "skip", "duplicate")
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._drop: dict[str, int] = {}
-        self._skip: dict[str, int] = {}
+        self._pending: dict[tuple[str, str], int] = {}  # (kind, channel) -> messages left
+
+    def add(self, kind: str, channel: str) -> None:
+        if kind not in self.KINDS:
+            raise ValueError(f"{kind!r} is not a stream fault: {', '.join(self.KINDS)}")
+        with self._lock:
+            self._pending[kind, channel] = self._pending.get((kind, channel), 0) + 1
 
     def drop_next(self, channel: str) -> None:
-        """The next message on `channel` is not sent: its connection is closed instead."""
-        with self._lock:
-            self._drop[channel] = self._drop.get(channel, 0) + 1
+        self.add("drop", channel)
 
     def skip_next(self, channel: str) -> None:
-        """The next message on `channel` is lost, and its sequence number with it."""
-        with self._lock:
-            self._skip[channel] = self._skip.get(channel, 0) + 1
+        self.add("skip", channel)
+
+    def duplicate_next(self, channel: str) -> None:
+        self.add("duplicate", channel)
 
     def take(self, channel: str) -> str | None:
-        """'drop', 'skip' or None for the message about to be sent on `channel`."""
+        """The fault for the message about to be sent on `channel`, if any."""
         with self._lock:
-            for kind, pending in (("drop", self._drop), ("skip", self._skip)):
-                if pending.get(channel, 0) > 0:
-                    pending[channel] -= 1
+            for kind in self.KINDS:
+                if self._pending.get((kind, channel), 0) > 0:
+                    self._pending[kind, channel] -= 1
                     return kind
         return None
 
@@ -297,7 +306,8 @@ class _Session:
         frame: dict[str, Any] = {"type": kind, "sid": subscription.sid}
         if subscription.channel not in UNSEQUENCED:
             frame["seq"] = subscription.seq
-        self._send(frame | {"msg": msg})
+        for _ in range(2 if fault == "duplicate" else 1):
+            self._send(frame | {"msg": msg})
 
     def _by_channel(self, channel: str) -> list[_Subscription]:
         return [s for s in self.subscriptions.values() if s.channel == channel]

@@ -132,10 +132,11 @@ def test_a_sequence_gap_loses_no_fill(tmp_path: Path) -> None:
 def test_a_duplicated_fill_books_once_and_the_rest_read_agrees(tmp_path: Path) -> None:
     with streaming(tmp_path) as (h, feed):
         ticker = h.sim.open_tickers()[0]
-        trade(h, ticker)
-        fill = feed.pushed.get(timeout=WAIT)
-        feed.inner.fills((fill,))  # the same message again
-        feed.inner.fills((fill,))
+        h.sim.stream_faults.duplicate_next("fill")
+        trade(h, ticker)  # its message sent twice
+        first, again = feed.pushed.get(timeout=WAIT), feed.pushed.get(timeout=WAIT)
+        assert first == again
+        feed.inner.fills((first,))  # and once more, as a reconnection might replay it
         settle(h)
         report = h.system.reconcile(enable_trading=False)  # REST lists it too
         assert report.ok, report.error
