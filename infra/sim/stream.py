@@ -177,6 +177,9 @@ class _Session:
         self.subscriptions: dict[int, _Subscription] = {}
         self.next_sid = 1
         self.seen = _Seen()
+        # Data messages made under the exchange's lock, sent after it is released: a slow
+        # client never holds up the exchange. None stands for the drop fault.
+        self.outbox: list[dict[str, Any] | None] = []
 
     def serve(self, stop: threading.Event) -> None:
         with self.exchange.lock:
@@ -192,6 +195,7 @@ class _Session:
             if text is not None:
                 self._command(text)
             self._push()
+            self._flush()
 
     # Commands ------------------------------------------------------------------------------
 
@@ -302,12 +306,19 @@ class _Session:
         if fault == "skip":
             return
         if fault == "drop":
-            raise _Dropped
+            self.outbox.append(None)
+            return
         frame: dict[str, Any] = {"type": kind, "sid": subscription.sid}
         if subscription.channel not in UNSEQUENCED:
             frame["seq"] = subscription.seq
-        for _ in range(2 if fault == "duplicate" else 1):
-            self._send(frame | {"msg": msg})
+        self.outbox += [frame | {"msg": msg}] * (2 if fault == "duplicate" else 1)
+
+    def _flush(self) -> None:
+        outbox, self.outbox = self.outbox, []
+        for payload in outbox:
+            if payload is None:
+                raise _Dropped
+            self._send(payload)
 
     def _by_channel(self, channel: str) -> list[_Subscription]:
         return [s for s in self.subscriptions.values() if s.channel == channel]
