@@ -43,6 +43,7 @@ from domain.messages import (
     LedgerTotals,
     LiftHalt,
     RecordEquity,
+    RecordEquityReading,
     RecordHalt,
     RecordHaltLifted,
     ReleaseFunds,
@@ -373,6 +374,11 @@ class Bankroll(BaseActor):
             if self.equity_memory is None
             else self.equity_memory.after(command.equity, now.date(), now)
         )
-        self._commit_writes((SaveKillSwitchMemory(memory=memory),))
+        kept = (
+            ()
+            if command.reading is None
+            else (RecordEquityReading(at=now, reading=command.reading),)
+        )
+        self._commit_writes((SaveKillSwitchMemory(memory=memory), *kept))
         self.equity_memory = memory
         return memory

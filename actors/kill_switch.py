@@ -52,7 +52,7 @@ class KillSwitch:
         # order's for as long as it rests), not a loss: what their fills spent is held.
         orders: tuple[Execution, ...] = ask(storage, GetExecutions(statuses=IN_FLIGHT))
         value = self._marked(balance + sum((reserved_left(e) for e in orders), ZERO), positions)
-        memory: KillSwitchMemory = ask(bankroll, RecordEquity(equity=value.total))
+        memory: KillSwitchMemory = ask(bankroll, RecordEquity(equity=value.total, reading=value))
         now = value.total
         if value.unmarked:
             self.log.warning(

@@ -170,7 +170,7 @@ class Reconciler(BaseActor):
             realized_pnl=self._realized_this_cycle(),
             errors=() if report.ok else (f"reconcile: {report.error}",),
         )
-        self._heartbeat(stats.cycle)
+        self._heartbeat(stats.cycle, stats.started_at)
         if self.on_cycle_complete is not None:
             self.on_cycle_complete(stats)
 
@@ -580,8 +580,9 @@ class Reconciler(BaseActor):
             ask(storage, CommitWork(writes=tuple(writes)))
             self.log.info("recorded outcomes of {} markets for the scorecard", len(writes))
 
-    def _heartbeat(self, cycle: int) -> None:
+    def _heartbeat(self, cycle: int, started_at: datetime) -> None:
         heartbeat = Heartbeat(
+            cycle_started_at=started_at,
             last_success_at=self.success_at,
             last_error_at=self.error_at,
             last_error=self.last_error,

@@ -127,7 +127,13 @@ class Scanner(BaseActor):
         ) or listing_problem(len(markets), None)
         health: list[Write] = []  # kept with the snapshots: one transaction
         stats = self._checked(
-            stats, now, Part.SCANNER, problem, health, note=UNKNOWN_VALUES.summary()
+            stats,
+            now,
+            Part.SCANNER,
+            problem,
+            health,
+            note=UNKNOWN_VALUES.summary(),
+            quarantined=len(listing.quarantined),
         )
         quotes, stats = self._polymarket_quotes(markets, stats, now, health)
         self.directory.get("storage").tell(
@@ -201,9 +207,10 @@ class Scanner(BaseActor):
         problem: str | None,
         health: list[Write],
         note: str | None = None,
+        quarantined: int | None = None,
     ) -> CycleStats:
         """`part` checked: logged if unhealthy, its write added to `health`."""
-        found = check(part, stats.cycle, now, problem, note)
+        found = check(part, stats.cycle, now, problem, note, quarantined)
         health.append(logged(self.log, found))
         return stats if found.healthy else stats.plus(unhealthy=(found,))
 

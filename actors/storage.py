@@ -49,6 +49,7 @@ from domain.messages import (
     LedgerTotals,
     MarkCommandHandled,
     RecordCashCheck,
+    RecordEquityReading,
     RecordHalt,
     RecordHaltLifted,
     RecordHealth,
@@ -148,6 +149,8 @@ def _apply_operational(repo: Repository, write: Write) -> None:
             repo.mark_command_handled(command_id, handled_at, outcome)
         case SaveKillSwitchMemory(memory=memory):
             repo.save_kill_switch_memory(memory)
+        case RecordEquityReading(at=at, reading=reading):
+            repo.insert_equity(at, reading)
         case _:
             _apply_venue_record(repo, write)
 

@@ -74,6 +74,11 @@ COMMANDS: tuple[Command, ...] = (
         "commands.ack_drift",
     ),
     Command(
+        "dashboard",
+        "the book in a web page (equity, positions, trades, forecasts, health), /metrics, /healthz",
+        "commands.dashboard",
+    ),
+    Command(
         "config",
         "print the settings in effect as a TOML configuration file (credentials left out)",
         "commands.config",

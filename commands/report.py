@@ -29,7 +29,7 @@ def money_text(value: Decimal, interval: Interval | None) -> str:
     return text if interval is None else f"{text} [{money(interval[0])}, {money(interval[1])}]"
 
 
-def _verdict(score: ModelScore) -> str:
+def verdict(score: ModelScore) -> str:
     interval = score.brier_skill_ci
     if interval is None:
         return "not enough events to tell"
@@ -64,7 +64,7 @@ def render_scorecard(path: Path, console: Console) -> None:
             "-" if s.market_brier is None else f"{s.market_brier:.4f}",
             score_text(s.brier_skill, s.brier_skill_ci),
             score_text(s.log_loss_gain, s.log_loss_gain_ci),
-            _verdict(s),
+            verdict(s),
             str(s.trades),
             money_text(s.net, s.net_ci),
         )

@@ -32,6 +32,7 @@ from infra.settings import REAL_MONEY_FLAG, Settings
 from infra.signals import install_signal_handlers
 from infra.venue import Venue, connect
 from services.forecasting_setup import build_llm, scorecard_policy
+from web.server import served_dashboard
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -68,7 +69,8 @@ def execute(settings: Settings, options: argparse.Namespace, console: Console) -
             logger.debug("database {} at revision {}", path, revision)
             chain = verify_ledger(path, venue.clock.now())  # before any actor trades
             logger.debug("ledger chain holds: {} rows", chain.rows)
-            return trade(settings, venue, path, console, llm=build_llm(settings))
+            with served_dashboard(settings, path):
+                return trade(settings, venue, path, console, llm=build_llm(settings))
     finally:
         venue.close()
 

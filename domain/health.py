@@ -40,6 +40,7 @@ class HealthCheck(Frozen):
     checked_at: AwareDatetime
     problem: str | None = None  # None: healthy
     note: str | None = None  # read past, not a failure (values the venue sent that are new)
+    quarantined: int | None = None  # scanner: market records left out (a field it cannot use)
 
     @property
     def healthy(self) -> bool:
@@ -59,12 +60,20 @@ class PartHealth(Frozen):
     checked_at: AwareDatetime
     last_healthy_at: AwareDatetime | None
     note: str | None = None
+    quarantined: int | None = None
 
 
 def check(
-    part: Part, cycle: int, at: datetime, problem: str | None, note: str | None = None
+    part: Part,
+    cycle: int,
+    at: datetime,
+    problem: str | None,
+    note: str | None = None,
+    quarantined: int | None = None,
 ) -> HealthCheck:
-    return HealthCheck(part=part, cycle=cycle, checked_at=at, problem=problem, note=note)
+    return HealthCheck(
+        part=part, cycle=cycle, checked_at=at, problem=problem, note=note, quarantined=quarantined
+    )
 
 
 def record_field(field: str) -> str:

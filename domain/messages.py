@@ -21,7 +21,7 @@ from domain.fees import FeeSchedule
 from domain.fold import Adoption
 from domain.halts import Halt, HaltCode, HaltLifter
 from domain.health import HealthCheck
-from domain.killswitch import KillSwitchMemory
+from domain.killswitch import Equity, KillSwitchMemory
 from domain.models import (
     Execution,
     ExecutionStatus,
@@ -234,6 +234,13 @@ class MarkCommandHandled(Frozen):
     outcome: str
 
 
+class RecordEquityReading(Frozen):
+    """Equity at a reconciliation, kept for the equity curve (the dashboard)."""
+
+    at: AwareDatetime
+    reading: Equity
+
+
 class SaveKillSwitchMemory(Frozen):
     """The kill switch's day start and peak (None: forgotten, measured afresh next time)."""
 
@@ -266,6 +273,7 @@ Write = (
     | RecordLlmExchange
     | PruneRecordings
     | SaveKillSwitchMemory
+    | RecordEquityReading
 )
 
 
@@ -336,9 +344,11 @@ class GetKillSwitchMemory(Message):
 
 class RecordEquity(Message):
     """Bankroll: fold one equity reading into the kill switch's memory (durable before the
-    reply), answered with the memory the limits are measured against."""
+    reply), answered with the memory the limits are measured against. With `reading` (its cash
+    and positions), the reading is kept for the equity curve in the same transaction."""
 
     equity: Decimal
+    reading: Equity | None = None
 
 
 class GetCashState(Message):

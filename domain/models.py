@@ -500,6 +500,14 @@ class Heartbeat(Frozen):
     heartbeat_at: AwareDatetime | None = None
     cycle: int = 0
     venue: str = ""
+    cycle_started_at: AwareDatetime | None = None  # of cycle `cycle`, ended at `heartbeat_at`
+
+    @property
+    def cycle_seconds(self) -> float | None:
+        """How long the last cycle took, scan to reconciliation."""
+        if self.cycle_started_at is None or self.heartbeat_at is None:
+            return None
+        return (self.heartbeat_at - self.cycle_started_at).total_seconds()
 
 
 class PositionStats(Frozen):

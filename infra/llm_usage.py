@@ -60,8 +60,23 @@ class LlmUsage:
 
     def spent_since(self, since: datetime) -> Decimal:
         with closing(self._connect()) as connection:
-            (total,) = connection.execute(
-                "SELECT COALESCE(SUM(cost), 0) FROM llm_spend WHERE wall_ts >= ?",
-                (format_utc(since),),
-            ).fetchone()
-        return from_micros(total)
+            return _spent(connection, since)
+
+
+def spent_since_read_only(path: Path, since: datetime) -> Decimal | None:
+    """What the usage file at `path` holds since `since`, read without creating or changing
+    anything; None when there is no such file (no LLM call made from this data directory)."""
+    if not path.is_file():
+        return None
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+            return _spent(conn, since)
+    except sqlite3.Error:
+        return None
+
+
+def _spent(connection: sqlite3.Connection, since: datetime) -> Decimal:
+    (total,) = connection.execute(
+        "SELECT COALESCE(SUM(cost), 0) FROM llm_spend WHERE wall_ts >= ?", (format_utc(since),)
+    ).fetchone()
+    return from_micros(total)

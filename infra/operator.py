@@ -52,13 +52,15 @@ def request(
     clock: Clock | None = None,
     ticker: str | None = None,
     accepted: Decimal | None = None,
+    by: Requester | None = None,
 ) -> int:
-    """Record the request, with who made it; returns its id. Refuses a path that holds no book."""
+    """Record the request, with who made it (this process unless `by`); returns its id.
+    Refuses a path that holds no book."""
     open_book(path)
     with Database.open(path) as db, db.unit_of_work() as repo:
         now = (clock or SystemClock()).now()
         return repo.request_operator_command(
-            action, code, now, requester(), ticker=ticker, accepted=accepted
+            action, code, now, by or requester(), ticker=ticker, accepted=accepted
         )
 
 

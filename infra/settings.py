@@ -317,6 +317,27 @@ class HistorySettings(Section):
         return timedelta(hours=float(self.snapshot_hours))
 
 
+class DashboardSettings(Section):
+    """The web dashboard (`pm-trader dashboard`, or served by the running bot with `serve`):
+    read-only unless a token is set, which then allows pause, resume, close and flatten."""
+
+    host: str = Field("127.0.0.1", min_length=1)  # loopback: only this machine
+    port: int = Field(8686, ge=0, le=65535)  # 0: any free port
+    # A SecretStr: never logged, never printed by `pm-trader config`. Unset: read-only.
+    token: SecretStr | None = None
+    serve: bool = False  # the running bot serves the dashboard itself, on host:port
+    # /healthz is 503 when the last cycle ended longer ago than this (seconds); unset: three
+    # cycle intervals plus a minute.
+    max_cycle_age: Decimal | None = Field(None, gt=0, le=DAY_SECONDS * 7)
+
+    @field_validator("token")
+    @classmethod
+    def _long_enough(cls, token: SecretStr | None) -> SecretStr | None:
+        if token is not None and len(token.get_secret_value()) < 16:
+            raise ValueError("a dashboard token must have at least 16 characters")
+        return token
+
+
 class LimitSettings(Section):
     """What the bot believes from a venue, and how long and large an answer may be.
 
@@ -504,6 +525,7 @@ class Settings(BaseSettings):
     paper: PaperSettings = PaperSettings()
     limits: LimitSettings = LimitSettings()
     notifications: NotificationSettings = NotificationSettings()
+    dashboard: DashboardSettings = DashboardSettings()
 
     @model_validator(mode="after")
     def _paper_urls(self) -> Self:
@@ -534,13 +556,19 @@ class Settings(BaseSettings):
 
     def with_sim(self, **changes: Any) -> Settings:
         """These settings with `[sim]` fields changed (command-line flags), validated."""
+        return self.with_section("sim", **changes)
+
+    def with_section(self, name: str, **changes: Any) -> Settings:
+        """These settings with fields of the section `name` changed (command-line flags),
+        validated; a bad value is a ConfigError naming the field."""
         if not changes:
             return self
+        section = getattr(self, name)
         try:
-            sim = SimSettings.model_validate({**self.sim.model_dump(), **changes})
+            changed = type(section).model_validate({**section.model_dump(), **changes})
         except ValidationError as exc:
             raise ConfigError(describe_validation_error(exc)) from None
-        return self.model_copy(update={"sim": sim})
+        return self.model_copy(update={name: changed})
 
     def secret_values(self) -> list[str]:
         """The raw secrets, only so the log redactor can mask them."""
@@ -552,6 +580,7 @@ class Settings(BaseSettings):
             n.webhook_url,
             n.slack_webhook_url,
             n.telegram_bot_token,
+            self.dashboard.token,
         )
         return [secret.get_secret_value() for secret in secrets if secret is not None]
 

@@ -82,6 +82,12 @@ class StatusData(Frozen):
 def read_status(path: Path, *, full: bool = False) -> StatusData:
     """The book; its ledger checked from the newest checkpoint, or every row if `full`."""
     open_book(path)  # an older book is upgraded first, after a backup, as at start-up
+    return read_current_status(path, full=full)
+
+
+def read_current_status(path: Path, *, full: bool = False) -> StatusData:
+    """`read_status` without the upgrade: a book at an older schema is refused, never changed
+    (the dashboard beside a running bot reads and never writes)."""
     running = bot_running(path)
     with open_for_reading(path) as db, db.read(History) as repo:
         verdict = check_ledger(repo, full=full)

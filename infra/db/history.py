@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, or_, select, type_coerce
 
@@ -26,13 +27,16 @@ from domain.models import (
 from domain.money import ZERO
 from infra.db.repository import Repository, _columns, _forecast, _to_domain
 from infra.db.tables import (
+    EquityRow,
     ExecutionRow,
+    FillRow,
     ForecastRow,
     LedgerRow,
     LlmCallRow,
     MarketSnapshotRow,
     PnlRow,
     PositionRow,
+    TradingHaltRow,
 )
 from infra.db.types import MicroDollars
 
@@ -51,6 +55,30 @@ class Snapshot(Frozen):
     no_bid: Decimal | None
     no_ask: Decimal | None
     close_time: datetime
+
+
+class EquityPoint(Frozen):
+    """Equity at one reconciliation: cash plus open positions at their marks."""
+
+    ts: datetime
+    cash: Decimal
+    positions: Decimal
+    unmarked: int  # positions without a bid then, counted at $0
+
+    @property
+    def equity(self) -> Decimal:
+        return self.cash + self.positions
+
+
+class Activity(Frozen):
+    """What the bot has done over the book's life (the counters /metrics serves)."""
+
+    orders: dict[str, int]  # by status
+    fills: int
+    fees: Decimal  # every fill's fee, buys and sales
+    llm_calls: dict[str, int]  # by outcome: ok, invalid, refused, error
+    llm_cost: Decimal
+    halts_raised: dict[str, int]  # by code, lifted or not
 
 
 class Trade(Frozen):
@@ -239,6 +267,41 @@ class History(Repository):
                 )
             )
         return trades
+
+    def equity_curve(self, points: int = 500) -> list[EquityPoint]:
+        """Equity over the book's life in at most about `points` readings, oldest first: every
+        n-th reading and always the newest, so the curve spans the whole history."""
+        total = self._connection.execute(select(func.count(EquityRow.id))).scalar_one()
+        step = max(1, -(-total // points))
+        numbered = select(
+            *_columns(EquityRow), func.row_number().over(order_by=EquityRow.id).label("n")
+        ).subquery()
+        kept = self._connection.execute(
+            select(numbered.c.ts, numbered.c.cash, numbered.c.positions, numbered.c.unmarked)
+            .where(or_((numbered.c.n - 1) % step == 0, numbered.c.n == total))
+            .order_by(numbered.c.n)
+        ).mappings()
+        return [EquityPoint(**row) for row in kept]
+
+    def activity(self) -> Activity:
+        fees = type_coerce(func.sum(FillRow.fee), MicroDollars())
+        cost = type_coerce(func.sum(LlmCallRow.cost), MicroDollars())
+        fills, fee_total = self._connection.execute(select(func.count(FillRow.id), fees)).one()
+        calls = self._connection.execute(
+            select(LlmCallRow.outcome, func.count(), cost).group_by(LlmCallRow.outcome)
+        ).all()
+        return Activity(
+            orders=self._tally(ExecutionRow.status),
+            fills=fills,
+            fees=fee_total or ZERO,
+            llm_calls={outcome: n for outcome, n, _ in calls},
+            llm_cost=sum((spent or ZERO for _, _, spent in calls), ZERO),
+            halts_raised=self._tally(TradingHaltRow.code),
+        )
+
+    def _tally(self, column: Any) -> dict[str, int]:
+        rows = self._connection.execute(select(column, func.count()).group_by(column))
+        return {value: n for value, n in rows}
 
     def held(self) -> list[Trade]:
         """The positions still held (not closed: no payout yet)."""

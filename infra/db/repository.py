@@ -49,7 +49,7 @@ from domain.halts import (
     Requester,
 )
 from domain.health import HealthCheck, Part, PartHealth
-from domain.killswitch import KillSwitchMemory
+from domain.killswitch import Equity, KillSwitchMemory
 from domain.models import (
     Execution,
     ExecutionStatus,
@@ -80,6 +80,7 @@ from infra.db.tables import (
     Base,
     CashCheckRow,
     DeadLetterRow,
+    EquityRow,
     ExecutionRow,
     FillRow,
     ForecastRow,
@@ -576,6 +577,16 @@ class Repository:
             .on_conflict_do_update(index_elements=[KillSwitchRow.id], set_=values)
         )
 
+    def insert_equity(self, at: datetime, reading: Equity) -> None:
+        self._connection.execute(
+            insert(EquityRow).values(
+                ts=at,
+                cash=reading.cash,
+                positions=reading.positions,
+                unmarked=len(reading.unmarked),
+            )
+        )
+
     def mark_command_handled(self, command_id: int, handled_at: datetime, outcome: str) -> None:
         self._connection.execute(
             update(OperatorCommandRow)
@@ -1055,6 +1066,7 @@ class Repository:
             "note": None if check.note is None else redactor.redact(check.note),
             "cycle": check.cycle,
             "checked_at": at,
+            "quarantined": check.quarantined,
         }
         statement = sqlite_insert(HealthRow).values(
             part=check.part.value, last_healthy_at=at if check.healthy else None, **values

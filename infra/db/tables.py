@@ -236,6 +236,7 @@ class StatusRow(Base):
     heartbeat_at: Mapped[datetime | None]
     cycle: Mapped[int]
     venue: Mapped[str]
+    cycle_started_at: Mapped[datetime | None]  # of the cycle `cycle`, which ended at heartbeat_at
 
 
 class TradingHaltRow(Base):
@@ -299,6 +300,20 @@ class KillSwitchRow(Base):
     updated_at: Mapped[datetime]
 
 
+class EquityRow(Base):
+    """Equity at one reconciliation: cash plus the open positions at the best bid of the side
+    held (domain.killswitch.Equity), as the kill switch measured it; `unmarked` positions had no
+    bid and count at $0."""
+
+    __tablename__ = "equity_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ts: Mapped[datetime]
+    cash: Mapped[Money]
+    positions: Mapped[Money]
+    unmarked: Mapped[int]
+
+
 class HealthRow(Base):
     """Each part's health (domain.health), one row a part: its last check, written every cycle
     by the actor that ran the part, and when it was last healthy."""
@@ -313,6 +328,7 @@ class HealthRow(Base):
     checked_at: Mapped[datetime]
     last_healthy_at: Mapped[datetime | None]
     note: Mapped[str | None]  # read past, not a failure (domain.health.HealthCheck.note)
+    quarantined: Mapped[int | None]  # scanner: the market records its last scan left out
 
 
 class CashCheckRow(Base):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pykka
@@ -13,8 +14,10 @@ import pykka
 from actors.bankroll import Bankroll
 from actors.base import ask, ping
 from domain.halts import HaltCode, HaltLifter
-from domain.killswitch import KillSwitchLimits, KillSwitchMemory, breach
+from domain.killswitch import Equity, KillSwitchLimits, KillSwitchMemory, breach
 from domain.messages import HaltTrading, LiftHalt, RecordEquity
+from infra.db.history import History
+from infra.db.repository import Database
 from tests.actors.test_analyst import FixedClock
 
 DAY = datetime(2026, 11, 24, 12, tzinfo=UTC)
@@ -76,3 +79,25 @@ def test_a_resume_of_the_kill_switch_forgets_both_durably(storage: pykka.ActorRe
     memory = record(second, "790")
     assert (memory.day_start, memory.peak) == (790, 790)
     second.stop(timeout=10)
+
+
+def test_an_equity_reading_is_kept_for_the_equity_curve(
+    storage: pykka.ActorRef[Any], db_path: Path
+) -> None:
+    clock = FixedClock(DAY)
+    bankroll = started(storage, clock)
+    reading = Equity(
+        cash=Decimal("900.50"), positions=Decimal("99.25"), unmarked=("KX-A (no bid)",)
+    )
+    ask(bankroll, RecordEquity(equity=reading.total, reading=reading))
+    record(bankroll, "1000")  # a figure without its reading moves the memory only
+    bankroll.stop(timeout=10)
+    with Database.open(db_path) as db, db.read(History) as history:
+        (point,) = history.equity_curve()
+    assert (point.ts, point.cash, point.positions, point.unmarked) == (
+        DAY,
+        reading.cash,
+        reading.positions,
+        1,
+    )
+    assert point.equity == Decimal("999.75")
