@@ -198,6 +198,11 @@ class Reconciler(BaseActor):
         except UNAVAILABLE as exc:
             self.log.info("pushed fills left for the next REST read: {!r}", exc)
             return
+        except Exception as exc:  # noqa: BLE001 - told, not asked: raising would kill this actor
+            self.log.opt(exception=exc).warning(
+                "pushed fills not booked now; the next reconciliation reads them from REST"
+            )
+            return
         if applied.fills_booked:
             self.log.info("booked {} fill(s) pushed by the venue", applied.fills_booked)
         for line in applied.discrepancies:
