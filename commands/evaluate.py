@@ -1,7 +1,8 @@
 """`pm-trader evaluate`: the bot against baselines on the embedded simulator.
 
-`--scenario NAME --seeds N --cycles N [--json]`; a progress display on stderr while it runs,
-then a table (or a JSON list, one object per strategy) on stdout. Nothing touches a venue or a
+`--scenario NAME --seeds N --cycles N [--execution-modes] [--json]`; a progress display on stderr
+while it runs, then a table (or a JSON list, one object per strategy, and with `--execution`
+one per execution mode) on stdout. Nothing touches a venue or a
 book: each seed is a fresh simulator at time scale 0 started at a pinned time.
 """
 
@@ -23,13 +24,21 @@ from commands.base import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK
 from commands.report import money_text, score_text
 from commands.views import new_table
 from domain.evaluation import StrategyResult
+from domain.execution_modes import ExecutionResult
 from domain.forecasting import Forecaster
 from domain.money import CENT
 from infra.settings import ConfigError, Settings
 from infra.sim.cli import add_price_flags, price_options
-from services.evaluation import DEFAULT_CYCLES, DEFAULT_START, EvaluationPlan, evaluate
+from services.evaluation import (
+    DEFAULT_CYCLES,
+    DEFAULT_START,
+    EvaluationPlan,
+    EvaluationReport,
+    evaluate_report,
+)
 from services.evaluation_forecaster import EvaluationFailed, LlmViews, configured_forecaster
 
+RATIO = Decimal("0.0001")
 LIMITS = (
     "Simulated results say how a strategy does against this simulator's price model, not against"
     " real markets: the simulator decides who knows what (see --scenario). Expected P&L is"
@@ -68,6 +77,65 @@ def as_json(result: StrategyResult) -> dict[str, Any]:
         "contracts": f"{result.contracts:f}",
         "realised_less_expected_ci": _interval(result.luck_ci, money=True),
     }
+
+
+def execution_json(result: ExecutionResult) -> dict[str, Any]:
+    """One execution mode as a JSON object: ratios as strings, money as dollar strings."""
+
+    def ratio(value: Decimal | None) -> str | None:
+        return None if value is None else f"{value.quantize(RATIO):f}"
+
+    def ratios(interval: tuple[Decimal, Decimal] | None) -> list[str] | None:
+        return None if interval is None else [f"{v.quantize(RATIO):f}" for v in interval]
+
+    return {
+        "execution_mode": result.mode,
+        "scenario": result.scenario,
+        "orders": result.orders,
+        "trades": result.trades,
+        "contracts_ordered": f"{result.ordered:f}",
+        "contracts_filled": f"{result.contracts:f}",
+        "fill_rate": ratio(result.fill_rate),
+        "fill_rate_ci": ratios(result.fill_rate_ci),
+        "fees_per_contract": ratio(result.fees_per_contract),
+        "fees_per_contract_ci": ratios(result.fees_per_contract_ci),
+        "expected_pnl": dollars(result.expected_pnl),
+        "expected_pnl_ci": _interval(result.expected_pnl_ci, money=True),
+        "adverse_selection": ratio(result.adverse_selection),
+        "adverse_selection_ci": ratios(result.adverse_selection_ci),
+    }
+
+
+def _ratio_text(value: Decimal | None, interval: tuple[Decimal, Decimal] | None) -> str:
+    if value is None:
+        return "-"
+    text = f"{value:.4f}"
+    return text if interval is None else f"{text} [{interval[0]:.4f}, {interval[1]:.4f}]"
+
+
+def render_execution(results: Sequence[ExecutionResult], console: Console) -> None:
+    """The bot's execution modes side by side (domain.execution_modes)."""
+    table = new_table(
+        "Execution modes: the bot's views placed as taker or maker orders",
+        caption="Brackets: 95% intervals clustered by event. Fees and adverse selection are"
+        " dollars per contract filled; adverse selection is the fair value's move against the"
+        " side bought from the order's placement to the cycle after its fill.",
+    )
+    for column in ("mode", "orders", "filled", "fill rate", "fees/contract"):
+        table.add_column(column, justify="left" if column == "mode" else "right")
+    table.add_column("expected P&L", justify="right")
+    table.add_column("adverse selection", justify="right")
+    for r in results:
+        table.add_row(
+            r.mode,
+            str(r.orders),
+            f"{r.contracts.normalize():f}",
+            _ratio_text(r.fill_rate, r.fill_rate_ci),
+            _ratio_text(r.fees_per_contract, r.fees_per_contract_ci),
+            money_text(r.expected_pnl, r.expected_pnl_ci),
+            _ratio_text(r.adverse_selection, r.adverse_selection_ci),
+        )
+    console.print(table)
 
 
 def render(results: Sequence[StrategyResult], plan: EvaluationPlan, console: Console) -> None:
@@ -116,7 +184,7 @@ def run_evaluation(
     *,
     as_json_list: bool,
     forecaster: Forecaster | LlmViews | None = None,
-) -> list[StrategyResult]:
+) -> EvaluationReport:
     """Evaluate with a progress bar on stderr's console; print the table or the JSON list."""
     started = time.perf_counter()
     status = Console(stderr=True)
@@ -127,14 +195,18 @@ def run_evaluation(
         def step(seed: int, cycle: int) -> None:
             progress.update(task, advance=1, description=f"seed {seed}, cycle {cycle}")
 
-        results = evaluate(settings, plan, step, forecaster)
+        report = evaluate_report(settings, plan, step, forecaster)
     elapsed = time.perf_counter() - started
     if as_json_list:
-        sys.stdout.write(json.dumps([as_json(r) for r in results], indent=2) + "\n")
+        listed = [as_json(r) for r in report.strategies]
+        listed += [execution_json(r) for r in report.execution]
+        sys.stdout.write(json.dumps(listed, indent=2) + "\n")
     else:
-        render(results, plan, console)
+        render(report.strategies, plan, console)
+        if report.execution:
+            render_execution(report.execution, console)
     status.print(f"evaluated in {elapsed:.1f} s")
-    return results
+    return report
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -146,6 +218,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also play the strategies with no information (random side, longshot, favourite,"
         " mean reversion, momentum, a quote-error estimator, a passive maker); slower",
+    )
+    parser.add_argument(
+        "--execution-modes",
+        action="store_true",
+        help="also compare the bot's execution modes: its views as taker orders and as maker"
+        " orders resting on the simulator's matching (fill rate, fees, adverse selection)",
     )
     parser.add_argument(
         "--markets-per-seed", type=int, default=150, help="open markets per world (default 150)"
@@ -173,6 +251,7 @@ def execute(settings: Settings, options: argparse.Namespace, console: Console) -
         markets=options.markets_per_seed,
         start_time=settings.sim.start_time or DEFAULT_START,
         adversaries=options.adversaries,
+        execution=options.execution_modes,
     )
     forecaster = configured_forecaster(settings)  # no key for a configured LLM: exit 2
     logger.info("the bot forecasts with {}", forecaster.label)

@@ -22,7 +22,7 @@ from domain.adversaries import ADVERSARIES, CONTRACTS, RULES, estimator_side, pr
 from domain.base import Frozen
 from domain.exposure import Holding, event_refusal
 from domain.fees import FeeSchedule, max_cost
-from domain.models import OrderBook, PriceRange, Side
+from domain.models import OrderBook, PriceRange, Side, TradeSignal
 from domain.money import ONE, ZERO
 from domain.scoring import Interval, ScoredForecast, clustered_total_ci, scorecard
 from domain.sizing import STANDARD_FEES, NoTrade, SizingLimits, size_order
@@ -63,6 +63,9 @@ class Trade(Frozen):
     count: Decimal
     price: Decimal
     fee: Decimal
+    # A maker fill: the hidden fair value of YES when its order was placed (`decision.truth`
+    # is then the one it is valued at, after the fill: domain.execution_modes).
+    placed_truth: Decimal | None = None
 
     @property
     def expected_pnl(self) -> Decimal:
@@ -116,28 +119,49 @@ def trades_for(
     more than the displayed size there. A market is traded at most once per run."""
     if strategy == "no-trade":
         return []
-    trades: list[Trade] = []
-    held: dict[int, list[Holding]] = defaultdict(list)
-    traded: set[tuple[int, str]] = set()
-    for decision, view in zip(decisions, views, strict=True):
-        if view is None or (decision.run, decision.ticker) in traded:
-            continue
+    book = RunBook(limits, bankroll, kelly_scale)
+    found = (book.consider(strategy, d, view) for d, view in zip(decisions, views, strict=True))
+    return [trade for trade in found if trade is not None]
+
+
+Rest = Callable[[Decision, TradeSignal], bool]
+
+
+class RunBook:
+    """What a strategy holds in each run as it goes through the decisions: one trade a market,
+    within the event caps. A maker signal (post-only, domain.sizing) is handed to `rest`, which
+    places it (True) or not; its fills come later, from wherever it rested."""
+
+    def __init__(self, limits: SizingLimits, bankroll: Decimal, kelly_scale: Decimal = ONE) -> None:
+        self.limits, self.bankroll, self.kelly_scale = limits, bankroll, kelly_scale
+        self.held: dict[int, list[Holding]] = defaultdict(list)
+        self.traded: set[tuple[int, str]] = set()
+
+    def consider(
+        self, strategy: str, decision: Decision, view: Decimal | None, rest: Rest | None = None
+    ) -> Trade | None:
+        """The taker trade made on this decision, if any (a maker order placed: None)."""
+        if view is None or (decision.run, decision.ticker) in self.traded:
+            return None
         signal = size_order(
             decision.ticker,
             view,
             decision.book,
-            bankroll,
-            limits,
-            kelly_scale=kelly_scale,
+            self.bankroll,
+            self.limits,
+            kelly_scale=self.kelly_scale,
             fees=decision.fees,
             ticks=decision.ticks,
         )
         if isinstance(signal, NoTrade):
-            continue
-        count = min(signal.count, _displayed(decision.book, signal.side, signal.limit_price))
-        if count <= 0:
-            continue
-        fee = max_cost(count, signal.limit_price, decision.fees) - count * signal.limit_price
+            return None
+        if signal.post_only:
+            count, fee = signal.count, signal.fee
+        else:
+            count = min(signal.count, _displayed(decision.book, signal.side, signal.limit_price))
+            if count <= 0:
+                return None
+            fee = max_cost(count, signal.limit_price, decision.fees) - count * signal.limit_price
         holding = Holding(
             ticker=decision.ticker,
             event_ticker=decision.event_ticker,
@@ -146,26 +170,27 @@ def trades_for(
         )
         refusal = event_refusal(
             holding,
-            held[decision.run],
-            limits.max_event_exposure,
+            self.held[decision.run],
+            self.limits.max_event_exposure,
             decision.mutually_exclusive,
             decision.legs,
         )
         if refusal is not None:
-            continue
-        held[decision.run].append(holding)
-        traded.add((decision.run, decision.ticker))
-        trades.append(
-            Trade(
-                strategy=strategy,
-                decision=decision,
-                side=signal.side,
-                count=count,
-                price=signal.limit_price,
-                fee=fee,
-            )
+            return None
+        if signal.post_only and (rest is None or not rest(decision, signal)):
+            return None
+        self.held[decision.run].append(holding)
+        self.traded.add((decision.run, decision.ticker))
+        if signal.post_only:
+            return None
+        return Trade(
+            strategy=strategy,
+            decision=decision,
+            side=signal.side,
+            count=count,
+            price=signal.limit_price,
+            fee=fee,
         )
-    return trades
 
 
 def adversary_trades(strategy: str, quotes: Sequence[Decision]) -> list[Trade]:

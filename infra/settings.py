@@ -142,7 +142,7 @@ class ExecutionSettings(Section):
     # this (unset: always rest).
     taker_edge: Decimal | None = Field(Decimal("0.08"), gt=0, lt=1)
     # A resting order's life: the venue cancels it after this many seconds (expiration_time).
-    order_ttl: int = Field(3600, ge=10, le=DAY_SECONDS)
+    order_ttl: int = Field(1200, ge=10, le=DAY_SECONDS)
     max_resting: int = Field(10, ge=0, le=10**4)  # resting orders at once
     # Re-priced (cancelled and replaced) when the touch or the fair value moves beyond this.
     reprice_tolerance: Decimal = Field(Decimal("0.02"), gt=0, lt=1)

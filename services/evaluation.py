@@ -35,13 +35,15 @@ from domain.evaluation import (
     trades_for,
 )
 from domain.evidence import Weighed, bound_for, weigh
+from domain.execution_modes import MAKER, TAKER, ExecutionResult, score_execution
+from domain.execution_modes import Order as ExecutionOrder
 from domain.fees import FeeSchedule
 from domain.forecasting import Forecaster, OfflineForecaster
 from domain.linking import LinkConfig, MarketLink, PolymarketMarket, link_markets
 from domain.messages import Candidate
 from domain.models import Forecast, Market, OrderBook
 from domain.screening import screen
-from domain.sizing import NoTrade
+from domain.sizing import ExecutionPolicy, NoTrade, SizingLimits
 from infra.kalshi.wire import parse_event, parse_market, parse_orderbook, parse_series, root
 from infra.polymarket.wire import EntryError, NotBinary, parse_gamma_market
 from infra.settings import Settings
@@ -49,6 +51,7 @@ from infra.sim import SimConfig, SimExchange
 from infra.sim.engine import Exchange
 from infra.sim.kalshi_json import event_json, market_json, orderbook_json, series_json
 from infra.sim.models import EventState, Status
+from services.maker_execution import BotMaker
 from services.passive_maker import PassiveMaker
 
 DEFAULT_START = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
@@ -56,6 +59,7 @@ DEFAULT_CYCLES = 24
 SETTLE_STEP = 24 * 3600.0
 SETTLE_DAYS = 14  # longer than any simulated market lives
 _PRICE_PLACES = Decimal("0.000001")
+MAKER_BALANCE = Decimal(10) ** 9  # the maker account never runs short: sizing is the bot's
 
 Progress = Callable[[int, int], None]  # (seed index, cycle) after each cycle
 
@@ -72,6 +76,9 @@ class EvaluationPlan:
     # Also play the strategies with no information (domain.adversaries) on every quoted
     # market: several times the cost, so only when asked (`evaluate --adversaries`).
     adversaries: bool = False
+    # Also play the bot's views as maker orders on the simulator's matching and compare the
+    # execution modes (domain.execution_modes; `evaluate --execution-modes`).
+    execution: bool = False
 
 
 def _fair(value: float) -> Decimal:
@@ -277,6 +284,7 @@ class SeedRun:
     quotes: list[Decision] = field(default_factory=list)
     maker: list[Trade] = field(default_factory=list)
     results: dict[tuple[int, str], bool] = field(default_factory=dict)
+    bot_maker: BotMaker | None = None  # the bot's maker orders and fills (plan.execution)
 
 
 def run_seed(
@@ -298,6 +306,13 @@ def run_seed(
     run = SeedRun()
     memory = _Memory({}, {}, set())
     maker = PassiveMaker(seed)
+    if plan.execution:
+        run.bot_maker = BotMaker(
+            execution_limits(settings, MAKER),
+            settings.initial_bankroll,
+            MAKER_BALANCE,
+            settings.execution.order_ttl,
+        )
     cycle_seconds = timedelta(minutes=plan.cycle_minutes).total_seconds()
     for cycle in range(1, plan.cycles + 1):
         seen = _cycle(
@@ -308,6 +323,9 @@ def run_seed(
         if plan.adversaries:
             with sim.exchange.synced() as ex:
                 maker.cycle(ex, seen.quotes, cycle_seconds)
+        if run.bot_maker is not None:
+            with sim.exchange.synced() as ex:
+                run.bot_maker.cycle(ex, seen.decisions)
         sim.advance(cycle_seconds)
         if progress is not None:
             progress(seed, cycle)
@@ -315,6 +333,9 @@ def run_seed(
         with sim.exchange.synced() as ex:
             maker.cycle(ex, (), cycle_seconds)  # the last cycle's fills
         run.maker = maker.trades
+    if run.bot_maker is not None:
+        with sim.exchange.synced() as ex:
+            run.bot_maker.cycle(ex, ())  # the last cycle's fills
     wanted = {d.ticker for d in run.decisions} | {d.ticker for d in run.quotes}
     for _ in range(SETTLE_DAYS):
         with sim.exchange.synced() as ex:
@@ -337,6 +358,22 @@ def evaluate(
 ) -> list[StrategyResult]:
     """Every strategy on the same decisions of every seed; `bot` forecasts with `forecaster`
     (default: the offline one); the adversaries (domain.adversaries) trade every quoted market."""
+    return evaluate_report(settings, plan, progress, forecaster).strategies
+
+
+@dataclass(frozen=True)
+class EvaluationReport:
+    strategies: list[StrategyResult]
+    execution: list[ExecutionResult]  # the bot's execution modes (plan.execution), else []
+
+
+def evaluate_report(
+    settings: Settings,
+    plan: EvaluationPlan,
+    progress: Progress | None = None,
+    forecaster: Forecaster | None = None,
+) -> EvaluationReport:
+    """`evaluate`, with the bot's execution modes compared when the plan asks for it."""
     runs = [
         run_seed(settings, plan, seed, progress, forecaster)
         for seed in range(plan.first_seed, plan.first_seed + plan.seeds)
@@ -352,7 +389,41 @@ def evaluate(
             settings.risk.max_disagreement,
         )
     scored = score_strategies(settings, plan.scenario, decisions, results)
-    return scored + (score_adversaries(plan.scenario, runs, results) if plan.adversaries else [])
+    scored += score_adversaries(plan.scenario, runs, results) if plan.adversaries else []
+    modes = score_execution_modes(settings, plan.scenario, runs) if plan.execution else []
+    return EvaluationReport(strategies=scored, execution=modes)
+
+
+def execution_limits(settings: Settings, mode: str) -> SizingLimits:
+    """The bot's sizing under one execution mode (a maker's taker fallback as configured)."""
+    policy = ExecutionPolicy(mode=mode, taker_edge=settings.execution.taker_edge)
+    return sizing_limits(settings).replace(execution=policy)
+
+
+def score_execution_modes(
+    settings: Settings, scenario: str, runs: list[SeedRun]
+) -> list[ExecutionResult]:
+    """The bot's views as taker orders (filled at the ask, as `bot` above) and as maker orders
+    (rested on the simulator's matching), on the same worlds."""
+    decisions = [d for r in runs for d in r.decisions]
+    taker = trades_for(
+        "bot",
+        decisions,
+        probabilities("bot", decisions),
+        execution_limits(settings, TAKER),
+        settings.initial_bankroll,
+    )
+    asked = [ExecutionOrder(cluster=t.decision.cluster, count=t.count) for t in taker]
+    makers = [r.bot_maker for r in runs if r.bot_maker is not None]
+    return [
+        score_execution(TAKER, scenario, taker, asked),
+        score_execution(
+            MAKER,
+            scenario,
+            [t for m in makers for t in m.trades],
+            [o for m in makers for o in m.orders],
+        ),
+    ]
 
 
 def score_strategies(
@@ -363,7 +434,7 @@ def score_strategies(
 ) -> list[StrategyResult]:
     """Every strategy with a view (the bot and the baselines) on the same decisions, sized
     alike."""
-    limits = sizing_limits(settings)
+    limits = execution_limits(settings, TAKER)  # the strategies are compared as takers
     evaluated = []
     for strategy in VIEW_STRATEGIES:
         views = probabilities(strategy, decisions)

@@ -16,11 +16,9 @@ from decimal import Decimal
 from domain.adversaries import CONTRACTS, coin
 from domain.evaluation import Decision, Trade
 from domain.models import Side
-from domain.money import ONE
 from infra.sim.engine import Exchange
-from infra.sim.models import BookSide, Fill
-from infra.sim.orders import parse_order
-from infra.sim.wire import ApiError
+from infra.sim.models import Fill
+from services.sim_orders import fill_trade, rest_post_only
 
 STRATEGY = "passive-maker"
 ACCOUNT = "adversary-passive-maker"
@@ -47,42 +45,14 @@ class PassiveMaker:
                 self._rest(ex, quote, expiry)
 
     def _book(self, ex: Exchange, fill: Fill) -> None:
-        placed = self.placed[fill.ticker]
-        truth = Decimal(repr(ex.truth(ex.markets_by_ticker[fill.ticker]))).quantize(
-            Decimal("0.000001")
-        )
-        yes_price = Decimal(fill.yes_cents) / 100
-        side = Side.YES if fill.book_side is BookSide.BID else Side.NO
         self.filled.add(fill.ticker)
-        self.trades.append(
-            Trade(
-                strategy=STRATEGY,
-                decision=placed.replace(truth=truth),
-                side=side,
-                count=fill.count,
-                price=yes_price if side is Side.YES else ONE - yes_price,
-                fee=fill.fee,
-            )
-        )
+        self.trades.append(fill_trade(ex, STRATEGY, fill, self.placed[fill.ticker]))
 
     def _rest(self, ex: Exchange, quote: Decision, expiry: int) -> None:
         side = coin(self.run, quote.ticker)
         bid = quote.book.best_yes_bid if side is Side.YES else quote.book.best_no_bid
         if bid is None:
             return
-        yes_price = bid if side is Side.YES else ONE - bid
-        body = {
-            "ticker": quote.ticker,
-            "side": "bid" if side is Side.YES else "ask",
-            "count": f"{CONTRACTS:f}",
-            "price": f"{yes_price:f}",
-            "time_in_force": "good_till_canceled",
-            "post_only": True,
-            "self_trade_prevention_type": "maker",
-            "expiration_time": expiry,
-        }
-        try:
-            ex.place(ACCOUNT, parse_order(body))
-        except ApiError:
+        if rest_post_only(ex, ACCOUNT, quote.ticker, side, bid, CONTRACTS, expiry) is None:
             return  # closed, inactive or crossed since it was quoted: no bid this cycle
         self.placed[quote.ticker] = quote
