@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from commands.report import verdict
+from commands.report import score_text, verdict
 from commands.trades import parts, record
 from commands.views import money
 from domain.clock import format_utc
@@ -95,6 +95,9 @@ def _score(s: ModelScore) -> dict[str, Any]:
         "log_loss_gain": _number(s.log_loss_gain),
         "log_loss_gain_ci": _interval(s.log_loss_gain_ci),
         "verdict": verdict(s),
+        # As `report` prints them: "+0.0123 [-0.0100, +0.0350]".
+        "brier_skill_text": score_text(s.brier_skill, s.brier_skill_ci),
+        "log_loss_gain_text": score_text(s.log_loss_gain, s.log_loss_gain_ci),
         "trades": s.trades,
         "net": exact_dollars(s.net),
         "buckets": [

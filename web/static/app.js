@@ -6,6 +6,8 @@
 
 const REFRESH_MS = 5000;
 const SVG = "http://www.w3.org/2000/svg";
+// Axis labels only (a chart's scale): every figure shown as a value comes formatted by the server.
+const AXIS_DOLLARS = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD" });
 let latest = null;
 
 function $(id) { return document.getElementById(id); }
@@ -104,8 +106,8 @@ function lineChart(svg, series, emptyNote) {
   const y = (v) => top + (1 - (v - v0) / (v1 - v0)) * (h - top - bottom);
   svg.appendChild(svgNode("line", { x1: left, y1: h - bottom, x2: w - right, y2: h - bottom, class: "axis" }));
   svg.appendChild(svgNode("line", { x1: left, y1: top, x2: left, y2: h - bottom, class: "axis" }));
-  svg.appendChild(svgNode("text", { x: left - 4, y: top + 10, "text-anchor": "end" }, `$${v1.toFixed(2)}`));
-  svg.appendChild(svgNode("text", { x: left - 4, y: h - bottom, "text-anchor": "end" }, `$${v0.toFixed(2)}`));
+  svg.appendChild(svgNode("text", { x: left - 4, y: top + 10, "text-anchor": "end" }, AXIS_DOLLARS.format(v1)));
+  svg.appendChild(svgNode("text", { x: left - 4, y: h - bottom, "text-anchor": "end" }, AXIS_DOLLARS.format(v0)));
   const when = (t) => new Date(t).toISOString().slice(0, 16).replace("T", " ");
   svg.appendChild(svgNode("text", { x: left, y: h - 6 }, when(t0)));
   svg.appendChild(svgNode("text", { x: w - right, y: h - 6, "text-anchor": "end" }, when(t1)));
@@ -156,7 +158,9 @@ function renderCalibration(d) {
   }
 }
 
-function interval(ci) { return ci ? ` [${ci[0]}, ${ci[1]}]` : " (no interval under two events)"; }
+function skillLine(name, value, ci, shown) {
+  return `${name} ${shown}${value != null && ci == null ? " (no interval under two events)" : ""}`;
+}
 
 function renderSkill(d) {
   if (d.scorecard.length === 0) {
@@ -167,8 +171,8 @@ function renderSkill(d) {
     const box = el("div", null, "card");
     box.appendChild(el("h3", `${s.model} ${s.prompt_version || ""}`));
     box.appendChild(el("p", s.verdict));
-    box.appendChild(el("div", `Brier skill ${s.brier_skill ?? "–"}${s.brier_skill == null ? "" : interval(s.brier_skill_ci)}`));
-    box.appendChild(el("div", `log-loss gain ${s.log_loss_gain ?? "–"}${s.log_loss_gain == null ? "" : interval(s.log_loss_gain_ci)}`));
+    box.appendChild(el("div", skillLine("Brier skill", s.brier_skill, s.brier_skill_ci, s.brier_skill_text)));
+    box.appendChild(el("div", skillLine("log-loss gain", s.log_loss_gain, s.log_loss_gain_ci, s.log_loss_gain_text)));
     box.appendChild(el("div", `${s.forecasts} markets, ${s.events} events; Brier ${s.brier} (market ${s.market_brier ?? "–"})`));
     box.appendChild(el("div", `${s.trades} trades, net after fees and API ${s.net_usd}`));
     return box;
