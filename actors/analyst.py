@@ -30,6 +30,7 @@ from actors.health import report_health
 from domain.clock import Clock
 from domain.costs import ModelPrice, call_cost, worst_case_cost
 from domain.evidence import Weighed, bound_for, weigh
+from domain.exits import ExitPolicy, decide_exit
 from domain.exposure import Holding, event_refusal
 from domain.forecasting import (
     CachePolicy,
@@ -48,11 +49,13 @@ from domain.messages import (
     CommitWork,
     EndOfCycle,
     ExecuteSignal,
+    ExitPosition,
     ForecastFailed,
     ForecastMade,
     GetBankroll,
     GetLatestForecasts,
     GetScorecardInputs,
+    HeldMarket,
     InsertForecast,
     InsertLlmCall,
     ScorecardInputs,
@@ -119,9 +122,11 @@ class Analyst(BaseActor):
         *,
         llm: LlmForecasting | None = None,
         scorecard_policy: ScorecardPolicy | None = None,
+        exits: ExitPolicy | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.exits = exits  # None: positions are held to settlement
         self.directory = directory
         self.offline = offline
         self.limits = limits
@@ -132,6 +137,7 @@ class Analyst(BaseActor):
         self.pool: ThreadPoolExecutor | None = None
         self.marker: AnalyzeCandidates | None = None
         self.cycle_holdings: list[Holding] = []  # signals sent this cycle (per-event risk)
+        self.holding: dict[str, HeldMarket] = {}  # positions valued this cycle, by ticker
         self.pending = 0
         self.held_estimate = ZERO
         self.day: datetime | None = None
@@ -172,34 +178,46 @@ class Analyst(BaseActor):
     def _on_candidates(self, command: AnalyzeCandidates) -> None:
         self._start_cycle(command)
         now = self.clock.now()
+        cycle = command.stats.cycle
+        # Positions held first: within the budgets, getting out comes before getting in.
+        for held in command.held if self.exits is not None else ():
+            self.holding[held.position.ticker] = held
+            self._analyse(held.candidate, now, cycle)
         for candidate in command.candidates:
-            inputs = inputs_of(candidate)
-            ticker = candidate.market.ticker
-            previous = self.history[ticker][-1] if self.history[ticker] else None
-            if (
-                self.llm is not None
-                and previous is not None
-                and is_fresh(
-                    previous,
-                    inputs,
-                    now,
-                    self.llm.cache,
-                    self.llm.provider.model,
-                    self.llm.prompt_version,
-                )
-            ):
-                self.counts["cache_hits"] += 1
-                weighed = self._weigh(candidate, previous)
-                self._size(candidate, previous, weighed, command.stats.cycle)
-            elif self.llm is None:
-                forecast = self.offline.forecast(candidate, now)
-                if forecast is None:
-                    self.skipped["NO_FORECAST"] += 1
-                    continue
-                self._decide(candidate, forecast.replace(cycle=command.stats.cycle, inputs=inputs))
-            else:
-                self._submit(candidate, now, command.stats.cycle)
+            self._analyse(candidate, now, cycle)
         self._finish_if_done()
+
+    def _analyse(self, candidate: Candidate, now: datetime, cycle: int) -> None:
+        """A forecast for `candidate`: the cached one while its inputs barely moved (same
+        prices within the threshold, same rules text, within the window), else a new one."""
+        inputs = inputs_of(candidate)
+        ticker = candidate.market.ticker
+        previous = self.history[ticker][-1] if self.history[ticker] else None
+        if (
+            self.llm is not None
+            and previous is not None
+            and is_fresh(
+                previous,
+                inputs,
+                now,
+                self.llm.cache,
+                self.llm.provider.model,
+                self.llm.prompt_version,
+            )
+        ):
+            self.counts["cache_hits"] += 1
+            self._act(candidate, previous, self._weigh(candidate, previous), cycle)
+        elif self.llm is None:
+            forecast = self.offline.forecast(candidate, now)
+            if forecast is None:
+                if ticker in self.holding:
+                    self._judge_exit(candidate, None, None, cycle)
+                else:
+                    self.skipped["NO_FORECAST"] += 1
+                return
+            self._decide(candidate, forecast.replace(cycle=cycle, inputs=inputs))
+        else:
+            self._submit(candidate, now, cycle)
 
     def _start_cycle(self, command: AnalyzeCandidates) -> None:
         if self.marker is not None:
@@ -208,6 +226,7 @@ class Analyst(BaseActor):
         self.marker = command
         self.spent_cycle = ZERO
         self.cycle_holdings = []
+        self.holding = {}
         self.counts.clear()
         self.skipped.clear()
         snapshot: BankrollSnapshot = ask(self.directory.get("bankroll"), GetBankroll())
@@ -242,6 +261,7 @@ class Analyst(BaseActor):
         ticker = candidate.market.ticker
         if self.llm_disabled:
             self.skipped["LLM_DISABLED"] += 1
+            self._no_new_forecast(candidate, cycle)
             return
         system, user = build_prompt(candidate, now, tuple(self.history[ticker]))
         # An invalid answer is asked once more, and every ask may reach the provider as many
@@ -252,9 +272,11 @@ class Analyst(BaseActor):
         )
         if self.spent_cycle + self.held_estimate + estimate > self.llm.cycle_budget:
             self.skipped["BUDGET_CYCLE"] += 1
+            self._no_new_forecast(candidate, cycle)
             return
         if self.spent_today + self.held_estimate + estimate > self.llm.daily_budget:
             self.skipped["BUDGET_DAILY"] += 1
+            self._no_new_forecast(candidate, cycle)
             return
         assert self.pool is not None
         self.held_estimate += estimate
@@ -278,10 +300,23 @@ class Analyst(BaseActor):
         self._decide(result.candidate, result.forecast)
         self._finish_if_done()
 
+    def _no_new_forecast(self, candidate: Candidate, cycle: int) -> None:
+        """No new forecast for a position held (a budget, the LLM off or failing): it is
+        valued on its last forecast, whatever its age (the best view the bot has), or held."""
+        ticker = candidate.market.ticker
+        if ticker not in self.holding:
+            return
+        previous = self.history[ticker][-1] if self.history[ticker] else None
+        weighed = None if previous is None else self._weigh(candidate, previous)
+        self._judge_exit(candidate, previous, weighed, cycle)
+
     @handles(ForecastFailed)
     def _on_failed(self, result: ForecastFailed) -> None:
         self._settle_estimate(result.spent, result.estimate)
         self.skipped[result.reason] += 1
+        held = self.holding.get(result.ticker)
+        if held is not None and self.marker is not None:
+            self._no_new_forecast(held.candidate, self.marker.stats.cycle)
         variable = self._env_prefix()
         if result.reason == "LLM_CONNECTION" and not self.warned_unreachable:
             self.warned_unreachable = True
@@ -321,7 +356,49 @@ class Analyst(BaseActor):
         weighed = self._weigh(candidate, forecast)
         if isinstance(weighed, NoTrade):
             forecast = forecast.replace(refusal=f"{weighed.reason}: {weighed.detail}")
-        self._size(candidate, self._store(forecast), weighed, forecast.cycle)
+        self._act(candidate, self._store(forecast), weighed, forecast.cycle)
+
+    def _act(
+        self, candidate: Candidate, forecast: Forecast, weighed: Weighed | NoTrade, cycle: int
+    ) -> None:
+        """A position held is judged for an exit; any other market is sized for an entry."""
+        if candidate.market.ticker in self.holding:
+            self._judge_exit(candidate, forecast, weighed, cycle)
+        else:
+            self._size(candidate, forecast, weighed, cycle)
+
+    def _judge_exit(
+        self,
+        candidate: Candidate,
+        forecast: Forecast | None,
+        weighed: Weighed | NoTrade | None,
+        cycle: int,
+    ) -> None:
+        """Value a position held against the fair value (the view weighed as an entry's is;
+        none if the forecast is missing or refused) and tell the Executor to sell it if an
+        exit calls for it (domain.exits)."""
+        assert self.exits is not None
+        position = self.holding[candidate.market.ticker].position
+        fair = weighed.view if isinstance(weighed, Weighed) else None
+        decision = decide_exit(
+            position,
+            candidate.book,
+            fair,
+            candidate.fees,
+            self.exits,
+            self.clock.now(),
+            candidate.market.close_time,
+        )
+        self.counts["held_valued"] += 1
+        if decision is None:
+            return
+        forecast_id = None if forecast is None else forecast.id
+        order = ExitPosition(cycle=cycle, decision=decision, forecast_id=forecast_id)
+        try:
+            executor = self.directory.get("executor")
+            executor.tell(order.caused(self.marker) if self.marker is not None else order)
+        except (ActorUnavailable, pykka.ActorDeadError):
+            self.skipped["EXECUTOR_UNAVAILABLE"] += 1
 
     def _weigh(self, candidate: Candidate, forecast: Forecast) -> Weighed | NoTrade:
         """The forecast as evidence against the market's price (domain.evidence): the view to

@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -28,11 +28,13 @@ from actors.outcomes import book_refusal
 from actors.resting import Resting, RestingOrders, reprice
 from actors.trading_guard import auth_halt
 from domain.clock import Clock
-from domain.closing import sale_order
+from domain.closing import sale_at, sale_order
 from domain.errors import ExecutionAlreadyFinal
 from domain.execution import OrderOutcome, describe_trade, resolve_order
+from domain.exits import ExitDecision, exits_stopped_by
 from domain.messages import (
     BalanceChanged,
+    BankrollSnapshot,
     BookOrder,
     CancelResting,
     ClaimMarket,
@@ -40,11 +42,15 @@ from domain.messages import (
     CommitWork,
     EndOfCycle,
     ExecuteSignal,
+    ExitPosition,
     FundsRefused,
+    GetBankroll,
     GetBook,
     GetExecutions,
+    GetRecentExits,
     HoldingsSold,
     InsertExecution,
+    Message,
     OrderBooked,
     OrderResting,
     ReleaseClaim,
@@ -71,6 +77,13 @@ def client_order_id(signal_message: ExecuteSignal) -> str:
     return str(uuid.uuid5(ORDER_ID_NAMESPACE, key))
 
 
+def exit_order_id(message: ExitPosition) -> str:
+    """Deterministic per exit message: a re-processed exit cannot sell twice."""
+    return str(
+        uuid.uuid5(ORDER_ID_NAMESPACE, f"exit:{message.message_id}:{message.decision.ticker}")
+    )
+
+
 def sale_order_id(request_id: int, ticker: str) -> str:
     """Deterministic per operator request and market: a request applied twice cannot sell twice
     (the second finds the first's intent in flight, or the venue answers 409)."""
@@ -89,12 +102,15 @@ class Executor(BaseActor):
         shutting_down: threading.Event,
         book: str = "",
         execution: ExecutionSettings | None = None,
+        reentry_cooldown: timedelta = timedelta(0),
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.execution = execution or ExecutionSettings()
         self.resting = RestingOrders(client, self.execution, self.log, self._book)
         self.signals: dict[str, ExecuteSignal] = {}  # a maker order's signal, until it rests
+        self.reentry_cooldown = reentry_cooldown  # no entry this soon after an exit
+        self.exited: dict[str, datetime] = {}  # ticker -> when the bot last sold it by an exit
         self.book = book  # the flag naming this bot's book, for the AUTH_FAILED hint
         self.directory = directory
         self.client = client
@@ -107,10 +123,15 @@ class Executor(BaseActor):
         self.cycle_notional = ZERO
         self.counts: Counter[str] = Counter()
         self.refused: Counter[str] = Counter()
+        self.exits: Counter[str] = Counter()  # exit orders sent this cycle, by reason
 
     def started(self) -> None:
         """Resting orders recorded in the book (this actor restarted, or the bot did and the
-        Reconciler has not cancelled them yet) are aged and cancelled, never re-priced."""
+        Reconciler has not cancelled them yet) are aged and cancelled, never re-priced. The
+        exits within the re-entry cooldown are read from the book: a restart forgets none."""
+        if self.reentry_cooldown > timedelta(0):
+            since = self.clock.now() - self.reentry_cooldown
+            self.exited = dict(ask(self.directory.get("storage"), GetRecentExits(since=since)))
         resting = (ExecutionStatus.RESTING,)
         try:
             recorded = ask(self.directory.get("storage"), GetExecutions(statuses=resting))
@@ -167,6 +188,9 @@ class Executor(BaseActor):
             return self._refuse(signal.ticker, DenyReason.SHUTTING_DOWN)
         if not self.active:
             return self._refuse(signal.ticker, DenyReason.TRADING_HALTED)
+        exited = self.exited.get(signal.ticker)
+        if exited is not None and self.clock.now() - exited < self.reentry_cooldown:
+            return self._refuse(signal.ticker, DenyReason.EXIT_COOLDOWN, f"sold {exited:%H:%M}Z")
         if self.cycle_orders >= self.risk.max_orders_per_cycle:
             return self._refuse(signal.ticker, DenyReason.CYCLE_ORDER_CAP)
         if self.cycle_notional + signal.cost > self.risk.max_notional_per_cycle:
@@ -489,13 +513,79 @@ class Executor(BaseActor):
         cancelled = self.resting.cancel(ticker, "close")
         if ticker in self.resting.orders:
             return cancelled  # still resting: nothing sold, the claim is its
-        coid = sale_order_id(command.request_id, ticker)
+        return self._sell_position(
+            ticker,
+            sale_order_id(command.request_id, ticker),
+            f"operator-request-{command.request_id}",
+            command,
+        )
+
+    @handles(ExitPosition)
+    def _on_exit(self, message: ExitPosition) -> None:
+        """Sell a position an exit calls for (domain.exits) through the flow `close` takes.
+
+        Exits go on under a pause and the kill switch (each stops new risk; a sale only takes
+        risk off), not under a halt that says the book may be wrong, nor before the first
+        reconciliation of a start or restart (domain.exits.EXITS_CONTINUE_UNDER)."""
+        decision = message.decision
+        if self.shutting_down.is_set():
+            return self._refuse(decision.ticker, DenyReason.SHUTTING_DOWN, "exit not sent")
+        stopped = self._exits_stopped()
+        if stopped:
+            return self._refuse(decision.ticker, DenyReason.TRADING_HALTED, f"exit: {stopped}")
+        self.log.info(
+            "{} exit {}: {}; selling {} {} at the bid {} or better",
+            decision.ticker,
+            decision.reason,
+            decision.detail,
+            f"{decision.count:f}",
+            decision.side,
+            decision.bid,
+        )
+        self.exited[decision.ticker] = self.clock.now()
+        self.exits[str(decision.reason)] += 1
+        outcome = self._sell_position(
+            decision.ticker,
+            exit_order_id(message),
+            message.correlation_id,
+            message,
+            decision,
+            forecast_id=message.forecast_id,
+        )
+        self.log.info("{} exit {}: {}", decision.ticker, decision.reason, outcome)
+        return None
+
+    def _exits_stopped(self) -> str:
+        """Why exits cannot be sent now ("" if they can). Bankroll owns the halts."""
+        if not self.active:
+            return "trading is not open (no reconciliation has passed since the start)"
+        try:
+            snapshot: BankrollSnapshot = ask(self.directory.get("bankroll"), GetBankroll())
+        except UNAVAILABLE as exc:
+            return f"the halts cannot be read ({exc!r})"
+        stopped = exits_stopped_by(h.code for h in snapshot.halts)
+        return f"halted by {', '.join(stopped)}" if stopped else ""
+
+    def _sell_position(
+        self,
+        ticker: str,
+        coid: str,
+        correlation_id: str,
+        cause: Message,
+        decision: ExitDecision | None = None,
+        forecast_id: int | None = None,
+    ) -> str:
+        """Claim the market for a sale, record the order, send it, book it from its fills.
+
+        The count is what the book holds when the claim is granted, never more. An operator's
+        sale (no `decision`) goes at the best bid of the moment; an exit at the bid it was
+        decided on or better, so a bid that fell meanwhile sells nothing below it."""
         positions = self.directory.get("positions")
         try:
             claim = ask(
                 positions,
                 ClaimMarket(ticker=ticker, client_order_id=coid, cost=ZERO, closing=True).caused(
-                    command
+                    cause
                 ),
             )
         except UNAVAILABLE as exc:
@@ -507,8 +597,15 @@ class Executor(BaseActor):
         held = claim.held
         assert held is not None
         release = ReleaseClaim(ticker=ticker, client_order_id=coid)
+        if decision is not None and decision.side is not held.side:
+            positions.tell(release)
+            return f"{ticker}: the book now holds {held.side}, not {decision.side}: nothing sent"
         try:
-            order = sale_order(held, self.client.get_orderbook(ticker))
+            order = (
+                sale_order(held, self.client.get_orderbook(ticker))
+                if decision is None
+                else sale_at(held, decision.bid)
+            )
         except KalshiError as exc:
             positions.tell(release)
             return f"{ticker}: the order book could not be read ({exc}), nothing sent"
@@ -518,7 +615,7 @@ class Executor(BaseActor):
         now = self.clock.now()
         intent = Execution(
             client_order_id=coid,
-            correlation_id=f"operator-request-{command.request_id}",
+            correlation_id=correlation_id,
             ticker=ticker,
             side=order.buy_side,
             limit_price=order.limit_price,
@@ -528,6 +625,8 @@ class Executor(BaseActor):
             created_at=now,
             updated_at=now,
             reduce_only=True,
+            exit_reason=None if decision is None else decision.reason,
+            forecast_id=forecast_id,
         )
         try:
             record = CommitWork(writes=(InsertExecution(execution=intent),))
@@ -545,6 +644,7 @@ class Executor(BaseActor):
             self._manage_resting()
         stats = marker.stats.plus(
             refused=dict(self.refused),
+            exits=dict(self.exits),
             **{
                 name: self.counts[name]
                 for name in (
@@ -558,4 +658,5 @@ class Executor(BaseActor):
         )
         self.counts.clear()
         self.refused.clear()
+        self.exits.clear()
         self.directory.get("reconciler").tell(EndOfCycle(stats=stats).caused(marker))

@@ -36,6 +36,7 @@ from domain.messages import (
     CommitWork,
     CycleStats,
     GetBook,
+    HeldMarket,
     InsertSnapshots,
     RunCycle,
     Write,
@@ -89,6 +90,7 @@ class Scanner(BaseActor):
         recorded_settings: str | None = None,
         keep_recordings: timedelta | None = None,
         max_quarantined_share: Decimal = DEFAULT_MAX_QUARANTINED_SHARE,
+        value_held: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -103,15 +105,18 @@ class Scanner(BaseActor):
         self.recorded_settings = recorded_settings  # kept with every recorded cycle
         self.keep_recordings = keep_recordings
         self.max_quarantined_share = max_quarantined_share
+        self.value_held = value_held  # exits: put every position held forward to be valued
 
     @handles(RunCycle)
     def _on_run_cycle(self, command: RunCycle) -> None:
-        stats, candidates = self._scan(command.stats)
+        stats, candidates, held = self._scan(command.stats)
         self.directory.get("analyst").tell(
-            AnalyzeCandidates(stats=stats, candidates=candidates).caused(command)
+            AnalyzeCandidates(stats=stats, candidates=candidates, held=held).caused(command)
         )
 
-    def _scan(self, stats: CycleStats) -> tuple[CycleStats, tuple[Candidate, ...]]:
+    def _scan(
+        self, stats: CycleStats
+    ) -> tuple[CycleStats, tuple[Candidate, ...], tuple[HeldMarket, ...]]:
         now = self.clock.now()
         try:
             # A5.2: no combo (multivariate) markets; any the venue returns anyway are screened.
@@ -120,7 +125,7 @@ class Scanner(BaseActor):
             self.log.warning("market scan failed: {}", exc)
             found = check(Part.SCANNER, stats.cycle, now, listing_problem(0, str(exc)))
             stats = stats.plus(unhealthy=report_health(self.directory, self.log, found))
-            return stats.plus(errors=(f"scan: {exc}",)), ()
+            return stats.plus(errors=(f"scan: {exc}",)), (), ()
         markets = listing.markets
         problem = quarantine_problem(
             listing.served, listing.quarantined, self.max_quarantined_share
@@ -160,8 +165,9 @@ class Scanner(BaseActor):
                 continue
             self.last_analyzed[market.ticker] = now
             candidates.append(candidate)
+        valued = self._held(markets, book, on_event, quotes)
         if self.record:
-            self._record(now, stats.cycle, markets, held, candidates, quotes)
+            self._record(now, stats.cycle, markets, held, candidates, quotes, valued)
         self.log.info(
             "scanned {} markets: {} candidates ({} linked to Polymarket)",
             len(markets),
@@ -171,7 +177,37 @@ class Scanner(BaseActor):
         stats = stats.plus(
             markets_scanned=len(markets), candidates=len(candidates), skipped=dict(skipped)
         )
-        return stats, tuple(candidates)
+        return stats, tuple(candidates), valued
+
+    def _held(
+        self,
+        markets: tuple[Market, ...],
+        book: BookSnapshot,
+        on_event: Mapping[str, tuple[Holding, ...]],
+        quotes: Mapping[str, Quote],
+    ) -> tuple[HeldMarket, ...]:
+        """Each position held in an open market, with its book and fees, to be valued for an
+        exit. One with an order in flight is left alone (its claim says so), as is one whose
+        market, fees or book cannot be read this cycle."""
+        if not self.value_held:
+            return ()
+        listed = {m.ticker: m for m in markets}
+        held = []
+        for position in book.positions:
+            market = listed.get(position.ticker)
+            if market is None or position.ticker in book.claimed:
+                continue
+            fees = self._fees(market)
+            candidate = (
+                None
+                if fees is None
+                else self._candidate(
+                    market, fees, quotes.get(market.ticker), on_event.get(market.event_ticker, ())
+                )
+            )
+            if candidate is not None:
+                held.append(HeldMarket(position=position, candidate=candidate))
+        return tuple(held)
 
     def _polymarket_quotes(
         self, markets: tuple[Market, ...], stats: CycleStats, now: datetime, health: list[Write]
@@ -254,28 +290,30 @@ class Scanner(BaseActor):
         held: frozenset[str],
         candidates: list[Candidate],
         quotes: Mapping[str, Quote],
+        valued: tuple[HeldMarket, ...],
     ) -> None:
         """The recorder: what this cycle analysed and held (not every market scanned), and
         the recordings past their keep, in one transaction (Storage is the only writer)."""
-        recorded = tuple(
-            RecordedCandidate(
+
+        def recorded(c: Candidate) -> RecordedCandidate:
+            return RecordedCandidate(
                 market=c.market,
                 book=c.book,
                 polymarket=quotes[c.market.ticker][0] if c.market.ticker in quotes else None,
                 fees=RecordedFees.of(c.fees),
             )
-            for c in candidates
-        )
+
         held_markets = tuple(m for m in markets if m.ticker in held)
-        analysed = {c.market.ticker for c in candidates}
+        analysed = {c.market.ticker for c in candidates} | {v.position.ticker for v in valued}
         writes: list[Write] = [
             RecordScan(
                 ts=now,
                 cycle=cycle,
-                candidates=recorded,
+                candidates=tuple(recorded(c) for c in candidates),
                 held=held_markets,
                 held_books=self._held_books(m for m in held_markets if m.ticker not in analysed),
                 settings=self.recorded_settings,
+                held_inputs=tuple(recorded(v.candidate) for v in valued),
             )
         ]
         if self.keep_recordings is not None:

@@ -7,6 +7,7 @@ fresh engine and no ORM object ever crosses a thread.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from domain.messages import (
     GetPendingCommands,
     GetPositions,
     GetPositionStats,
+    GetRecentExits,
     GetScorecardInputs,
     GetSyncState,
     GetTickersWithFills,
@@ -290,6 +292,11 @@ class Storage(BaseActor):
     def _on_executions(self, query: GetExecutions) -> tuple[Execution, ...]:
         with self.db.read() as repo:
             return tuple(repo.executions_with_status(*query.statuses))
+
+    @handles(GetRecentExits)
+    def _on_recent_exits(self, query: GetRecentExits) -> tuple[tuple[str, datetime], ...]:
+        with self.db.read() as repo:
+            return tuple(repo.recent_exits(query.since))
 
     @handles(GetBookedFills)
     def _on_booked_fills(self, query: GetBookedFills) -> frozenset[str]:

@@ -38,8 +38,11 @@ def best_bid(book: OrderBook, side: Side) -> Decimal | None:
 def sale_order(position: Position, book: OrderBook) -> SaleOrder | None:
     """The order that sells all of `position` at the best bid of its side; None with no bid."""
     bid = best_bid(book, position.side)
-    if bid is None:
-        return None
+    return None if bid is None else sale_at(position, bid)
+
+
+def sale_at(position: Position, bid: Decimal) -> SaleOrder:
+    """The order that sells all of `position` at `bid` or better."""
     return SaleOrder(
         ticker=position.ticker,
         held_side=position.side,

@@ -20,24 +20,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
-from enum import StrEnum
 
 from domain.base import Frozen
 from domain.closing import best_bid
 from domain.fees import FeeSchedule
 from domain.halts import KILL_SWITCH_CODES, HaltCode
-from domain.models import OrderBook, Position, Side
+from domain.models import ExitReason, OrderBook, Position, Side
 from domain.money import ONE, ZERO
 
 PLACES = Decimal("0.000001")
-
-
-class ExitReason(StrEnum):
-    """Why a position was sold by the bot (an operator's `close` has none)."""
-
-    TAKE_PROFIT = "TAKE_PROFIT"
-    VIEW_CHANGED = "VIEW_CHANGED"
-    TIME_BEFORE_CLOSE = "TIME_BEFORE_CLOSE"
 
 
 # Halts under which exits go on: each stops new risk, and selling only takes risk off. A halt

@@ -5,6 +5,7 @@ The LLM's answer is structured JSON validated here; the bot never trades on an u
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -108,7 +109,13 @@ def inputs_of(candidate: Candidate) -> ForecastInputs:
         yes_ask=book.best_yes_ask,
         polymarket_price=candidate.polymarket_price,
         close_time=candidate.market.close_time,
+        rules_digest=rules_digest(candidate.market.rules),
     )
+
+
+def rules_digest(rules: str) -> str | None:
+    """A short fingerprint of a market's rules text (None: it has none)."""
+    return hashlib.sha256(rules.encode()).hexdigest()[:16] if rules else None
 
 
 class CachePolicy(Frozen):
@@ -130,13 +137,15 @@ def is_fresh(
     model: str,
     prompt_version: str,
 ) -> bool:
-    """Reuse `previous` if the same model and prompt made it within the window and no input
-    moved by more than the threshold."""
+    """Reuse `previous` if the same model and prompt made it within the window, on the same
+    rules text (when both say), and no price moved by more than the threshold."""
     if previous.model != model or previous.prompt_version != prompt_version:
         return False
     if now - previous.made_at > policy.window:
         return False
     limit, before = policy.max_move, previous.inputs
+    if before.rules_digest and inputs.rules_digest and before.rules_digest != inputs.rules_digest:
+        return False
     return not (
         _moved(before.yes_bid, inputs.yes_bid, limit)
         or _moved(before.yes_ask, inputs.yes_ask, limit)

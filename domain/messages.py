@@ -16,6 +16,7 @@ from pydantic import AwareDatetime, Field
 from domain.base import Frozen
 from domain.cash import BookCash, CashCheck
 from domain.execution import OrderOutcome
+from domain.exits import ExitDecision
 from domain.exposure import Holding
 from domain.fees import FeeSchedule
 from domain.fold import Adoption
@@ -317,6 +318,12 @@ class GetPositions(Message):
 
 class GetExecutions(Message):
     statuses: tuple[ExecutionStatus, ...] = ()  # empty: all
+
+
+class GetRecentExits(Message):
+    """Tickers the bot sold by an exit since `since`, with the time of the latest (cooldown)."""
+
+    since: AwareDatetime
 
 
 class GetLatestForecasts(Message):
@@ -660,6 +667,13 @@ class Candidate(Frozen):
     event_holdings: tuple[Holding, ...] = ()  # positions and orders already on its event
 
 
+class HeldMarket(Frozen):
+    """A position held, with its market as a candidate's: valued every cycle for an exit."""
+
+    position: Position
+    candidate: Candidate
+
+
 class CycleStats(Frozen):
     """What one cycle did; each stage adds its part as the end-of-cycle marker passes."""
 
@@ -678,6 +692,7 @@ class CycleStats(Frozen):
     orders_ambiguous: int = 0
     skipped: tuple[tuple[str, int], ...] = ()  # analysis decisions: reason -> count
     refused: tuple[tuple[str, int], ...] = ()  # guard and venue refusals: reason -> count
+    exits: tuple[tuple[str, int], ...] = ()  # exit orders sent: reason (domain.exits) -> count
     settled: int = 0
     recovered: int = 0
     resolved_in_flight: int = 0
@@ -692,7 +707,7 @@ class CycleStats(Frozen):
         changes: dict[str, Any] = {}
         for name, value in counts.items():
             current = getattr(self, name)
-            if name in {"skipped", "refused"}:
+            if name in {"skipped", "refused", "exits"}:
                 merged = dict(current)
                 for reason, n in dict(value).items():
                     merged[reason] = merged.get(reason, 0) + n
@@ -709,12 +724,21 @@ class RunCycle(Message):
 class AnalyzeCandidates(Message):
     stats: CycleStats
     candidates: tuple[Candidate, ...]
+    held: tuple[HeldMarket, ...] = ()  # positions to value for an exit (exits enabled)
 
 
 class ExecuteSignal(Message):
     cycle: int
     signal: TradeSignal
     forecast: Forecast
+
+
+class ExitPosition(Message):
+    """Sell a held position for `decision.reason`, reduce-only at `decision.bid` or better."""
+
+    cycle: int
+    decision: ExitDecision
+    forecast_id: int | None = None  # the forecast that valued it (none for a time exit)
 
 
 class EndOfCycle(Message):

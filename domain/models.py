@@ -194,6 +194,7 @@ class ForecastInputs(Frozen):
     yes_ask: Decimal | None = None
     polymarket_price: Decimal | None = None
     close_time: AwareDatetime | None = None
+    rules_digest: str | None = None  # of the market's rules text: new rules, a new forecast
 
 
 class Forecast(Frozen):
@@ -418,6 +419,14 @@ class LedgerEntry(Frozen):
     detail: str | None = None  # e.g. what an API cost bought: market, cycle, model
 
 
+class ExitReason(StrEnum):
+    """Why the bot sold a position before settlement (domain.exits); `close` has none."""
+
+    TAKE_PROFIT = "TAKE_PROFIT"
+    VIEW_CHANGED = "VIEW_CHANGED"
+    TIME_BEFORE_CLOSE = "TIME_BEFORE_CLOSE"
+
+
 class ExecutionStatus(StrEnum):
     """An order attempt's life. `intent` is written before anything is sent."""
 
@@ -462,6 +471,8 @@ class Execution(Frozen):
     # fills, is cancelled, or the venue expires it at `expires_at`.
     post_only: bool = False
     expires_at: AwareDatetime | None = None
+    # A sale the bot made by itself, and why (domain.exits); None for `close` and for entries.
+    exit_reason: ExitReason | None = None
     # The signal an entry was sized from (domain.sizing), rounded to six places for the record.
     edge: Decimal | None = None
     full_kelly: Decimal | None = None

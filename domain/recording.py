@@ -76,6 +76,9 @@ class RecordScan(Frozen):
     candidates: tuple[RecordedCandidate, ...]
     held: tuple[Market, ...] = ()
     held_books: tuple[OrderBook, ...] = ()
+    # The held markets valued for an exit (domain.exits): each with the book, the Polymarket
+    # quote and the fees it was valued on, so a replay values it alike.
+    held_inputs: tuple[RecordedCandidate, ...] = ()
     settings: str | None = (
         None  # the run's trading settings, JSON (infra.settings.trading_settings)
     )

@@ -29,3 +29,4 @@ class DenyReason(StrEnum):
     TRADING_HALTED = "STATE_HALTED"
     SHUTTING_DOWN = "STATE_SHUTTING_DOWN"
     MARKET_CLOSED = "MARKET_CLOSED"
+    EXIT_COOLDOWN = "GUARD_EXIT_COOLDOWN"  # sold by an exit within the re-entry cooldown

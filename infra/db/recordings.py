@@ -55,7 +55,16 @@ class RecordedScan(Frozen):
     candidates: tuple[RecordedCandidate, ...] = ()
     held: tuple[Market, ...] = ()
     held_books: tuple[OrderBook, ...] = ()  # none in a recording made before they were kept
+    held_inputs: tuple[RecordedCandidate, ...] = ()  # held markets valued for an exit
     settings: str | None = None  # the run's trading settings; none before they were kept
+
+
+def _polymarket_of(candidate: RecordedCandidate | None) -> PolymarketMarket | None:
+    return None if candidate is None else candidate.polymarket
+
+
+def _fees_of(candidate: RecordedCandidate | None) -> RecordedFees | None:
+    return None if candidate is None else candidate.fees
 
 
 class Recordings(Repository):
@@ -98,6 +107,8 @@ class Recordings(Repository):
             for c in scan.candidates
         ]
         held_books = {b.ticker: b for b in scan.held_books}
+        valued = {c.market.ticker: c for c in scan.held_inputs}
+        held_books.update((ticker, c.book) for ticker, c in valued.items())
         rows += [
             {
                 "scan_id": scan_id,
@@ -105,8 +116,8 @@ class Recordings(Repository):
                 "role": "held",
                 "market_hash": self._blob("market", m),
                 "book_hash": self._blob("book", held_books.get(m.ticker)),
-                "polymarket_hash": None,
-                "fees_hash": None,
+                "polymarket_hash": self._blob("polymarket", _polymarket_of(valued.get(m.ticker))),
+                "fees_hash": self._blob("fees", _fees_of(valued.get(m.ticker))),
             }
             for m in scan.held
         ]
@@ -262,6 +273,18 @@ class Recordings(Repository):
                     _load(OrderBook, bodies, row["book_hash"], _market_row(row))
                     for row in held[scan["id"]]
                     if row["book_hash"] is not None
+                ),
+                held_inputs=tuple(
+                    RecordedCandidate(
+                        market=_load(Market, bodies, row["market_hash"], _market_row(row)),
+                        book=_load(OrderBook, bodies, row["book_hash"], _market_row(row)),
+                        polymarket=_load(
+                            PolymarketMarket, bodies, row["polymarket_hash"], _market_row(row)
+                        ),
+                        fees=_load(RecordedFees, bodies, row["fees_hash"], _market_row(row)),
+                    )
+                    for row in held[scan["id"]]
+                    if row["book_hash"] is not None and row["fees_hash"] is not None
                 ),
                 settings=None if scan["settings_hash"] is None else bodies[scan["settings_hash"]],
             )

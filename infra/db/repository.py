@@ -635,6 +635,16 @@ class Repository:
         )
         return _to_domain(Execution, row)
 
+    def recent_exits(self, since: datetime) -> list[tuple[str, datetime]]:
+        """Each market the bot sold by an exit since `since`, with the latest such sale."""
+        statement = select(ExecutionRow.ticker, ExecutionRow.created_at).where(
+            ExecutionRow.exit_reason.is_not(None), ExecutionRow.created_at >= since
+        )
+        latest: dict[str, datetime] = {}
+        for row in self._all(statement):
+            latest[row["ticker"]] = max(row["created_at"], latest.get(row["ticker"], since))
+        return sorted(latest.items())
+
     def executions_with_status(self, *statuses: ExecutionStatus) -> list[Execution]:
         """Executions in any of `statuses`; all of them when none is given."""
         statement = select(*_columns(ExecutionRow)).order_by(ExecutionRow.id)

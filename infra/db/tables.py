@@ -171,6 +171,7 @@ class ExecutionRow(Base):
     caps: Mapped[str | None]
     post_only: Mapped[bool] = mapped_column(server_default=false())  # a maker order, resting
     expires_at: Mapped[datetime | None]  # when the venue cancels a resting order
+    exit_reason: Mapped[str | None]  # a sale the bot made by itself, and why (domain.exits)
 
 
 class PositionRow(Base):
@@ -417,6 +418,7 @@ class ForecastRow(Base):
     outcome: Mapped[str | None]  # yes, no, void once the market resolves
     resolved_at: Mapped[datetime | None]
     refusal: Mapped[str | None]  # why it was not traded on, if refused (domain.evidence)
+    rules_digest: Mapped[str | None]  # of the rules text it was made on (a change: re-ask)
 
 
 class FillRow(Base):

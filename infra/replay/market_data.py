@@ -119,7 +119,7 @@ class RecordedMarketData:
         for scan in self.recording.scans:
             if scan.ts > now:
                 break
-            for c in scan.candidates:
+            for c in (*scan.candidates, *scan.held_inputs):
                 if c.market.event_ticker == event_ticker and c.fees is not None:
                     stated = c.fees.schedule()
         return stated
@@ -131,11 +131,12 @@ class RecordedMarketData:
         """Nothing to release: the recording was read whole at the start."""
 
     def polymarket(self) -> tuple[PolymarketMarket, ...]:
-        """The Polymarket markets linked in the current scan."""
+        """The Polymarket markets linked in the current scan (analysed, or held and valued)."""
         scan = self.current_scan()
         if scan is None:
             return ()
-        return tuple(c.polymarket for c in scan.candidates if c.polymarket is not None)
+        valued = (*scan.candidates, *scan.held_inputs)
+        return tuple(c.polymarket for c in valued if c.polymarket is not None)
 
 
 class RecordedGamma:

@@ -3,10 +3,10 @@
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from domain.exits import ExitPolicy, ExitReason, decide_exit, exits_stopped_by
+from domain.exits import ExitPolicy, decide_exit, exits_stopped_by
 from domain.fees import FeeSchedule
 from domain.halts import HaltCode
-from domain.models import BookLevel, OrderBook, Position, PositionStatus, Side
+from domain.models import BookLevel, ExitReason, OrderBook, Position, PositionStatus, Side
 
 D = Decimal
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)

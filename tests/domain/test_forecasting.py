@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from domain.costs import ModelPrice, call_cost, worst_case_cost
-from domain.forecasting import CachePolicy, InvalidAnswer, is_fresh, parse_answer
+from domain.forecasting import CachePolicy, InvalidAnswer, is_fresh, parse_answer, rules_digest
 from domain.models import Forecast, ForecastInputs
 
 D = Decimal
@@ -71,3 +71,16 @@ def test_call_cost_is_exact_and_rounds_up_to_the_micro() -> None:
     assert worst_case_cost(price, 3_000, 400) >= call_cost(price, 1_000, 400)
     with pytest.raises(ValueError, match="negative"):
         call_cost(price, -1, 0)
+
+
+def test_new_rules_text_makes_a_new_forecast_when_both_say_what_they_were() -> None:
+    policy = CachePolicy(window=timedelta(hours=1), max_move=D("0.03"))
+    made = forecast().replace(inputs=forecast().inputs.replace(rules_digest=rules_digest("old")))
+    same = made.inputs
+    assert is_fresh(made, same, NOW, policy, "m", "v1")
+    assert not is_fresh(
+        made, same.replace(rules_digest=rules_digest("new")), NOW, policy, "m", "v1"
+    )
+    # A forecast stored before the rules were fingerprinted is not re-asked for that alone.
+    assert is_fresh(forecast(), same, NOW, policy, "m", "v1")
+    assert rules_digest("") is None

@@ -24,7 +24,7 @@ def test_the_record_keeps_the_trading_sections_and_nothing_of_the_machine_or_its
     )
     text = trading_settings(settings)
     record = json.loads(text)
-    assert set(record) == {"risk", "exits", "scanner", "llm", "polymarket"}
+    assert set(record) == {"risk", "exits", "execution", "scanner", "llm", "polymarket"}
     assert record["llm"]["model"] == "m1"
     assert "usage_db" not in record["llm"]
     assert "gamma_url" not in record["polymarket"]
