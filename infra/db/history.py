@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select, type_coerce
+from sqlalchemy import and_, func, or_, select, type_coerce
 
 from domain.base import Frozen
 from domain.marks import mark, price_paid, side_probability, unrealized_pnl
@@ -356,24 +356,22 @@ class History(Repository):
                 .order_by(LlmCallRow.id)
             )
         ]
+        fills = select(FillRow.fill_id).where(FillRow.ticker == ticker)
         refs = {
             *(e.client_order_id for e in executions),
             *(str(p.id) for p in positions),
             *(c.call_id for c in calls),
+            *self._connection.execute(fills).scalars(),
             ticker,
         }
+        # A settlement's payout is keyed `TICKER@settled time` (its record): the keys from
+        # "TICKER@" up to "TICKERA", the character after "@", read as a range of the index.
+        settled = and_(LedgerRow.ref_id >= f"{ticker}@", LedgerRow.ref_id < f"{ticker}A")
         ledger = [
             _to_domain(LedgerEntry, row)
             for row in self._all(
                 select(*_columns(LedgerRow))
-                .where(
-                    or_(
-                        LedgerRow.ref_id.in_(refs),
-                        LedgerRow.detail.contains(ticker),
-                        # A settlement's payout is keyed `TICKER@settled time` (its record).
-                        LedgerRow.ref_id.startswith(f"{ticker}@", autoescape=True),
-                    )
-                )
+                .where(or_(LedgerRow.ref_id.in_(refs), settled))
                 .order_by(LedgerRow.id)
             )
         ]

@@ -90,7 +90,8 @@ class LedgerRow(Base):
     """The bankroll's append-only audit: one row per balance change, `balance` after it."""
 
     __tablename__ = "bankroll_history"
-    __table_args__ = (one_of("reason", LedgerReason),)
+    # By reference: `why TICKER` reads a market's rows (its orders, fills, settlements, calls).
+    __table_args__ = (one_of("reason", LedgerReason), Index(None, "ref_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ts: Mapped[datetime]
@@ -142,6 +143,7 @@ class ExecutionRow(Base):
         one_of("status", ExecutionStatus),
         Index(None, "status"),
         Index(None, "forecast_id"),  # whether a forecast was traded on (the scorecard)
+        Index(None, "ticker"),  # a market's orders (`why TICKER`)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -117,3 +117,13 @@ def test_trades_and_status_read_through_indexes(database: Database) -> None:
         return history.trades(limit=100), history.held()
 
     assert full_scans(seeded(database), shown, view=History) == []
+
+
+def test_why_reads_a_markets_ledger_rows_through_their_references(database: Database) -> None:
+    """`why TICKER`: the market's ledger rows by the index of what they reference (its
+    orders, fills, calls, settlements), never a scan of the ledger for its name."""
+
+    def why(history: History) -> object:
+        return history.chain("KX-1")
+
+    assert full_scans(seeded(database), why, view=History) == []
