@@ -118,7 +118,7 @@ class KalshiStream:
         self._down_since: datetime | None = now()  # until the first connection
         # Fills, orders and positions are pushed (set once, when first subscribed to all three).
         self.subscribed = threading.Event()
-        self.connections = 0  # handshakes that succeeded (each is followed by a resync)
+        self.connections = 0  # handshakes that succeeded (each after the first: a resync)
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._quoted = threading.Condition(self._lock)
