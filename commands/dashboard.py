@@ -8,11 +8,14 @@ It reads the book a bot is running on (or one it left) read-only, beside the bot
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import threading
 
 from rich.console import Console
 
 from commands.base import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK
+from infra.db.errors import DatabaseError
 from infra.db.reading import open_for_reading
 from infra.settings import ConfigError, Settings
 from web.server import DashboardServer
@@ -30,7 +33,10 @@ def execute(settings: Settings, options: argparse.Namespace, console: Console) -
     except ConfigError as exc:
         console.print(f"error: {exc}")
         return EXIT_CONFIG
-    open_for_reading(settings.database_path).close()  # a missing or older book: one line, exit 1
+    try:
+        open_for_reading(settings.database_path).close()
+    except DatabaseError as exc:  # served all the same: a bot may create it, or upgrade it, later
+        console.print(f"note: {exc}; the page and /healthz say so until it can be read")
     try:
         server = DashboardServer(settings)
     except OSError as exc:
@@ -41,9 +47,9 @@ def execute(settings: Settings, options: argparse.Namespace, console: Console) -
         return EXIT_FAILURE
     mode = "controls on (token set)" if settings.dashboard.token else "read-only (no token set)"
     console.print(f"dashboard of {settings.database_path} at {server.url} ({mode}); Ctrl-C stops")
-    with server:
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            console.print("dashboard stopped")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # `docker stop`, systemd
+    with server, contextlib.suppress(KeyboardInterrupt):  # Ctrl-C
+        stop.wait()
+    console.print("dashboard stopped")
     return EXIT_OK

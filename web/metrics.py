@@ -9,7 +9,7 @@ an alert, never the record (the book keeps every amount exact).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -19,6 +19,7 @@ from domain.halts import HaltCode
 from domain.health import Part
 from infra.db.history import Activity, History
 from infra.db.reading import open_for_reading
+from infra.llm_usage import spent_since_read_only
 from infra.settings import Settings
 from services.status_data import StatusData, read_current_status
 
@@ -59,6 +60,18 @@ class BookCollector(Collector):
         yield from _book(data)
         yield from _activity(activity)
         yield from _liveness(data)
+        yield from self._llm_budget()
+
+    def _llm_budget(self) -> Iterator[Metric]:
+        """Today's LLM spend (UTC, wall clock, every bot of this data directory) and the cap."""
+        today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        spent = spent_since_read_only(self.settings.llm_usage_path, today)
+        yield from _gauge(
+            "llm_spent_today_dollars", "LLM spend since midnight UTC.", spent or Decimal(0)
+        )
+        yield from _gauge(
+            "llm_daily_budget_dollars", "llm.daily_budget.", self.settings.llm.daily_budget
+        )
 
 
 def _book(data: StatusData) -> Iterator[Metric]:

@@ -1,10 +1,14 @@
-"""The dashboard's token is a secret: never printed by `config`, masked in every log line, and
-too short a token is refused before anything starts."""
+"""The dashboard's settings and command: the token is a secret (never printed by `config`,
+masked in every log line, too short a token refused before anything starts); a bad port flag and
+a port in use are one line each."""
 
 from __future__ import annotations
 
+import socket
+
 from tests.in_process import run_main_in_process
 from tests.process_helpers import child_env
+from tests.shared_book import TradedBook
 from tests.web.dashboard_helpers import TOKEN
 
 
@@ -29,3 +33,16 @@ def test_a_bad_port_flag_is_a_configuration_error(tmp_path: object) -> None:
     refused = run_main_in_process("dashboard", "--port", "70000", "--db", f"{tmp_path}/x.db")
     assert refused.returncode == 2
     assert "port" in refused.stdout + refused.stderr
+
+
+def test_a_port_in_use_is_one_line_and_exit_1(traded_book: TradedBook) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        refused = run_main_in_process(
+            "dashboard", "--port", str(port), "--db", str(traded_book.path)
+        )
+    assert refused.returncode == 1
+    assert f"dashboard: cannot listen on 127.0.0.1:{port}" in refused.stdout
+    assert "--port" in refused.stdout

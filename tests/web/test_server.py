@@ -108,6 +108,7 @@ def test_metrics_are_the_books_figures(traded_book: TradedBook) -> None:
     assert samples[("pmt_cycle_duration_seconds", ())] >= 0
     assert samples[("pmt_part_healthy", (("part", "scanner"),))] == 1
     assert ("pmt_reconcile_failures_total", ()) in samples
+    assert samples[("pmt_llm_daily_budget_dollars", ())] == 10
 
 
 def test_healthz_is_503_with_no_bot_running_and_200_while_one_runs_and_cycles(
