@@ -109,9 +109,13 @@ def render_run(
     console.print(f"Totals: {totals}")
     refused: Counter[str] = Counter()
     skipped: Counter[str] = Counter()
+    exits: Counter[str] = Counter()
     for stats in cycles:
         refused.update(dict(stats.refused))
         skipped.update(dict(stats.skipped))
+        exits.update(dict(stats.exits))
+    if exits:  # sales the bot made by itself (domain.exits)
+        console.print("Exits sent: " + ", ".join(f"{r} x{n}" for r, n in exits.most_common()))
     if refused:
         console.print("Orders refused: " + ", ".join(f"{r} x{n}" for r, n in refused.most_common()))
     screened = [(r, n) for r, n in skipped.most_common() if r.startswith("FILTER_")]

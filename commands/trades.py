@@ -51,6 +51,7 @@ FIELDS = (
     "closed_at",
     "payout",
     "exit",
+    "exit_reasons",
     "mark",
     "mark_seen_at",
     "mark_stale",
@@ -85,6 +86,8 @@ def record(trade: Trade) -> dict[str, Any]:
         "closed_at": None if p.closed_at is None else when(p.closed_at),
         "payout": exact(p.payout),
         "exit": trade.exit_note or None,
+        # Why the bot sold out of it by itself (domain.exits), in order; null: it did not.
+        "exit_reasons": ",".join(trade.exits) or None,
         "mark": exact(trade.mark),
         "mark_seen_at": None if trade.snapshot is None else when(trade.snapshot.ts),
         "mark_stale": trade.mark_stale,
@@ -176,6 +179,8 @@ def render(trades: list[Trade], console: Console, total: int) -> None:
     for t in trades:
         p = t.position
         sold = _parts_text(t)
+        if t.exits:
+            sold = f"{'/'.join(t.exits)}: {sold}"
         if p.payout is not None:
             exit_text = f"{sold or 'closed'}, {minute(p.closed_at)}"
         else:

@@ -150,9 +150,11 @@ def _sent(e: Execution) -> str:
     problem = f"; {e.error_code} {e.error_message or ''}" if e.error_code else ""
     if e.reduce_only:  # buying the other side at `limit` sells the side held (domain.closing)
         proceeds = e.filled_count - e.fill_cost - e.fees
+        # An exit names its reason (domain.exits); an operator's sale its request.
+        asked = f"exit {e.exit_reason}" if e.exit_reason else e.correlation_id
         return (
             f"sell {e.count:f} {opposite(e.side)} at the bid {price(ONE - e.limit_price)}"
-            f" (reduce-only, immediate-or-cancel; {e.correlation_id}); {e.status}:"
+            f" (reduce-only, immediate-or-cancel; {asked}); {e.status}:"
             f" {e.filled_count:f} sold, brought in {money(proceeds)} after fees"
             f" {money(e.fees)}{problem}"
         )

@@ -7,7 +7,8 @@ Nothing here writes; `Database.read(History)` opens it in a query-only transacti
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +19,7 @@ from domain.marks import mark, price_paid, side_probability, unrealized_pnl
 from domain.models import (
     Execution,
     ExecutionStatus,
+    ExitReason,
     Forecast,
     LedgerEntry,
     LlmCall,
@@ -57,6 +59,26 @@ class Snapshot(Frozen):
     close_time: datetime
 
 
+CLOCK_SLACK = timedelta(minutes=10)
+
+
+def _exits_of(
+    position: Position, sales: list[tuple[str, datetime, ExitReason]]
+) -> tuple[ExitReason, ...]:
+    """The reasons of the exits that sold out of `position`, in order, each once. A fill's
+    time is the venue's and the close the book's: CLOCK_SLACK apart still counts (a re-entry
+    comes a cooldown later)."""
+    reasons: list[ExitReason] = []
+    closed = position.closed_at
+    for ticker, at, reason in sales:
+        late = closed is not None and at > closed + CLOCK_SLACK
+        if ticker != position.ticker or at < position.opened_at or late:
+            continue
+        if reason not in reasons:
+            reasons.append(reason)
+    return tuple(reasons)
+
+
 class EquityPoint(Frozen):
     """Equity at one reconciliation: cash plus open positions at their marks."""
 
@@ -92,6 +114,7 @@ class Trade(Frozen):
     exit_note: str = ""
     last_scan: datetime | None = None  # when the scanner last wrote any market
     parts: tuple[PnlEvent, ...] = ()  # what it realized: each sale and its settlement
+    exits: tuple[ExitReason, ...] = ()  # why the bot sold out of it by itself (domain.exits)
 
     @property
     def realized(self) -> Decimal:
@@ -249,6 +272,7 @@ class History(Repository):
         for event in self._pnl(PnlRow.position_id.in_([p.id for p in positions])):
             if event.position_id is not None:
                 parts[event.position_id].append(event)
+        exits = self._exit_sales(tickers)
         trades = []
         for p in positions:
             own = tuple(parts.get(p.id or 0, ()))
@@ -264,9 +288,24 @@ class History(Repository):
                     exit_note=own[-1].note if own else "",
                     last_scan=last_scan,
                     parts=own,
+                    exits=_exits_of(p, exits),
                 )
             )
         return trades
+
+    def _exit_sales(self, tickers: Sequence[str]) -> list[tuple[str, datetime, ExitReason]]:
+        """Each fill of an exit the bot made in these markets: ticker, time, reason (through
+        the fills' ticker index and the executions' unique client order id)."""
+        statement = (
+            select(FillRow.ticker, FillRow.created_time, ExecutionRow.exit_reason)
+            .join(ExecutionRow, ExecutionRow.client_order_id == FillRow.client_order_id)
+            .where(FillRow.ticker.in_(tickers), ExecutionRow.exit_reason.is_not(None))
+            .order_by(FillRow.created_time)
+        )
+        return [
+            (row["ticker"], row["created_time"], ExitReason(row["exit_reason"]))
+            for row in self._all(statement)
+        ]
 
     def equity_curve(self, points: int = 500) -> list[EquityPoint]:
         """Equity over the book's life in at most about `points` readings, oldest first: every

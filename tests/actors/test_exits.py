@@ -5,6 +5,7 @@ real SQLite book; the simulator's clock is frozen and its book pinned."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,6 +34,7 @@ from tests.actors.test_supervision import GUARD, Start, read
 from tests.actors.test_venue_book import assert_follows_the_venue, buy, mark
 from tests.fakes.answers import answer, user_prompt
 from tests.fakes.llm_server import FakeLlmServer
+from tests.in_process import run_main_in_process
 
 D = Decimal
 TICKER = re.compile(r"Ticker: (\S+)")
@@ -132,6 +134,15 @@ def test_take_profit_sells_everything_at_the_bid_and_books_it_from_the_fills(
         [position] = read(h).positions
         assert position.status is PositionStatus.CLOSED
         follows_the_venue(h, start)
+    # `trades` (--json, --csv, the table) and `why` name the reason.
+    db = str(h.path)
+    [trade] = json.loads(run_main_in_process("trades", "--json", "--db", db).stdout)
+    assert trade["exit_reasons"] == "TAKE_PROFIT"
+    assert [part["kind"] for part in trade["parts"]] == ["sale"]
+    assert "TAKE_PROFIT" in run_main_in_process("trades", "--csv", "--db", db).stdout
+    assert "TAKE_PROFIT: sale 10" in run_main_in_process("trades", "--db", db).stdout
+    why = " ".join(run_main_in_process("why", ticker, "--db", db).stdout.split())
+    assert "(reduce-only, immediate-or-cancel; exit TAKE_PROFIT)" in why
 
 
 def test_a_view_that_fell_below_the_price_paid_stops_the_position_out(

@@ -24,6 +24,7 @@ def test_the_report_counts_partial_fills_and_shows_unrealised_pnl_fees_and_llm_c
         orders_unfilled=1,
         realized_pnl=Decimal("2.65"),
         api_cost=Decimal("0.42"),
+        exits=(("TAKE_PROFIT", 1), ("VIEW_CHANGED", 2)),
     )
     holdings = Holdings(
         open_positions=2,
@@ -43,6 +44,7 @@ def test_the_report_counts_partial_fills_and_shows_unrealised_pnl_fees_and_llm_c
     assert "(1 without a bid, valued at $0)" in text
     assert "realized $2.65 this run, unrealized -$78.87" in text
     assert "fees $1.23, LLM cost $0.42 this run" in text
+    assert "Exits sent: VIEW_CHANGED x2, TAKE_PROFIT x1" in text
 
 
 def test_the_report_says_each_unhealthy_part_and_the_cycles_given_up() -> None:
