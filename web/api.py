@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from commands.report import score_text, verdict
+from commands.resume import OPERATOR_LIFTS
 from commands.trades import parts, record
 from commands.views import money
 from domain.clock import format_utc
@@ -141,6 +142,7 @@ def dashboard_object(settings: Settings, now: datetime, *, controls: bool) -> di
         {
             "generated_at": format_utc(now),
             "controls": controls,
+            "resume_codes": list(OPERATOR_LIFTS),  # what `resume CODE` may name
             "status": status_object(data),
             "equity_curve": [
                 {

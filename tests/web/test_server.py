@@ -150,6 +150,7 @@ def test_controls_are_refused_without_the_token_and_write_the_clis_request_with_
         assert post(url + "/api/control/pause", None).status_code == 401
         assert post(url + "/api/control/pause", "wrong-token-wrong-token").status_code == 401
         paused = post(url + "/api/control/pause", TOKEN)
+        resumed = post(url + "/api/control/resume", TOKEN, {"code": "PAUSED"})
         sale = post(url + "/api/control/close", TOKEN, {"ticker": traded_book_copy.ticker})
         unknown = post(url + "/api/control/close", TOKEN, {"ticker": "KX-NOT-HELD"})
         bad_code = post(url + "/api/control/resume", TOKEN, {"code": "CASH_DRIFT"})
@@ -161,6 +162,7 @@ def test_controls_are_refused_without_the_token_and_write_the_clis_request_with_
             lock.release()
     assert paused.status_code == 200, paused.json()
     assert "waits for the next start" in paused.json()["message"]
+    assert resumed.status_code == 200, resumed.json()
     assert sale.status_code == 409  # no bot running: a sale is never left waiting
     assert unknown.status_code == 409
     assert bad_code.status_code == 409
@@ -171,11 +173,12 @@ def test_controls_are_refused_without_the_token_and_write_the_clis_request_with_
     )
     assert [r[:3] for r in requests_made] == [
         ("pause", "PAUSED", None),
+        ("resume", "PAUSED", None),
         ("close", None, traded_book_copy.ticker),
     ]
     assert all("(dashboard, from 127.0.0.1)" in r[3] for r in requests_made)
     status = status_object(read_current_status(book))
-    assert [r["action"] for r in status["operator_requests"]] == ["close", "pause"]
+    assert [r["action"] for r in status["operator_requests"]] == ["close", "resume", "pause"]
 
 
 def test_a_request_addressed_to_another_name_is_refused_on_loopback(

@@ -197,6 +197,18 @@ function renderPositions(d) {
   });
   if (rows.length === 0) rows.push(row([el("td", "no open position", "muted")]));
   replace("positions", rows);
+  const events = d.status.event_exposure.map((e) => row([cell(e.event), cell(e.cost_usd, true)]));
+  replace("event-exposure", events.length ? events : [row([el("td", "none", "muted")])]);
+}
+
+function renderResumeCodes(d) {
+  const select = $("resume-code");
+  if (select.options.length > 1) return;
+  for (const code of d.resume_codes) {
+    const option = el("option", code);
+    option.value = code;
+    select.appendChild(option);
+  }
 }
 
 function renderTrades(d) {
@@ -244,6 +256,7 @@ function render(d) {
   renderPositions(d);
   renderTrades(d);
   renderLists(d);
+  renderResumeCodes(d);
   $("controls-on").hidden = !d.controls;
   $("controls-off").hidden = d.controls;
   document.body.dataset.loaded = "true";
@@ -281,7 +294,7 @@ async function control(action, body, confirmText) {
 document.addEventListener("DOMContentLoaded", () => {
   $("token").value = sessionStorage.getItem("pmt-token") || "";
   $("pause").addEventListener("click", () => control("pause", {}, null));
-  $("resume").addEventListener("click", () => control("resume", {}, null));
+  $("resume").addEventListener("click", () => control("resume", { code: $("resume-code").value || null }, null));
   $("flatten").addEventListener("click", () => control("flatten", {}, "sell every position at the best bid"));
   refresh();
   setInterval(refresh, REFRESH_MS);
