@@ -497,7 +497,8 @@ class Executor(BaseActor):
         if self.shutting_down.is_set():
             return HoldingsSold(outcome="nothing sent: the bot is shutting down").caused(command)
         tickers = command.tickers
-        if not tickers:
+        if not tickers:  # flatten: no entry stays resting either
+            self.resting.cancel_all("flatten")
             try:
                 book = ask(self.directory.get("positions"), GetBook())
             except UNAVAILABLE as exc:

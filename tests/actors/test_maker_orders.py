@@ -15,7 +15,7 @@ from domain.money import ZERO
 from infra.operator import request
 from tests.actors.system_harness import Harness, running_system
 
-MAKER = {"mode": "maker", "taker_edge": None}
+MAKER = {"mode": "maker", "taker_edge": None, "order_ttl": 3600}
 REQUOTE = 1300.0  # seconds: past the simulator's next re-quote (every 1200 s)
 
 
@@ -72,3 +72,19 @@ def test_maker_orders_rest_fill_as_they_arrive_and_go_on_pause(tmp_path: Path) -
         remote = {(r.ticker, r.side, r.count) for r in h.venue.client.get_positions() if r.position}
         local = {(p.ticker, p.side, p.count) for p in positions if p.status is PositionStatus.OPEN}
         assert local == remote
+
+
+def test_flatten_cancels_every_resting_order_even_with_nothing_held(tmp_path: Path) -> None:
+    with running_system(tmp_path, execution=MAKER) as h:
+        venue_start, book_start = h.venue_balance(), h.system.balance()
+        h.cycle(1)
+        assert resting_at_venue(h)
+        request(h.path, OperatorAction.FLATTEN, None)
+        h.cycle(2)
+        _, _, executions = h.read()
+        assert not resting_at_venue(h)
+        assert not in_flight(executions)
+        entries = [e for e in executions if e.post_only]
+        assert entries
+        assert {e.status for e in entries} <= {ExecutionStatus.CANCELED, ExecutionStatus.PARTIAL}
+        assert_book_agrees(h, venue_start, book_start)
