@@ -7,10 +7,11 @@ linker's scores (domain.linking.Linker: a pair is scored again only when a side 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import pykka
 
@@ -51,6 +52,8 @@ from infra.unknown_values import UNKNOWN_VALUES
 from infra.venue_client import VenueClient
 
 Quote = tuple[PolymarketMarket, Decimal]  # the linked Polymarket market, link confidence
+T = TypeVar("T")
+READS_IN_FLIGHT = 8  # candidates' books read at once (the limiter still paces them)
 
 
 def holdings_by_event(
@@ -106,6 +109,11 @@ class Scanner(BaseActor):
         self.keep_recordings = keep_recordings
         self.max_quarantined_share = max_quarantined_share
         self.value_held = value_held  # exits: put every position held forward to be valued
+        self._reads: ThreadPoolExecutor | None = None  # started at the first cycle's reads
+
+    def on_stop(self) -> None:
+        if self._reads is not None:
+            self._reads.shutdown(wait=True, cancel_futures=True)
 
     @handles(RunCycle)
     def _on_run_cycle(self, command: RunCycle) -> None:
@@ -152,19 +160,23 @@ class Scanner(BaseActor):
         )
         skipped: Counter[str] = Counter(dict(screened.skipped))
         candidates = []
-        for market in screened.selected:
-            fees = self._fees(market)
+        for market, fees, order_book in self._read_all(self._fees_and_book, screened.selected):
             if fees is None:
                 skipped["FEES_UNAVAILABLE"] += 1
                 continue
-            candidate = self._candidate(
-                market, fees, quotes.get(market.ticker), on_event.get(market.event_ticker, ())
-            )
-            if candidate is None:
+            if order_book is None:
                 skipped["BOOK_UNAVAILABLE"] += 1
                 continue
             self.last_analyzed[market.ticker] = now
-            candidates.append(candidate)
+            candidates.append(
+                self._candidate(
+                    market,
+                    fees,
+                    order_book,
+                    quotes.get(market.ticker),
+                    on_event.get(market.event_ticker, ()),
+                )
+            )
         valued = self._held(markets, book, on_event, quotes)
         if self.record:
             self._record(now, stats.cycle, markets, held, candidates, quotes, valued)
@@ -192,22 +204,26 @@ class Scanner(BaseActor):
         if not self.value_held:
             return ()
         listed = {m.ticker: m for m in markets}
-        held = []
-        for position in book.positions:
-            market = listed.get(position.ticker)
-            if market is None or position.ticker in book.claimed:
-                continue
-            fees = self._fees(market)
-            candidate = (
-                None
-                if fees is None
-                else self._candidate(
-                    market, fees, quotes.get(market.ticker), on_event.get(market.event_ticker, ())
-                )
+        positions = [
+            position
+            for position in book.positions
+            if position.ticker in listed and position.ticker not in book.claimed
+        ]
+        read = self._read_all(self._fees_and_book, [listed[p.ticker] for p in positions])
+        return tuple(
+            HeldMarket(
+                position=position,
+                candidate=self._candidate(
+                    market,
+                    fees,
+                    order_book,
+                    quotes.get(market.ticker),
+                    on_event.get(market.event_ticker, ()),
+                ),
             )
-            if candidate is not None:
-                held.append(HeldMarket(position=position, candidate=candidate))
-        return tuple(held)
+            for position, (market, fees, order_book) in zip(positions, read, strict=True)
+            if fees is not None and order_book is not None
+        )
 
     def _polymarket_quotes(
         self, markets: tuple[Market, ...], stats: CycleStats, now: datetime, health: list[Write]
@@ -263,14 +279,10 @@ class Scanner(BaseActor):
         self,
         market: Market,
         fees: FeeSchedule,
+        book: OrderBook,
         quote: Quote | None,
         holdings: tuple[Holding, ...],
-    ) -> Candidate | None:
-        try:
-            book = self.client.get_orderbook(market.ticker)
-        except KalshiError as exc:
-            self.log.info("no book for {}: {}", market.ticker, exc)
-            return None
+    ) -> Candidate:
         poly, confidence = quote if quote is not None else (None, None)
         return Candidate(
             market=market,
@@ -281,6 +293,25 @@ class Scanner(BaseActor):
             link_confidence=confidence,
             event_holdings=holdings,
         )
+
+    def _book(self, market: Market) -> OrderBook | None:
+        try:
+            return self.client.get_orderbook(market.ticker)
+        except KalshiError as exc:
+            self.log.info("no book for {}: {}", market.ticker, exc)
+            return None
+
+    def _fees_and_book(self, market: Market) -> tuple[Market, FeeSchedule | None, OrderBook | None]:
+        """The market with its fee schedule and book (no book is read without a schedule)."""
+        fees = self._fees(market)
+        return market, fees, None if fees is None else self._book(market)
+
+    def _read_all(self, read: Callable[[Market], T], markets: Iterable[Market]) -> list[T]:
+        """`read` of every market, in order, READS_IN_FLIGHT at a time: one read at a time
+        would leave the read budget idle through each round trip."""
+        if self._reads is None:
+            self._reads = ThreadPoolExecutor(READS_IN_FLIGHT, thread_name_prefix="scanner-read")
+        return list(self._reads.map(read, markets))
 
     def _record(
         self,
@@ -327,10 +358,5 @@ class Scanner(BaseActor):
         """The books of held markets not analysed this cycle, which the kill switch marks the
         positions to (a book that cannot be read is left out, as the kill switch would find
         it unreadable too)."""
-        books = []
-        for market in markets:
-            try:
-                books.append(self.client.get_orderbook(market.ticker))
-            except KalshiError as exc:
-                self.log.info("held {}: book not recorded: {}", market.ticker, exc)
-        return tuple(books)
+        books = self._read_all(self._book, markets)
+        return tuple(book for book in books if book is not None)
