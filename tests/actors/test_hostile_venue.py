@@ -250,3 +250,20 @@ def test_a_trickling_answer_ends_at_the_deadline(tmp_path: Path) -> None:
         stats = r.system.run_cycle(1, CYCLE_TIMEOUT)
         assert stats is not None
         assert any("longer than 3 s" in error for error in stats.errors)
+
+
+def test_a_candidate_whose_book_cannot_be_read_is_skipped_and_the_rest_analysed(
+    tmp_path: Path,
+) -> None:
+    """The candidates' books are read several at a time; one refused read loses one."""
+
+    def mutate(proxy: MutatingProxy) -> None:
+        proxy.on("GET", "/orderbook", replace_body(b"not json"), times=1)
+
+    with rig(tmp_path, mutate) as r:
+        assert r.system.reconcile(enable_trading=True).ok
+        stats = r.system.run_cycle(1, CYCLE_TIMEOUT)
+        assert stats is not None
+        assert dict(stats.skipped).get("BOOK_UNAVAILABLE") == 1
+        assert stats.candidates == SMALL["scanner"]["max_candidates"] - 1
+        assert r.proxy.hits("/orderbook") == 1
