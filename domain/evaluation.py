@@ -273,6 +273,32 @@ def _total_ci(amounts: Iterable[tuple[str, Decimal]]) -> tuple[Decimal, Interval
     return total, interval if interval is not None else (total, total)
 
 
+# The normal's 97.5% point: the luck's spread under the truth is known, not estimated.
+_Z_975 = Decimal("1.959964")
+
+
+def _luck_ci(settled: Sequence[Trade], results: dict[tuple[int, str], bool]) -> Interval:
+    """Realised less expected P&L, with an interval at least as wide as the truth itself
+    implies: a settled trade pays `count` x a Bernoulli(truth of its side), so its spread is
+    count x sqrt(t (1 - t)), and the trades of one event are taken as perfectly correlated (the
+    widest case). The clustered interval alone is too narrow on rare outcomes: longshots that
+    all lost (as most do) vary little among themselves, yet losing is the luck of the draw."""
+    total, clustered = _total_ci(
+        (
+            t.decision.cluster,
+            t.realised_pnl(results[(t.decision.run, t.decision.ticker)]) - t.expected_pnl,
+        )
+        for t in settled
+    )
+    spreads: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for t in settled:
+        truth = t.decision.truth
+        spreads[t.decision.cluster] += t.count * (truth * (ONE - truth)).sqrt()
+    model = _Z_975 * sum((s * s for s in spreads.values()), ZERO).sqrt()
+    half = max(total - clustered[0], clustered[1] - total, model)
+    return total - half, total + half
+
+
 def evaluate_strategy(
     strategy: str,
     scenario: str,
@@ -305,13 +331,7 @@ def evaluate_strategy(
         for t in settled
     )
     expected, expected_ci = _total_ci((t.decision.cluster, t.expected_pnl) for t in trades)
-    _, luck_ci = _total_ci(
-        (
-            t.decision.cluster,
-            t.realised_pnl(results[(t.decision.run, t.decision.ticker)]) - t.expected_pnl,
-        )
-        for t in settled
-    )
+    luck_ci = _luck_ci(settled, results)
     return StrategyResult(
         strategy=strategy,
         scenario=scenario,

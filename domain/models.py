@@ -122,7 +122,11 @@ class Market(Frozen):
 
     @property
     def spread(self) -> Decimal | None:
+        """None without a two-sided quote: the venue sends an empty side as a YES bid of 0 or
+        a YES ask of 1 (a book at an extreme, e.g. only a 1c ask)."""
         if self.yes_bid is None or self.yes_ask is None:
+            return None
+        if self.yes_bid <= 0 or self.yes_ask >= 1:
             return None
         return self.yes_ask - self.yes_bid
 

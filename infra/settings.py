@@ -375,6 +375,7 @@ class SimSettings(Section):
     kalshi_noise: float | None = Field(None, ge=0, le=0.5)
     polymarket_noise: float | None = Field(None, ge=0, le=0.5)
     noise_correlation: float | None = Field(None, ge=0, le=1)
+    longshot_bias: float | None = Field(None, ge=0, lt=1)  # quoted log-odds x (1 - it)
     news_per_event: int | None = Field(None, ge=0, le=20)
     news_share: float | None = Field(None, ge=0, lt=1)
     jump_probability: float | None = Field(None, ge=0, le=1)

@@ -129,6 +129,7 @@ EXAMPLES = {
     "sim.kalshi_noise": "0.02",
     "sim.polymarket_noise": "0.02",
     "sim.noise_correlation": "0.5",
+    "sim.longshot_bias": "0.06",
     "sim.news_per_event": "2",
     "sim.news_share": "0.5",
     "sim.jump_probability": "0.05",

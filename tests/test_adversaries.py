@@ -14,14 +14,6 @@ from domain.evaluation import VIEW_STRATEGIES, StrategyResult
 from infra.settings import load_settings
 from services.evaluation import EvaluationPlan, evaluate
 
-# The simulator's truth ignores the results it flips (disputes, amendments: issue 22 point 2),
-# so a favourite is paid less often than the truth says. Until its truth is the payout
-# probability, this check fails for the favourite.
-PAYOUT_TRUTH = pytest.mark.xfail(
-    reason="the simulator's truth ignores flipped results (issue 22 point 2)", strict=False
-)
-AGREEMENT = [pytest.param(s, marks=PAYOUT_TRUTH) if s == "favourite" else s for s in ADVERSARIES]
-
 PLAN = EvaluationPlan(scenario="agree", seeds=1, cycles=10, markets=80, adversaries=True)
 
 
@@ -43,7 +35,7 @@ def test_no_adversary_beats_agree(suite: dict[str, StrategyResult], strategy: st
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.parametrize("strategy", AGREEMENT)
+@pytest.mark.parametrize("strategy", ADVERSARIES)
 def test_each_adversarys_realised_pnl_agrees_with_its_expected(
     suite: dict[str, StrategyResult], strategy: str
 ) -> None:

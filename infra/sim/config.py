@@ -47,6 +47,7 @@ class SimConfig:
     kalshi_noise: float | None = None
     polymarket_noise: float | None = None
     noise_correlation: float | None = None
+    longshot_bias: float | None = None
     news_per_event: int | None = None
     news_share: float | None = None
     jump_probability: float | None = None
@@ -80,6 +81,7 @@ class SimConfig:
             kalshi_noise=self.kalshi_noise,
             polymarket_noise=self.polymarket_noise,
             noise_correlation=self.noise_correlation,
+            longshot_bias=self.longshot_bias,
             news_per_event=self.news_per_event,
             news_share=self.news_share,
             jump_probability=self.jump_probability,

@@ -54,7 +54,7 @@ from infra.sim.models import (
     Trade,
 )
 from infra.sim.orders import OrderRequest
-from infra.sim.pricing import LatentPath, interval_of, scalar_value
+from infra.sim.pricing import LatentPath, decides, interval_of, scalar_value
 from infra.sim.quotes import truth
 from infra.sim.rng import text_seed, unit
 from infra.sim.stats import StatsRecorder
@@ -67,21 +67,29 @@ _CLOSE, _DETERMINE, _FINALIZE = "close", "determine", "finalize"
 _ACTIVATE, _AMEND = "activate", "amend"
 # Status variety (A5.3), drawn by hashing each market's seed (no catalogue draw is consumed, so
 # the catalogue of a seed is unchanged): some markets are listed `inactive` and start trading
-# later; some determinations are `disputed`, then `amended` (the result may change) before they
-# are finalized and paid.
-INACTIVE_SHARE, DISPUTED_SHARE, AMENDED_FLIP = 0.04, 0.05, 0.5
+# later; some determinations are `disputed`, then `amended` before they are finalized and paid.
+# A dispute is upheld (the amendment reverses the result) exactly when the resolution source's
+# reading disagrees with the first determination (a close call: infra.sim.pricing); a share of
+# other determinations are disputed and the amendment confirms them.
+INACTIVE_SHARE, UNFOUNDED_DISPUTE_SHARE = 0.04, 0.02
 INACTIVE_HOURS = (1.0, 3.0)  # how long an inactive listing waits before trading
-_INACTIVE_TAG, _DISPUTE_TAG, _FLIP_TAG, _WAIT_TAG = 0x1AC7, 0xD15, 0xF11, 0x3A17
+_INACTIVE_TAG, _DISPUTE_TAG, _WAIT_TAG = 0x1AC7, 0xD15, 0x3A17
+
+
+def amendment_flips(market: MarketState) -> bool:
+    """Whether the amendment reverses the first determination: the reading that pays is on the
+    other side of one of the market's bounds from where the path ended."""
+    path = market.path
+    if market.market_type != "binary" or path is None or market.truth_override is not None:
+        return False
+    return decides(market.interval, path.final) != decides(market.interval, path.reading)
 
 
 def will_dispute(market: MarketState) -> bool:
     """Whether the market's determination will be disputed (binary markets only)."""
-    return market.market_type == "binary" and unit(market.mm_seed, _DISPUTE_TAG) < DISPUTED_SHARE
-
-
-def amendment_flips(market: MarketState) -> bool:
-    """Whether the amendment of a disputed result reverses it."""
-    return unit(market.mm_seed, _FLIP_TAG) < AMENDED_FLIP
+    if market.market_type != "binary" or market.is_combo:
+        return False
+    return amendment_flips(market) or unit(market.mm_seed, _DISPUTE_TAG) < UNFOUNDED_DISPUTE_SHARE
 
 
 def _new_id() -> str:
@@ -198,6 +206,7 @@ class Exchange:
             market.path = path
             market.interval = interval_of(market.result_lo, market.probability)
             market.noise *= self.prices.kalshi_noise
+            market.longshot_bias = self.prices.longshot_bias
             market.refill_per_quote = self.prices.refill_per_quote
             self.markets.append(market)
             self.markets_by_ticker[market.ticker] = market
@@ -250,12 +259,12 @@ class Exchange:
                 market.touch(ts)
 
     def _amend(self, market: MarketState, ts: float) -> None:
-        """A disputed determination is amended: a binary result flips half the time (the
+        """A disputed determination is amended to what the resolution source read (the
         payout, at finalization, follows the amended result)."""
         if market.status is not Status.DISPUTED:
             return
         if market.result in {Result.YES, Result.NO} and amendment_flips(market):
-            market.result = Result.NO if market.result == Result.YES else Result.YES
+            market.result = self._outcome(market)
         market.status = Status.AMENDED
         market.touch(ts)
         self._schedule(ts + market.settlement_timer_seconds, _FINALIZE, market.ticker)
@@ -296,22 +305,24 @@ class Exchange:
         self.markets_by_ticker[market.ticker] = market
         self._schedule(event.strike_ts, _CLOSE, event.event_ticker)
 
-    def _outcome(self, market: MarketState) -> str:
-        """Drawn from where the event's latent path ends (infra.sim.pricing); a pinned truth
-        is a fixed probability, drawn with the event's seed."""
-        if market.is_combo:  # YES iff every leg resolves YES
+    def _outcome(self, market: MarketState, *, first: bool = False) -> str:
+        """What the market pays: the resolution source's reading of the event's latent path
+        (infra.sim.pricing); `first`: the first determination, which reads where the path
+        ended (an amendment corrects it). A pinned truth is a fixed probability, drawn with the
+        event's seed."""
+        if market.is_combo:  # YES iff every leg resolves YES (legs are never disputed)
             legs = [self.markets_by_ticker[t] for t in market.legs]
             return "yes" if all(self._outcome(leg) == "yes" for leg in legs) else "no"
         event = self.events_by_ticker[market.event_ticker]
         if market.truth_override is not None:
             return "yes" if unit(event.path_seed, market.seq) < market.truth_override else "no"
         assert event.path is not None
-        low, high = market.interval
-        return "yes" if low <= event.path.final < high else "no"
+        position = event.path.final if first else event.path.reading
+        return "yes" if decides(market.interval, position) else "no"
 
     def truth(self, market: MarketState) -> float:
-        """The hidden fair value now (for evaluation only); after the close, what the market
-        pays per YES contract as the path decided it."""
+        """The hidden probability that the market pays YES now (for evaluation only: amended
+        results included); after the close, what it pays per YES contract."""
         if market.is_combo and market.status.listed_open:  # legs on distinct events
             value = 1.0
             for leg in market.legs:
@@ -322,7 +333,9 @@ class Exchange:
         if market.market_type == "scalar":
             value = market.settlement_value
             return float(value) if value is not None else float(self._scalar_value(market))
-        result = market.result if market.result in {"yes", "no"} else self._outcome(market)
+        # What is paid: the result once final, else what the resolution source read (what an
+        # amendment of a close call applies).
+        result = market.result if market.status is Status.FINALIZED else self._outcome(market)
         return 1.0 if result == "yes" else 0.0
 
     def _determine(
@@ -334,7 +347,7 @@ class Exchange:
     ) -> None:
         if result is None and market.market_type == "scalar":
             result, value = Result.SCALAR, self._scalar_value(market)
-        market.result = result or self._outcome(market)
+        market.result = result or self._outcome(market, first=True)
         market.settlement_value = value
         market.status = Status.DETERMINED
         market.determined_ts = ts

@@ -19,8 +19,8 @@ from typing import Any
 
 from infra.sim.catalog import DAY, HOUR
 from infra.sim.models import EventState, MarketState
-from infra.sim.pricing import PriceModel, polymarket_error, quote_error
-from infra.sim.quotes import truth
+from infra.sim.pricing import NOISE_LOGIT, PriceModel, logistic, logit, polymarket_error
+from infra.sim.quotes import logit_error, truth
 from infra.sim.rng import normalish, unit
 
 GAMMA_FIRST_ID = 500_001
@@ -190,12 +190,17 @@ class GammaBook:
         return [*head, Decimal(1) - sum(head, Decimal(0))]
 
     def linked_probability(self, market: GammaMarket, kalshi: MarketState, epoch: int) -> float:
-        """The fair value + rho x Kalshi's error + Polymarket's own error (infra.sim.pricing).
-        Kalshi's error is its maker's, unclipped, so rho = 1 copies Kalshi's view exactly."""
+        """The fair value in log-odds + rho x Kalshi's log-odds error (its bias and its maker's
+        noise) + Polymarket's own error (infra.sim.pricing): rho = 1 copies Kalshi's view."""
         model = self._model
-        copied = model.noise_correlation * quote_error(kalshi.mm_seed, epoch) * kalshi.noise
-        own = model.polymarket_noise * polymarket_error(market.seed, epoch)
-        return truth(kalshi, epoch) + copied + own
+        fair = truth(kalshi, epoch)
+        copied = model.noise_correlation * logit_error(kalshi, epoch)
+        own = 0.0
+        if model.polymarket_noise and kalshi.path is not None:
+            ts = epoch * kalshi.path.epoch_seconds
+            error = polymarket_error(market.seed, kalshi.created_ts, kalshi.close_ts, ts)
+            own = NOISE_LOGIT * model.polymarket_noise * error
+        return logistic(logit(fair) + copied + own)
 
     def is_closed(self, market: GammaMarket, kalshi: MarketState | None, now_ts: float) -> bool:
         if kalshi is not None:

@@ -30,7 +30,7 @@ from infra.sim.models import (
     Status,
     Trade,
 )
-from infra.sim.quotes import fair_value, top_from_fair, top_of_book, top_sizes
+from infra.sim.quotes import last_price, top_of_book, top_sizes
 from infra.sim.ticks import price_ranges
 from infra.sim.wire import cents_dollars, count, dollars, exact_dollars, from_ts, rfc3339
 
@@ -79,11 +79,10 @@ def _history_fields(exchange: Exchange, market: MarketState, epoch: int) -> dict
     interval = exchange.config.quote_interval_seconds
     frozen_epoch = min(epoch, exchange.epoch_of(market.close_ts))
     day_ago = max(exchange.epoch_of(market.open_ts), frozen_epoch - int(DAY // interval))
-    prev_fair = fair_value(market, day_ago)
-    prev_bid, prev_ask = top_from_fair(market, prev_fair)
+    prev_bid, prev_ask = top_of_book(market, day_ago)
     last = market.last_trade_cents
     if last is None:
-        last = round(fair_value(market, frozen_epoch) * 100)
+        last = last_price(market, frozen_epoch)
     open_hours = max(0.0, (min(frozen_epoch * interval, market.close_ts) - market.open_ts) / HOUR)
     synthetic = Decimal(int(market.volume_per_hour * open_hours))
     synthetic_24h = Decimal(int(market.volume_per_hour * min(open_hours, 24.0)))
@@ -91,7 +90,7 @@ def _history_fields(exchange: Exchange, market: MarketState, epoch: int) -> dict
         "last_price_dollars": cents_dollars(last),
         "previous_yes_bid_dollars": cents_dollars(prev_bid),
         "previous_yes_ask_dollars": cents_dollars(prev_ask),
-        "previous_price_dollars": cents_dollars(round(prev_fair * 100)),
+        "previous_price_dollars": cents_dollars(last_price(market, day_ago)),
         "volume_fp": count(synthetic + market.traded),
         "volume_24h_fp": count(synthetic_24h + market.traded),
         "open_interest_fp": count((synthetic * 2 / 5).to_integral_value() + market.traded),

@@ -137,6 +137,7 @@ class MarketState:
     size_scale: int
     volume_per_hour: int
     status: Status = Status.ACTIVE
+    longshot_bias: float = 0.0  # the scenario's favourite-longshot bias (infra.sim.pricing)
     result: str = ""
     market_type: str = "binary"  # A5.3: binary | scalar
     settlement_value: Decimal | None = None  # A7: dollars per YES contract once determined

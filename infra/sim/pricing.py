@@ -4,41 +4,69 @@ The reference (exchange-apis.md) is silent on how prices move; this is the sim's
 built so that no strategy wins by construction:
 
 - Each event has one latent path W, a Brownian motion in *information time* s in [0, 1]: s = 0
-  when the event is listed, s = 1 at its close. The outcome is drawn from where the path ends:
-  Z = W(1) ~ N(0, 1), and market m of the event resolves YES iff Z falls in its interval
-  [a_m, b_m) (brackets tile the line, so a ladder has exactly one winner).
-- Information arrives as diffusion spread over the event's life, plus jumps: scheduled news
-  (a few seeded moments that each reveal a fixed share) and unscheduled jumps (seeded steps
-  carrying several times a normal step's share). Every share is fixed in advance, so the
-  remaining variance 1 - s(t) is known and the hidden fair value
-  P(a <= Z < b | W(s)) = Phi((b - W) / sqrt(1 - s)) - Phi((a - W) / sqrt(1 - s))
-  is the exact conditional probability: calibrated, a martingale, and it converges to 0 or 1
-  as the close nears.
-- Venues quote the fair value with errors. Kalshi's market maker centres on
-  fair + kalshi_noise * e_k(t); a linked Polymarket price is
-  fair + noise_correlation * kalshi_noise * e_k(t) + polymarket_noise * e_p(t), with e_k, e_p
-  independent slowly-moving standard normals. A correlation of 1 means Polymarket copies
-  Kalshi's error (arbitraged venues agree); 0 means independent views.
+  when the event is listed, s = 1 at its close. Information arrives in steps at random times
+  (uniform over the event's life, drawn from its seed and published nowhere): diffusion steps,
+  unscheduled jumps (several times a normal step's share) and a few news steps (a fixed share
+  each). Z = W(1) ~ N(0, 1) is where the path ends.
+- Markets pay on the resolution source's reading R = Z + RESOLUTION_SD * eta, eta ~ N(0, 1)
+  drawn with the path: the first determination reads Z, and where R decides differently (a
+  close call) the result is disputed and amended: flipped results are the markets whose
+  outcome sat at a boundary, as real disputes are. Market m of the event pays YES iff R falls
+  in its interval [a_m, b_m) (brackets tile the line, so a ladder has exactly one winner).
+  Every share is fixed in advance, so the remaining variance 1 - s(t) is known and the hidden
+  fair value P(a <= R < b | W(s)) = Phi((b - W) / v) - Phi((a - W) / v), with
+  v = sqrt(1 - s + RESOLUTION_SD^2), is the exact payout probability (flips included):
+  calibrated, a martingale, and it moves toward 0 or 1 as the close nears (all the way where
+  the outcome is clear; a close call stays uncertain until the amendment).
+- Venues quote the fair value with errors, in log-odds. Kalshi's market maker centres on
+  logistic((1 - longshot_bias) * logit(fair) + 4 * kalshi_noise * e_k(t)): the favourite-
+  longshot bias shrinks the log-odds toward even, so longshots are overpriced and favourites
+  underpriced, as on real exchanges (see LONGSHOT_BIAS for its size and source). A linked
+  Polymarket price is logistic(logit(fair) + noise_correlation * (Kalshi's log-odds error) +
+  4 * polymarket_noise * e_p(t)). A correlation of 1 copies Kalshi's whole view, bias
+  included (arbitraged venues agree); 0 means an independent, unbiased view. The factor 4 makes
+  a noise a probability error at 50c; toward 0 and 1 errors shrink with p(1 - p).
+- e_k and e_p are standard-normal AR(1) processes that take a new value at random times (
+  ERROR_INNOVATIONS a life, at times drawn from the market's seed): mean-reverting (half their
+  value goes in ERROR_REVERSION of the life), unchanged between innovations (no drift that
+  would give the error away) and independent of the fair value's steps. The mid is then the
+  best public estimate of the maker's centre, and its own history adds nothing measurable
+  (tests/infra/sim/test_pricing.py fits an estimator on it).
 
 Everything is a pure function of (seed, listing time, elapsed sim time): each path has its
-own generator seeded from the event's seed, never a shared one.
+own generator seeded from the event's (or the market's) seed, never a shared one.
 """
 
 from __future__ import annotations
 
 import math
 import random
+from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 from statistics import NormalDist
-
-from infra.sim.rng import normalish
 
 # Steps per event path: at most one per re-quote, and no more than this many.
 MAX_STEPS = 96
-# The quote errors take a fresh anchor every this many re-quotes and interpolate in between.
-ANCHOR_EPOCHS = 30
+# The resolution source's reading of the outcome differs from where the path ends by this much
+# (in z units): about 1.5% of binary results are flipped by an amendment, the close calls.
+RESOLUTION_SD = 0.06
+# Each quote error takes this many new values over the market's life, at random times, and
+# keeps exp(-1) of its value over this share of the life (an AR(1) in the innovations).
+ERROR_INNOVATIONS = 64
+ERROR_REVERSION = 0.15
+# Log-odds per unit of noise: a noise of 0.03 is a 3c error at 50c.
+NOISE_LOGIT = 4.0
+# The favourite-longshot bias: quoted log-odds = (1 - LONGSHOT_BIAS) x the true log-odds. On
+# Kalshi, contracts trading at 5c win 4.18% of the time (J. Becker, "The Microstructure of
+# Wealth Transfer in Prediction Markets", 2026, 72.1M Kalshi trades 2021-2025), which is
+# logit(0.0418) / logit(0.05) = 1 / 0.94; Burgi, Deng & Whelan ("Makers and Takers: the
+# economics of the Kalshi prediction market", CESifo WP 12122, 2025) find the same direction:
+# low-price contracts win far less often than priced, high-price ones a little more often.
+LONGSHOT_BIAS = 0.06
 _STANDARD = NormalDist()
 _POLY_SALT = 0x9017
+_EDGE = 1e-9  # probabilities are kept this far from 0 and 1 before taking log-odds
 
 
 @dataclass(frozen=True)
@@ -49,6 +77,7 @@ class Scenario:
     kalshi_noise: float
     polymarket_noise: float
     noise_correlation: float
+    longshot_bias: float
     summary: str
 
 
@@ -60,6 +89,7 @@ SCENARIOS: dict[str, Scenario] = {
             kalshi_noise=0.03,
             polymarket_noise=0.01,
             noise_correlation=1.0,
+            longshot_bias=LONGSHOT_BIAS,
             summary="arbitraged venues: Polymarket = Kalshi's view + small noise (the default)",
         ),
         Scenario(
@@ -67,6 +97,7 @@ SCENARIOS: dict[str, Scenario] = {
             kalshi_noise=0.0,
             polymarket_noise=0.03,
             noise_correlation=0.0,
+            longshot_bias=0.0,
             summary="Kalshi's maker quotes the fair value; Polymarket adds its own noise",
         ),
         Scenario(
@@ -74,6 +105,7 @@ SCENARIOS: dict[str, Scenario] = {
             kalshi_noise=0.04,
             polymarket_noise=0.005,
             noise_correlation=0.0,
+            longshot_bias=LONGSHOT_BIAS,
             summary="opt-in, planted edge: Polymarket is close to the truth, Kalshi is noisy",
         ),
     )
@@ -89,6 +121,7 @@ class PriceModel:
     kalshi_noise: float = 0.03
     polymarket_noise: float = 0.01
     noise_correlation: float = 1.0
+    longshot_bias: float = LONGSHOT_BIAS  # quoted log-odds = (1 - it) x the true log-odds
     news_per_event: int = 2  # up to this many scheduled news moments per event
     news_share: float = 0.3  # share of the information that arrives as scheduled news
     jump_probability: float = 0.02  # chance that a diffusion step is an unscheduled jump
@@ -105,6 +138,7 @@ class PriceModel:
             "kalshi_noise": 0 <= self.kalshi_noise <= 0.5,
             "polymarket_noise": 0 <= self.polymarket_noise <= 0.5,
             "noise_correlation": 0 <= self.noise_correlation <= 1,
+            "longshot_bias": 0 <= self.longshot_bias < 1,
             "news_per_event": 0 <= self.news_per_event <= 20,
             "news_share": 0 <= self.news_share < 1,
             "jump_probability": 0 <= self.jump_probability <= 1,
@@ -132,6 +166,7 @@ def price_model(scenario: str, **overrides: float | int | None) -> PriceModel:
         "kalshi_noise": chosen.kalshi_noise,
         "polymarket_noise": chosen.polymarket_noise,
         "noise_correlation": chosen.noise_correlation,
+        "longshot_bias": chosen.longshot_bias,
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     return PriceModel(**values)  # type: ignore[arg-type]
@@ -150,25 +185,43 @@ def _phi(x: float) -> float:
     return 0.5 * math.erfc(-x / math.sqrt(2.0))
 
 
-class LatentPath:
-    """One event's information path: W after each step, and the information s revealed."""
+def _density(x: float) -> float:
+    return math.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
 
-    __slots__ = ("_close", "_created", "_s", "_steps", "_w", "epoch_seconds")
+
+def logit(probability: float) -> float:
+    p = min(1.0 - _EDGE, max(_EDGE, probability))
+    return math.log(p / (1.0 - p))
+
+
+def logistic(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+class LatentPath:
+    """One event's information path: W after each step, the information s revealed, the times
+    the steps happen (random, unpublished), and the resolution source's reading R."""
+
+    __slots__ = ("_created", "_s", "_times", "_w", "epoch_seconds", "reading")
 
     def __init__(
         self, seed: int, created_ts: float, close_ts: float, epoch_seconds: float, model: PriceModel
     ) -> None:
         self.epoch_seconds = epoch_seconds
         self._created = created_ts
-        self._close = max(close_ts, created_ts + 1.0)
-        self._steps = max(1, min(MAX_STEPS, math.ceil((self._close - created_ts) / epoch_seconds)))
+        close = max(close_ts, created_ts + 1.0)
+        steps = max(1, min(MAX_STEPS, math.ceil((close - created_ts) / epoch_seconds)))
         self._w: list[float] = [0.0]
         self._s: list[float] = [0.0]
-        self._build(seed, model)
+        self._times: list[float] = []
+        self.reading = 0.0
+        self._build(seed, model, steps, close)
 
-    def _build(self, seed: int, model: PriceModel) -> None:
+    def _build(self, seed: int, model: PriceModel, steps: int, close: float) -> None:
         """Draw the path from its own seeded generator: a pure function of the seed."""
-        steps = self._steps
         rng = random.Random(seed)
         weights = [
             model.jump_size if rng.random() < model.jump_probability else 1.0 for _ in range(steps)
@@ -189,35 +242,44 @@ class LatentPath:
             path.append(w)
             revealed.append(s)
         revealed[-1] = 1.0  # rounding: at the close everything is known
+        # The steps' times: sorted uniform draws over the life (the last one at the close, so
+        # that everything is known then), unknowable from the listing.
+        life = close - self._created
+        times = sorted(self._created + life * rng.random() for _ in range(steps - 1))
+        self._times = [*times, close]
+        self.reading = w + RESOLUTION_SD * gauss(0.0, 1.0)
 
     def state(self, ts: float) -> tuple[float, float]:
         """(W, information revealed) at sim time `ts`: steps completed by then."""
-        if ts <= self._created:
-            return 0.0, 0.0
-        elapsed = (ts - self._created) / (self._close - self._created)
-        done = min(self._steps, int(elapsed * self._steps))
+        done = bisect_right(self._times, ts)
         return self._w[done], self._s[done]
 
     @property
     def final(self) -> float:
-        """Z = W(1): where the path ends, which decides every market of the event."""
+        """Z = W(1): where the path ends, which the first determination reads."""
         return self._w[-1]
 
 
+# The payout's z-scale: R = Z + RESOLUTION_SD * eta has this standard deviation.
+_READING_SD = math.sqrt(1.0 + RESOLUTION_SD**2)
+
+
 def interval_of(result_lo: float, probability: float) -> tuple[float, float]:
-    """The z-interval [a, b) of a market whose prior YES share is [result_lo, result_lo + p)."""
-    return z_of(result_lo), z_of(result_lo + probability)
+    """The interval [a, b) of R for a market whose prior YES share is [result_lo, result_lo + p)."""
+    return z_of(result_lo) * _READING_SD, z_of(result_lo + probability) * _READING_SD
 
 
 def fair_value(path: LatentPath, interval: tuple[float, float], ts: float) -> float:
-    """P(YES | information at ts): the hidden truth."""
+    """P(the market pays YES | information at ts): the hidden truth, amendments included."""
     w, s = path.state(ts)
     low, high = interval
-    remaining = 1.0 - s
-    if remaining <= 1e-12:
-        return 1.0 if low <= w < high else 0.0
-    sd = math.sqrt(remaining)
+    sd = math.sqrt(max(0.0, 1.0 - s) + RESOLUTION_SD**2)
     return max(0.0, _phi((high - w) / sd) - _phi((low - w) / sd))
+
+
+def decides(interval: tuple[float, float], position: float) -> bool:
+    low, high = interval
+    return low <= position < high
 
 
 # Standard deviation of a scalar market's settlement value around its expected value.
@@ -231,19 +293,48 @@ def scalar_value(expected: float, z: float) -> float:
 
 
 def scalar_fair_value(path: LatentPath, expected: float, ts: float) -> float:
-    """E[value | information at ts], ignoring the clip at 0 and 1 (a close approximation
-    unless the value sits near an end): the path's mean moves, its spread shrinks."""
-    w, _ = path.state(ts)
-    return scalar_value(expected, w)
+    """E[value | information at ts], exactly: the mean of a normal clipped to [0, 1]."""
+    w, s = path.state(ts)
+    mean = expected + SCALAR_SPREAD * w
+    sd = SCALAR_SPREAD * math.sqrt(max(0.0, 1.0 - s))
+    if sd <= 1e-12:
+        return min(1.0, max(0.0, mean))
+    low, high = -mean / sd, (1.0 - mean) / sd
+    inside = mean * (_phi(high) - _phi(low)) + sd * (_density(low) - _density(high))
+    return min(1.0, max(0.0, inside + 1.0 - _phi(high)))
 
 
-def quote_error(seed: int, epoch: int) -> float:
-    """A slowly moving standard-normal-ish error: anchors every ANCHOR_EPOCHS, interpolated."""
-    anchor, offset = divmod(epoch, ANCHOR_EPOCHS)
-    start = normalish(seed, anchor)
-    end = normalish(seed, anchor + 1)
-    return start + (end - start) * offset / ANCHOR_EPOCHS
+class ErrorPath:
+    """A standard-normal AR(1) error that takes a new value at random times over a life."""
+
+    __slots__ = ("_times", "_values")
+
+    def __init__(self, seed: int, start: float, end: float) -> None:
+        rng = random.Random(seed)
+        life = max(end - start, 1.0)
+        count = ERROR_INNOVATIONS
+        keep = math.exp(-1.0 / (count * ERROR_REVERSION))
+        fresh = math.sqrt(1.0 - keep * keep)
+        self._times = sorted(start + life * rng.random() for _ in range(count))
+        value = rng.gauss(0.0, 1.0)
+        self._values = [value]
+        for _ in range(count):
+            value = keep * value + fresh * rng.gauss(0.0, 1.0)
+            self._values.append(value)
+
+    def at(self, ts: float) -> float:
+        return self._values[bisect_right(self._times, ts)]
 
 
-def polymarket_error(seed: int, epoch: int) -> float:
-    return quote_error(seed ^ _POLY_SALT, epoch)
+@lru_cache(maxsize=1 << 14)
+def error_path(seed: int, start: float, end: float) -> ErrorPath:
+    return ErrorPath(seed, start, end)
+
+
+def quote_error(seed: int, start: float, end: float, ts: float) -> float:
+    """The maker's standard-normal error at `ts` for a market living from `start` to `end`."""
+    return error_path(seed, start, end).at(ts)
+
+
+def polymarket_error(seed: int, start: float, end: float, ts: float) -> float:
+    return quote_error(seed ^ _POLY_SALT, start, end, ts)

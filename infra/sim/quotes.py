@@ -1,27 +1,33 @@
 """The simulated market maker: a few levels a side around a noisy view of the hidden fair value.
 
 The hidden fair value (`truth`) is the event's latent path read through the market's interval
-(see `infra.sim.pricing`); the maker centres on it plus its own slowly moving error, scaled by the
-scenario's `kalshi_noise`. Errors and sizes are hashes of (market seed, epoch), so the quotes at a
-given sim time are a pure function of the market, not of the order in which requests arrived. An
-epoch is one `quote_interval_seconds` slice of sim time.
+(see `infra.sim.pricing`); the maker centres on it in log-odds, shrunk toward even by the
+scenario's favourite-longshot bias, plus its own error (an AR(1) that moves at random times),
+scaled by the scenario's `kalshi_noise`. Nothing clamps the centre: it goes toward 0 and 1 with
+the truth, and a side whose best price would fall off the venue's ticks (below 1c, above 99c)
+is left empty, as real books at the extremes are. Errors and sizes are pure functions of
+(market seed, time), so the quotes at a given sim time are a function of the market, not of
+the order in which requests arrived. An epoch is one `quote_interval_seconds` slice of sim time.
 """
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 
 from infra.sim import pricing
 from infra.sim.models import MarketState
-from infra.sim.rng import hash_ints
+from infra.sim.rng import hash_ints, unit
 
 MIN_CENTS, MAX_CENTS = 1, 99
+_LAST_SIDE_TAG = 0x1A57
 
 Levels = dict[int, Decimal]  # price in cents -> size in contracts
 
 
 def truth(market: MarketState, epoch: int) -> float:
-    """The hidden fair YES probability at the start of `epoch` (a test may pin it)."""
+    """The hidden probability that the market pays YES at the start of `epoch` (a test may pin
+    it)."""
     if market.truth_override is not None:
         return market.truth_override
     path = market.path
@@ -33,33 +39,51 @@ def truth(market: MarketState, epoch: int) -> float:
     return pricing.fair_value(path, market.interval, ts)
 
 
+def logit_error(market: MarketState, epoch: int) -> float:
+    """How far the maker's centre is from the truth in log-odds at `epoch`: its bias toward
+    even plus its own moving error."""
+    fair = truth(market, epoch)
+    bias = -market.longshot_bias * pricing.logit(fair)
+    if not market.noise or market.path is None:
+        return bias
+    ts = epoch * market.path.epoch_seconds
+    error = pricing.quote_error(market.mm_seed, market.created_ts, market.close_ts, ts)
+    return bias + pricing.NOISE_LOGIT * market.noise * error
+
+
 def fair_value(market: MarketState, epoch: int) -> float:
-    """The market maker's fair YES probability at `epoch`, kept within [0.02, 0.98]."""
+    """The market maker's fair YES probability at `epoch` (its quotes' centre)."""
     cache = market.fair_cache
     value = cache.get(epoch)
     if value is None:
         if len(cache) > 4:
             cache.clear()
-        value = cache[epoch] = _fair_value(market, epoch)
+        fair = truth(market, epoch)
+        value = cache[epoch] = pricing.logistic(pricing.logit(fair) + logit_error(market, epoch))
     return value
 
 
-def _fair_value(market: MarketState, epoch: int) -> float:
-    noise = pricing.quote_error(market.mm_seed, epoch) * market.noise
-    return min(0.98, max(0.02, truth(market, epoch) + noise))
-
-
 def top_from_fair(market: MarketState, fair: float) -> tuple[int, int]:
-    """(best YES bid, best YES ask) in cents around a fair value."""
-    center = round(fair * 100)
-    bid = max(MIN_CENTS, min(MAX_CENTS - 1, center - market.spread_cents // 2))
-    ask = max(bid + 1, min(MAX_CENTS, bid + market.spread_cents))
-    return bid, ask
+    """(best YES bid, best YES ask) in cents around a fair value; a bid of 0 or an ask of 100
+    means that side is empty (the price would be off the venue's ticks)."""
+    spread = market.spread_cents
+    bid = math.floor(fair * 100 - spread / 2 + 0.5)
+    return max(0, min(MAX_CENTS, bid)), max(MIN_CENTS, min(MAX_CENTS + 1, bid + spread))
 
 
 def top_of_book(market: MarketState, epoch: int) -> tuple[int, int]:
     """(best YES bid, best YES ask) in cents the market maker quotes at `epoch`."""
     return top_from_fair(market, fair_value(market, epoch))
+
+
+def last_price(market: MarketState, epoch: int) -> int:
+    """The price of the last trade by other traders by `epoch`: the bid or the ask, whichever
+    side the last taker hit (a trade prints at a quote, never at the maker's centre)."""
+    bid, ask = top_of_book(market, epoch)
+    hit_bid = unit(market.mm_seed, epoch, _LAST_SIDE_TAG) < 0.5
+    if ask > MAX_CENTS or (hit_bid and bid >= MIN_CENTS):
+        return max(bid, MIN_CENTS)
+    return ask
 
 
 _HALF = Decimal("0.50")
@@ -78,8 +102,8 @@ def _size(market: MarketState, epoch: int, level_key: int) -> Decimal:
 
 
 def top_sizes(market: MarketState, epoch: int) -> tuple[Decimal, Decimal]:
-    """Sizes of the best YES bid and best NO bid without building the whole book (the top
-    level always exists on both sides: see `top_from_fair`)."""
+    """Sizes of the best YES bid and best NO bid without building the whole book (a side
+    `top_from_fair` leaves empty has no size: the caller checks the price)."""
     return _size(market, epoch, 0), _size(market, epoch, 1)
 
 

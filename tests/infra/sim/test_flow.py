@@ -96,6 +96,8 @@ def _adverse_edge(informed_share: float) -> tuple[int, float]:
         if market.market_type != "binary" or market.is_combo:
             continue
         bid, ask = top_of_book(market, ex.epoch)
+        if bid < 1 or ask > 99:
+            continue  # a one-sided book at an extreme
         _order(sim, market.ticker, BookSide.BID, bid, "20", TimeInForce.GOOD_TILL_CANCELED)
         _order(sim, market.ticker, BookSide.ASK, ask, "20", TimeInForce.GOOD_TILL_CANCELED)
     sim.advance(2 * 3600)

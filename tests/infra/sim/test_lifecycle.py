@@ -10,6 +10,7 @@ import requests
 from domain.clock import parse_utc
 from infra.sim import SimExchange
 from infra.sim.engine import amendment_flips, will_dispute
+from infra.sim.pricing import decides
 from tests.infra.sim.helpers import START, order_body, running_sim
 
 ORDERS = "/portfolio/events/orders"
@@ -129,13 +130,16 @@ def test_a_disputed_result_is_amended_before_it_is_paid(
     result may still change, and the payout follows the amended result."""
     with running_sim(rsa_key, markets=200) as sim:
         ex = sim.exchange
-        flipped = [
-            t
-            for t in sim.open_tickers()
-            if will_dispute(ex.markets_by_ticker[t]) and amendment_flips(ex.markets_by_ticker[t])
-        ]
+        flipped = [t for t in sim.open_tickers() if amendment_flips(ex.markets_by_ticker[t])]
         ticker = min(flipped, key=lambda t: ex.markets_by_ticker[t].close_ts)
-        sim.set_true_probability(ticker, 1.0)  # determined YES, amended to NO
+        market = ex.markets_by_ticker[ticker]
+        assert will_dispute(market)
+        # The first determination reads where the path ended; the resolution source read the
+        # other side of a bound (a close call), and that is what pays.
+        assert market.path is not None
+        first = "yes" if decides(market.interval, market.path.final) else "no"
+        paid = "no" if first == "yes" else "yes"
+        assert sim.true_probability(ticker) not in {0.0, 1.0}  # a close call is uncertain
         sim.pin_book(ticker, no_bids=[("0.60", "50")])
         created = http.post(
             sim.base_url + ORDERS, json=order_body(ticker, count="10", price="0.40")
@@ -146,7 +150,8 @@ def test_a_disputed_result_is_amended_before_it_is_paid(
             (close - sim.clock.now()).total_seconds() + sim.config.determination_delay_seconds
         )
         determined = _market(sim, ticker)
-        assert (determined["status"], determined["result"]) == ("determined", "yes")
+        assert (determined["status"], determined["result"]) == ("determined", first)
+        assert sim.true_probability(ticker) == (1.0 if paid == "yes" else 0.0)
         timer = determined["settlement_timer_seconds"]
         sim.advance(timer)
         assert _market(sim, ticker)["status"] == "disputed"
@@ -154,12 +159,12 @@ def test_a_disputed_result_is_amended_before_it_is_paid(
         assert ticker in {m["ticker"] for m in closed["markets"]}
         sim.advance(timer)
         amended = _market(sim, ticker)
-        assert (amended["status"], amended["result"]) == ("amended", "no")
+        assert (amended["status"], amended["result"]) == ("amended", paid)
         assert http.get(sim.base_url + "/portfolio/settlements").json()["settlements"] == []
         sim.advance(timer)
         assert _market(sim, ticker)["status"] == "finalized"
         (record,) = http.get(sim.base_url + "/portfolio/settlements").json()["settlements"]
-        assert (record["market_result"], record["revenue"]) == ("no", 0)
+        assert (record["market_result"], record["revenue"]) == (paid, 1000 if paid == "yes" else 0)
 
 
 def test_an_inactive_market_is_listed_open_but_takes_no_order_until_it_trades(

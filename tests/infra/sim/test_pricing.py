@@ -11,7 +11,14 @@ import requests
 
 from infra.sim import SimConfig, SimExchange
 from infra.sim.cli import build_parser, price_options
-from infra.sim.pricing import SCENARIOS, LatentPath, PriceModel, fair_value, interval_of
+from infra.sim.pricing import (
+    SCENARIOS,
+    LatentPath,
+    PriceModel,
+    decides,
+    fair_value,
+    interval_of,
+)
 from infra.sim.quotes import top_of_book
 from tests.infra.sim.helpers import running_sim
 from tests.infra.sim.helpers import test_config as sim_config
@@ -97,16 +104,22 @@ def test_a_ladder_has_one_winner_and_its_fair_values_sum_to_one() -> None:
 
 
 def test_the_truth_is_calibrated_across_many_events() -> None:
-    """Outcomes are drawn from where the path ends, so the prior is a calibrated forecast: over
-    2,000 single markets with a 0.3 prior about 30% resolve YES (fixed seeds: no luck)."""
+    """Markets pay on the resolution source's reading, so the prior is a calibrated forecast of
+    the payout: over 2,000 single markets with a 0.3 prior about 30% pay YES (fixed seeds: no
+    luck). At the close the truth is the payout probability, not where the path ended: a close
+    call stays uncertain (it is the market an amendment may flip)."""
     model = PriceModel()
     interval = interval_of(0.0, 0.3)
-    wins = 0
+    wins = flipped = uncertain = 0
     for seed in range(2000):
         path = LatentPath(seed, 0.0, 86_400.0, 60.0, model)
         assert fair_value(path, interval, 0.0) == pytest.approx(0.3)
-        wins += fair_value(path, interval, 86_400.0) == 1.0
+        wins += decides(interval, path.reading)
+        flipped += decides(interval, path.reading) != decides(interval, path.final)
+        uncertain += 0.01 < fair_value(path, interval, 86_400.0) < 0.99
     assert 0.27 < wins / 2000 < 0.33
+    assert 0.005 < flipped / 2000 < 0.04
+    assert flipped <= uncertain < 0.1 * 2000
 
 
 def test_same_seed_and_start_same_truth_whatever_the_steps() -> None:
