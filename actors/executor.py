@@ -317,7 +317,10 @@ class Executor(BaseActor):
     def _send(self, intent: Execution, story: str) -> str:
         """Place the recorded order (immediate-or-cancel; reduce-only for a sale) and book it."""
         self.counts["orders_placed"] += 1
-        maker = intent.post_only and intent.expires_at is not None
+        # A maker order: post-only, good-till-canceled, expiring (only then are the two sent).
+        resting: dict[str, Any] = {}
+        if intent.post_only and intent.expires_at is not None:
+            resting = {"post_only": True, "expiration_time": int(intent.expires_at.timestamp())}
         try:
             ack = self.client.create_order(
                 intent.ticker,
@@ -325,12 +328,9 @@ class Executor(BaseActor):
                 intent.limit_price,
                 intent.count,
                 intent.client_order_id,
-                TimeInForce.GOOD_TILL_CANCELED if maker else TimeInForce.IMMEDIATE_OR_CANCEL,
+                TimeInForce.GOOD_TILL_CANCELED if resting else TimeInForce.IMMEDIATE_OR_CANCEL,
                 reduce_only=True if intent.reduce_only else None,
-                post_only=True if maker else None,
-                expiration_time=int(intent.expires_at.timestamp())
-                if intent.expires_at is not None
-                else None,
+                **resting,
             )
         except VenueRefused as refused:
             self.counts["orders_unfilled"] += 1

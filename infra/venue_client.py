@@ -79,6 +79,8 @@ class VenueClient(Protocol):
         time_in_force: TimeInForce | str = TimeInForce.IMMEDIATE_OR_CANCEL,
         *,
         reduce_only: bool | None = None,  # only closes what is held; only with IOC (A5.9 (b))
+        post_only: bool | None = None,  # refused if it would take (GTC only): a maker order
+        expiration_time: int | None = None,  # Unix seconds the venue cancels it (GTC only)
     ) -> OrderAck: ...
 
     def close(self) -> None: ...

@@ -195,19 +195,30 @@ class PaperExchange:
         time_in_force: TimeInForce | str = TimeInForce.IMMEDIATE_OR_CANCEL,
         *,
         reduce_only: bool | None = None,
+        post_only: bool | None = None,
+        expiration_time: int | None = None,
     ) -> OrderAck:
         """Buy `count` `side` at up to `price` (that side's price). The VenueClient contract:
         an ack (the order exists), VenueRefused (it does not), TransientError (it provably was
         not placed: the market data it needs could not be read).
 
         `reduce_only` (accepted only with immediate_or_cancel, A5.9 (b)) cuts the order to the
-        contracts of the other side held, which it closes: it never opens a position."""
+        contracts of the other side held, which it closes: it never opens a position.
+        `post_only` and `expiration_time` (Unix seconds), with good_till_canceled only: the
+        order is refused if it would take at once, and cancelled when it expires."""
         tif = TimeInForce(time_in_force)
         _check_order(price, count)
         if reduce_only and tif is not TimeInForce.IMMEDIATE_OR_CANCEL:
             raise _refused(
                 400, "invalid_order", "reduce_only is only accepted with immediate_or_cancel"
             )
+        if (post_only or expiration_time is not None) and tif is not TimeInForce.GOOD_TILL_CANCELED:
+            raise _refused(
+                400, "invalid_order", "post_only and expiration_time need good_till_canceled"
+            )
+        expires = None if expiration_time is None else datetime.fromtimestamp(expiration_time, UTC)
+        if expires is not None and expires <= self.clock.now():
+            raise _refused(400, "invalid_order", "Expiration timestamp must be in the future")
         with self._lock:
             with self.store.transaction() as conn:
                 taken = (
@@ -237,6 +248,9 @@ class PaperExchange:
                     f" could not be read ({exc})",
                     endpoint=ORDERS_PATH,
                 ) from exc
+            ask = book.ask(side)
+            if post_only and ask is not None and price >= ask:
+                raise _refused(400, "invalid_order", "post only cross")
             with self.store.transaction() as conn:
                 order = self._place(
                     conn,
@@ -250,6 +264,8 @@ class PaperExchange:
                     client_order_id,
                     reduce_only=bool(reduce_only),
                 )
+                if order.status is OrderStatus.RESTING and expires is not None:
+                    self.store.set_expiry(conn, order.order_id, expires)
                 if order.status is OrderStatus.RESTING:  # trades before it never reach it
                     seen = self.store.seen(conn, ticker)
                     before = {t.trade_id: t.created_time for t in trades if t.trade_id not in seen}
@@ -450,6 +466,7 @@ class PaperExchange:
             return
         now = self.clock.now()
         with self.store.transaction() as conn:
+            expiring = self.store.expiries(conn, (o.order_id for o in resting))
             seen = self.store.seen(conn, ticker)
             # The venue lists newest first; equal times keep the venue's order.
             new = sorted(
@@ -459,7 +476,9 @@ class PaperExchange:
             # Better price first, then time (A5.9 price-time priority).
             queue = sorted(resting, key=lambda o: (-o.price, o.created_at))
             for trade in new:
+                queue = _expire(queue, expiring, trade.created_time)
                 queue = self._meet(conn, trade, queue, schedule, now)
+            queue = _expire(queue, expiring, now)
             if not market.is_open:  # Kalshi cancels resting orders when trading ends
                 queue = [_canceled(o, now) if o.status is OrderStatus.RESTING else o for o in queue]
             for order in queue:
@@ -595,6 +614,19 @@ def _check_order(price: Decimal, count: Decimal) -> None:
 
 def _finished(order: PaperOrder, status: OrderStatus, at: datetime) -> PaperOrder:
     return replace(order, status=status, remaining=ZERO, queue_ahead=ZERO, updated_at=at)
+
+
+def _expire(
+    queue: list[PaperOrder], expiring: dict[str, datetime], moment: datetime
+) -> list[PaperOrder]:
+    """The queue with every resting order that expired by `moment` cancelled at its expiry."""
+    expired = {order_id for order_id, at in expiring.items() if at <= moment}
+    return [
+        _canceled(o, expiring[o.order_id])
+        if o.status is OrderStatus.RESTING and o.order_id in expired
+        else o
+        for o in queue
+    ]
 
 
 def _canceled(order: PaperOrder, at: datetime) -> PaperOrder:

@@ -11,7 +11,7 @@ Each change is one transaction, so a stopped bot resumes its paper book, resting
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
@@ -110,6 +110,14 @@ settlements = Table(
     Column("fee_cost", MicroDollars, nullable=False),
     Column("value", MicroDollars, nullable=True),
     Column("settled_at", UtcTimestamp, nullable=False),
+)
+# A resting order's `expiration_time` (A5.9 (b)): the venue cancels it then. Its own table, so
+# an account made before resting orders could expire opens unchanged (create_all adds it).
+expiries = Table(
+    "paper_order_expiries",
+    metadata,
+    Column("order_id", Text, primary_key=True),
+    Column("expires_at", UtcTimestamp, nullable=False),
 )
 seen_trades = Table(
     "paper_seen_trades",
@@ -345,7 +353,18 @@ class PaperStore:
         query = select(func.max(seen_trades.c.created_at)).where(seen_trades.c.ticker == ticker)
         return conn.execute(query).scalar()
 
+    def expiries(self, conn: Connection, order_ids: Iterable[str]) -> dict[str, datetime]:
+        """When each of these orders expires (those that do)."""
+        wanted = list(order_ids)
+        if not wanted:
+            return {}
+        query = select(expiries).where(expiries.c.order_id.in_(wanted))
+        return {row.order_id: row.expires_at for row in conn.execute(query)}
+
     # Writes --------------------------------------------------------------------------------
+
+    def set_expiry(self, conn: Connection, order_id: str, at: datetime) -> None:
+        conn.execute(insert(expiries).values(order_id=order_id, expires_at=at))
 
     def add_order(self, conn: Connection, order: PaperOrder) -> None:
         conn.execute(insert(orders).values(**_columns(order)))

@@ -287,3 +287,49 @@ def test_one_bot_at_a_time_trades_a_paper_account(tmp_path: Path) -> None:
     finally:
         first.close()
     PaperStore(path, Decimal(100), now, exclusive=True).close()  # free again once closed
+
+
+def test_a_post_only_order_that_would_take_is_refused_and_a_resting_one_expires(
+    sim: SimExchange, http: requests.Session, tmp_path: Path
+) -> None:
+    """A5.9 (b): post_only and expiration_time, with good_till_canceled only; a post-only order
+    at or through the ask is refused (nothing placed); a resting order is cancelled at its
+    expiry, and a trade after it no longer reaches it."""
+    ticker = standard_ticker(sim)
+    sim.pin_book(ticker, yes_bids=[("0.40", "10")], no_bids=[("0.55", "10")])  # YES ask 0.45
+    gtc = TimeInForce.GOOD_TILL_CANCELED
+    expiry = int(sim.clock.now().timestamp()) + 600
+    with paper_exchange(sim, tmp_path / "paper.db") as paper:
+        with pytest.raises(VenueRefused, match="post only cross"):
+            paper.create_order(
+                ticker, Side.YES, Decimal("0.45"), Decimal(5), "x", gtc, post_only=True
+            )
+        with pytest.raises(VenueRefused, match="good_till_canceled"):
+            paper.create_order(ticker, Side.YES, Decimal("0.41"), Decimal(5), "y", post_only=True)
+        with pytest.raises(VenueRefused, match="in the future"):
+            paper.create_order(
+                ticker,
+                Side.YES,
+                Decimal("0.41"),
+                Decimal(5),
+                "z",
+                gtc,
+                expiration_time=expiry - 900,
+            )
+        ack = paper.create_order(
+            ticker,
+            Side.YES,
+            Decimal("0.41"),
+            Decimal(5),
+            "m",
+            gtc,
+            post_only=True,
+            expiration_time=expiry,
+        )
+        assert paper.get_order(ack.order_id).status is OrderStatus.RESTING
+        sim.advance(601)
+        sim.pin_book(ticker, yes_bids=[("0.41", "10")], no_bids=[("0.55", "10")])
+        sell_yes(http, sim, ticker, "0.41", "5")  # after the expiry: never reaches it
+        report = paper.get_order(ack.order_id)
+        assert (report.status, report.fill_count) == (OrderStatus.CANCELED, Decimal(0))
+        assert paper.get_fills(order_id=ack.order_id) == ()
