@@ -76,6 +76,13 @@ def as_json(result: StrategyResult) -> dict[str, Any]:
         "expected_pnl_ci": _interval(result.expected_pnl_ci, money=True),
         "contracts": f"{result.contracts:f}",
         "realised_less_expected_ci": _interval(result.luck_ci, money=True),
+        "edge_markouts": result.edge_markouts,
+        "edge_per_contract": None if result.edge is None else str(result.edge),
+        "edge_per_contract_ci": _interval(result.edge_ci),
+        "kelly_scale": None if result.kelly_scale is None else str(result.kelly_scale),
+        "detection_power": (
+            None if result.detection_power is None else str(result.detection_power)
+        ),
     }
 
 
@@ -146,7 +153,31 @@ def render(results: Sequence[StrategyResult], plan: EvaluationPlan, console: Con
         caption="Brackets: 95% intervals clustered by event. Skill is against the Kalshi mid."
         " Expected P&L is against the hidden fair value when each trade was made.",
     )
+    render_evidence(results, console)
     console.print(LIMITS)
+
+
+def render_evidence(results: Sequence[StrategyResult], console: Console) -> None:
+    """The evidence that sizes Kelly (domain.markout) for each strategy with views."""
+    table = new_table(
+        "Evidence for sizing: trades marked to the Kalshi mid an hour later",
+        caption="Markout a contract, 95% interval clustered by event. Kelly scale: what the"
+        " bot's policy gives that record (llm.*_kelly_*). Power: the share of seeds whose"
+        " evidence alone is above zero.",
+    )
+    for column in ("strategy", "markouts", "markout a contract", "Kelly scale", "power"):
+        table.add_column(column, justify="left" if column == "strategy" else "right")
+    for r in results:
+        if r.kelly_scale is None:
+            continue  # no views: an adversary
+        table.add_row(
+            r.strategy,
+            str(r.edge_markouts),
+            score_text(r.edge, r.edge_ci),
+            f"{r.kelly_scale:.2f}",
+            "-" if r.detection_power is None else f"{r.detection_power:.2f}",
+        )
+    console.print(table)
 
 
 def render_strategies(

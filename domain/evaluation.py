@@ -22,9 +22,19 @@ from domain.adversaries import ADVERSARIES, CONTRACTS, RULES, estimator_side, pr
 from domain.base import Frozen
 from domain.exposure import Holding, event_refusal
 from domain.fees import FeeSchedule, max_cost
+from domain.markout import markout
 from domain.models import OrderBook, PriceRange, Side, TradeSignal
 from domain.money import ONE, ZERO
-from domain.scoring import Interval, ScoredForecast, clustered_total_ci, scorecard
+from domain.scoring import (
+    Interval,
+    ScorecardPolicy,
+    ScoredForecast,
+    clustered_total_ci,
+    kelly_scale,
+    mean_with_ci,
+    one_per_market,
+    scorecard,
+)
 from domain.sizing import STANDARD_FEES, NoTrade, SizingLimits, size_order
 
 VIEW_STRATEGIES = ("bot", "no-trade", "kalshi-mid", "polymarket", "placebo")
@@ -50,6 +60,9 @@ class Decision(Frozen):
     ticks: tuple[PriceRange, ...] = ()  # the market's price ranges (domain.ticks)
     history: tuple[Decimal, ...] = ()  # the market's mid at each earlier cycle, oldest first
     hours_to_close: Decimal | None = None
+    later_mid: Decimal | None = None  # the Kalshi mid domain.markout's horizon later
+    link_confidence: Decimal | None = None  # the Polymarket link's, if linked
+    mislinked: bool | None = None  # the link is to another question (the simulator's truth)
 
     @property
     def cluster(self) -> str:
@@ -251,6 +264,14 @@ class StrategyResult(Frozen):
     expected_pnl: Decimal
     expected_pnl_ci: Interval
     contracts: Decimal = ZERO
+    # The evidence that sizes Kelly (domain.markout), the scale it earns under the configured
+    # policy (domain.scoring.kelly_scale), and its detection power: the share of seed groups
+    # whose evidence alone has a lower bound above 0.
+    edge_markouts: int = 0
+    edge: Decimal | None = None
+    edge_ci: Interval | None = None
+    kelly_scale: Decimal | None = None
+    detection_power: Decimal | None = None
     # Realised less expected P&L, clustered: the luck of the draw, which should straddle 0 when
     # the hidden fair value is what the markets pay.
     luck_ci: Interval = (ZERO, ZERO)
@@ -306,9 +327,11 @@ def evaluate_strategy(
     views: Sequence[Decimal | None],
     trades: Sequence[Trade],
     results: dict[tuple[int, str], bool],
+    evidence: Evidence | None = None,
 ) -> StrategyResult:
-    """Score one strategy: `results` maps (run, ticker) to whether YES won (settled markets)."""
-    traded = {(t.decision.run, t.decision.ticker) for t in trades}
+    """Score one strategy: `results` maps (run, ticker) to whether YES won (settled markets);
+    with `evidence`, its forecasts are marked to the later market (domain.markout)."""
+    traded = {(t.decision.run, t.decision.ticker, t.decision.cycle) for t in trades}
     forecasts = [
         ScoredForecast(
             model=strategy,
@@ -318,7 +341,8 @@ def evaluate_strategy(
             ticker=f"{d.run}:{d.ticker}",
             event_ticker=d.cluster,
             market_probability=d.mid,
-            traded=(d.run, d.ticker) in traded,
+            traded=(d.run, d.ticker, d.cycle) in traded,  # the forecast traded on
+            markouts=() if evidence is None else evidence.markouts(d, view),
         )
         for d, view in zip(decisions, views, strict=True)
         if view is not None and (d.run, d.ticker) in results
@@ -349,7 +373,47 @@ def evaluate_strategy(
         expected_pnl_ci=expected_ci,
         contracts=sum((t.count for t in trades), ZERO),
         luck_ci=luck_ci,
+        edge_markouts=row.edge_markouts if row else 0,
+        edge=row.edge if row else None,
+        edge_ci=row.edge_ci if row else None,
+        kelly_scale=None if evidence is None else kelly_scale(row, evidence.policy),
+        detection_power=None if evidence is None else evidence.power(forecasts),
     )
+
+
+class Evidence(Frozen):
+    """How evaluate marks a strategy's forecasts (domain.markout) and judges the result."""
+
+    policy: ScorecardPolicy
+    group: int = 1  # seeds per group for the detection power
+
+    def markouts(self, decision: Decision, view: Decimal) -> tuple[Decimal, ...]:
+        bid, ask = decision.book.best_yes_bid, decision.book.best_yes_ask
+        if bid is None or ask is None:
+            return ()
+        found = markout(view, bid, ask, decision.later_mid, decision.fees)
+        return () if found is None else (found,)
+
+    def power(self, forecasts: Sequence[ScoredForecast]) -> Decimal | None:
+        """The share of groups of `group` consecutive seeds in which the evidence's lower bound
+        is above 0 (None: no group has an interval)."""
+        chosen = one_per_market(forecasts)
+        runs = sorted({int(f.ticker.split(":", 1)[0]) for f in chosen})
+        groups = [runs[i : i + self.group] for i in range(0, len(runs), self.group)]
+        found = []
+        for group in groups:
+            members = {str(run) for run in group}
+            _, interval = mean_with_ci(
+                [
+                    (f.event_ticker, m)
+                    for f in chosen
+                    if f.ticker.split(":", 1)[0] in members
+                    for m in f.markouts
+                ]
+            )
+            if interval is not None:
+                found.append(interval[0] > 0)
+        return None if not found else (Decimal(sum(found)) / len(found)).quantize(Decimal("0.01"))
 
 
 def evaluate_adversary(

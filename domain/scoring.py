@@ -44,6 +44,9 @@ class ScoredForecast(Frozen):
     event_ticker: str = ""  # the cluster; empty = the market is its own event
     market_probability: Probability | None = None  # the Kalshi mid when it was made
     traded: bool = False  # an order acted on it and filled
+    # Per contract, the trades its view called for marked to the market later (domain.markout):
+    # this forecast's, and once one_per_market keeps it for its market, every forecast's there.
+    markouts: tuple[Decimal, ...] = ()
 
 
 class TradeResult(Frozen):
@@ -81,6 +84,11 @@ class ModelScore(Frozen):
     trade_pnl: Decimal = ZERO
     api_cost: Decimal = ZERO
     net_ci: Interval | None = None
+    # The evidence that sizes Kelly (domain.markout): the mean markout per contract of every
+    # forecast whose view called for a trade, with its interval clustered by event.
+    edge_markouts: int = 0
+    edge: Decimal | None = None
+    edge_ci: Interval | None = None
 
     @property
     def net(self) -> Decimal:
@@ -127,15 +135,21 @@ def calibration(
 
 
 def one_per_market(forecasts: Iterable[ScoredForecast]) -> list[ScoredForecast]:
-    """Per (model, prompt version, market): the first forecast traded on, else the first made.
-    `forecasts` come oldest first."""
+    """Per (model, prompt version, market): the first forecast traded on, else the first made,
+    carrying the markouts of all of them (the markout interval clusters by event, so more of
+    them is not false confidence). `forecasts` come oldest first."""
     chosen: dict[tuple[str, str, str], ScoredForecast] = {}
+    markouts: dict[tuple[str, str, str], list[Decimal]] = defaultdict(list)
     for forecast in forecasts:
         key = (forecast.model, forecast.prompt_version, forecast.ticker)
+        markouts[key] += forecast.markouts
         current = chosen.get(key)
         if current is None or (forecast.traded and not current.traded):
             chosen[key] = forecast
-    return list(chosen.values())
+    return [
+        f if f.markouts == tuple(markouts[key]) else f.replace(markouts=tuple(markouts[key]))
+        for key, f in chosen.items()
+    ]
 
 
 # Intervals clustered by event ---------------------------------------------------------------
@@ -199,6 +213,24 @@ def clustered_total_ci(amounts: Iterable[tuple[str, Decimal]]) -> Interval | Non
         error = (squares * count / (count - 1)).sqrt()
     half_width = t_975(count - 1) * error
     return total - half_width, total + half_width
+
+
+def mean_with_ci(
+    values: Sequence[tuple[str, Decimal]],
+) -> tuple[Decimal | None, Interval | None]:
+    """The mean of (cluster, value) pairs and its 95% interval (clustered_total_ci over the
+    count); None with no values, no interval with fewer than two clusters."""
+    if not values:
+        return None, None
+    count = len(values)
+    mean = (sum((v for _, v in values), ZERO) / count).quantize(SCORE_PLACES)
+    total_ci = clustered_total_ci(values)
+    if total_ci is None:
+        return mean, None
+    return mean, (
+        (total_ci[0] / count).quantize(SCORE_PLACES),
+        (total_ci[1] / count).quantize(SCORE_PLACES),
+    )
 
 
 def _skill(totals: Sums) -> float | None:
@@ -307,6 +339,8 @@ def _row(
     )
     trade_pnl = sum((t.pnl for t in trades), ZERO)
     total_ci = clustered_total_ci((t.event_ticker, t.pnl) for t in trades)
+    markouts = [(_event(f), m) for f in group for m in f.markouts]
+    edge, edge_ci = mean_with_ci(markouts)
     return ModelScore(
         model=key[0],
         prompt_version=key[1],
@@ -326,26 +360,31 @@ def _row(
         trade_pnl=trade_pnl,
         api_cost=api_cost,
         net_ci=None if total_ci is None else (total_ci[0] - api_cost, total_ci[1] - api_cost),
+        edge_markouts=len(markouts),
+        edge=edge,
+        edge_ci=edge_ci,
     )
 
 
-# Kelly from skill -----------------------------------------------------------------------------
+# Kelly from evidence ---------------------------------------------------------------------------
 
 
 class ScorecardPolicy(Frozen):
-    """Kelly follows demonstrated skill over the market, never absolute Brier, and never falls
-    when the evidence improves.
+    """Kelly follows the evidence of an edge over the market, and never falls when the evidence
+    improves.
 
-    The evidence is the 95% interval of the Brier skill score. Until `min_forecasts` markets
-    are scored against the market, or while the interval's lower bound is at or below 0, no
-    skill is shown and `unproven_scale` applies: the low end. Above 0 the scale rises linearly
-    with the lower bound, to 1 at `full_skill`. A forecaster shown worse than the market (the
-    whole interval below 0) bets at `worse_scale`, at most the unproven scale; forecasts are
-    still made and scored, so it can earn its way back.
+    The evidence is the 95% interval of the mean markout per contract (domain.markout): the
+    forecaster's trades marked to the market an hour later, which detects a few cents of edge
+    where Brier skill against the settlement does not. Until `min_forecasts` markouts are in,
+    or while the interval's lower bound is at or below 0, no edge is shown and
+    `unproven_scale` applies: the low end. Above 0 the scale rises linearly with the lower
+    bound, to 1 at `full_edge` a contract. A forecaster shown to lose (the whole interval below
+    0) bets at `worse_scale`, at most the unproven scale; forecasts are still made and marked,
+    so it can earn its way back.
     """
 
     min_forecasts: int = Field(default=20, ge=1)
-    full_skill: Decimal = Field(default=Decimal("0.05"), gt=0, le=1)
+    full_edge: Decimal = Field(default=Decimal("0.02"), gt=0, le=1)
     unproven_scale: Probability = Decimal("0.25")
     worse_scale: Probability = ZERO
 
@@ -360,13 +399,13 @@ class ScorecardPolicy(Frozen):
 
 
 def kelly_scale(score: ModelScore | None, policy: ScorecardPolicy) -> Decimal:
-    """The scale on Kelly for a forecaster's record: non-decreasing in each bound of its skill
-    interval."""
-    interval = score.brier_skill_ci if score is not None else None
-    if score is None or score.versus_market < policy.min_forecasts or interval is None:
+    """The scale on Kelly for a forecaster's record: non-decreasing in each bound of its
+    markout interval."""
+    interval = score.edge_ci if score is not None else None
+    if score is None or score.edge_markouts < policy.min_forecasts or interval is None:
         return policy.unproven_scale
     low, high = interval
     if high < 0:
         return policy.worse_scale
-    shown = min(max(low, ZERO) / policy.full_skill, ONE)
+    shown = min(max(low, ZERO) / policy.full_edge, ONE)
     return policy.unproven_scale + (ONE - policy.unproven_scale) * shown

@@ -268,9 +268,10 @@ class LlmSettings(Section):
     prices: dict[str, PriceSettings] = Field(default_factory=dict)  # merged over the defaults
     usage_db: Path | None = None  # LLM spending on the wall clock; default: beside the book
     min_scored_forecasts: int = Field(20, ge=1, le=10**6)
-    # Kelly follows skill over the market (domain.scoring.kelly_scale), never absolute Brier,
-    # rising from the unproven scale with the evidence of skill.
-    full_kelly_skill: Decimal = Field(Decimal("0.05"), gt=0, le=1)
+    # Kelly follows the evidence of an edge over the market (domain.scoring.kelly_scale: the
+    # mean markout a contract, domain.markout), rising from the unproven scale with its lower
+    # bound to full Kelly at this many dollars a contract.
+    full_kelly_edge: Decimal = Field(Decimal("0.02"), gt=0, le=1)
     unproven_kelly_scale: Decimal = Field(Decimal("0.25"), ge=0, le=1)
     worse_kelly_scale: Decimal = Field(Decimal(0), ge=0, le=1)
 

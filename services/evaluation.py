@@ -13,6 +13,7 @@ until every decided market has settled. Scoring is domain.evaluation's.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,6 +27,7 @@ from domain.adversaries import ADVERSARIES
 from domain.evaluation import (
     VIEW_STRATEGIES,
     Decision,
+    Evidence,
     StrategyResult,
     Trade,
     adversary_trades,
@@ -40,6 +42,7 @@ from domain.execution_modes import Order as ExecutionOrder
 from domain.fees import FeeSchedule
 from domain.forecasting import Forecaster, OfflineForecaster
 from domain.linking import LinkConfig, MarketLink, PolymarketMarket, link_markets
+from domain.markout import HORIZON
 from domain.messages import Candidate
 from domain.models import Forecast, Market, OrderBook
 from domain.screening import screen
@@ -51,6 +54,7 @@ from infra.sim import SimConfig, SimExchange
 from infra.sim.engine import Exchange
 from infra.sim.kalshi_json import event_json, market_json, orderbook_json, series_json
 from infra.sim.models import EventState, Status
+from services.forecasting_setup import scorecard_policy
 from services.maker_execution import BotMaker
 from services.passive_maker import PassiveMaker
 
@@ -79,6 +83,7 @@ class EvaluationPlan:
     # Also play the bot's views as maker orders on the simulator's matching and compare the
     # execution modes (domain.execution_modes; `evaluate --execution-modes`).
     execution: bool = False
+    power_group: int = 1  # seeds per group for the evidence's detection power
 
 
 def _fair(value: float) -> Decimal:
@@ -131,6 +136,7 @@ class _Memory:
     links: dict[str, MarketLink]  # Kalshi ticker -> link
     seen: set[str]  # Kalshi tickers already put to the linker
     history: dict[str, list[Decimal]] = field(default_factory=dict)  # ticker -> earlier mids
+    marks: dict[str, dict[int, Decimal]] = field(default_factory=dict)  # decided: cycle -> mid
     fees: dict[str, FeeSchedule] = field(default_factory=dict)  # event ticker -> schedule
 
     def link(
@@ -217,6 +223,7 @@ def _cycle(
                     quoted[market.ticker] = quote
         polys = {p.id: p for p in polymarket_markets(ex)}
         quotes = memory.link(settings, markets, polys)
+        truth = true_links(ex)  # for scoring only: which twin asks the same
         last = memory.last_analyzed
         chosen = screen(
             markets, now, screen_settings(settings), frozenset(), last, frozenset(quotes)
@@ -247,14 +254,39 @@ def _cycle(
                 if forecast is None
                 else _weighed(market.ticker, forecast, quote.book, settings)
             )
+            memory.marks.setdefault(market.ticker, {})
             decisions.append(
                 quote.replace(
                     polymarket=poly,
                     bot=view.view if isinstance(view, Weighed) else None,
                     bot_refused=isinstance(view, NoTrade),
+                    link_confidence=link.confidence if link else None,
+                    mislinked=None
+                    if link is None
+                    else truth.get(link.polymarket_id) != market.ticker,
                 )
             )
+    _mark(ex, memory, cycle)
     return Cycle(decisions, list(quoted.values()))
+
+
+def _mark(ex: Exchange, memory: _Memory, cycle: int) -> None:
+    """Each decided market's Kalshi mid now, while it trades (the later market its decisions
+    are marked to: domain.markout)."""
+    for ticker, marks in memory.marks.items():
+        state = ex.markets_by_ticker[ticker]
+        if state.status is not Status.ACTIVE:
+            continue
+        yes_bid, no_bid = ex.top_prices(state)
+        if yes_bid is not None and no_bid is not None:
+            marks[cycle] = (Decimal(yes_bid) + 100 - Decimal(no_bid)) / 200
+
+
+def later_mid(marks: dict[int, Decimal], cycle: int, horizon: int) -> Decimal | None:
+    """The mid `horizon` cycles after `cycle`, or the last one before the market stopped
+    trading; None if it never traded after `cycle`."""
+    later = [c for c in marks if cycle < c <= cycle + horizon]
+    return marks[max(later)] if later else None
 
 
 def _weighed(
@@ -336,6 +368,15 @@ def run_seed(
     if run.bot_maker is not None:
         with sim.exchange.synced() as ex:
             run.bot_maker.cycle(ex, ())  # the last cycle's fills
+    horizon = math.ceil(HORIZON.total_seconds() / cycle_seconds)
+    for extra in range(1, horizon + 1):  # the last decisions' later market
+        with sim.exchange.synced() as ex:
+            _mark(ex, memory, plan.cycles + extra)
+        sim.advance(cycle_seconds)
+    run.decisions = [
+        d.replace(later_mid=later_mid(memory.marks[d.ticker], d.cycle, horizon))
+        for d in run.decisions
+    ]
     wanted = {d.ticker for d in run.decisions} | {d.ticker for d in run.quotes}
     for _ in range(SETTLE_DAYS):
         with sim.exchange.synced() as ex:
@@ -388,7 +429,7 @@ def evaluate_report(
             refused,
             settings.risk.max_disagreement,
         )
-    scored = score_strategies(settings, plan.scenario, decisions, results)
+    scored = score_strategies(settings, plan.scenario, decisions, results, plan.power_group)
     scored += score_adversaries(plan.scenario, runs, results) if plan.adversaries else []
     modes = score_execution_modes(settings, plan.scenario, runs) if plan.execution else []
     return EvaluationReport(strategies=scored, execution=modes)
@@ -431,10 +472,12 @@ def score_strategies(
     scenario: str,
     decisions: list[Decision],
     results: dict[tuple[int, str], bool],
+    group: int = 1,
 ) -> list[StrategyResult]:
     """Every strategy with a view (the bot and the baselines) on the same decisions, sized
     alike."""
     limits = execution_limits(settings, TAKER)  # the strategies are compared as takers
+    evidence = Evidence(policy=scorecard_policy(settings), group=group)
     evaluated = []
     for strategy in VIEW_STRATEGIES:
         views = probabilities(strategy, decisions)
@@ -445,7 +488,9 @@ def score_strategies(
             limits,
             settings.initial_bankroll,
         )
-        evaluated.append(evaluate_strategy(strategy, scenario, decisions, views, trades, results))
+        evaluated.append(
+            evaluate_strategy(strategy, scenario, decisions, views, trades, results, evidence)
+        )
     return evaluated
 
 

@@ -95,7 +95,7 @@ def scorecard_policy(settings: Settings) -> ScorecardPolicy:
     llm = settings.llm
     return ScorecardPolicy(
         min_forecasts=llm.min_scored_forecasts,
-        full_skill=llm.full_kelly_skill,
+        full_edge=llm.full_kelly_edge,
         unproven_scale=llm.unproven_kelly_scale,
         worse_scale=llm.worse_kelly_scale,
     )

@@ -74,6 +74,27 @@ def test_the_planted_edge_is_detected_and_the_placebo_still_shows_nothing() -> N
     placebo = results["placebo"]
     _no_skill(placebo)
     assert placebo.expected_pnl_ci[0] <= 0
+    # The sizing evidence (domain.markout) sees the edge that Brier skill does not, and the
+    # Kelly scale it earns is above the unproven one: the bot bets on it.
+    assert bot.edge_ci is not None
+    assert bot.edge_ci[0] > 0
+    assert bot.kelly_scale is not None
+    assert bot.kelly_scale > Decimal("0.25")
+    assert bot.detection_power is not None
+    assert bot.detection_power > 0
+    assert placebo.edge_ci is not None
+    assert placebo.edge_ci[0] <= 0
+
+
+@pytest.mark.timeout(120)
+def test_under_kalshi_truth_the_evidence_says_the_bot_loses() -> None:
+    """Kalshi's maker quotes the truth: trading on the Polymarket price pays the spread and the
+    fee. The markout evidence shows the loss and the policy stops the bets (worse scale)."""
+    bot = _run("kalshi-truth")["bot"]
+    assert bot.edge_ci is not None
+    assert bot.edge_ci[1] < 0
+    assert bot.kelly_scale == 0
+    assert bot.detection_power == 0
 
 
 @pytest.mark.timeout(120)

@@ -39,6 +39,7 @@ from sqlalchemy.types import NullType, TypeDecorator
 from domain.base import Frozen
 from domain.cash import BookCash, CashCheck, CashVerdict
 from domain.errors import ExecutionAlreadyFinal, RecordAlreadyBooked
+from domain.evidence import pooled
 from domain.fold import Adoption, MarketRecords
 from domain.halts import (
     Halt,
@@ -50,6 +51,7 @@ from domain.halts import (
 )
 from domain.health import HealthCheck, Part, PartHealth
 from domain.killswitch import Equity, KillSwitchMemory
+from domain.markout import HORIZON, markout
 from domain.models import (
     Execution,
     ExecutionStatus,
@@ -71,6 +73,7 @@ from domain.models import (
 )
 from domain.money import ZERO, from_micros
 from domain.scoring import ScoredForecast, TradeResult
+from domain.sizing import STANDARD_FEES
 from infra.db.engine import EXPECTED_PRAGMAS, Pragmas, create_engine_for, read_pragmas
 from infra.db.errors import DatabaseCorruptError, DatabaseError
 from infra.db.tables import (
@@ -981,11 +984,15 @@ class Repository:
                 ForecastRow.model,
                 ForecastRow.prompt_version,
                 ForecastRow.probability,
+                ForecastRow.confidence,
+                ForecastRow.refusal,
                 ForecastRow.yes_bid,
                 ForecastRow.yes_ask,
                 ForecastRow.outcome,
                 self._event_of(ForecastRow.ticker).label("event"),
                 traded.label("traded"),
+                self._later(MarketSnapshotRow.yes_bid).label("later_bid"),
+                self._later(MarketSnapshotRow.yes_ask).label("later_ask"),
             )
             .where(
                 ForecastRow.outcome.in_(("yes", "no")),
@@ -1003,9 +1010,28 @@ class Repository:
                 event_ticker=row["event"] or row["ticker"],
                 market_probability=_mid(row["yes_bid"], row["yes_ask"]),
                 traded=bool(row["traded"]),
+                markouts=_markouts(row),
             )
             for row in rows
         ]
+
+    @staticmethod
+    def _later(column: Any) -> Any:
+        """`column` of the market's first snapshot at least domain.markout's horizon after the
+        forecast (one lookup in the (ticker, ts) index per row); none if it stopped trading
+        sooner."""
+        horizon = f"+{int(HORIZON.total_seconds())} seconds"
+        return (
+            select(column)
+            .where(
+                MarketSnapshotRow.ticker == ForecastRow.ticker,
+                MarketSnapshotRow.ts
+                >= func.strftime("%Y-%m-%dT%H:%M:%fZ", ForecastRow.made_at, horizon),
+            )
+            .order_by(MarketSnapshotRow.ts)
+            .limit(1)
+            .scalar_subquery()
+        )
 
     def trade_results(self) -> list[TradeResult]:
         """Closed positions, attributed to the forecast their order acted on."""
@@ -1139,6 +1165,19 @@ def _unstorable(market: Market) -> str | None:
 def _mid(bid: Decimal | None, ask: Decimal | None) -> Decimal | None:
     """The market's probability when a forecast was made: the Kalshi mid, if both quotes."""
     return None if bid is None or ask is None else (bid + ask) / 2
+
+
+def _markouts(row: Mapping[str, Any]) -> tuple[Decimal, ...]:
+    """The forecast's trade marked to the market an hour later (domain.markout), on the view the
+    Analyst weighed it to (domain.evidence); none for a refused forecast. The forecast row does
+    not keep its market's fee schedule: the standard one is used."""
+    bid, ask = row["yes_bid"], row["yes_ask"]
+    mid, later = _mid(bid, ask), _mid(row["later_bid"], row["later_ask"])
+    if mid is None or row["refusal"] is not None:
+        return ()
+    view = pooled(mid, row["probability"], row["confidence"])
+    found = markout(view, bid, ask, later, STANDARD_FEES)
+    return () if found is None else (found,)
 
 
 class Database:

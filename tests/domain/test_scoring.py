@@ -171,30 +171,71 @@ def test_net_interval_is_a_clustered_standard_error_after_api_cost() -> None:
     assert row.net_ci == (low - D("0.50"), high - D("0.50"))
 
 
-def test_kelly_follows_skill_over_the_market_never_absolute_brier() -> None:
-    policy = ScorecardPolicy(min_forecasts=50, full_skill=D("0.01"))
-    [better] = scorecard(_world(200, 2, forecaster_noise=0.0, market_noise=0.12))
-    [worse] = scorecard(_world(200, 2, forecaster_noise=0.12, market_noise=0.0, seed=2))
-    [few] = scorecard(_world(10, 2, forecaster_noise=0.0, market_noise=0.12))
-    assert better.brier > D("0.2")  # the old Brier thresholds would have cut this one
+def _marked(markouts: list[str], events: int = 10) -> list[ScoredForecast]:
+    """Forecasts carrying these markouts, spread over `events` events, one market each."""
+    return [
+        ScoredForecast(
+            model="A",
+            prompt_version="v1",
+            probability=D("0.5"),
+            outcome=True,
+            ticker=f"T{i}",
+            event_ticker=f"E{i % events}",
+            markouts=(D(m),),
+        )
+        for i, m in enumerate(markouts)
+    ]
+
+
+def test_kelly_follows_the_markout_evidence_never_brier() -> None:
+    policy = ScorecardPolicy(min_forecasts=20, full_edge=D("0.02"))
+    [better] = scorecard(_marked(["0.03", "0.05"] * 20))
+    [worse] = scorecard(_marked(["-0.03", "-0.02"] * 20))
+    [few] = scorecard(_marked(["0.03", "0.05"] * 5))
+    assert better.edge == D("0.04")
+    assert better.edge_ci is not None
+    assert better.edge_ci[0] > D("0.02")
     assert kelly_scale(better, policy) == 1
-    assert worse.brier_skill_ci is not None
-    assert worse.brier_skill_ci[1] < 0
-    assert kelly_scale(worse, policy) == 0  # shown worse than the market: no bets
+    assert worse.edge_ci is not None
+    assert worse.edge_ci[1] < 0
+    assert kelly_scale(worse, policy) == 0  # shown to lose: no bets
     assert kelly_scale(few, policy) == policy.unproven_scale == D("0.25")
     assert kelly_scale(None, policy) == D("0.25")
-    unshown = better.replace(brier_skill_ci=(D("-0.02"), D("0.03")))
-    assert kelly_scale(unshown, policy) == D("0.25")  # no skill shown: the unproven end
-    half = better.replace(brier_skill_ci=(D("0.005"), D("0.2")))
+    unshown = better.replace(edge_ci=(D("-0.02"), D("0.03")))
+    assert kelly_scale(unshown, policy) == D("0.25")  # no edge shown: the unproven end
+    half = better.replace(edge_ci=(D("0.01"), D("0.2")))
     assert kelly_scale(half, policy) == D("0.625")  # halfway from 0.25 to 1
+    brier_only = better.replace(edge_ci=None, brier_skill_ci=(D("0.1"), D("0.2")))
+    assert kelly_scale(brier_only, policy) == D("0.25")  # Brier skill is reported, not sized on
 
 
-def test_a_little_evidence_of_skill_never_bets_less_than_none() -> None:
+def test_the_markouts_of_every_forecast_of_a_market_count_in_its_cluster() -> None:
+    first = ScoredForecast(
+        model="A",
+        prompt_version="v1",
+        probability=D("0.6"),
+        outcome=True,
+        ticker="T",
+        event_ticker="E",
+        markouts=(D("0.01"),),
+    )
+    again = first.replace(probability=D("0.7"), markouts=(D("0.03"),), traded=True)
+    [kept] = one_per_market([first, again])
+    assert kept.probability == D("0.7")  # the one traded on is scored...
+    assert kept.markouts == (D("0.01"), D("0.03"))  # ...carrying both markouts
+    [row] = scorecard([first, again])
+    assert row.edge_markouts == 2
+    assert row.edge == D("0.02")
+    assert row.edge_ci is None  # one event: no interval, so no evidence either way
+    assert kelly_scale(row, ScorecardPolicy(min_forecasts=1)) == D("0.25")
+
+
+def test_a_little_evidence_of_an_edge_never_bets_less_than_none() -> None:
     """The old rule bet an unproven forecaster at 1 and one with a lower bound of +0.01 at 0.2."""
     policy = ScorecardPolicy()
-    [row] = scorecard(_world(200, 2, forecaster_noise=0.0, market_noise=0.12))
-    some = row.replace(brier_skill_ci=(D("0.01"), D("0.2")))
-    assert kelly_scale(some, policy) == D("0.4")  # 0.25 + 0.75 x 0.01 / 0.05
+    [row] = scorecard(_marked(["0.03", "0.05"] * 20))
+    some = row.replace(edge_ci=(D("0.004"), D("0.2")))
+    assert kelly_scale(some, policy) == D("0.4")  # 0.25 + 0.75 x 0.004 / 0.02
     assert kelly_scale(some, policy) > kelly_scale(None, policy)
 
 
@@ -207,7 +248,7 @@ _skills = st.decimals(min_value=D(-1), max_value=D(1), places=4)
 _policies = st.builds(
     ScorecardPolicy,
     min_forecasts=st.integers(1, 40),
-    full_skill=st.decimals(min_value=D("0.0001"), max_value=D(1), places=4),
+    full_edge=st.decimals(min_value=D("0.0001"), max_value=D(1), places=4),
     unproven_scale=st.decimals(min_value=D(0), max_value=D(1), places=2),
     worse_scale=st.just(D(0)),
 )
@@ -223,7 +264,8 @@ def _evidence(scored: int, bounds: tuple[Decimal, Decimal]) -> ModelScore:
         log_loss=D("0.6"),
         buckets=(),
         versus_market=scored,
-        brier_skill_ci=(low, high),
+        edge_markouts=scored,
+        edge_ci=(low, high),
     )
 
 
@@ -240,10 +282,10 @@ def test_better_evidence_never_gives_a_smaller_scale(
     bounds: tuple[Decimal, Decimal],
     gains: tuple[Decimal, Decimal],
 ) -> None:
-    """Raising either bound of the skill interval never lowers the scale, and the scale stays in
-    [0, 1]."""
+    """Raising either bound of the markout interval never lowers the scale, and the scale stays
+    in [0, 1]."""
     before = _evidence(scored, bounds)
-    low, high = before.brier_skill_ci  # type: ignore[misc]
+    low, high = before.edge_ci  # type: ignore[misc]
     after = _evidence(scored, (low + gains[0], high + gains[1]))
     scale = kelly_scale(before, policy)
     assert 0 <= scale <= kelly_scale(after, policy) <= 1

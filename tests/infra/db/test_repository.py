@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from domain.errors import ExecutionAlreadyFinal
+from domain.fees import max_cost
 from domain.models import (
     ExecutionStatus,
     Forecast,
@@ -25,6 +26,7 @@ from domain.models import (
     Side,
 )
 from domain.money import MICRO, ZERO
+from domain.sizing import STANDARD_FEES
 from infra.db.repository import Database, LedgerBalanceError, NotFoundError
 from tests.infra.db.builders import T0, at, execution, position
 from tests.infra.db.conftest import Query
@@ -422,6 +424,58 @@ def test_the_heartbeat_row_is_replaced_and_stays_single(database: Database, quer
 
 
 # the scorecard's inputs
+
+
+def test_a_scored_forecast_is_marked_to_the_market_an_hour_later(database: Database) -> None:
+    """domain.markout: the view (mid + confidence x departure) calls for YES at the ask 0.45;
+    the first snapshot an hour or more later has the mid at 0.52: +0.07 less the standard fee.
+    A forecast with no snapshot an hour later, or a refused one, carries no markout."""
+
+    def snapshot(seconds: int, bid: str, ask: str) -> tuple[object, list[Market]]:
+        market = Market(
+            ticker="KXTEST-T50",
+            event_ticker="KXTEST",
+            status=MarketStatus.ACTIVE,
+            close_time=at(7200),
+            yes_bid=Decimal(bid),
+            yes_ask=Decimal(ask),
+        )
+        return at(seconds), [market]
+
+    def forecast(seconds: int, refusal: str | None = None) -> Forecast:
+        return Forecast(
+            ticker="KXTEST-T50",
+            probability=Decimal("0.6"),
+            confidence=Decimal("0.8"),
+            model="m",
+            made_at=at(seconds),
+            inputs=ForecastInputs(yes_bid=Decimal("0.40"), yes_ask=Decimal("0.45")),
+            refusal=refusal,
+        )
+
+    with database.unit_of_work() as repo:
+        for seconds, bid, ask in (
+            (0, "0.40", "0.45"),
+            (1800, "0.45", "0.50"),
+            (3700, "0.50", "0.54"),
+            (5000, "0.70", "0.74"),
+        ):
+            repo.insert_market_snapshots(*snapshot(seconds, bid, ask))
+        repo.insert_forecast(forecast(0))
+        repo.insert_forecast(forecast(10, refusal="FORECAST_IMPLAUSIBLE: far"))
+        repo.insert_forecast(forecast(1000))  # the first an hour later: the 5000 s snapshot
+        repo.insert_forecast(forecast(5000))  # nothing at all an hour later
+        repo.resolve_forecasts("KXTEST-T50", MarketResult.YES, at(9000))
+
+    with database.read() as repo:
+        scored = repo.scored_forecasts()
+    cost = max_cost(Decimal(10), Decimal("0.45"), STANDARD_FEES) / 10  # with the fee
+    assert [f.markouts for f in scored] == [
+        ((Decimal("0.52") - cost).quantize(Decimal("0.000001")),),
+        (),
+        ((Decimal("0.72") - cost).quantize(Decimal("0.000001")),),
+        (),
+    ]
 
 
 def test_scored_forecasts_carry_event_market_mid_and_whether_traded(database: Database) -> None:
