@@ -52,6 +52,7 @@ from domain.messages import (
     GetSyncState,
     GetUnresolvedForecastTickers,
     HaltTrading,
+    OrderEnded,
     Reconcile,
     ReconciliationReport,
     RecordHeartbeat,
@@ -215,6 +216,24 @@ class Reconciler(BaseActor):
             return
         self.log.info("resync from REST: {}", request.reason)
         self._reconcile_guarded()
+
+    @handles(OrderEnded)
+    def _on_order_ended(self, event: OrderEnded) -> None:
+        """A resting order the venue ended: reconciled now, unless a reconciliation began
+        since. An order the Executor is booking itself (its IOC, its own cancel) is no longer
+        resting by then, and costs nothing here."""
+        if event.requested_ns < self.started_ns:
+            return
+        try:
+            resting: tuple[Execution, ...] = ask(
+                self.directory.get("storage"),
+                GetExecutions(statuses=(ExecutionStatus.RESTING,)),
+            )
+        except UNAVAILABLE:
+            return  # the next reconciliation finds it
+        if any(e.client_order_id == event.client_order_id for e in resting):
+            self.log.info("resting order {} ended at the venue: resync", event.client_order_id)
+            self._reconcile_guarded()
 
     def started(self) -> None:
         self.realized_total = self._realized_total()

@@ -10,7 +10,7 @@ import pykka
 from loguru import logger
 
 from actors.directory import ActorUnavailable, Directory
-from domain.messages import BookPushedFills, ResyncRequested
+from domain.messages import BookPushedFills, OrderEnded, ResyncRequested
 from domain.models import FillReport
 
 
@@ -25,6 +25,9 @@ class ReconcilerFeed:
 
     def resync(self, reason: str) -> None:
         self._tell(ResyncRequested(reason=reason, requested_ns=time.monotonic_ns()))
+
+    def order_ended(self, client_order_id: str) -> None:
+        self._tell(OrderEnded(client_order_id=client_order_id, requested_ns=time.monotonic_ns()))
 
     def _tell(self, message: Any) -> None:
         try:

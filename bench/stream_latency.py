@@ -45,6 +45,9 @@ class TimedFeed:
     def resync(self, reason: str) -> None:
         self.inner.resync(reason)
 
+    def order_ended(self, client_order_id: str) -> None:
+        self.inner.order_ended(client_order_id)
+
 
 def measure(trades: int) -> tuple[list[float], list[float]]:
     with tempfile.TemporaryDirectory() as tmp:

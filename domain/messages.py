@@ -606,6 +606,15 @@ class ResyncRequested(Message):
     requested_ns: int
 
 
+class OrderEnded(Message):
+    """The venue pushed that an order is over (executed or cancelled, by anyone: an expiry,
+    the market's close): if it is one the book still has resting, reconcile now, so its
+    booking and the rest of its reservation do not wait for the cycle."""
+
+    client_order_id: str
+    requested_ns: int
+
+
 class VenueRecordsApplied(Message):
     fills_booked: int = 0
     settled: int = 0

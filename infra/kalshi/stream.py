@@ -46,6 +46,7 @@ from infra.kalshi.stream_wire import (
     Frame,
     LiveBook,
     Quote,
+    ended_order,
     parse_frame,
     parse_pushed_fill,
     post_position,
@@ -68,6 +69,8 @@ class StreamSink(Protocol):
     def fills(self, fills: tuple[FillReport, ...]) -> None: ...
 
     def resync(self, reason: str) -> None: ...
+
+    def order_ended(self, client_order_id: str) -> None: ...
 
 
 class VenueStream(Protocol):
@@ -450,5 +453,9 @@ class _Session:
                     frame.msg.get("side"), frame.msg.get("price_dollars"), frame.msg.get("delta_fp")
                 )
                 self.stream._set_quote(book.quote(ticker, now))
-        elif frame.type in {"user_order", "market_position"}:
+        elif frame.type == "user_order":
+            ended = ended_order(frame.msg)
+            if ended is not None:
+                self.stream.sink.order_ended(ended)
+        elif frame.type == "market_position":
             logger.debug("venue stream {}: {}", frame.type, frame.msg)

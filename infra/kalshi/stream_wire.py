@@ -89,6 +89,17 @@ def post_position(msg: dict[str, Any]) -> Decimal | None:
     return value if value.is_finite() else None
 
 
+ENDED = frozenset({"canceled", "executed"})
+
+
+def ended_order(msg: dict[str, Any]) -> str | None:
+    """A `user_order` message's client order id if the order is over; None otherwise."""
+    status, client_order_id = msg.get("status"), msg.get("client_order_id")
+    if status in ENDED and isinstance(client_order_id, str) and client_order_id:
+        return client_order_id
+    return None
+
+
 def _price(value: Any) -> Decimal | None:
     try:
         price = Decimal(str(value))

@@ -13,11 +13,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from actors.base import ask
 from actors.stream_feed import ReconcilerFeed
 from domain.messages import BookSnapshot, GetBook, ResyncRequested
-from domain.models import FillReport
+from domain.models import ExecutionStatus, FillReport
 from infra.db.repository import Database
 from infra.kalshi.stream import KalshiStream
 from infra.settings import load_settings
@@ -35,6 +36,7 @@ class RecordingFeed:
         self.inner = inner
         self.pushed: queue.Queue[FillReport] = queue.Queue()
         self.resyncs: queue.Queue[str] = queue.Queue()
+        self.ended: queue.Queue[str] = queue.Queue()
 
     def fills(self, fills: tuple[FillReport, ...]) -> None:
         self.inner.fills(fills)
@@ -45,10 +47,14 @@ class RecordingFeed:
         self.inner.resync(reason)
         self.resyncs.put(reason)
 
+    def order_ended(self, client_order_id: str) -> None:
+        self.inner.order_ended(client_order_id)
+        self.ended.put(client_order_id)
+
 
 @contextmanager
-def streaming(tmp_path: Path) -> Iterator[tuple[Harness, RecordingFeed]]:
-    with running_system(tmp_path, sim=SMALL) as h:
+def streaming(tmp_path: Path, **options: Any) -> Iterator[tuple[Harness, RecordingFeed]]:
+    with running_system(tmp_path, **{"sim": SMALL, **options}) as h:
         assert h.venue.open_stream is not None
         feed = RecordingFeed(ReconcilerFeed(h.system.directory))
         h.system.stream = stream = h.venue.open_stream(feed)
@@ -155,3 +161,22 @@ def test_the_stream_can_be_switched_off(tmp_path: Path) -> None:
         assert venue.open_stream is None
     finally:
         venue.close()
+
+
+def test_a_resting_order_the_venue_ends_is_booked_before_the_next_cycle(tmp_path: Path) -> None:
+    with streaming(tmp_path, execution={"mode": "maker", "taker_edge": None}) as (h, feed):
+        h.cycle(1)
+        _, _, executions = h.read()
+        resting = [e for e in executions if e.status is ExecutionStatus.RESTING]
+        assert resting, "maker mode rests its entries"
+        order = resting[0]
+        assert order.venue_order_id is not None
+        with h.sim.exchange.synced() as exchange:  # as an expiry or the market's close would
+            exchange.cancel(h.key_id, order.venue_order_id)
+        assert feed.ended.get(timeout=WAIT) == order.client_order_id
+        settle(h)
+        _, _, executions = h.read()
+        status = {e.client_order_id: e.status for e in executions}
+        assert status[order.client_order_id] is ExecutionStatus.CANCELED  # no cycle ran
+        ledger, _, _ = h.read()
+        assert ledger.ok

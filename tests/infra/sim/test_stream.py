@@ -33,6 +33,7 @@ class Sink:
     def __init__(self) -> None:
         self.pushed: queue.Queue[FillReport] = queue.Queue()
         self.resyncs: queue.Queue[str] = queue.Queue()
+        self.ended: queue.Queue[str] = queue.Queue()
 
     def fills(self, fills: tuple[FillReport, ...]) -> None:
         for fill in fills:
@@ -40,6 +41,9 @@ class Sink:
 
     def resync(self, reason: str) -> None:
         self.resyncs.put(reason)
+
+    def order_ended(self, client_order_id: str) -> None:
+        self.ended.put(client_order_id)
 
     def fill(self) -> FillReport:
         return self.pushed.get(timeout=WAIT)
