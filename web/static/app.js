@@ -218,7 +218,7 @@ function renderTrades(d) {
     const exit = t.closed_at ? `${sold.join("; ") || "closed"}, ${t.closed_at}` : `open, mark ${t.mark ?? "–"}${sold.length ? "; " + sold.join("; ") : ""}`;
     return row([
       cell(t.position_id, true), cell(t.ticker), cell(t.side), cell(t.contracts, true), cell(t.opened_at),
-      cell(t.entry_price, true), cell(t.fees_usd, true), cell(exit), signed(cell(t.pnl_usd, true), t.pnl),
+      cell(t.entry_price, true), cell(t.fees_usd, true), el("td", exit, "wrap"), signed(cell(t.pnl_usd, true), t.pnl),
       cell(t.llm_cost_usd, true), signed(cell(t.net_usd, true), t.net),
     ]);
   });
