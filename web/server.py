@@ -21,6 +21,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import json
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -281,15 +282,24 @@ def served_dashboard(settings: Settings, path: Path) -> Iterator[DashboardServer
         yield server
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:  # noqa: ARG002
+        """A browser that hangs up mid-request is normal: no traceback on the user's screen."""
+        if isinstance(sys.exc_info()[1], OSError):
+            return
+        logger.opt(exception=sys.exc_info()[1]).warning(
+            "dashboard request from {} failed", client_address[0]
+        )
+
+
 class DashboardServer:
     """The server in a thread of its own (daemon: it never keeps a process alive)."""
 
     def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         handler = type("BoundHandler", (Handler,), {"dashboard": Dashboard(settings, clock)})
-        self.httpd = ThreadingHTTPServer(
-            (settings.dashboard.host, settings.dashboard.port), handler
-        )
-        self.httpd.daemon_threads = True
+        self.httpd = _QuietServer((settings.dashboard.host, settings.dashboard.port), handler)
         self.thread = threading.Thread(
             target=self.httpd.serve_forever, name="dashboard", daemon=True
         )

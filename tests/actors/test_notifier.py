@@ -4,6 +4,7 @@ are retried with backoff, never carry a secret, and never hold up trading (issue
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -11,10 +12,12 @@ import pytest
 from actors.notifier import start_notifier
 from domain.halts import HaltCode, OperatorAction
 from domain.messages import LookForNotices
+from domain.models import Side
 from infra.notify import Delivery
 from infra.operator import request
 from infra.settings import NotificationSettings
 from tests.actors.system_harness import running_system
+from tests.actors.test_guards import ASK, pinned
 from tests.fakes.receiver import receiving
 from tests.logs import capture_logs
 
@@ -23,7 +26,7 @@ TOKEN = "123456:telegram-secret-token"
 SMALL = {"scanner": {"max_candidates": 4}, "sim": {"markets": 60}}
 
 
-def test_a_halt_and_the_fills_reach_every_channel_within_one_cycle(tmp_path: Path) -> None:
+def test_a_halt_and_a_fill_reach_every_channel_within_one_cycle(tmp_path: Path) -> None:
     with (
         receiving() as hook,
         receiving() as slack,
@@ -41,22 +44,21 @@ def test_a_halt_and_the_fills_reach_every_channel_within_one_cycle(tmp_path: Pat
         notifier = start_notifier(settings, h.path, h.system.clock, NO_WAIT)
         assert notifier is not None
         try:
-            h.cycle(1)
+            ticker = pinned(h)  # a trade placed beside the bot, on the venue's web app
+            h.venue.client.create_order(ticker, Side.YES, ASK, Decimal(3), "web-by-hand")
             request(h.path, OperatorAction.PAUSE, HaltCode.PAUSED)
-            h.cycle(2)
+            h.cycle(1)  # books the outside fill and raises the pause
             notifier.look(h.system.clock.now())
-            fills = h.read()[2]
-            expected = sum(1 for e in fills if e.filled_count > 0)
-            halts = [b for _, b in hook.wait_for(expected + 1) if b["kind"] == "halt"]
-            assert len(halts) == 1
-            assert halts[0]["title"] == "Trading halted: PAUSED"
-            slack_text = slack.wait_for(expected + 1)[-1][1]["text"]
+            notices = [body for _, body in hook.wait_for(2)]
+            assert [n["kind"] for n in notices] == ["fill", "halt"]
+            assert notices[0]["title"] == f"Filled 3 YES {ticker}"
+            assert notices[0]["text"].endswith("(placed outside the bot)")
+            assert notices[1]["title"] == "Trading halted: PAUSED"
+            slack_text = slack.wait_for(2)[-1][1]["text"]
             assert slack_text.startswith("*Trading halted: PAUSED*")
-            path, body = telegram.wait_for(expected + 1)[-1]
+            path, body = telegram.wait_for(2)[-1]
             assert path == f"/bot{TOKEN}/sendMessage"
             assert body["chat_id"] == "42"
-            kinds = [b["kind"] for _, b in hook.taken]
-            assert kinds.count("fill") >= expected > 0, "the first cycle traded"
         finally:
             notifier.stop(10)
         for receiver in (hook, slack, telegram):
