@@ -66,6 +66,7 @@ def as_json(result: StrategyResult) -> dict[str, Any]:
         "markets": result.markets,
         "events": result.events,
         "trades": result.trades,
+        "exits": result.exits,  # sales by the exit rule (bot+exits), not counted in trades
         "brier_skill": None if result.brier_skill is None else str(result.brier_skill),
         "brier_skill_ci": _interval(result.brier_skill_ci),
         "log_loss_gain": None if result.log_loss_gain is None else str(result.log_loss_gain),
@@ -199,7 +200,7 @@ def render_strategies(
         table.add_row(
             r.strategy,
             str(r.markets),
-            str(r.trades),
+            f"{r.trades} ({r.exits} sold)" if r.exits else str(r.trades),
             score_text(r.brier_skill, r.brier_skill_ci),
             score_text(r.log_loss_gain, r.log_loss_gain_ci),
             money_text(r.realised_pnl, r.realised_pnl_ci),

@@ -23,7 +23,7 @@ from domain.base import Frozen
 from domain.exposure import Holding, event_refusal
 from domain.fees import FeeSchedule, max_cost
 from domain.markout import markout
-from domain.models import OrderBook, PriceRange, Side, TradeSignal
+from domain.models import ExitReason, OrderBook, PriceRange, Side, TradeSignal
 from domain.money import ONE, ZERO
 from domain.scoring import (
     Interval,
@@ -37,7 +37,8 @@ from domain.scoring import (
 )
 from domain.sizing import STANDARD_FEES, NoTrade, SizingLimits, size_order
 
-VIEW_STRATEGIES = ("bot", "no-trade", "kalshi-mid", "polymarket", "placebo")
+BOT_WITH_EXITS = "bot+exits"  # the bot's trades, then sold by its exit rule (domain.exits)
+VIEW_STRATEGIES = ("bot", BOT_WITH_EXITS, "no-trade", "kalshi-mid", "polymarket", "placebo")
 STRATEGIES = VIEW_STRATEGIES + ADVERSARIES  # domain.adversaries: no information at all
 PLACEBO_SEED = 11
 _LOW, _HIGH = Decimal("0.01"), Decimal("0.99")
@@ -79,16 +80,24 @@ class Trade(Frozen):
     # A maker fill: the hidden fair value of YES when its order was placed (`decision.truth`
     # is then the one it is valued at, after the fill: domain.execution_modes).
     placed_truth: Decimal | None = None
+    # An exit (domain.evaluation_exits): `count` of `side` sold at `price` (the bid), not
+    # bought; its worth is the buy's turned round.
+    sale: bool = False
+    exit_reason: ExitReason | None = None
 
     @property
     def expected_pnl(self) -> Decimal:
-        """Worth against the hidden fair value: count x (P(side wins) - price) - fee."""
+        """Worth against the hidden fair value: count x (P(side wins) - price) - fee (a sale:
+        count x (price - P(side wins)) - fee)."""
         truth = self.decision.truth if self.side is Side.YES else ONE - self.decision.truth
-        return self.count * (truth - self.price) - self.fee
+        return self._signed(self.count * (truth - self.price)) - self.fee
 
     def realised_pnl(self, yes_won: bool) -> Decimal:
         won = yes_won if self.side is Side.YES else not yes_won
-        return self.count * ((ONE if won else ZERO) - self.price) - self.fee
+        return self._signed(self.count * ((ONE if won else ZERO) - self.price)) - self.fee
+
+    def _signed(self, amount: Decimal) -> Decimal:
+        return -amount if self.sale else amount
 
 
 def _clip(p: Decimal) -> Decimal:
@@ -113,6 +122,7 @@ def probabilities(strategy: str, decisions: Sequence[Decision]) -> list[Decimal 
         return placebo(decisions)
     pick: dict[str, Callable[[Decision], Decimal | None]] = {
         "bot": lambda d: d.bot,
+        BOT_WITH_EXITS: lambda d: d.bot,
         "no-trade": lambda d: d.mid,  # the market's own view: scored, never traded
         "kalshi-mid": lambda d: d.mid,
         "polymarket": lambda d: d.polymarket,
@@ -263,7 +273,8 @@ class StrategyResult(Frozen):
     realised_pnl_ci: Interval
     expected_pnl: Decimal
     expected_pnl_ci: Interval
-    contracts: Decimal = ZERO
+    contracts: Decimal = ZERO  # bought (an exit's sale is not counted again)
+    exits: int = 0  # sales made by the exit rule (domain.evaluation_exits), not in `trades`
     # The evidence that sizes Kelly (domain.markout), the scale it earns under the configured
     # policy (domain.scoring.kelly_scale), and its detection power: the share of seed groups
     # whose evidence alone has a lower bound above 0.
@@ -362,7 +373,8 @@ def evaluate_strategy(
         runs=len({d.run for d in decisions}),
         markets=row.forecasts if row else 0,
         events=row.events if row else 0,
-        trades=len(trades),
+        trades=sum(1 for t in trades if not t.sale),
+        exits=sum(1 for t in trades if t.sale),
         brier_skill=row.brier_skill if row else None,
         brier_skill_ci=row.brier_skill_ci if row else None,
         log_loss_gain=row.log_loss_gain if row else None,
@@ -371,7 +383,7 @@ def evaluate_strategy(
         realised_pnl_ci=realised_ci,
         expected_pnl=expected,
         expected_pnl_ci=expected_ci,
-        contracts=sum((t.count for t in trades), ZERO),
+        contracts=sum((t.count for t in trades if not t.sale), ZERO),
         luck_ci=luck_ci,
         edge_markouts=row.edge_markouts if row else 0,
         edge=row.edge if row else None,

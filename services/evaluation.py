@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -25,6 +25,7 @@ from loguru import logger
 from actors.system import screen_settings, sizing_limits
 from domain.adversaries import ADVERSARIES
 from domain.evaluation import (
+    BOT_WITH_EXITS,
     VIEW_STRATEGIES,
     Decision,
     Evidence,
@@ -36,6 +37,7 @@ from domain.evaluation import (
     probabilities,
     trades_for,
 )
+from domain.evaluation_exits import exit_sales
 from domain.evidence import Weighed, bound_for, weigh
 from domain.execution_modes import MAKER, TAKER, ExecutionResult, score_execution
 from domain.execution_modes import Order as ExecutionOrder
@@ -46,7 +48,7 @@ from domain.markout import HORIZON
 from domain.messages import Candidate
 from domain.models import Forecast, Market, OrderBook
 from domain.screening import screen
-from domain.sizing import ExecutionPolicy, NoTrade, SizingLimits
+from domain.sizing import ExecutionPolicy, NoTrade, SizingLimits, size_order
 from infra.kalshi.wire import parse_event, parse_market, parse_orderbook, parse_series, root
 from infra.polymarket.wire import EntryError, NotBinary, parse_gamma_market
 from infra.settings import Settings
@@ -138,6 +140,9 @@ class _Memory:
     history: dict[str, list[Decimal]] = field(default_factory=dict)  # ticker -> earlier mids
     marks: dict[str, dict[int, Decimal]] = field(default_factory=dict)  # decided: cycle -> mid
     fees: dict[str, FeeSchedule] = field(default_factory=dict)  # event ticker -> schedule
+    # Markets the bot would have bought (a view sized into an order): each is seen again every
+    # cycle, with the bot's view then, for its exit rule (domain.evaluation_exits).
+    watched: set[str] = field(default_factory=set)
 
     def link(
         self, settings: Settings, markets: list[Market], polys: dict[str, PolymarketMarket]
@@ -165,6 +170,7 @@ class Cycle:
 
     decisions: list[Decision]
     quotes: list[Decision]
+    sightings: list[Decision] = field(default_factory=list)  # markets watched, seen again
 
 
 def _quote(ex: Exchange, market: Market, memory: _Memory, run: int, cycle: int) -> Decision | None:
@@ -228,16 +234,16 @@ def _cycle(
         chosen = screen(
             markets, now, screen_settings(settings), frozenset(), last, frozenset(quotes)
         ).selected
-        decisions = []
-        for market in chosen:
-            last[market.ticker] = now
+
+        def seen_by_the_bot(market: Market) -> Decision | None:
+            """The market quoted, with the Polymarket price and the bot's view of it now."""
             quote = (
                 quoted.get(market.ticker)
                 if every_market
                 else _quote(ex, market, memory, run, cycle)
             )
             if quote is None:
-                continue
+                return None
             link = quotes.get(market.ticker)
             poly = polys[link.polymarket_id].yes_price if link else None
             candidate = Candidate(
@@ -254,20 +260,49 @@ def _cycle(
                 if forecast is None
                 else _weighed(market.ticker, forecast, quote.book, settings)
             )
-            memory.marks.setdefault(market.ticker, {})
-            decisions.append(
-                quote.replace(
-                    polymarket=poly,
-                    bot=view.view if isinstance(view, Weighed) else None,
-                    bot_refused=isinstance(view, NoTrade),
-                    link_confidence=link.confidence if link else None,
-                    mislinked=None
-                    if link is None
-                    else truth.get(link.polymarket_id) != market.ticker,
-                )
+            return quote.replace(
+                polymarket=poly,
+                bot=view.view if isinstance(view, Weighed) else None,
+                bot_refused=isinstance(view, NoTrade),
+                link_confidence=link.confidence if link else None,
+                mislinked=None if link is None else truth.get(link.polymarket_id) != market.ticker,
             )
+
+        decisions = []
+        for market in chosen:
+            last[market.ticker] = now
+            decision = seen_by_the_bot(market)
+            if decision is not None:
+                memory.marks.setdefault(market.ticker, {})
+                decisions.append(decision)
+        # The markets the bot would hold, seen again with its view now (its exit rule).
+        decided = {d.ticker for d in decisions}
+        sightings = [d for d in decisions if d.ticker in memory.watched]
+        listed = {m.ticker: m for m in markets if m.is_open}
+        for ticker in sorted(memory.watched - decided):
+            if ticker in listed:
+                sighting = seen_by_the_bot(listed[ticker])
+                if sighting is not None:
+                    sightings.append(sighting)
+        memory.watched |= {d.ticker for d in decisions if _would_buy(d, settings)}
     _mark(ex, memory, cycle)
-    return Cycle(decisions, list(quoted.values()))
+    return Cycle(decisions, list(quoted.values()), sightings)
+
+
+def _would_buy(decision: Decision, settings: Settings) -> bool:
+    """The bot's view of `decision` sizes into an order (caps across markets aside)."""
+    if decision.bot is None:
+        return False
+    signal = size_order(
+        decision.ticker,
+        decision.bot,
+        decision.book,
+        settings.initial_bankroll,
+        execution_limits(settings, TAKER),
+        fees=decision.fees,
+        ticks=decision.ticks,
+    )
+    return not isinstance(signal, NoTrade)
 
 
 def _mark(ex: Exchange, memory: _Memory, cycle: int) -> None:
@@ -314,6 +349,7 @@ class SeedRun:
 
     decisions: list[Decision] = field(default_factory=list)
     quotes: list[Decision] = field(default_factory=list)
+    sightings: list[Decision] = field(default_factory=list)  # held markets seen again (exits)
     maker: list[Trade] = field(default_factory=list)
     results: dict[tuple[int, str], bool] = field(default_factory=dict)
     bot_maker: BotMaker | None = None  # the bot's maker orders and fills (plan.execution)
@@ -352,6 +388,7 @@ def run_seed(
         )
         run.decisions += seen.decisions
         run.quotes += seen.quotes
+        run.sightings += seen.sightings
         if plan.adversaries:
             with sim.exchange.synced() as ex:
                 maker.cycle(ex, seen.quotes, cycle_seconds)
@@ -429,7 +466,10 @@ def evaluate_report(
             refused,
             settings.risk.max_disagreement,
         )
-    scored = score_strategies(settings, plan.scenario, decisions, results, plan.power_group)
+    sightings = [m for r in runs for m in r.sightings]
+    scored = score_strategies(
+        settings, plan.scenario, decisions, results, plan.power_group, sightings
+    )
     scored += score_adversaries(plan.scenario, runs, results) if plan.adversaries else []
     modes = score_execution_modes(settings, plan.scenario, runs) if plan.execution else []
     return EvaluationReport(strategies=scored, execution=modes)
@@ -473,13 +513,17 @@ def score_strategies(
     decisions: list[Decision],
     results: dict[tuple[int, str], bool],
     group: int = 1,
+    sightings: Sequence[Decision] | None = None,
 ) -> list[StrategyResult]:
     """Every strategy with a view (the bot and the baselines) on the same decisions, sized
-    alike."""
+    alike; `bot+exits` is the bot's trades sold by its exit rule at the `sightings` (the held
+    markets seen again: none given, as in a replay, leaves that row out)."""
     limits = execution_limits(settings, TAKER)  # the strategies are compared as takers
     evidence = Evidence(policy=scorecard_policy(settings), group=group)
     evaluated = []
     for strategy in VIEW_STRATEGIES:
+        if strategy == BOT_WITH_EXITS and sightings is None:
+            continue
         views = probabilities(strategy, decisions)
         trades = trades_for(
             strategy,
@@ -488,6 +532,8 @@ def score_strategies(
             limits,
             settings.initial_bankroll,
         )
+        if strategy == BOT_WITH_EXITS and sightings is not None:
+            trades += exit_sales(trades, sightings, settings.exits.policy(), strategy)
         evaluated.append(
             evaluate_strategy(strategy, scenario, decisions, views, trades, results, evidence)
         )

@@ -85,6 +85,12 @@ def test_the_planted_edge_is_detected_and_the_placebo_still_shows_nothing() -> N
     assert placebo.edge_ci is not None
     assert placebo.edge_ci[0] <= 0
 
+    # Issue 23: the same trades, then sold by the exit rule: its effect is measured here.
+    exits = results["bot+exits"]
+    assert (exits.trades, exits.contracts) == (bot.trades, bot.contracts)
+    assert exits.exits > 0
+    assert exits.expected_pnl != bot.expected_pnl
+
 
 @pytest.mark.timeout(120)
 def test_under_kalshi_truth_the_evidence_says_the_bot_loses() -> None:
