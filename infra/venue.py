@@ -39,6 +39,8 @@ CONNECT_TIMEOUT = 3.05  # seconds; reads get settings.request_timeout
 STREAM_URLS = {
     PRODUCTION_URL: "wss://external-api-ws.kalshi.com/trade-api/ws/v2",
     DEMO_URL: "wss://external-api-ws.demo.kalshi.co/trade-api/ws/v2",
+    "https://api.elections.kalshi.com/trade-api/v2": "wss://api.elections.kalshi.com/trade-api/ws/v2",
+    "https://demo-api.kalshi.co/trade-api/v2": "wss://demo-api.kalshi.co/trade-api/ws/v2",
 }
 StreamFactory = Callable[[StreamSink], VenueStream]
 LOOPBACK_BACKOFF = Backoff(initial=0.05, maximum=2.0)
