@@ -40,7 +40,10 @@ def test_a_new_file_is_put_in_wal_mode(tmp_path: Path) -> None:
         engine.dispose()
 
 
-def test_a_database_that_cannot_use_wal_is_refused() -> None:
+def test_a_database_that_cannot_use_wal_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the private-file set-up touches ":memory:" as a path
     with pytest.raises(JournalModeError, match="not WAL"):
         create_engine_for(Path(":memory:"))
 
