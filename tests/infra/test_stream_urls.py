@@ -13,12 +13,17 @@ from actors.stream_feed import ReconcilerFeed
 from domain.errors import OperatorInterventionRequired
 from infra.kalshi.stream import KalshiStream
 from infra.settings import load_settings
+from infra.sim.keygen import KeyPair
 from infra.venue import connect
 from tests.process_helpers import make_key_pair
 
 
-def stream_url(tmp_path: Path, **settings: object) -> str | None:
-    keys = make_key_pair(tmp_path)
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> KeyPair:
+    return make_key_pair(tmp_path_factory.mktemp("keys"))
+
+
+def stream_url(tmp_path: Path, keys: KeyPair, **settings: object) -> str | None:
     loaded = load_settings(
         db=tmp_path / "book.db",
         kalshi_api_key_id=keys.key_id,
@@ -49,12 +54,13 @@ def stream_url(tmp_path: Path, **settings: object) -> str | None:
     ],
 )
 def test_each_venue_opens_its_own_websocket(
-    tmp_path: Path, venue: str, exchange_url: str | None, expected: str
+    tmp_path: Path, keys: KeyPair, venue: str, exchange_url: str | None, expected: str
 ) -> None:
-    assert stream_url(tmp_path, venue=venue, exchange_url=exchange_url) == expected
+    assert stream_url(tmp_path, keys, venue=venue, exchange_url=exchange_url) == expected
 
 
-def test_a_stream_url_elsewhere_is_refused_and_off_is_none(tmp_path: Path) -> None:
+def test_a_stream_url_elsewhere_is_refused_and_off_is_none(tmp_path: Path, keys: KeyPair) -> None:
+    elsewhere = {"url": "wss://example.com/trade-api/ws/v2"}
     with pytest.raises(OperatorInterventionRequired, match="refuses"):
-        stream_url(tmp_path, venue="demo", stream={"url": "wss://example.com/trade-api/ws/v2"})
-    assert stream_url(tmp_path, venue="demo", stream={"enabled": False}) is None
+        stream_url(tmp_path, keys, venue="demo", stream=elsewhere)
+    assert stream_url(tmp_path, keys, venue="demo", stream={"enabled": False}) is None
