@@ -108,22 +108,25 @@ def size_order(
     execution = limits.execution
     if execution.mode != "maker":
         return taker
+    if not isinstance(taker, TradeSignal):
+        return taker  # the mode changes how a trade is placed, never whether
     fallback = execution.taker_edge
-    if isinstance(taker, TradeSignal) and fallback is not None and taker.edge >= fallback:
+    if fallback is not None and taker.edge >= fallback:
         return taker
-    maker = _sized(
-        ticker,
-        yes_probability,
-        side,
-        improve_bid(side, book.bid(side), ask, ticks),
-        book,
-        bankroll,
-        limits,
-        kelly_scale,
-        fees,
-        is_taker=False,
+    price = improve_bid(side, book.bid(side), ask, ticks)
+    if price is None:
+        return taker  # no price below the ask: take it
+    # The taker's decision and size, placed post-only below the ask: what a fill may cost is
+    # the maker's price and fee (a resting order fills when the price moved against it, so its
+    # edge at that price is not sized on: domain.execution_modes measures what it is).
+    cost = max_cost(taker.count, price, fees, is_taker=False)
+    return taker.replace(
+        limit_price=price,
+        fee=cost - price * taker.count,
+        cost=cost,
+        edge=side_probability(side, yes_probability) - cost / taker.count,
+        post_only=True,
     )
-    return maker.replace(post_only=True) if isinstance(maker, TradeSignal) else maker
 
 
 def _sized(

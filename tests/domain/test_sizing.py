@@ -7,7 +7,8 @@ from domain.fees import FeeSchedule, FeeType, taker_fee
 from domain.models import BookLevel, OrderBook, Side, TradeSignal
 from domain.money import ceil_to_cent
 from domain.risk import DenyReason
-from domain.sizing import NoTrade, SizingLimits, kelly_fraction, size_order
+from domain.sizing import ExecutionPolicy, NoTrade, SizingLimits, kelly_fraction, size_order
+from domain.ticks import improve_bid
 
 D = Decimal
 probabilities = st.decimals(min_value=0, max_value=1, places=3)
@@ -150,3 +151,36 @@ def test_sizing_charges_the_markets_own_fee_schedule() -> None:
     )
     assert isinstance(tripled, NoTrade)
     assert tripled.reason is DenyReason.NO_EDGE
+
+
+def test_maker_mode_places_the_takers_decision_post_only_below_the_ask() -> None:
+    """execution.mode maker changes how a trade is placed, never whether nor how much: the
+    taker's count rests one tick above the bid, paying the maker fee (none on this series);
+    a taker edge at or above `taker_edge` takes at the ask; no trade at the ask, no order."""
+    book = OrderBook(
+        ticker="T",
+        yes_bids=(BookLevel(price=Decimal("0.40"), count=Decimal(100)),),
+        no_bids=(BookLevel(price=Decimal("0.55"), count=Decimal(100)),),
+    )  # YES 0.40 bid / 0.45 ask
+    maker = SizingLimits(execution=ExecutionPolicy(mode="maker"))
+    taker = size_order("T", Decimal("0.52"), book, Decimal(1000), SizingLimits())
+    rested = size_order("T", Decimal("0.52"), book, Decimal(1000), maker)
+    assert isinstance(taker, TradeSignal)
+    assert isinstance(rested, TradeSignal)
+    assert not taker.post_only
+    assert rested.post_only
+    assert (rested.side, rested.count) == (taker.side, taker.count)
+    assert rested.limit_price == Decimal("0.41")
+    assert rested.cost == Decimal("0.41") * rested.count  # quadratic: makers pay no fee
+    assert rested.edge > taker.edge
+    fallback = maker.replace(execution=ExecutionPolicy(mode="maker", taker_edge=taker.edge))
+    assert size_order("T", Decimal("0.52"), book, Decimal(1000), fallback) == taker
+    assert isinstance(size_order("T", Decimal("0.47"), book, Decimal(1000), maker), NoTrade)
+
+
+def test_a_maker_bid_never_crosses_and_joins_a_one_tick_spread() -> None:
+    assert improve_bid(Side.YES, Decimal("0.40"), Decimal("0.45"), ()) == Decimal("0.41")
+    assert improve_bid(Side.YES, Decimal("0.40"), Decimal("0.41"), ()) == Decimal("0.40")
+    assert improve_bid(Side.YES, None, Decimal("0.41"), ()) == Decimal("0.40")
+    assert improve_bid(Side.NO, Decimal("0.50"), Decimal("0.53"), ()) == Decimal("0.51")
+    assert improve_bid(Side.YES, None, Decimal("0.01"), ()) is None
