@@ -74,17 +74,18 @@ def is_loopback(host: str) -> bool:
 
 
 class _Cached:
-    """One answer kept for CACHE_SECONDS (monotonic), computed by one thread at a time."""
+    """One answer kept for `seconds` (monotonic), computed by one thread at a time."""
 
-    def __init__(self, compute: Callable[[], Any]) -> None:
+    def __init__(self, compute: Callable[[], Any], seconds: float) -> None:
         self.compute = compute
+        self.seconds = seconds
         self.lock = threading.Lock()
         self.value: Any = None
-        self.at = -CACHE_SECONDS
+        self.at: float | None = None
 
     def get(self) -> Any:
         with self.lock:
-            if time.monotonic() - self.at >= CACHE_SECONDS:
+            if self.at is None or time.monotonic() - self.at >= self.seconds:
                 self.value = self.compute()
                 self.at = time.monotonic()
             return self.value
@@ -93,15 +94,18 @@ class _Cached:
 class Dashboard:
     """What the handler answers from: the settings, the clock and the cached answers."""
 
-    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+    def __init__(
+        self, settings: Settings, clock: Clock | None = None, cache: float = CACHE_SECONDS
+    ) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
         token = settings.dashboard.token
         self.token = None if token is None else token.get_secret_value().encode()
         self.loopback_only = is_loopback(settings.dashboard.host)
         self.metrics = registry(settings)
-        self._page = _Cached(self._dashboard)
-        self._metrics = _Cached(lambda: generate_latest(self.metrics))
+        self._page = _Cached(self._dashboard, cache)
+        self._metrics = _Cached(lambda: generate_latest(self.metrics), cache)
+        self._status = _Cached(lambda: read_current_status(settings.database_path), cache)
 
     def _dashboard(self) -> bytes:
         now = self.clock.now()
@@ -115,7 +119,7 @@ class Dashboard:
         return bytes(self._metrics.get())
 
     def health(self) -> tuple[int, bytes]:
-        data = read_current_status(self.settings.database_path)
+        data = self._status.get()  # a watchdog polling every second reads the book once
         heartbeat = data.heartbeat
         verdict = liveness(
             data.running,
@@ -297,8 +301,11 @@ class _QuietServer(ThreadingHTTPServer):
 class DashboardServer:
     """The server in a thread of its own (daemon: it never keeps a process alive)."""
 
-    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
-        handler = type("BoundHandler", (Handler,), {"dashboard": Dashboard(settings, clock)})
+    def __init__(
+        self, settings: Settings, clock: Clock | None = None, cache: float = CACHE_SECONDS
+    ) -> None:
+        board = Dashboard(settings, clock, cache)
+        handler = type("BoundHandler", (Handler,), {"dashboard": board})
         self.httpd = _QuietServer((settings.dashboard.host, settings.dashboard.port), handler)
         self.thread = threading.Thread(
             target=self.httpd.serve_forever, name="dashboard", daemon=True

@@ -33,8 +33,9 @@ def settings_for(book: Path, token: str | None = None, **dashboard: Any) -> Sett
 
 @contextmanager
 def serving(settings: Settings, clock: FixedClock | None = None) -> Iterator[str]:
-    """The dashboard's base URL (without the final slash) while it runs."""
-    with DashboardServer(settings, clock) as server:
+    """The dashboard's base URL (without the final slash) while it runs; every answer read
+    afresh (no second's cache), so a test sees each change at once."""
+    with DashboardServer(settings, clock, cache=0) as server:
         yield server.url.rstrip("/")
 
 

@@ -17,13 +17,15 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from domain.errors import StartupFailed
+from domain.halts import HaltCode, OperatorAction
 from infra.lockfile import DatabaseLock
+from infra.operator import request
 from services.status_data import read_current_status, status_object
 from tests.in_process import run_main_in_process
 from tests.process_helpers import child_env
 from tests.shared_book import TradedBook
 from tests.web.dashboard_helpers import TOKEN, FixedClock, post, serving, settings_for
-from web.server import served_dashboard
+from web.server import DashboardServer, served_dashboard
 
 
 def _get(url: str, **headers: str) -> requests.Response:
@@ -227,3 +229,17 @@ def test_served_beside_the_bot_it_answers_and_a_busy_port_stops_the_start(
             pass
     with served_dashboard(settings_for(traded_book.path), traded_book.path) as nothing:
         assert nothing is None
+
+
+def test_answers_are_kept_for_the_cache_window_so_pages_never_load_the_book_more(
+    traded_book_copy: TradedBook,
+) -> None:
+    book = traded_book_copy.path
+    with DashboardServer(settings_for(book), cache=3600) as server:
+        first = _get(server.url + "api/dashboard").json()
+        request(book, OperatorAction.PAUSE, HaltCode.PAUSED)  # the book changes...
+        again = _get(server.url + "api/dashboard").json()
+    assert again == first  # ...and the kept answer is served, not a new read
+    with serving(settings_for(book)) as url:
+        fresh = _get(url + "/api/dashboard").json()
+    assert [r["action"] for r in fresh["status"]["operator_requests"]] == ["pause"]
