@@ -81,6 +81,8 @@ def score_execution(
 ) -> ExecutionResult:
     total = sum((t.expected_pnl for t in trades), ZERO)
     interval = clustered_total_ci((t.decision.cluster, t.expected_pnl) for t in trades)
+    # An exit's sale (domain.evaluation_exits) adds its P&L and its fee, not a fill.
+    sales, trades = [t for t in trades if t.sale], [t for t in trades if not t.sale]
     filled = {t.decision.cluster: ZERO for t in trades}
     for t in trades:
         filled[t.decision.cluster] += t.count
@@ -89,7 +91,10 @@ def score_execution(
         asked[order.cluster] = asked.get(order.cluster, ZERO) + order.count
     clusters = sorted(set(asked) | set(filled))
     fill_rate, fill_ci = ratio((c, filled.get(c, ZERO), asked.get(c, ZERO)) for c in clusters)
-    fees, fees_ci = ratio((t.decision.cluster, t.fee, t.count) for t in trades)
+    fees, fees_ci = ratio(
+        [(t.decision.cluster, t.fee, t.count) for t in trades]
+        + [(t.decision.cluster, t.fee, ZERO) for t in sales]
+    )
     moves = [(t, adverse_move(t)) for t in trades]
     adverse, adverse_ci = ratio(
         (t.decision.cluster, move * t.count, t.count) for t, move in moves if move is not None

@@ -290,19 +290,26 @@ def _cycle(
 
 
 def _would_buy(decision: Decision, settings: Settings) -> bool:
-    """The bot's view of `decision` sizes into an order (caps across markets aside)."""
-    if decision.bot is None:
+    """The bot's view of `decision` sizes into an order, taker or maker (caps across markets
+    aside)."""
+    view = decision.bot
+    if view is None:
         return False
-    signal = size_order(
-        decision.ticker,
-        decision.bot,
-        decision.book,
-        settings.initial_bankroll,
-        execution_limits(settings, TAKER),
-        fees=decision.fees,
-        ticks=decision.ticks,
+    return any(
+        not isinstance(
+            size_order(
+                decision.ticker,
+                view,
+                decision.book,
+                settings.initial_bankroll,
+                execution_limits(settings, mode),
+                fees=decision.fees,
+                ticks=decision.ticks,
+            ),
+            NoTrade,
+        )
+        for mode in (TAKER, MAKER)
     )
-    return not isinstance(signal, NoTrade)
 
 
 def _mark(ex: Exchange, memory: _Memory, cycle: int) -> None:
@@ -496,13 +503,25 @@ def score_execution_modes(
     )
     asked = [ExecutionOrder(cluster=t.decision.cluster, count=t.count) for t in taker]
     makers = [r.bot_maker for r in runs if r.bot_maker is not None]
+    maker = [t for m in makers for t in m.trades]
+    placed = [o for m in makers for o in m.orders]
+    # Each mode again with its positions sold by the exit rule (domain.evaluation_exits).
+    sightings = [s for r in runs for s in r.sightings]
+    policy = settings.exits.policy()
     return [
         score_execution(TAKER, scenario, taker, asked),
+        score_execution(MAKER, scenario, maker, placed),
         score_execution(
-            MAKER,
+            f"{TAKER}+exits",
             scenario,
-            [t for m in makers for t in m.trades],
-            [o for m in makers for o in m.orders],
+            taker + exit_sales(taker, sightings, policy, f"{TAKER}+exits"),
+            asked,
+        ),
+        score_execution(
+            f"{MAKER}+exits",
+            scenario,
+            maker + exit_sales(maker, sightings, policy, f"{MAKER}+exits"),
+            placed,
         ),
     ]
 

@@ -56,8 +56,12 @@ def test_under_the_planted_edge_maker_orders_pay_less_per_contract_than_taker() 
         scenario="polymarket-edge", seeds=1, cycles=6, markets=100, execution=True
     )
     report = evaluate_report(load_settings(None), plan)
-    taker, maker = report.execution
+    taker, maker, taker_exits, maker_exits = report.execution
     assert (taker.mode, maker.mode) == (TAKER, MAKER)
+    # Each mode again with its positions sold by the exit rule: the same fills, sold after.
+    assert (taker_exits.mode, maker_exits.mode) == ("taker+exits", "maker+exits")
+    assert (taker_exits.contracts, maker_exits.contracts) == (taker.contracts, maker.contracts)
+    assert taker_exits.fill_rate == taker.fill_rate
     assert taker.trades > 0
     assert maker.orders > 0
     assert maker.contracts > 0  # the simulator's flow reaches resting orders
@@ -72,3 +76,5 @@ def test_under_the_planted_edge_maker_orders_pay_less_per_contract_than_taker() 
     # The strategies' table is the taker's: the bot's row is the taker mode's trades.
     bot = next(r for r in report.strategies if r.strategy == "bot")
     assert bot.expected_pnl == taker.expected_pnl
+    with_exits = next(r for r in report.strategies if r.strategy == "bot+exits")
+    assert with_exits.expected_pnl == taker_exits.expected_pnl
