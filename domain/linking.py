@@ -424,8 +424,17 @@ class _Rank(NamedTuple):
     title: Decimal
     gap: int | None
     runner_up_key: int | None
+    runner_up: str
     runner_up_title: Decimal
     runner_up_gap: int | None
+
+
+class _Changes(NamedTuple):
+    """What changed in one text's group: the ids that left it (gone, reworded, or moved in
+    time) and those that arrived, with their close times (a moved one is both)."""
+
+    left: set[str]
+    arrived: list[tuple[str, Stamp]]
 
 
 class _Pair(NamedTuple):
@@ -488,12 +497,13 @@ class _Side(Generic[Item]):
         self.pairs: dict[Titles, dict[Titles, _Pair]] = {}  # -> the other's texts
         self.ranks: dict[str, _Rank] = {}
 
-    def sync(self, current: Mapping[str, Item]) -> tuple[set[str], set[Titles]]:
-        """(ids new, changed or gone; texts whose groups changed). The groups, and the index
-        of their texts, then hold `current`; an emptied text loses its pairs."""
+    def sync(self, current: Mapping[str, Item]) -> tuple[set[str], dict[Titles, _Changes]]:
+        """(ids new, changed or gone; what changed in each text's group). The groups, and the
+        index of their texts, then hold `current`."""
         changed = {key for key in self.texts if key not in current}
-        touched = {self._leave(key) for key in changed}
+        touched: dict[Titles, _Changes] = {}
         for key in changed:
+            self._leave(key, touched)
             del self.texts[key], self.moments[key], self.stamps[key]
         for key, item in current.items():
             text, moment = self._text(item), self._moment(item)
@@ -501,7 +511,7 @@ class _Side(Generic[Item]):
                 continue
             changed.add(key)
             if key in self.texts:
-                touched.add(self._leave(key))
+                self._leave(key, touched)
             self.texts[key], self.moments[key] = text, moment
             when = self.stamps[key] = stamp(moment)
             titles = self.group_of[key] = self._titles(text)
@@ -509,13 +519,13 @@ class _Side(Generic[Item]):
                 self.groups[titles] = TextGroup()
                 self.index.add(titles, tuple(_variant(title) for title in titles))
             self.groups[titles].put(key, when)
-            touched.add(titles)
+            touched.setdefault(titles, _Changes(set(), [])).arrived.append((key, when))
         return changed, touched
 
-    def _leave(self, key: str) -> Titles:
+    def _leave(self, key: str, touched: dict[Titles, _Changes]) -> None:
         titles = self.group_of.pop(key)
         self.groups[titles].discard(key)
-        return titles
+        touched.setdefault(titles, _Changes(set(), [])).left.add(key)
 
     def prune(self, touched: Iterable[Titles]) -> set[Titles]:
         """Forgets the texts no market has any more; returns them."""
@@ -524,14 +534,6 @@ class _Side(Generic[Item]):
             del self.groups[titles]
             self.index.remove(titles)
         return emptied
-
-    def members(self, texts: Iterable[Titles]) -> set[str]:
-        groups = (self.groups[titles] for titles in texts if titles in self.groups)
-        return {key for group in groups for key in group.members}
-
-    def paired(self, texts: Iterable[Titles]) -> set[Titles]:
-        """The other side's texts paired with any of `texts`."""
-        return {other for titles in texts for other in self.pairs.get(titles, ())}
 
 
 class Linker:
@@ -579,22 +581,26 @@ class Linker:
             del kalshi[link.kalshi_ticker], polys[link.polymarket_id]
         changed_tickers, kalshi_touched = self._kalshi.sync(kalshi)
         changed_polys, poly_touched = self._polys.sync(polys)
-        # Whose best partner may have moved: the changed markets, and every market compared
-        # with a changed group, before the texts are paired again and after.
-        poly_texts = self._kalshi.paired(kalshi_touched)
-        kalshi_texts = self._polys.paired(poly_touched)
-        self._pair(kalshi_touched, poly_touched)
-        poly_texts |= self._kalshi.paired(kalshi_touched)
-        kalshi_texts |= self._polys.paired(poly_touched)
-        self._rerank(
-            self._kalshi, self._polys, changed_tickers | self._kalshi.members(kalshi_texts)
-        )
-        self._rerank(self._polys, self._kalshi, changed_polys | self._polys.members(poly_texts))
+        # Whose best partner may have moved: the changed markets, and the markets a change
+        # on the other side may reach, by the pairs of texts before the new texts are paired
+        # and by the new texts' pairs after.
+        tickers = self._reached(self._polys, self._kalshi, poly_touched, changed_tickers)
+        polys_reached = self._reached(self._kalshi, self._polys, kalshi_touched, changed_polys)
+        new_kalshi, new_polys = self._pair(set(kalshi_touched), set(poly_touched))
+        new_poly_changes = {text: poly_touched[text] for text in new_polys}
+        new_kalshi_changes = {text: kalshi_touched[text] for text in new_kalshi}
+        tickers |= self._reached(self._polys, self._kalshi, new_poly_changes, changed_tickers)
+        polys_reached |= self._reached(self._kalshi, self._polys, new_kalshi_changes, changed_polys)
+        self._rerank(self._kalshi, self._polys, changed_tickers | tickers)
+        self._rerank(self._polys, self._kalshi, changed_polys | polys_reached)
         links.extend(self._matched())
         return tuple(sorted(links, key=lambda link: link.kalshi_ticker))
 
-    def _pair(self, kalshi_touched: set[Titles], poly_touched: set[Titles]) -> None:
-        """Forgets the pairs of texts gone; scores each new text with the other side's."""
+    def _pair(
+        self, kalshi_touched: set[Titles], poly_touched: set[Titles]
+    ) -> tuple[set[Titles], set[Titles]]:
+        """Forgets the pairs of texts gone; scores each new text with the other side's;
+        returns the new texts (Kalshi's, Polymarket's)."""
         kalshi, polys = self._kalshi, self._polys
         for side, other, touched in (
             (kalshi, polys, kalshi_touched),
@@ -616,6 +622,41 @@ class Linker:
         for poly_text in new_polys:
             for text in kalshi.index.comparable(polys.index.entries[poly_text]) - new_kalshi:
                 self._score(text, poly_text)
+        return new_kalshi, new_polys
+
+    def _reached(
+        self, side: _Side, other: _Side, touched: Mapping[Titles, _Changes], rerank: set[str]
+    ) -> set[str]:
+        """The markets of `other` (not already in `rerank`) whose best two may differ after
+        the changes to `side`'s groups: one whose best or runner-up left, or that an arrival
+        could now reach the top two of."""
+        window = self.config.max_close_gap // _MICROSECOND
+        per_second = self._scale.per_second
+        reached: set[str] = set()
+        for text, changes in touched.items():
+            for other_text, pair in side.pairs.get(text, {}).items():
+                group = other.groups.get(other_text)
+                for key, when in group.members.items() if group is not None else ():
+                    if key in rerank or key in reached:
+                        continue
+                    rank = other.ranks.get(key)
+                    if rank is not None and not changes.left.isdisjoint(
+                        (rank.other, rank.runner_up)
+                    ):
+                        reached.add(key)
+                        continue
+                    floor = None if rank is None else rank.runner_up_key
+                    for _, at in changes.arrived:
+                        if at is None or when is None:
+                            score = pair.undated
+                        elif abs(at - when) > window:
+                            continue
+                        else:
+                            score = pair.at_zero - per_second * (abs(at - when) // 10**6)
+                        if floor is None or score >= floor:
+                            reached.add(key)
+                            break
+        return reached
 
     def _score(self, kalshi_text: Titles, poly_text: Titles) -> None:
         self.pairs_scored += 1
@@ -653,7 +694,7 @@ class Linker:
                 score, other_key, title, gap = candidates[0]
                 runner_up = candidates[1] if len(candidates) > 1 else (None, "", ZERO, None)
                 side.ranks[key] = _Rank(
-                    -score, other_key, title, gap, runner_up[0] and -runner_up[0], *runner_up[2:]
+                    -score, other_key, title, gap, runner_up[0] and -runner_up[0], *runner_up[1:]
                 )
 
     def _matched(self) -> list[MarketLink]:

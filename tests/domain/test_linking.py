@@ -370,6 +370,13 @@ def test_a_ladder_of_identical_titles_links_each_market_to_the_twin_closing_with
     )
     assert ("KXRAIN-7", "p7") in {(link.kalshi_ticker, link.polymarket_id) for link in grown}
     assert linker.pairs_scored == 0
+    # A twin moved next to another rung: the rungs it reaches are ranked again, as fresh.
+    moved = [
+        p.model_copy(update={"end_date": CLOSE + timedelta(days=1, hours=4)}) if p.id == "p3" else p
+        for p in polys
+    ]
+    assert linker.link(markets, moved) == link_markets(markets, moved)
+    assert "KXRAIN-1" not in {link.kalshi_ticker for link in linker.link(markets, moved)}
     # Two twins a few hours apart around one market: ambiguous, neither links.
     crowded = [*polys, poly("p2b", question, CLOSE + timedelta(days=2, hours=-2))]
     assert "KXRAIN-2" not in {link.kalshi_ticker for link in link_markets(markets, crowded)}
