@@ -9,6 +9,7 @@ import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ import pytest
 
 from actors.base import ask
 from domain.halts import HaltCode
-from domain.messages import HaltTrading
+from domain.messages import GetRecentExits, HaltTrading
 from domain.models import (
     Execution,
     ExecutionStatus,
@@ -205,6 +206,12 @@ def test_no_exit_loop_an_exited_market_is_not_bought_again_within_the_cooldown(
         again = execute(h, 2, signal(h, ticker, 2, limit=D("0.62")))
         assert dict(again.refused) == {DenyReason.EXIT_COOLDOWN: 1}
         assert len(read(h).executions) == 2  # the buy and the exit, nothing more
+        # The cooldown is the book's: what an Executor (re)starting reads back.
+        storage = h.system.directory.get("storage")
+        since = h.system.clock.now() - timedelta(minutes=240)
+        [(sold, _)] = ask(storage, GetRecentExits(since=since), GUARD)
+        assert sold == ticker
+        assert ask(storage, GetRecentExits(since=h.system.clock.now() + timedelta(1)), GUARD) == ()
 
 
 @pytest.mark.parametrize(
