@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+import requests
 
 from tests.in_process import Exchange, exchange_in_process, run_main_in_process
 from tests.process_helpers import (
@@ -33,6 +34,7 @@ from tests.process_helpers import (
     bot,
     read_book,
 )
+from tests.web.dashboard_helpers import TOKEN, post, serving, settings_for
 
 pytestmark = pytest.mark.slow  # the bot is a process of its own
 
@@ -80,6 +82,32 @@ def trading(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Trading]:
                 assert running.wait(60) == 0, running.stderr
             else:
                 assert running.proc.returncode == -signal.SIGKILL, running.stderr
+
+
+def test_the_dashboard_beside_the_running_bot_shows_it_and_pauses_it(trading: Trading) -> None:
+    """`pm-trader dashboard`'s server beside a real running bot: /healthz is 200 while it
+    cycles, the page's data names the position it holds, and the dashboard's pause (with the
+    token) reaches the bot, turns /healthz to 503 for the halt, and its resume lifts it."""
+    running, db, ticker, *_ = trading
+    running.wait_stderr(r"main\s+cycle \d+:", 60)  # a cycle has ended: a heartbeat
+    with serving(settings_for(db, token=TOKEN)) as url:
+        alive = requests.get(url + "/healthz", timeout=10)
+        board = requests.get(url + "/api/dashboard", timeout=10).json()
+        start = len(running.err)
+        assert post(url + "/api/control/pause", TOKEN).status_code == 200
+        running.wait_stderr(r"operator command pause PAUSED", 60, start)
+        halted = requests.get(url + "/healthz", timeout=10)
+        start = len(running.err)
+        assert post(url + "/api/control/resume", TOKEN).status_code == 200
+        running.wait_stderr(r"operator command resume: PAUSED lifted", 60, start)
+        resumed = requests.get(url + "/healthz", timeout=10)
+    assert alive.status_code == 200, alive.json()
+    assert board["status"]["running"] is True
+    assert ticker in {p["ticker"] for p in board["status"]["positions"]}
+    assert board["equity_curve"]
+    assert halted.status_code == 503
+    assert halted.json()["problems"] == ["trading halted: PAUSED"]
+    assert resumed.status_code == 200, resumed.json()
 
 
 # Controls: the last tests of the module, since they change what the bot holds ----------------
