@@ -13,17 +13,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from actors.base import ask
 from actors.stream_feed import ReconcilerFeed
-from domain.messages import BookSnapshot, GetBook, ResyncRequested
-from domain.models import ExecutionStatus, FillReport
+from domain.messages import BookSnapshot, ExecuteSignal, GetBook, ResyncRequested
+from domain.models import ExecutionStatus, FillReport, Forecast, Side, TradeSignal
+from domain.money import ZERO
 from infra.db.repository import Database
 from infra.kalshi.stream import KalshiStream
 from infra.settings import load_settings
 from infra.venue import connect
 from tests.actors.system_harness import Harness, running_system
+from tests.infra.sim.helpers import START
 
 WAIT = 20.0
 SMALL = {"markets": 12}
@@ -53,8 +54,8 @@ class RecordingFeed:
 
 
 @contextmanager
-def streaming(tmp_path: Path, **options: Any) -> Iterator[tuple[Harness, RecordingFeed]]:
-    with running_system(tmp_path, **{"sim": SMALL, **options}) as h:
+def streaming(tmp_path: Path) -> Iterator[tuple[Harness, RecordingFeed]]:
+    with running_system(tmp_path, sim=SMALL) as h:
         assert h.venue.open_stream is not None
         feed = RecordingFeed(ReconcilerFeed(h.system.directory))
         h.system.stream = stream = h.venue.open_stream(feed)
@@ -163,20 +164,42 @@ def test_the_stream_can_be_switched_off(tmp_path: Path) -> None:
         venue.close()
 
 
+def rest_an_order(h: Harness, ticker: str) -> str:
+    """A post-only YES bid at 0.41 under a 0.45 ask, through the Executor: it rests."""
+    h.sim.pin_book(ticker, yes_bids=[("0.40", "10")], no_bids=[("0.55", "10")])
+    price, count = Decimal("0.41"), Decimal(5)
+    signal = TradeSignal(
+        ticker=ticker,
+        side=Side.YES,
+        limit_price=price,
+        count=count,
+        probability=Decimal("0.60"),
+        edge=Decimal("0.19"),
+        kelly_fraction=Decimal("0.01"),
+        fee=ZERO,
+        cost=price * count,
+        post_only=True,
+    )
+    forecast = Forecast(ticker=ticker, probability=Decimal("0.60"), model="test", made_at=START)
+    executor = h.system.directory.get("executor")
+    ask(executor, ExecuteSignal(cycle=1, signal=signal, forecast=forecast), WAIT)
+    _, _, executions = h.read()
+    (order,) = [e for e in executions if e.status is ExecutionStatus.RESTING]
+    assert order.venue_order_id is not None
+    return order.client_order_id
+
+
 def test_a_resting_order_the_venue_ends_is_booked_before_the_next_cycle(tmp_path: Path) -> None:
-    with streaming(tmp_path, execution={"mode": "maker", "taker_edge": None}) as (h, feed):
-        h.cycle(1)
-        _, _, executions = h.read()
-        resting = [e for e in executions if e.status is ExecutionStatus.RESTING]
-        assert resting, "maker mode rests its entries"
-        order = resting[0]
-        assert order.venue_order_id is not None
+    with streaming(tmp_path) as (h, feed):
+        ticker = h.sim.open_tickers()[0]
+        client_order_id = rest_an_order(h, ticker)
+        (venue_order,) = h.venue.client.get_orders(status="resting")
         with h.sim.exchange.synced() as exchange:  # as an expiry or the market's close would
-            exchange.cancel(h.key_id, order.venue_order_id)
-        assert feed.ended.get(timeout=WAIT) == order.client_order_id
+            exchange.cancel(h.key_id, venue_order.order_id)
+        assert feed.ended.get(timeout=WAIT) == client_order_id
         settle(h)
         _, _, executions = h.read()
         status = {e.client_order_id: e.status for e in executions}
-        assert status[order.client_order_id] is ExecutionStatus.CANCELED  # no cycle ran
+        assert status[client_order_id] is ExecutionStatus.CANCELED  # no cycle ran
         ledger, _, _ = h.read()
         assert ledger.ok
