@@ -16,15 +16,14 @@ from pathlib import Path
 
 from actors.base import ask
 from actors.stream_feed import ReconcilerFeed
-from domain.messages import BookSnapshot, ExecuteSignal, GetBook, ResyncRequested
-from domain.models import ExecutionStatus, FillReport, Forecast, Side, TradeSignal
-from domain.money import ZERO
+from domain.messages import BookSnapshot, GetBook, ResyncRequested
+from domain.models import ExecutionStatus, FillReport
 from infra.db.repository import Database
 from infra.kalshi.stream import KalshiStream
 from infra.settings import load_settings
 from infra.venue import connect
 from tests.actors.system_harness import Harness, running_system
-from tests.infra.sim.helpers import START
+from tests.actors.test_guards import signal
 
 WAIT = 20.0
 SMALL = {"markets": 12}
@@ -167,22 +166,9 @@ def test_the_stream_can_be_switched_off(tmp_path: Path) -> None:
 def rest_an_order(h: Harness, ticker: str) -> str:
     """A post-only YES bid at 0.41 under a 0.45 ask, through the Executor: it rests."""
     h.sim.pin_book(ticker, yes_bids=[("0.40", "10")], no_bids=[("0.55", "10")])
-    price, count = Decimal("0.41"), Decimal(5)
-    signal = TradeSignal(
-        ticker=ticker,
-        side=Side.YES,
-        limit_price=price,
-        count=count,
-        probability=Decimal("0.60"),
-        edge=Decimal("0.19"),
-        kelly_fraction=Decimal("0.01"),
-        fee=ZERO,
-        cost=price * count,
-        post_only=True,
-    )
-    forecast = Forecast(ticker=ticker, probability=Decimal("0.60"), model="test", made_at=START)
-    executor = h.system.directory.get("executor")
-    ask(executor, ExecuteSignal(cycle=1, signal=signal, forecast=forecast), WAIT)
+    message = signal(h, ticker, 1, count=5, limit=Decimal("0.41"))
+    maker = message.replace(signal=message.signal.replace(post_only=True))
+    ask(h.system.directory.get("executor"), maker, WAIT)
     _, _, executions = h.read()
     (order,) = [e for e in executions if e.status is ExecutionStatus.RESTING]
     assert order.venue_order_id is not None
