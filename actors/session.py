@@ -92,8 +92,9 @@ def run_session(
 
 
 def _log_cycle(stats: CycleStats) -> None:
+    exits = ", ".join(f"{reason} x{n}" for reason, n in stats.exits)
     logger.info(
-        "cycle {}: {} markets, {} candidates, {} orders ({} filled, {} partly), {} settled",
+        "cycle {}: {} markets, {} candidates, {} orders ({} filled, {} partly), {} settled{}",
         stats.cycle,
         stats.markets_scanned,
         stats.candidates,
@@ -101,4 +102,5 @@ def _log_cycle(stats: CycleStats) -> None:
         stats.orders_filled,
         stats.orders_partial,
         stats.settled,
+        f"; exits {exits}" if exits else "",
     )

@@ -16,9 +16,10 @@ from typing import Any
 
 import pytest
 
-from actors.base import ask
+from actors.base import ask, ping
+from domain.exits import ExitDecision
 from domain.halts import HaltCode
-from domain.messages import GetRecentExits, HaltTrading
+from domain.messages import ExitPosition, GetRecentExits, HaltTrading
 from domain.models import (
     Execution,
     ExecutionStatus,
@@ -70,7 +71,7 @@ def fake(views: Views) -> Iterator[FakeLlmServer]:
 @contextmanager
 def holding(tmp_path: Path, **options: Any) -> Iterator[tuple[Harness, str]]:
     """A running bot holding BOUGHT YES of a market pinned at bid 0.38 / ask 0.40."""
-    with running_system(tmp_path, scanner=QUIET, **options) as h:
+    with running_system(tmp_path, scanner=QUIET, sim={"markets": 40}, **options) as h:
         ticker = pinned(h)
         buy(h, ticker, BOUGHT)
         [position] = read(h).positions
@@ -228,3 +229,24 @@ def test_exits_go_on_under_a_pause_or_the_kill_switch_not_under_a_halt_on_the_bo
         assert (len(sales(h)) == 1) is sold
         if not sold:
             assert dict(stats.refused) == {DenyReason.TRADING_HALTED: 1}
+
+
+def test_an_exit_never_sells_more_than_the_book_holds(tmp_path: Path) -> None:
+    """An exit decided on a larger count (the position shrank meanwhile) sells what is held."""
+    with holding(tmp_path) as (h, ticker):
+        decision = ExitDecision(
+            ticker=ticker,
+            reason=ExitReason.TIME_BEFORE_CLOSE,
+            side=Side.YES,
+            count=D(100),
+            bid=D("0.38"),
+            fair=None,
+            paid=D("0.4168"),
+            detail="test",
+        )
+        executor = h.system.directory.get("executor")
+        executor.tell(ExitPosition(cycle=1, decision=decision))
+        ping(executor, GUARD)
+        [sale] = sales(h)
+        assert (sale.count, sale.filled_count) == (D(BOUGHT), D(BOUGHT))
+        assert read(h).positions[0].status is PositionStatus.CLOSED
