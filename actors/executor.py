@@ -428,7 +428,7 @@ class Executor(BaseActor):
             if target is None:
                 continue
             if target <= ZERO:
-                self.resting.cancel(ticker, "no price below the ask keeps the edge")
+                self.resting.cancel(ticker, "the touch is past the price that keeps the edge")
                 continue
             self.resting.cancel(ticker, f"re-priced from {entry.execution.limit_price} to {target}")
             if ticker in self.resting.orders or entry.signal is None:

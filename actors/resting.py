@@ -57,24 +57,27 @@ def touch_without(book: OrderBook, order: Execution) -> Decimal | None:
 
 
 def reprice(entry: Resting, book: OrderBook, tolerance: Decimal) -> Decimal | None:
-    """The price to move the order to, or None to leave it. ZERO: cancel it (no price below
-    the ask keeps the edge)."""
+    """The price to move the order to, or None to leave it. ZERO: cancel it (no price at or
+    above the touch, below the ask, keeps the minimum edge after the maker fee)."""
     order, message = entry.execution, entry.signal
     if message is None or order.filled_count > 0:
         return None
     ask = book.ask(order.side)
     if ask is None:
         return None
-    target = improve_bid(order.side, touch_without(book, order), ask, ())
+    touch = touch_without(book, order)
+    if touch is None:
+        return None  # the order is the only bid: nothing to follow (never chase the ask)
+    target = improve_bid(order.side, touch, ask, ())
     if target is None:
         return ZERO
     signal = message.signal
     view = signal.probability if order.side is Side.YES else ONE - signal.probability
     fee_per_contract = signal.fee / signal.count
     ceiling = (view - fee_per_contract - entry.min_edge).quantize(CENT, rounding=ROUND_FLOOR)
+    if ceiling < touch:
+        return ZERO  # the edge is gone at the touch: behind it, it would fill only when wrong
     target = min(target, ceiling)
-    if target <= ZERO:
-        return ZERO
     return target if abs(target - order.limit_price) >= tolerance else None
 
 
