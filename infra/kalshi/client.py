@@ -131,6 +131,9 @@ class KalshiClient:
             base_url, limiter=self.limiter, timeout=timeout, limits=limits, session=session
         )
         self._fee_schedules = FeeSchedules(self.get_event, self.get_series)
+        # The last listing's markets by ticker, with a fingerprint of the record each was
+        # parsed from: a record served again unchanged is not parsed again (list_markets).
+        self._listed: dict[str, tuple[int, Market]] = {}
 
     @property
     def base_url(self) -> str:
@@ -302,6 +305,7 @@ class KalshiClient:
         *,
         limit: int = MAX_MARKETS_LIMIT,
         quarantine: list[wire.Quarantined] | None = None,
+        parse: Callable[[Fields], Market] = wire.parse_market,
         **filters: Any,
     ) -> Iterator[tuple[Market, ...]]:
         """Market pages; a record that cannot be used is logged and left out (and added to
@@ -311,7 +315,7 @@ class KalshiClient:
             "/markets",
             params,
             "markets",
-            wire.parse_market,
+            parse,
             lambda m: m.ticker,
             auth=False,
             quarantine=[] if quarantine is None else quarantine,
@@ -335,8 +339,25 @@ class KalshiClient:
         """Every market, with the records the pages served that were left out (the Scanner's
         health check counts them)."""
         quarantined: list[wire.Quarantined] = []
-        pages = self.iter_market_pages(status, limit=limit, quarantine=quarantined, **filters)
+        listed: dict[str, tuple[int, Market]] = {}
+
+        def parse(fields: Fields) -> Market:
+            """The market a record gives: the last listing's if the record is unchanged
+            (most of a venue's markets are, from one scan to the next)."""
+            fingerprint = wire.fingerprint(fields.data)
+            ticker = fields.data.get("ticker")
+            seen = self._listed.get(ticker) if isinstance(ticker, str) else None
+            market = seen[1] if seen is not None and seen[0] == fingerprint else None
+            if market is None:
+                market = wire.parse_market(fields)
+            listed[market.ticker] = (fingerprint, market)
+            return market
+
+        pages = self.iter_market_pages(
+            status, limit=limit, quarantine=quarantined, parse=parse, **filters
+        )
         markets = self._all(pages)
+        self._listed = listed
         return MarketListing(markets, tuple(bad.field for bad in quarantined))
 
     def get_market(self, ticker: str) -> Market:

@@ -9,7 +9,7 @@ the field, and a page is parsed completely before any of it is returned.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -133,6 +133,13 @@ def root(endpoint: str, payload: Any, bounds: WireBounds | None = None) -> Field
 
 
 # -------------------------------------------------------------------------------- markets
+
+
+def fingerprint(record: Mapping[str, Any]) -> int:
+    """A 64-bit hash of a record's text as decoded (every field and its type: 1 is not 1.0,
+    "1" nor true): equal records, equal fingerprints, and different ones equal only by a
+    chance of 2^-64 (str hashes are SipHash, keyed per process)."""
+    return hash(repr(record))
 
 
 def parse_market(fields: Fields) -> Market:

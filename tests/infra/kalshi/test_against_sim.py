@@ -438,3 +438,18 @@ def test_429_storm_backs_off_and_never_exceeds_the_client_budget():
     finally:
         client.close()
         sim.stop()
+
+
+def test_a_listing_parses_again_only_the_records_that_changed(
+    sim: SimExchange, clients: Clients
+) -> None:
+    client = clients()
+    first = client.list_markets().markets
+    again = client.list_markets().markets
+    assert all(a is b for a, b in zip(first, again, strict=True))  # served unchanged: reused
+    sim.advance(6 * 3600)  # prices move, markets close
+    later = client.list_markets().markets
+    assert later == clients().list_markets().markets  # what a client with no past parses
+    before = {market.ticker: market for market in first}
+    reused = [market for market in later if before.get(market.ticker) is market]
+    assert 0 < len(reused) < len(later)
