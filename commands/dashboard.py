@@ -18,7 +18,7 @@ from commands.base import EXIT_CONFIG, EXIT_FAILURE, EXIT_OK
 from infra.db.errors import DatabaseError
 from infra.db.reading import open_for_reading
 from infra.settings import ConfigError, Settings
-from web.server import DashboardServer
+from web.server import EXPOSED, DashboardServer, is_loopback
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,6 +47,8 @@ def execute(settings: Settings, options: argparse.Namespace, console: Console) -
         return EXIT_FAILURE
     mode = "controls on (token set)" if settings.dashboard.token else "read-only (no token set)"
     console.print(f"dashboard of {settings.database_path} at {server.url} ({mode}); Ctrl-C stops")
+    if not is_loopback(settings.dashboard.host):
+        console.print(f"warning: {EXPOSED}")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())  # `docker stop`, systemd
     with server, contextlib.suppress(KeyboardInterrupt):  # Ctrl-C

@@ -62,6 +62,12 @@ SECURITY_HEADERS = {
 }
 
 
+EXPOSED = (
+    "the dashboard listens beyond this machine over plain HTTP: anyone who reaches it reads the"
+    " book, and a token travels in clear; put it behind a TLS proxy with authentication"
+)
+
+
 def _asset(name: str) -> bytes:
     return resources.files("web").joinpath("static", name).read_bytes()
 
@@ -283,6 +289,8 @@ def served_dashboard(settings: Settings, path: Path) -> Iterator[DashboardServer
     with server:
         mode = "controls on" if settings.dashboard.token else "read-only"
         logger.info("dashboard at {} ({}); /metrics and /healthz beside it", server.url, mode)
+        if not is_loopback(settings.dashboard.host):
+            logger.warning("{}", EXPOSED)
         yield server
 
 

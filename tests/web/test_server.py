@@ -25,7 +25,7 @@ from tests.in_process import run_main_in_process
 from tests.process_helpers import child_env
 from tests.shared_book import TradedBook
 from tests.web.dashboard_helpers import TOKEN, FixedClock, post, serving, settings_for
-from web.server import DashboardServer, served_dashboard
+from web.server import DashboardServer, is_loopback, served_dashboard
 
 
 def _get(url: str, **headers: str) -> requests.Response:
@@ -243,3 +243,8 @@ def test_answers_are_kept_for_the_cache_window_so_pages_never_load_the_book_more
     with serving(settings_for(book)) as url:
         fresh = _get(url + "/api/dashboard").json()
     assert [r["action"] for r in fresh["status"]["operator_requests"]] == ["pause"]
+
+
+def test_only_loopback_addresses_count_as_this_machine() -> None:
+    assert all(is_loopback(host) for host in ("127.0.0.1", "127.0.0.2", "::1", "localhost"))
+    assert not any(is_loopback(host) for host in ("0.0.0.0", "192.168.1.5", "example.com"))
