@@ -82,7 +82,7 @@ def test_normalise():
 _TITLE_TEXT = st.text(alphabet="aAbkmM $,.°>-0123456789é?", max_size=20)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(_TITLE_TEXT, _TITLE_TEXT)
 def test_a_title_and_its_subtitle_normalise_apart_as_together(title: str, subtitle: str):
     """The Linker normalises a subtitle alone and joins the tokens (titles repeat)."""
