@@ -242,7 +242,10 @@ class HttpTransport:
         self._encode = encode
         self._shared_session = session
         self._local = threading.local()
-        self._owned: list[requests.Session] = []
+        # Each thread's own session (requests.Session is not thread-safe), by thread, so the
+        # session of a thread that has ended is closed: a paging call's prefetch thread is new
+        # each call, and its sessions, each with an open connection, grew by a dozen a cycle.
+        self._owned: dict[threading.Thread, requests.Session] = {}
         self._owned_lock = threading.Lock()
 
     def url(self, path: str) -> str:
@@ -264,14 +267,24 @@ class HttpTransport:
             session.mount("https://", adapter)
             self._local.session = session
             with self._owned_lock:
-                self._owned.append(session)
+                ended = [thread for thread in self._owned if not thread.is_alive()]
+                finished = [self._owned.pop(thread) for thread in ended]
+                self._owned[threading.current_thread()] = session
+            for done in finished:
+                done.close()
         return session
+
+    @property
+    def open_sessions(self) -> int:
+        """The sessions this transport holds open (one a live thread that has sent)."""
+        with self._owned_lock:
+            return len(self._owned)
 
     def close(self) -> None:
         """Close the sessions this transport created (not an injected one)."""
         with self._owned_lock:
-            owned, self._owned = self._owned, []
-        for session in owned:
+            owned, self._owned = self._owned, {}
+        for session in owned.values():
             session.close()
         self._local = threading.local()
 

@@ -73,6 +73,24 @@ def test_one_session_per_thread_and_close():
     transport.close()
 
 
+def test_the_session_of_a_thread_that_ended_is_closed_when_another_starts():
+    """Issue 21, RSS: a paging call's prefetch thread is new each call; its session (and its
+    open connection) was kept until the transport closed, a dozen more every cycle."""
+    transport = HttpTransport("http://127.0.0.1:9", limiter=TokenBucketLimiter())
+    ended: list[requests.Session] = []
+    for _ in range(20):
+        thread = threading.Thread(target=lambda: ended.append(transport._session()))
+        thread.start()
+        thread.join()
+    main = transport._session()
+    assert transport.open_sessions == 1  # this thread's: the twenty ended threads' are closed
+    assert len({id(s) for s in ended}) == 20
+    transport.close()
+    assert transport.open_sessions == 0
+    assert main is not transport._session()
+    transport.close()
+
+
 def test_injected_session_is_shared_and_not_closed():
     session = requests.Session()
     transport = HttpTransport("http://127.0.0.1:9", limiter=TokenBucketLimiter(), session=session)
