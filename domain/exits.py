@@ -6,9 +6,11 @@ the best bid of the side held (domain.closing), for one of three reasons:
 
 - TAKE_PROFIT: what a sale gets now, after its fee, beats what holding is worth (the fair value
   of the side held) by `take_profit_margin`: the market has moved past the bot's view.
-- VIEW_CHANGED: the fair value of the side held fell below the price paid for it (fees
-  included) by `stop_margin`: the reason for the trade is gone. This is a stop on the bot's
-  view, not on the price: a market that falls while the view holds is not sold.
+- VIEW_CHANGED (only with a `stop_margin`): the fair value of the side held fell below the
+  price paid for it (fees included) by `stop_margin`: the reason for the trade is gone. This is
+  a stop on the bot's view, not on the price: a market that falls while the view holds is not
+  sold. It sells below the bot's own fair value (else TAKE_PROFIT would have), so it trades
+  expected P&L for a cap on the loss; `evaluate` measures the price.
 - TIME_BEFORE_CLOSE: the market closes within `time_before_close` (off unless configured).
 
 With no fair value (no forecast, or one refused as implausible) only the time exit can fire:
@@ -45,7 +47,7 @@ def exits_stopped_by(halts: Iterable[HaltCode]) -> tuple[HaltCode, ...]:
 
 class ExitPolicy(Frozen):
     take_profit_margin: Decimal
-    stop_margin: Decimal
+    stop_margin: Decimal | None = None  # None: no stop on the view
     time_before_close: timedelta | None = None
 
 
@@ -118,7 +120,7 @@ def decide_exit(
             f"bid {_short(bid)} less fee {_short(fee)} = {_short(proceeds)} beats the fair"
             f" value {_short(fair)} by more than {_short(policy.take_profit_margin)}",
         )
-    if fair < paid - policy.stop_margin:
+    if policy.stop_margin is not None and fair < paid - policy.stop_margin:
         return exit_for(
             ExitReason.VIEW_CHANGED,
             f"fair value {_short(fair)} is more than {_short(policy.stop_margin)} below the"

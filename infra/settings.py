@@ -113,8 +113,10 @@ class ExitSettings(Section):
     enabled: bool = True
     # Sell when the bid, less the fee of selling there, beats the fair value by this much.
     take_profit_margin: Decimal = Field(Decimal("0.02"), ge=0, lt=1)
-    # Sell when the fair value falls this far below the price paid (fees included).
-    stop_margin: Decimal = Field(Decimal("0.05"), ge=0, lt=1)
+    # Sell when the fair value falls this far below the price paid, fees included (unset: no
+    # stop). Off by default: `evaluate` measures it costing expected P&L (it sells below the
+    # bot's own fair value, paying the spread and a second fee).
+    stop_margin: Decimal | None = Field(None, ge=0, lt=1)
     # Sell this many minutes before the market closes (unset: hold to the close).
     minutes_before_close: Decimal | None = Field(None, gt=0, le=DAY_SECONDS * 366 // 60)
     # A market the bot sold by an exit is not bought again sooner than this (no exit loop).

@@ -125,6 +125,7 @@ EXAMPLES = {
     "llm.temperature": '"0.2"',
     "risk.max_daily_loss": '"100"',
     "exits.minutes_before_close": '"30"',
+    "exits.stop_margin": '"0.05"',
     "dashboard.max_cycle_age": '"300"',
     "sim.start_time": '"2026-11-24T12:00:00Z"',
     "sim.kalshi_noise": "0.02",

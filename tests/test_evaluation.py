@@ -54,7 +54,8 @@ def test_no_edge_is_found_where_there_is_none(scenario: str) -> None:
 
 @pytest.mark.timeout(120)
 def test_the_planted_edge_is_detected_and_the_placebo_still_shows_nothing() -> None:
-    results = _run("polymarket-edge")
+    # A stop on the view, so that exits fire in this small world (bot+exits only).
+    results = _run("polymarket-edge", exits={"stop_margin": "0.05"})
     bot = results["bot"]
     assert bot.trades > 5
     assert bot.expected_pnl_ci[0] > 0

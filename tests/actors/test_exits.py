@@ -150,7 +150,7 @@ def test_take_profit_sells_everything_at_the_bid_and_books_it_from_the_fills(
 def test_a_view_that_fell_below_the_price_paid_stops_the_position_out(
     tmp_path: Path, fake: FakeLlmServer, views: Views
 ) -> None:
-    with holding(tmp_path, llm=llm(fake)) as (h, ticker):
+    with holding(tmp_path, llm=llm(fake), exits={"stop_margin": "0.05"}) as (h, ticker):
         start = mark(h)
         pin(h, ticker, "0.30", "0.32")
         views.by_ticker[ticker] = ("0.30", "1")  # fair 0.30: more than 0.05 below 0.4168

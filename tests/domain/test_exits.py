@@ -64,6 +64,9 @@ def test_stop_when_the_view_falls_below_the_price_paid_by_the_margin() -> None:
     assert decision.reason is ExitReason.VIEW_CHANGED
     # A fall of the price alone, the view holding, is no stop.
     assert decide_exit(held(), book("0.40", "0.58"), D("0.50"), FEES, POLICY, NOW, CLOSE) is None
+    # No stop margin (the default): no stop at all.
+    no_stop = POLICY.replace(stop_margin=None)
+    assert decide_exit(held(), book("0.43", "0.55"), D("0.44"), FEES, no_stop, NOW, CLOSE) is None
 
 
 def test_a_no_position_is_valued_on_the_no_side() -> None:
