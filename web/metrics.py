@@ -57,7 +57,13 @@ class BookCollector(Collector):
         data = read_current_status(path)
         with open_for_reading(path) as db, db.read(History) as history:
             activity = history.activity()
+            memory = history.kill_switch_memory()
         yield from _book(data)
+        if memory is not None:  # what the kill switch measures the daily loss and drawdown from
+            yield from _gauge(
+                "equity_day_start_dollars", "The UTC day's first equity.", memory.day_start
+            )
+            yield from _gauge("equity_peak_dollars", "The highest equity seen.", memory.peak)
         yield from _activity(activity)
         yield from _liveness(data)
         yield from self._llm_budget()

@@ -111,6 +111,9 @@ def test_metrics_are_the_books_figures(traded_book: TradedBook) -> None:
     assert samples[("pmt_part_healthy", (("part", "scanner"),))] == 1
     assert ("pmt_reconcile_failures_total", ()) in samples
     assert samples[("pmt_llm_daily_budget_dollars", ())] == 10
+    ((day_start, peak),) = _rows(traded_book, "SELECT day_start, peak FROM kill_switch")
+    assert samples[("pmt_equity_day_start_dollars", ())] == day_start / 10**6
+    assert samples[("pmt_equity_peak_dollars", ())] == peak / 10**6
 
 
 def test_healthz_is_503_with_no_bot_running_and_200_while_one_runs_and_cycles(
