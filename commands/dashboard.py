@@ -45,7 +45,7 @@ def execute(settings: Settings, options: argparse.Namespace, console: Console) -
             f" {exc.strerror or exc} (choose another with --port)"
         )
         return EXIT_FAILURE
-    mode = "controls on (token set)" if settings.dashboard.token else "read-only (no token set)"
+    mode = "controls on: a token is set" if settings.dashboard.token else "read-only: no token set"
     console.print(f"dashboard of {settings.database_path} at {server.url} ({mode}); Ctrl-C stops")
     if not is_loopback(settings.dashboard.host):
         console.print(f"warning: {EXPOSED}")
