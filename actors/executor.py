@@ -404,7 +404,6 @@ class Executor(BaseActor):
                 min_edge=self.risk.min_edge,
             )
         )
-        self.counts["orders_resting"] += 1
         line = (
             f"{intent.ticker} buy {intent.count} {intent.side} @ {intent.limit_price}: resting"
             f" post-only as {order_id} until {intent.expires_at:%H:%M:%S}Z"
