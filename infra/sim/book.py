@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from domain.money import COUNT_STEP, ZERO, ceil_to_cent, floor_to_step
 from infra.sim.models import BookSide, MarketState, Order, SelfTradePrevention, Status
-from infra.sim.quotes import Levels, quote
+from infra.sim.quotes import Levels, quote, record_impact
 
 YES, NO = "yes", "no"
 
@@ -64,6 +64,8 @@ def consume_mm(market: MarketState, epoch: int, side: str, price: int, qty: Deci
             levels.pop(price, None)
         return
     market.mm_consumed.setdefault((side, price), []).append((epoch, qty))
+    # Taking the maker's NO bid buys YES: its quotes move up; taking its YES bid, down.
+    record_impact(market, epoch, side == NO, float(qty))
 
 
 def book_levels(market: MarketState, epoch: int) -> tuple[Levels, Levels]:

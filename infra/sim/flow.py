@@ -11,7 +11,10 @@ resting order is not free money:
   (adverse selection);
 - the market maker's liquidity that takers consume comes back gradually (`refill_per_quote`,
   see infra.sim.book), not all at once at the next re-quote.
-Flow never moves the maker's own book: only the queue and the resting orders it reaches.
+- other traders trade whole contracts, but on the share of markets whose traders trade
+  fractions (infra.sim.quotes.trades_fractions).
+Flow never moves the maker's own book: only the queue and the resting orders it reaches (a take
+from the maker by an account does: infra.sim.quotes.impact).
 Everything is a hash of (market seed, epoch): the same run whatever the request pattern.
 """
 
@@ -23,9 +26,10 @@ from decimal import Decimal
 
 from domain.money import COUNT_STEP, ZERO, floor_to_step
 from infra.sim.models import MarketState
+from infra.sim.quotes import trades_fractions
 from infra.sim.rng import unit
 
-_BUY, _SELL, _INFORMED_BUY, _INFORMED_SELL = 0xB0, 0x5E, 0x1B0, 0x15E
+_BUY, _SELL, _INFORMED_BUY, _INFORMED_SELL, _ROUNDING = 0xB0, 0x5E, 0x1B0, 0x15E, 0x40D
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,21 +50,24 @@ class Flow:
         return self.buy + (self.informed_buy if ask_cents < fair * 100 else ZERO)
 
 
-def _arrival(mean: float, *parts: int) -> Decimal:
-    """An exponential amount with this mean (a bursty arrival), to the contract step."""
+def _arrival(mean: float, whole: bool, *parts: int) -> Decimal:
+    """An exponential amount with this mean (a bursty arrival): to the contract step on a market
+    that trades fractions, else rounded at random to whole contracts (which keeps the mean)."""
     if mean <= 0:
         return ZERO
     amount = -math.log(1.0 - unit(*parts)) * mean
+    if whole:
+        return Decimal(math.floor(amount + unit(*parts, _ROUNDING)))
     return floor_to_step(Decimal(repr(amount)), COUNT_STEP)
 
 
 def flow_at(market: MarketState, epoch: int, seconds: float, scale: float, informed: float) -> Flow:
     mean = market.volume_per_hour * seconds / 3600.0 * scale
     plain, smart = mean * (1.0 - informed) / 2.0, mean * informed / 2.0
-    seed = market.mm_seed
+    seed, whole = market.mm_seed, not trades_fractions(market)
     return Flow(
-        buy=_arrival(plain, seed, epoch, _BUY),
-        sell=_arrival(plain, seed, epoch, _SELL),
-        informed_buy=_arrival(smart, seed, epoch, _INFORMED_BUY),
-        informed_sell=_arrival(smart, seed, epoch, _INFORMED_SELL),
+        buy=_arrival(plain, whole, seed, epoch, _BUY),
+        sell=_arrival(plain, whole, seed, epoch, _SELL),
+        informed_buy=_arrival(smart, whole, seed, epoch, _INFORMED_BUY),
+        informed_sell=_arrival(smart, whole, seed, epoch, _INFORMED_SELL),
     )

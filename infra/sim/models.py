@@ -149,6 +149,9 @@ class MarketState:
     # Takes from the maker not yet refilled: (side, cents) -> [(epoch, contracts)] (book.py).
     mm_consumed: dict[tuple[str, int], list[tuple[int, Decimal]]] = field(default_factory=dict)
     refill_per_quote: float = 1.0  # share of a take the maker puts back at each re-quote
+    # Price impact of takes from the maker: [(epoch, shift of its centre in probability)], each
+    # applied from the next re-quote and decaying as the take refills (infra.sim.quotes).
+    impacts: list[tuple[int, float]] = field(default_factory=list)
     mm_book_epoch: int = -1
     mm_book: tuple[dict[int, Decimal], dict[int, Decimal]] | None = None
     fair_cache: dict[int, float] = field(default_factory=dict)

@@ -26,12 +26,12 @@ built so that no strategy wins by construction:
   4 * polymarket_noise * e_p(t)). A correlation of 1 copies Kalshi's whole view, bias
   included (arbitraged venues agree); 0 means an independent, unbiased view. The factor 4 makes
   a noise a probability error at 50c; toward 0 and 1 errors shrink with p(1 - p).
-- e_k and e_p are standard-normal AR(1) processes that take a new value at random times (
-  ERROR_INNOVATIONS a life, at times drawn from the market's seed): mean-reverting (half their
-  value goes in ERROR_REVERSION of the life), unchanged between innovations (no drift that
-  would give the error away) and independent of the fair value's steps. The mid is then the
-  best public estimate of the maker's centre, and its own history adds nothing measurable
-  (tests/infra/sim/test_pricing.py fits an estimator on it).
+- e_k and e_p are standard-normal AR(1) processes that take a new value at random times (every
+  ERROR_GAP_SECONDS on average, at times drawn from the market's seed): mean-reverting (they
+  keep exp(-1) of their value over ERROR_REVERSION_SECONDS), unchanged between innovations (no
+  drift that would give the error away) and independent of the fair value's steps. The mid is
+  then the best public estimate of the maker's centre, and its own history adds nothing
+  measurable (tests/infra/sim/test_pricing.py fits an estimator on it).
 
 Everything is a pure function of (seed, listing time, elapsed sim time): each path has its
 own generator seeded from the event's (or the market's) seed, never a shared one.
@@ -51,10 +51,13 @@ MAX_STEPS = 96
 # The resolution source's reading of the outcome differs from where the path ends by this much
 # (in z units): about 1.5% of binary results are flipped by an amendment, the close calls.
 RESOLUTION_SD = 0.06
-# Each quote error takes this many new values over the market's life, at random times, and
-# keeps exp(-1) of its value over this share of the life (an AR(1) in the innovations).
-ERROR_INNOVATIONS = 64
-ERROR_REVERSION = 0.15
+# Each quote error takes a new value every ERROR_GAP_SECONDS on average (at random times) and
+# keeps exp(-1) of its value over ERROR_REVERSION_SECONDS (an AR(1) in the innovations): a
+# mispricing lasts about half an hour of sim time, as the interpolated errors before did, so a
+# markout an hour later sees most of it gone. At most ERROR_MAX_INNOVATIONS over a life.
+ERROR_GAP_SECONDS = 300.0
+ERROR_REVERSION_SECONDS = 900.0
+ERROR_MAX_INNOVATIONS = 2000
 # Log-odds per unit of noise: a noise of 0.03 is a 3c error at 50c.
 NOISE_LOGIT = 4.0
 # The favourite-longshot bias: quoted log-odds = (1 - LONGSHOT_BIAS) x the true log-odds. On
@@ -95,14 +98,14 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario(
             "kalshi-truth",
             kalshi_noise=0.0,
-            polymarket_noise=0.03,
+            polymarket_noise=0.045,
             noise_correlation=0.0,
             longshot_bias=0.0,
             summary="Kalshi's maker quotes the fair value; Polymarket adds its own noise",
         ),
         Scenario(
             "polymarket-edge",
-            kalshi_noise=0.04,
+            kalshi_noise=0.07,
             polymarket_noise=0.005,
             noise_correlation=0.0,
             longshot_bias=LONGSHOT_BIAS,
@@ -312,8 +315,8 @@ class ErrorPath:
     def __init__(self, seed: int, start: float, end: float) -> None:
         rng = random.Random(seed)
         life = max(end - start, 1.0)
-        count = ERROR_INNOVATIONS
-        keep = math.exp(-1.0 / (count * ERROR_REVERSION))
+        count = max(1, min(ERROR_MAX_INNOVATIONS, round(life / ERROR_GAP_SECONDS)))
+        keep = math.exp(-life / count / ERROR_REVERSION_SECONDS)
         fresh = math.sqrt(1.0 - keep * keep)
         self._times = sorted(start + life * rng.random() for _ in range(count))
         value = rng.gauss(0.0, 1.0)

@@ -3,13 +3,25 @@ are adversely selected by informed flow, and taken liquidity comes back graduall
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
+from statistics import correlation
 
-from infra.sim import SimExchange
+import pytest
+
+from infra.sim import SimExchange, quotes
 from infra.sim.book import NO, consumed, mm_levels
+from infra.sim.flow import flow_at
 from infra.sim.models import BookSide, Order, SelfTradePrevention, TimeInForce
 from infra.sim.orders import OrderRequest
-from infra.sim.quotes import top_of_book, truth
+from infra.sim.quotes import (
+    IMPACT_CAP_CENTS,
+    fair_value,
+    spread_at,
+    top_of_book,
+    trades_fractions,
+    truth,
+)
 from tests.infra.sim.helpers import test_config as sim_config
 
 KEY = "flow-key"
@@ -118,3 +130,65 @@ def test_resting_orders_are_adversely_selected_and_more_so_with_informed_flow() 
     assert fills_informed > 50
     assert edge_plain < 0  # resting orders fill when the price moved through them
     assert edge_informed < edge_plain  # informed traders pick off the stale ones
+
+
+def test_a_take_moves_the_makers_quotes_and_the_move_decays() -> None:
+    sim = _sim(scenario="kalshi-truth", refill_per_quote=0.5)
+    ticker = _steady_market(sim)
+    market = sim.exchange.markets_by_ticker[ticker]
+    epoch = sim.exchange.epoch
+    before = fair_value(market, epoch + 1)
+    _, ask = top_of_book(market, epoch)
+    size = mm_levels(market, epoch)[1][100 - ask]
+    _order(sim, ticker, BookSide.BID, ask + 2, f"{size}", TimeInForce.IMMEDIATE_OR_CANCEL)
+    assert fair_value(market, epoch) == before  # the take itself is at the old quotes
+    moved = fair_value(market, epoch + 1) - before
+    assert 0.005 <= moved <= IMPACT_CAP_CENTS / 100  # buying pushed the quotes up
+    assert fair_value(market, epoch + 3) - before == pytest.approx(moved / 4)  # decaying
+    assert fair_value(market, epoch + 40) == pytest.approx(before, abs=1e-6)
+    _order(sim, ticker, BookSide.ASK, 1, f"{size}", TimeInForce.IMMEDIATE_OR_CANCEL)
+    assert fair_value(market, epoch + 1) < before + moved  # selling pushes them back down
+
+
+def test_spreads_widen_on_thin_markets_at_the_extremes_and_near_the_close() -> None:
+    sim = _sim(markets=150)
+    ex = sim.exchange
+    rows = []
+    with ex.synced():
+        for market in ex.markets:
+            if market.status.value != "active" or market.market_type != "binary":
+                continue
+            bid, ask = top_of_book(market, ex.epoch)
+            if bid >= 1 and ask <= 99:
+                rows.append((math.log(market.volume_per_hour + 1), ask - bid))
+    assert len(rows) > 80
+    assert correlation(*zip(*rows, strict=True)) < -0.2  # thinner, wider
+    market = next(m for m in ex.markets if m.status.value == "active" and m.path is not None)
+    close = ex.epoch_of(market.close_ts)
+    assert spread_at(market, 0.5, close - 300) < spread_at(market, 0.02, close - 300)
+    assert spread_at(market, 0.5, close - 300) < spread_at(market, 0.5, close - 5)
+
+
+def test_other_traders_trade_whole_contracts_but_on_fractional_markets() -> None:
+    sim = _sim(markets=100)
+    ex = sim.exchange
+    markets = [m for m in ex.markets if m.market_type == "binary" and not m.is_combo]
+    whole = [m for m in markets if not trades_fractions(m)]
+    fractional = [m for m in markets if trades_fractions(m)]
+    assert len(fractional) < len(whole)
+    assert fractional
+
+    def amounts(group: list) -> list[Decimal]:
+        found = []
+        for market in group:
+            for epoch in range(100):
+                flow = flow_at(market, epoch, QUOTE, 1.0, 0.3)
+                found += [a for a in (flow.buy, flow.sell, flow.informed_buy) if a > 0]
+        return found
+
+    assert all(a == a.to_integral_value() for a in amounts(whole))
+    assert any(a != a.to_integral_value() for a in amounts(fractional))
+    sizes = [quotes.quote(m, 5) for m in whole]
+    assert all(
+        s == s.to_integral_value() for yes, no in sizes for s in (*yes.values(), *no.values())
+    )
