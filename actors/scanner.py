@@ -29,7 +29,7 @@ from domain.health import (
     listing_problem,
     quarantine_problem,
 )
-from domain.linking import LinkConfig, Linker, PolymarketMarket
+from domain.linking import LinkConfig, Linker, PolymarketMarket, is_opinion
 from domain.messages import (
     AnalyzeCandidates,
     BookSnapshot,
@@ -89,6 +89,7 @@ class Scanner(BaseActor):
         *,
         link_config: LinkConfig | None = None,
         link_pairs: Mapping[str, str] | None = None,
+        min_opinion_confidence: Decimal = ZERO,
         record: bool = False,
         recorded_settings: str | None = None,
         keep_recordings: timedelta | None = None,
@@ -103,6 +104,7 @@ class Scanner(BaseActor):
         self.clock = clock
         self.screening = screening
         self.linker = Linker(link_pairs, link_config)
+        self.min_opinion_confidence = min_opinion_confidence
         self.last_analyzed: dict[str, datetime] = {}
         self.record = record
         self.recorded_settings = recorded_settings  # kept with every recorded cycle
@@ -240,11 +242,13 @@ class Scanner(BaseActor):
         by_id = {poly.id: poly for poly in polys}
         links = self.linker.link(markets, polys)
         # Linked over every market, so a priceless one still takes its match away from a
-        # worse rival; then only a market with an opinion (infra.polymarket.wire) is a quote.
+        # worse rival; then only a market with an opinion (infra.polymarket.wire), linked
+        # confidently enough to be one (domain.linking.is_opinion), is a quote.
         quotes = {
             link.kalshi_ticker: (by_id[link.polymarket_id], link.confidence)
             for link in links
             if by_id[link.polymarket_id].yes_price is not None
+            and is_opinion(link, self.min_opinion_confidence)
         }
         if markets:  # with no Kalshi market, linking proves nothing either way
             problem = linking_problem(len(markets), len(polys), len(quotes), None)

@@ -252,6 +252,7 @@ class TradingSystem:
                     screen_settings(s),
                     link_config=LinkConfig(threshold=s.polymarket.link_threshold),
                     link_pairs=s.polymarket.pairs,
+                    min_opinion_confidence=s.polymarket.min_opinion_confidence,
                     record=s.recorder.enabled,
                     recorded_settings=trading_settings(s),
                     keep_recordings=s.recorder.keep,

@@ -237,6 +237,8 @@ def run_evaluation(
         render(report.strategies, plan, console)
         if report.execution:
             render_execution(report.execution, console)
+    if report.links is not None:
+        status.print(report.links.describe(settings.polymarket.min_opinion_confidence))
     status.print(f"evaluated in {elapsed:.1f} s")
     return report
 

@@ -73,6 +73,14 @@ class MarketLink(Frozen):
     close_gap: timedelta | None = None
 
 
+def is_opinion(link: MarketLink, min_confidence: Decimal) -> bool:
+    """Whether a link's price may be a second opinion: configured by hand, or matched with at
+    least `min_confidence`. A doubtful match is too often another question's price (on the
+    simulator the links to the wrong twin are the least confident ones: issue 22), and a
+    wrong price weighed as evidence is worse than none."""
+    return link.method is LinkMethod.CONFIGURED or link.confidence >= min_confidence
+
+
 class LinkConfig(Frozen):
     threshold: Probability = Decimal("0.8")
     max_close_gap: timedelta = timedelta(hours=48)

@@ -229,6 +229,9 @@ class PolymarketSettings(Section):
     enabled: bool = True
     gamma_url: str = "https://gamma-api.polymarket.com"
     link_threshold: Decimal = Field(Decimal("0.8"), ge=0, le=1)
+    # A matched link below this confidence is kept but its price is no second opinion
+    # (domain.linking.is_opinion): neither the offline forecaster nor the LLM sees it.
+    min_opinion_confidence: Decimal = Field(Decimal("0.82"), ge=0, le=1)
     pairs: dict[str, str] = Field(default_factory=dict)  # Kalshi ticker -> Polymarket id
 
 

@@ -65,6 +65,7 @@ COMMENTS = {
     "scanner.rank_by": "or volume; markets with a Polymarket link come first",
     "scanner.max_quarantined_share": "records left out beyond this: the scan is unhealthy",
     "polymarket.link_threshold": "confidence needed to link markets by title and close date",
+    "polymarket.min_opinion_confidence": "a link less confident than this is no second opinion",
     "polymarket.pairs": 'Kalshi ticker -> Polymarket id, e.g. { "KXA-26DEC31" = "253591" }',
     "llm.provider": "auto (Claude if ANTHROPIC_API_KEY is set), anthropic, openai, offline",
     "llm.model": "default: claude-sonnet-5-5 (anthropic), gpt-5.5 (openai)",

@@ -43,7 +43,7 @@ from domain.execution_modes import MAKER, TAKER, ExecutionResult, score_executio
 from domain.execution_modes import Order as ExecutionOrder
 from domain.fees import FeeSchedule
 from domain.forecasting import Forecaster, OfflineForecaster
-from domain.linking import LinkConfig, MarketLink, PolymarketMarket, link_markets
+from domain.linking import LinkConfig, MarketLink, PolymarketMarket, is_opinion, link_markets
 from domain.markout import HORIZON
 from domain.messages import Candidate
 from domain.models import Forecast, Market, OrderBook
@@ -130,6 +130,45 @@ def _wire(payload: dict[str, Any]) -> Any:
     return json.loads(json.dumps(payload), parse_float=Decimal)
 
 
+@dataclass(frozen=True)
+class LinkCheck:
+    """A link against the simulator's truth: is its twin another question's?"""
+
+    confidence: Decimal
+    mislinked: bool
+    opinion: bool  # confident enough to be a second opinion
+
+
+@dataclass(frozen=True)
+class LinkQuality:
+    """How often the bot's linker links the wrong question, on the simulator's truth."""
+
+    links: int
+    mislinked: int
+    opinions: int  # links confident enough to be a second opinion
+    mislinked_opinions: int
+
+    @classmethod
+    def of(cls, checks: list[LinkCheck]) -> LinkQuality:
+        return cls(
+            links=len(checks),
+            mislinked=sum(c.mislinked for c in checks),
+            opinions=sum(c.opinion for c in checks),
+            mislinked_opinions=sum(c.mislinked and c.opinion for c in checks),
+        )
+
+    def describe(self, min_confidence: Decimal) -> str:
+        def rate(part: int, whole: int) -> str:
+            return "-" if whole == 0 else f"{100 * part / whole:.2f}%"
+
+        return (
+            f"links: {self.links} Kalshi markets linked, {self.mislinked} to another question"
+            f" ({rate(self.mislinked, self.links)}); {self.opinions} at confidence"
+            f" {min_confidence} or more are second opinions, {self.mislinked_opinions} of them"
+            f" mislinked ({rate(self.mislinked_opinions, self.opinions)})"
+        )
+
+
 @dataclass
 class _Memory:
     """What one world's evaluation carries from cycle to cycle."""
@@ -143,6 +182,7 @@ class _Memory:
     # Markets the bot would have bought (a view sized into an order): each is seen again every
     # cycle, with the bot's view then, for its exit rule (domain.evaluation_exits).
     watched: set[str] = field(default_factory=set)
+    checked: dict[str, LinkCheck] = field(default_factory=dict)  # ticker -> its link's truth
 
     def link(
         self, settings: Settings, markets: list[Market], polys: dict[str, PolymarketMarket]
@@ -161,6 +201,21 @@ class _Memory:
         self.seen.update(m.ticker for m in fresh)
         self.links.update((link.kalshi_ticker, link) for link in found)
         return {t: link for t, link in self.links.items() if link.polymarket_id in polys}
+
+    def opinions(
+        self, settings: Settings, links: dict[str, MarketLink], truth: dict[str, str]
+    ) -> dict[str, MarketLink]:
+        """The links confident enough to be a second opinion (domain.linking.is_opinion), as
+        the Scanner keeps them; every link is first checked against the simulator's truth."""
+        for ticker, link in links.items():
+            if ticker not in self.checked:
+                self.checked[ticker] = LinkCheck(
+                    confidence=link.confidence,
+                    mislinked=truth.get(link.polymarket_id) != ticker,
+                    opinion=is_opinion(link, settings.polymarket.min_opinion_confidence),
+                )
+        minimum = settings.polymarket.min_opinion_confidence
+        return {t: link for t, link in links.items() if is_opinion(link, minimum)}
 
 
 @dataclass(frozen=True)
@@ -228,8 +283,8 @@ def _cycle(
                 if quote is not None:
                     quoted[market.ticker] = quote
         polys = {p.id: p for p in polymarket_markets(ex)}
-        quotes = memory.link(settings, markets, polys)
         truth = true_links(ex)  # for scoring only: which twin asks the same
+        quotes = memory.opinions(settings, memory.link(settings, markets, polys), truth)
         last = memory.last_analyzed
         chosen = screen(
             markets, now, screen_settings(settings), frozenset(), last, frozenset(quotes)
@@ -360,6 +415,7 @@ class SeedRun:
     maker: list[Trade] = field(default_factory=list)
     results: dict[tuple[int, str], bool] = field(default_factory=dict)
     bot_maker: BotMaker | None = None  # the bot's maker orders and fills (plan.execution)
+    links: list[LinkCheck] = field(default_factory=list)  # every link, against the truth
 
 
 def run_seed(
@@ -421,6 +477,7 @@ def run_seed(
         d.replace(later_mid=later_mid(memory.marks[d.ticker], d.cycle, horizon))
         for d in run.decisions
     ]
+    run.links = list(memory.checked.values())
     wanted = {d.ticker for d in run.decisions} | {d.ticker for d in run.quotes}
     for _ in range(SETTLE_DAYS):
         with sim.exchange.synced() as ex:
@@ -450,6 +507,7 @@ def evaluate(
 class EvaluationReport:
     strategies: list[StrategyResult]
     execution: list[ExecutionResult]  # the bot's execution modes (plan.execution), else []
+    links: LinkQuality | None = None  # the linker against the simulator's truth
 
 
 def evaluate_report(
@@ -479,7 +537,8 @@ def evaluate_report(
     )
     scored += score_adversaries(plan.scenario, runs, results) if plan.adversaries else []
     modes = score_execution_modes(settings, plan.scenario, runs) if plan.execution else []
-    return EvaluationReport(strategies=scored, execution=modes)
+    links = LinkQuality.of([c for r in runs for c in r.links])
+    return EvaluationReport(strategies=scored, execution=modes, links=links)
 
 
 def execution_limits(settings: Settings, mode: str) -> SizingLimits:

@@ -17,6 +17,7 @@ from domain.linking import (
     LinkMethod,
     MarketLink,
     PolymarketMarket,
+    is_opinion,
     link_markets,
     normalise,
     score_pair,
@@ -402,3 +403,18 @@ def test_a_reworded_market_is_linked_again_and_the_rest_are_not_rescored():
     ]
     assert links == link_markets([*reworded, markets[1]], polys)
     assert linker.pairs_scored == 2  # the new wording against the two questions it could match
+
+
+def test_a_doubtful_match_is_no_second_opinion_but_a_configured_pair_always_is() -> None:
+    def link(confidence: str, method: LinkMethod) -> MarketLink:
+        return MarketLink(
+            kalshi_ticker="KX-1",
+            polymarket_id="7",
+            confidence=Decimal(confidence),
+            method=method,
+        )
+
+    assert is_opinion(link("0.90", LinkMethod.MATCHED), Decimal("0.85"))
+    assert is_opinion(link("0.85", LinkMethod.MATCHED), Decimal("0.85"))
+    assert not is_opinion(link("0.84", LinkMethod.MATCHED), Decimal("0.85"))
+    assert is_opinion(link("0.5", LinkMethod.CONFIGURED), Decimal("0.85"))
