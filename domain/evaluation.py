@@ -311,10 +311,11 @@ _Z_975 = Decimal("1.959964")
 
 def _luck_ci(settled: Sequence[Trade], results: dict[tuple[int, str], bool]) -> Interval:
     """Realised less expected P&L, with an interval at least as wide as the truth itself
-    implies: a settled trade pays `count` x a Bernoulli(truth of its side), so its spread is
-    count x sqrt(t (1 - t)), and the trades of one event are taken as perfectly correlated (the
-    widest case). The clustered interval alone is too narrow on rare outcomes: longshots that
-    all lost (as most do) vary little among themselves, yet losing is the luck of the draw."""
+    implies: a settled trade pays `count` x a Bernoulli(truth of its side), whose variance is
+    count^2 t (1 - t), summed as if the markets were independent (the clustered interval, taken
+    when wider, carries what an event's markets share). The clustered interval alone is too
+    narrow on rare outcomes: longshots that all lost (as most do) vary little among themselves,
+    yet losing is the luck of the draw."""
     total, clustered = _total_ci(
         (
             t.decision.cluster,
@@ -322,12 +323,10 @@ def _luck_ci(settled: Sequence[Trade], results: dict[tuple[int, str], bool]) -> 
         )
         for t in settled
     )
-    spreads: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for t in settled:
-        truth = t.decision.truth
-        spreads[t.decision.cluster] += t.count * (truth * (ONE - truth)).sqrt()
-    model = _Z_975 * sum((s * s for s in spreads.values()), ZERO).sqrt()
-    half = max(total - clustered[0], clustered[1] - total, model)
+    variance = sum(
+        (t.count * t.count * t.decision.truth * (ONE - t.decision.truth) for t in settled), ZERO
+    )
+    half = max(total - clustered[0], clustered[1] - total, _Z_975 * variance.sqrt())
     return total - half, total + half
 
 
