@@ -6,9 +6,15 @@ P&L must agree with its expected P&L (the interval of their difference, clustere
 holds 0). The default size resolves 0.5c a contract: the column `±/contract` is the half-width
 of the expected P&L's interval per contract, and `resolves` says whether it is at most 0.5c.
 
+It also measures the sizing evidence (domain.markout) at `evaluate`'s defaults: `--power-seeds`
+seeds in groups of `evaluate`'s 5, the bot's markout a contract over all of them, the Kelly
+scale it earns, and the detection power (the share of groups whose evidence alone has a lower
+bound above 0) beside Brier skill's.
+
 Run from the repository root: `.venv/bin/python -m bench.adversary [--seeds 16] [--cycles 24]
-[--scenarios agree polymarket-edge kalshi-truth]`. It prints one markdown table per scenario
-and exits 1 if any adversary is above zero or disagrees on `agree`.
+[--scenarios agree polymarket-edge kalshi-truth] [--power-seeds 20]` (`--power-seeds 0` skips
+the evidence). It prints markdown tables and exits 1 if any adversary is above zero or
+disagrees on `agree`.
 """
 
 from __future__ import annotations
@@ -22,9 +28,10 @@ from domain.adversaries import ADVERSARIES
 from domain.evaluation import StrategyResult
 from infra.logs import setup_logging
 from infra.settings import load_settings
-from services.evaluation import EvaluationPlan, evaluate
+from services.evaluation import DEFAULT_CYCLES, EvaluationPlan, evaluate
 
 RESOLUTION = Decimal("0.005")  # 0.5c a contract
+DEFAULT_SEEDS = 5  # evaluate's default: a group for the detection power
 SCENARIOS = ("agree", "polymarket-edge", "kalshi-truth")
 
 
@@ -66,17 +73,57 @@ def failures(results: list[StrategyResult]) -> list[str]:
     return found
 
 
+def _ci(interval: tuple[Decimal, Decimal] | None, cents: bool = False) -> str:
+    if interval is None:
+        return "-"
+    if cents:
+        return f"[{_cents(interval[0])}, {_cents(interval[1])}]"
+    return f"[{interval[0]:+.4f}, {interval[1]:+.4f}]"
+
+
+def evidence(scenario: str, seeds: int) -> None:
+    """The sizing evidence at evaluate's defaults, over groups of its seeds."""
+    plan = EvaluationPlan(
+        scenario=scenario, seeds=seeds, cycles=DEFAULT_CYCLES, power_group=DEFAULT_SEEDS
+    )
+    started = time.perf_counter()
+    results = evaluate(load_settings(None), plan)
+    print(
+        f"\n### evidence, {scenario}: {seeds} seeds in groups of {DEFAULT_SEEDS}"
+        f" ({time.perf_counter() - started:.0f} s)\n"
+    )
+    print(
+        "| strategy | markouts | markout a contract [95% CI] | Kelly scale | power "
+        "| Brier skill [95% CI] | expected P&L [95% CI] |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        if r.kelly_scale is None or r.strategy in ("no-trade", "kalshi-mid"):
+            continue
+        print(
+            f"| {r.strategy} | {r.edge_markouts:,} | {_cents(r.edge)} {_ci(r.edge_ci, True)} "
+            f"| {r.kelly_scale:.2f} | {r.detection_power} "
+            f"| {r.brier_skill} {_ci(r.brier_skill_ci)} "
+            f"| {_money(r.expected_pnl)} {_interval(*r.expected_pnl_ci)} |",
+            flush=True,
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=16)
     parser.add_argument("--cycles", type=int, default=24)
     parser.add_argument("--markets", type=int, default=150)
     parser.add_argument("--scenarios", nargs="+", default=list(SCENARIOS))
+    parser.add_argument("--power-seeds", type=int, default=20)
+    parser.add_argument("--evidence-only", action="store_true")
     args = parser.parse_args()
     setup_logging("ERROR")
     settings = load_settings(None)
     broken: list[str] = []
-    for scenario in args.scenarios:
+    for scenario in args.scenarios if args.power_seeds else ():
+        evidence(scenario, args.power_seeds)
+    for scenario in () if args.evidence_only else args.scenarios:
         plan = EvaluationPlan(
             scenario=scenario,
             seeds=args.seeds,
