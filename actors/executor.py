@@ -47,7 +47,6 @@ from domain.messages import (
     GetBankroll,
     GetBook,
     GetExecutions,
-    GetRecentExits,
     HoldingsSold,
     InsertExecution,
     Message,
@@ -127,27 +126,39 @@ class Executor(BaseActor):
 
     def started(self) -> None:
         """Resting orders recorded in the book (this actor restarted, or the bot did and the
-        Reconciler has not cancelled them yet) are aged and cancelled, never re-priced. The
-        exits within the re-entry cooldown are read from the book: a restart forgets none."""
-        if self.reentry_cooldown > timedelta(0):
-            since = self.clock.now() - self.reentry_cooldown
-            self.exited = dict(ask(self.directory.get("storage"), GetRecentExits(since=since)))
-        resting = (ExecutionStatus.RESTING,)
-        try:
-            recorded = ask(self.directory.get("storage"), GetExecutions(statuses=resting))
-        except UNAVAILABLE as exc:
-            self.log.warning("resting orders not loaded ({!r}): the Reconciler finds them", exc)
-            return
-        for order in recorded:
+        Reconciler has not cancelled them yet) are aged and cancelled, never re-priced."""
+        for order in self._recorded_resting() or ():
             if order.post_only and order.venue_order_id is not None:
                 self.resting.add(Resting(execution=order, signal=None))
 
+    def _recorded_resting(self) -> tuple[Execution, ...] | None:
+        """The orders the book holds as resting (None: Storage did not answer)."""
+        try:
+            recorded: tuple[Execution, ...] = ask(
+                self.directory.get("storage"), GetExecutions(statuses=(ExecutionStatus.RESTING,))
+            )
+        except UNAVAILABLE as exc:
+            self.log.warning("resting orders not read ({!r}): the Reconciler finds them", exc)
+            return None
+        return recorded
+
+    def _forget_booked(self) -> None:
+        """Forget the orders the Reconciler booked meanwhile (filled, expired, or cancelled at
+        start-up): only what the book still holds as resting is managed."""
+        recorded = self._recorded_resting() if len(self.resting) else None
+        if recorded is not None:
+            self.resting.keep_only({e.client_order_id for e in recorded})
+
+    def _cancel_all_resting(self, why: str) -> int:
+        """Cancel every order still resting; returns how many are left resting."""
+        self._forget_booked()
+        return self.resting.cancel_all(why) if len(self.resting) else 0
+
     def on_stop(self) -> None:
         """Shutting down: no order is left resting at the venue (each is booked as it ends)."""
-        if len(self.resting):
-            left = self.resting.cancel_all("shutting down")
-            if left:
-                self.log.error("{} resting orders could not be cancelled at shutdown", left)
+        left = self._cancel_all_resting("shutting down")
+        if left:
+            self.log.error("{} resting orders could not be cancelled at shutdown", left)
 
     @handles(SetTradingState)
     def _on_trading_state(self, command: SetTradingState) -> None:
@@ -158,13 +169,13 @@ class Executor(BaseActor):
             f": {command.reason}" if command.reason else "",
         )
         if not command.active:
-            self.resting.cancel_all(f"trading halted: {command.reason}")
+            self._cancel_all_resting(f"trading halted: {command.reason}")
 
     @handles(CancelResting)
     def _on_cancel_resting(self, command: CancelResting) -> int:
         """A halt is in force (pause, the kill switch, a guard): no order may stay resting.
         Returns how many are left resting (their cancel failed: tried again next time)."""
-        return self.resting.cancel_all(command.reason) if len(self.resting) else 0
+        return self._cancel_all_resting(command.reason)
 
     def _halt_on_auth_failure(self, denied: AuthenticationError) -> None:
         """AUTH_FAILED in the halts (durable: Bankroll refuses every reservation, after a
@@ -414,6 +425,7 @@ class Executor(BaseActor):
     def _manage_resting(self) -> None:
         """Once a cycle: orders past their age limit are cancelled, and orders whose price the
         touch has moved away from are cancelled and replaced (actors.resting)."""
+        self._forget_booked()
         now = self.clock.now()
         for ticker in self.resting.due(now):
             self.resting.cancel(ticker, "age limit")
@@ -497,7 +509,7 @@ class Executor(BaseActor):
             return HoldingsSold(outcome="nothing sent: the bot is shutting down").caused(command)
         tickers = command.tickers
         if not tickers:  # flatten: no entry stays resting either
-            self.resting.cancel_all("flatten")
+            self._cancel_all_resting("flatten")
             try:
                 book = ask(self.directory.get("positions"), GetBook())
             except UNAVAILABLE as exc:

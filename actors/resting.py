@@ -103,6 +103,13 @@ class RestingOrders:
     def add(self, entry: Resting) -> None:
         self.orders[entry.execution.ticker] = entry
 
+    def keep_only(self, resting: set[str]) -> None:
+        """Forget the orders the book no longer holds as resting (client order ids): booked
+        meanwhile by the Reconciler (filled, expired, or cancelled at start-up)."""
+        gone = [t for t, e in self.orders.items() if e.execution.client_order_id not in resting]
+        for ticker in gone:
+            del self.orders[ticker]
+
     def cancel(self, ticker: str, why: str) -> str:
         """Cancel the market's resting order and book it from the venue's record. Returns what
         came of it in a few words ("" when nothing rests there)."""
