@@ -515,6 +515,8 @@ class Analyst(BaseActor):
         )
         if self.counts["cache_hits"]:
             self.log.info("{} forecasts reused from the cache", self.counts["cache_hits"])
+        if self.counts["held_valued"]:
+            self.log.info("{} positions held valued for an exit", self.counts["held_valued"])
         try:  # the Executor may be restarting: the marker waits for it, briefly
             executor = self.directory.wait_for("executor", timeout=MARKER_WAIT)
             executor.tell(EndOfCycle(stats=stats).caused(marker))
