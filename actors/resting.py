@@ -124,7 +124,9 @@ class RestingOrders:
             if refused.status != HTTPStatus.NOT_FOUND:
                 self.orders[ticker] = entry
                 return f"{ticker}: resting order not cancelled ({refused}); it rests still"
-            # Not resting any more: filled or expired meanwhile; booked from its record below.
+            # Not resting any more: filled, expired or cancelled by the venue meanwhile; booked
+            # from its record below.
+            why = "it had already ended at the venue"
         except KalshiError as exc:
             self.orders[ticker] = entry  # tried again at the next pass
             self.log.warning(
