@@ -52,7 +52,7 @@ def test_maker_orders_rest_fill_as_they_arrive_and_go_on_pause(tmp_path: Path) -
         assert_book_agrees(h, venue_start, book_start)
 
         filled: list[Execution] = []
-        for cycle in (2, 3, 4):  # until a re-quote's flow reaches an order and part fills it
+        for cycle in range(2, 8):  # until a re-quote's flow reaches an order and part fills it
             h.sim.advance(REQUOTE)
             h.cycle(cycle)
             _, positions, executions = h.read()
