@@ -12,14 +12,17 @@ log-loss) carries the whole uncertainty of the event, and a few cents of edge dr
 hundreds of events: under the simulator's planted edge Brier skill's interval straddles 0 at
 `evaluate`'s defaults. The mid an hour later carries only what happened in that hour, while the
 quote errors a good forecaster sees through have had time to wash out: the same edge shows with
-a far narrower interval (at `evaluate`'s defaults, +1.6c [+1.1c, +2.1c] a contract under the
-planted edge, -2.6c [-3.3c, -1.9c] under `kalshi-truth`). A forecaster with no information
-marks out at minus the spread and the fee, so the evidence says it loses; one whose views the
-market later agrees with marks out above zero.
+a far narrower interval (bench/adversary.py, 20 seeds of `evaluate`'s defaults: +2.7c [+2.3c,
++3.1c] a contract under the planted edge, above zero in every group of 5 seeds, where Brier
+skill's interval is [-0.019, +0.021]; -2.8c [-3.1c, -2.4c] under `kalshi-truth`). A forecaster
+with no information marks out at minus the spread and the fee, so the evidence says it loses;
+one whose views the market later agrees with marks out above zero.
 
 What it cannot see: a mispricing the market keeps for longer than the horizon (a favourite-
-longshot bias, say). That only the settlement shows; Brier skill and realised P&L stay reported
-beside it.
+longshot bias, or quote errors that persist for hours: on a simulator whose errors lasted 15%
+of a market's life the markout called the planted edge a loss). That only the settlement shows;
+Brier skill and realised P&L stay reported beside it, and the horizon is the first thing to
+revisit when real markets' errors prove slower.
 """
 
 from __future__ import annotations
