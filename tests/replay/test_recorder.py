@@ -12,16 +12,26 @@ from sqlalchemy import func, select
 
 from actors.analyst import LlmForecasting
 from domain.costs import ModelPrice
+from domain.models import Side
 from domain.prompting import PROMPT_VERSION
 from domain.recording import PruneRecordings, canonical, content_hash
 from infra.db.recordings import Recordings
 from infra.db.repository import Database
 from infra.db.tables import RecordingBlobRow
 from infra.llm import ClaudeProvider
-from tests.actors.system_harness import running_system
+from tests.actors.system_harness import Harness, running_system
+from tests.actors.test_guards import ASK, pinned
 from tests.fakes.llm_server import FakeLlmServer
 
 SCANNER = {"max_candidates": 6, "cooldown_minutes": 0}
+
+
+def hold_by_hand(h: Harness) -> str:
+    """A position held whatever the simulator's prices are: bought on the venue beside the bot,
+    and taken into the book by the first cycle's reconciliation."""
+    ticker = pinned(h)
+    h.venue.client.create_order(ticker, Side.YES, ASK, Decimal(3), "web-by-hand")
+    return ticker
 
 
 @pytest.fixture
@@ -45,6 +55,7 @@ def _llm(fake: FakeLlmServer) -> LlmForecasting:
 
 def test_a_cycle_records_what_it_analysed_and_held_not_every_market(tmp_path: Path) -> None:
     with running_system(tmp_path, scanner=SCANNER) as h:
+        hold_by_hand(h)
         first = h.cycle(1)
         second = h.cycle(2)
         _, positions, _ = h.read()
@@ -97,6 +108,7 @@ def test_identical_inputs_are_stored_once_and_pruning_removes_what_nothing_uses(
     tmp_path: Path,
 ) -> None:
     with running_system(tmp_path, scanner=SCANNER) as h:
+        hold_by_hand(h)
         h.cycle(1)
         h.cycle(2)  # the simulator's clock is frozen: the held markets have not changed
     with Database.open(h.path) as db:

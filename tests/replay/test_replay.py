@@ -23,7 +23,7 @@ from tests.replay.sessions import (
     scan_times,
 )
 
-CYCLES = 6
+CYCLES = 10
 
 
 UNMARKED = "kill switch: "  # its warning naming the positions it valued at $0
